@@ -1,0 +1,32 @@
+/**
+ * `vigil` command dispatcher. Each subcommand lives in its own module and is loaded lazily, so
+ * `vigil check` never pays for the control plane's imports and vice versa.
+ */
+type Command = (argv: string[]) => Promise<number>;
+
+const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  'control-plane': {
+    summary: 'run the API, dashboard and agent endpoints (embedded Postgres without --database-url)',
+    load: async () => (await import('../../../control-plane/src/main.ts')).runControlPlane,
+  },
+};
+
+function usage(): string {
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(16)} ${c.summary}`);
+  return `usage: vigil <command> [options]\n\ncommands:\n${lines.join('\n')}\n`;
+}
+
+/** Runs one `vigil` invocation and returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`vigil: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  return (await command.load())(rest);
+}

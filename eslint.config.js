@@ -1,0 +1,36 @@
+// Lint is part of `npm test`. Module boundaries from the design are enforced here, not by
+// convention: the pure agent core never touches node:* or the OS shell, and only control-plane
+// services import drizzle.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'data/**', '**/build/**', 'schema/migrations/**', '.test-pg/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', URL: 'readonly', performance: 'readonly', fetch: 'readonly', AbortController: 'readonly', TextEncoder: 'readonly', TextDecoder: 'readonly', structuredClone: 'readonly', queueMicrotask: 'readonly', setImmediate: 'readonly', Response: 'readonly', Request: 'readonly', Headers: 'readonly', crypto: 'readonly' } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    files: ['agent/src/vrrp/**/*.ts', 'agent/src/lb/**/*.ts', 'agent/src/health/state.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['node:*'], message: 'The pure core takes `now` and returns effects; I/O belongs in os/ or runtime/.' },
+        { group: ['**/os/**', '**/runtime/**'], message: 'The pure core must not depend on the shell.' },
+      ] }],
+    },
+  },
+  {
+    files: ['control-plane/src/routes/**/*.ts', 'control-plane/src/http/**/*.ts', 'control-plane/src/ws/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['drizzle-orm', 'drizzle-orm/*'], message: 'Routes call services; only services touch drizzle.' },
+      ] }],
+    },
+  },
+);
