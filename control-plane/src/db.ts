@@ -1,0 +1,102 @@
+/**
+ * Database access for the control plane: one drizzle `Db` type over two drivers.
+ *
+ * - `postgres` (postgres.js) when a DATABASE_URL is given: the production path.
+ * - PGlite (Postgres compiled to WASM) under `--data-dir` otherwise, so `vigil control-plane`
+ *   runs with nothing installed. The same migrations run on both.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import postgres from 'postgres';
+import * as tables from '../../schema/src/tables/index.ts';
+
+export type Schema = typeof tables;
+/** A drizzle database or transaction; services accept either. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+
+export const migrationsFolder = fileURLToPath(new URL('../../schema/migrations', import.meta.url));
+
+export interface DbHandle {
+  db: Db;
+  driver: 'postgres' | 'pglite';
+  /** Runs the committed migrations (idempotent). Uses a dedicated single connection on Postgres. */
+  migrate(): Promise<void>;
+  /** True when the database answers and every committed migration has been applied. */
+  ready(): Promise<{ reachable: boolean; migrated: boolean }>;
+  close(): Promise<void>;
+}
+
+export type DbOptions =
+  | { driver: 'postgres'; url: string; maxConnections?: number }
+  | { driver: 'pglite'; dataDir?: string };
+
+function expectedMigrationCount(): number {
+  const journal = JSON.parse(readFileSync(`${migrationsFolder}/meta/_journal.json`, 'utf8')) as { entries: unknown[] };
+  return journal.entries.length;
+}
+
+async function appliedMigrationCount(db: Db): Promise<number> {
+  try {
+    const rows = await db.execute<{ n: number }>(sql`select count(*)::int as n from drizzle.__drizzle_migrations`);
+    return Number((rows as unknown as { rows?: { n: number }[] }).rows?.[0]?.n ?? (rows as unknown as { n: number }[])[0]?.n ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+/** Opens the database. Does not migrate; call `migrate()` (the CLI does on start). */
+export async function openDb(options: DbOptions): Promise<DbHandle> {
+  const expected = expectedMigrationCount();
+  if (options.driver === 'postgres') {
+    const client = postgres(options.url, { max: options.maxConnections ?? 10, onnotice: () => {} });
+    const db = drizzlePostgres(client, { schema: tables }) as unknown as Db;
+    return {
+      db,
+      driver: 'postgres',
+      async migrate() {
+        // Migrations run over their own single connection (drizzle's postgres-js advice).
+        const one = postgres(options.url, { max: 1, onnotice: () => {} });
+        try {
+          await migratePostgres(drizzlePostgres(one), { migrationsFolder });
+        } finally {
+          await one.end();
+        }
+      },
+      async ready() {
+        try {
+          await client`select 1`;
+        } catch {
+          return { reachable: false, migrated: false };
+        }
+        return { reachable: true, migrated: (await appliedMigrationCount(db)) >= expected };
+      },
+      close: () => client.end({ timeout: 5 }),
+    };
+  }
+  if (options.dataDir && !existsSync(options.dataDir)) mkdirSync(options.dataDir, { recursive: true });
+  const client = options.dataDir ? new PGlite(options.dataDir) : new PGlite();
+  await client.waitReady;
+  const pdb = drizzlePglite(client, { schema: tables });
+  const db = pdb as unknown as Db;
+  return {
+    db,
+    driver: 'pglite',
+    migrate: () => migratePglite(pdb, { migrationsFolder }),
+    async ready() {
+      try {
+        await client.query('select 1');
+      } catch {
+        return { reachable: false, migrated: false };
+      }
+      return { reachable: true, migrated: (await appliedMigrationCount(db)) >= expected };
+    },
+    close: () => client.close(),
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * Composition root: loadConfig -> openDb (+ migrate) -> bootstrap token -> createApp -> serve.
+ * SIGTERM/SIGINT stop accepting, let in-flight requests finish, then close the database.
+ */
+import { serve, type ServerType } from '@hono/node-server';
+import pino from 'pino';
+import { createApp } from './app.ts';
+import { ConfigError, loadConfig, type ControlPlaneConfig } from './config.ts';
+import { openDb, type DbHandle } from './db.ts';
+import { createMetrics } from './metrics.ts';
+import { ensureBootstrapToken } from './services/tokens/bootstrap.ts';
+
+export interface RunningControlPlane {
+  port: number;
+  db: DbHandle;
+  stop(): Promise<void>;
+}
+
+export async function startControlPlane(config: ControlPlaneConfig): Promise<RunningControlPlane> {
+  const logger = pino({ level: config.logLevel, base: { component: 'control-plane' } });
+  const db = config.databaseUrl ? await openDb({ driver: 'postgres', url: config.databaseUrl }) : await openDb({ driver: 'pglite', dataDir: config.dataDir });
+  if (config.migrate) await db.migrate();
+  const boot = await ensureBootstrapToken(db.db, config.bootstrapToken);
+  if (boot?.generated) {
+    // Printed once, on the first start only: there is no other way to learn it.
+    process.stdout.write(`\nFirst start: admin API token (shown only now, store it):\n\n  ${boot.secret}\n\n`);
+  }
+  const app = createApp({ db, logger, metrics: createMetrics() });
+  const server: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  logger.info({ port, driver: db.driver, dataDir: db.driver === 'pglite' ? config.dataDir : undefined }, 'control plane listening');
+  return {
+    port,
+    db,
+    async stop() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await db.close();
+      logger.info('control plane stopped');
+    },
+  };
+}
+
+/** `vigil control-plane …` */
+export async function runControlPlane(argv: string[]): Promise<number> {
+  let config: ControlPlaneConfig;
+  try {
+    config = loadConfig(argv, process.env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n`);
+      return argv.includes('--help') || argv.includes('-h') ? 0 : 2;
+    }
+    throw e;
+  }
+  const cp = await startControlPlane(config);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  await cp.stop();
+  return 0;
+}

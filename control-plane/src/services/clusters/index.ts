@@ -1,0 +1,5 @@
+export * from './schemas.ts';
+export * from './create.ts';
+export * from './read.ts';
+export * from './update.ts';
+export * from './delete.ts';

@@ -1,0 +1,71 @@
+/**
+ * What every service verb receives: the database (or the transaction it must join), who is
+ * acting, and the request id for logs. Authorization lives in the services (not the routes)
+ * so every transport gets the same rules.
+ */
+import type { Db } from '../db.ts';
+import type { ApiRole } from '../../../schema/src/tables/index.ts';
+import { AppError, forbidden } from '../errors.ts';
+
+export type Actor =
+  | { type: 'token'; tokenId: string; name: string; role: ApiRole; siteId: string | null }
+  | { type: 'system'; name: string };
+
+export interface ServiceContext {
+  db: Db;
+  actor: Actor;
+  requestId?: string;
+}
+
+const rank: Record<ApiRole, number> = { viewer: 0, operator: 1, admin: 2 };
+
+/** Audit-log label for the actor, e.g. `token:ci-deploy` or `system:bootstrap`. */
+export function actorLabel(actor: Actor): string {
+  return actor.type === 'token' ? `token:${actor.name}` : `system:${actor.name}`;
+}
+
+/** Throws FORBIDDEN unless the actor holds at least `role`. The system actor holds every role. */
+export function requireRole(ctx: ServiceContext, role: ApiRole): void {
+  if (ctx.actor.type === 'system') return;
+  if (rank[ctx.actor.role] < rank[role]) {
+    throw forbidden(`this action needs the ${role} role; the token has ${ctx.actor.role}`);
+  }
+}
+
+/** Throws FORBIDDEN when a site-scoped token reaches outside its site. */
+export function requireSite(ctx: ServiceContext, siteId: string): void {
+  if (ctx.actor.type === 'token' && ctx.actor.siteId !== null && ctx.actor.siteId !== siteId) {
+    throw forbidden('this token is scoped to another site');
+  }
+}
+
+/** Throws FORBIDDEN for site-scoped tokens (fleet-wide actions such as creating sites). */
+export function requireUnscoped(ctx: ServiceContext): void {
+  if (ctx.actor.type === 'token' && ctx.actor.siteId !== null) {
+    throw forbidden('a site-scoped token cannot perform fleet-wide actions');
+  }
+}
+
+/** The site a scoped actor is limited to, or null for fleet-wide actors. */
+export function scopedSite(ctx: ServiceContext): string | null {
+  return ctx.actor.type === 'token' ? ctx.actor.siteId : null;
+}
+
+/**
+ * Runs `fn` in a transaction, joining the caller's if `ctx.db` already is one (drizzle nests
+ * as a savepoint), so a verb that writes an audit event commits both or neither.
+ */
+export async function withTransaction<T>(ctx: ServiceContext, fn: (tx: ServiceContext) => Promise<T>): Promise<T> {
+  return ctx.db.transaction(async (tx) => fn({ ...ctx, db: tx as unknown as Db }));
+}
+
+/** Maps Postgres unique violations (23505) to CONFLICT with a readable message. */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; cause?: { code?: string } };
+  return e?.code === '23505' || e?.cause?.code === '23505';
+}
+
+export function rethrowUnique(err: unknown, message: string): never {
+  if (isUniqueViolation(err)) throw new AppError('CONFLICT', message, undefined, { cause: err });
+  throw err;
+}

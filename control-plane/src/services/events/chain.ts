@@ -1,0 +1,32 @@
+/**
+ * The audit log's hash chain. Each event's hash covers the previous hash and every stored
+ * field, so editing, dropping or reordering a row (even with direct SQL, triggers disabled)
+ * breaks verification from that row on.
+ */
+import { createHash } from 'node:crypto';
+import { canonicalJson } from './canonical.ts';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+export interface ChainedFields {
+  siteId: string | null;
+  clusterId: string | null;
+  directorId: string | null;
+  instance: string | null;
+  kind: string;
+  actor: string;
+  details: Record<string, unknown>;
+  agentTime: Date | null;
+  receivedAt: Date;
+  source: string | null;
+  sourceSeq: number | null;
+}
+
+export function eventHash(prevHash: string, f: ChainedFields): string {
+  const body = canonicalJson({
+    ...f,
+    agentTime: f.agentTime ? f.agentTime.toISOString() : null,
+    receivedAt: f.receivedAt.toISOString(),
+  });
+  return createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
+}

@@ -1,0 +1,15 @@
+import { z } from 'zod';
+
+export const PutSpecInput = z.strictObject({
+  /** The cluster spec document (validated by the shared schema and the fleet rules). */
+  spec: z.unknown(),
+  /** Why this change was made; shown in the revision list and the audit log. */
+  message: z.string().max(2000).optional(),
+});
+export type PutSpecInput = z.infer<typeof PutSpecInput>;
+
+export const RollbackInput = z.strictObject({
+  revision: z.number().int().positive(),
+  message: z.string().max(2000).optional(),
+});
+export type RollbackInput = z.infer<typeof RollbackInput>;

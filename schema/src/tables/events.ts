@@ -1,0 +1,37 @@
+import { bigint, bigserial, index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+
+/**
+ * The append-only audit log. The database rejects UPDATE, DELETE and TRUNCATE (trigger in the
+ * migrations), so not even a buggy service can rewrite history. Each row's `hash` is
+ * SHA-256(prevHash + canonical row), chaining every row to the one before it; appends are
+ * serialised with an advisory lock so the chain order equals the `id` order.
+ *
+ * `(source, sourceSeq)` de-duplicates at-least-once delivery from agents: an agent's outbox
+ * sequence number is unique per director.
+ */
+export const events = pgTable(
+  'events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    siteId: uuid('site_id'),
+    clusterId: uuid('cluster_id'),
+    directorId: uuid('director_id'),
+    instance: text('instance'),
+    kind: text('kind').notNull(),
+    actor: text('actor').notNull(),
+    details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
+    agentTime: timestamp('agent_time', { withTimezone: true, mode: 'date' }),
+    receivedAt: timestamp('received_at', { withTimezone: true, mode: 'date' }).notNull(),
+    source: text('source'),
+    sourceSeq: bigint('source_seq', { mode: 'number' }),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [
+    uniqueIndex('events_source_seq_uq').on(t.source, t.sourceSeq),
+    index('events_site_idx').on(t.siteId, t.id),
+    index('events_cluster_idx').on(t.clusterId, t.id),
+    index('events_kind_idx').on(t.kind, t.id),
+    index('events_received_idx').on(t.receivedAt),
+  ],
+);
