@@ -1,0 +1,610 @@
+/*
+ * vigil_net: the few socket features VRRP needs that Node does not have.
+ *
+ *   - raw IPv4 / IPv6 sockets for an IP protocol (112 = VRRP, 58 = ICMPv6), bound to a device,
+ *     with multicast membership per ifindex, TTL / hop limit 255 on send, and the received
+ *     TTL / hop limit, destination and ifindex reported per packet (IP header / ancillary data);
+ *   - AF_PACKET SOCK_DGRAM sockets for gratuitous ARP (and for tests that watch the wire);
+ *   - if_nametoindex and the hardware address of an interface.
+ *
+ * Receiving is event-driven: each socket owns a uv_poll handle on the agent's own event loop,
+ * and the JS callback runs through napi_make_callback (so promise jobs drain after it). It never
+ * blocks and never busy-polls; a readable event drains at most RX_BURST packets.
+ *
+ * Plain node_api.h (no node-addon-api), so the addon builds with only a C compiler and the
+ * headers that ship with node (see build.mjs).
+ */
+#define NAPI_VERSION 8
+#define _GNU_SOURCE
+#include <node_api.h>
+#include <uv.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <linux/if_packet.h>
+#include <linux/if_ether.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define RX_BUF_SIZE 65536
+#define RX_BURST 64
+
+enum kind { KIND_IP4 = 4, KIND_IP6 = 6, KIND_PACKET = 17 };
+
+typedef struct {
+  napi_env env;
+  int fd;
+  int kind;
+  int protocol;
+  int ifindex;
+  uv_poll_t *poll;
+  napi_ref cb;
+  napi_ref self;
+  napi_async_context actx;
+  unsigned char *buf;
+} sock_t;
+
+/* ---------- small helpers ---------- */
+
+#define CHECK(call)                                                                  \
+  do {                                                                               \
+    if ((call) != napi_ok) {                                                         \
+      const napi_extended_error_info *info_;                                         \
+      napi_get_last_error_info(env, &info_);                                         \
+      bool pending_;                                                                 \
+      napi_is_exception_pending(env, &pending_);                                     \
+      if (!pending_)                                                                 \
+        napi_throw_error(env, "ERR_VIGIL_NATIVE",                                    \
+                         info_ && info_->error_message ? info_->error_message : #call); \
+      return NULL;                                                                   \
+    }                                                                                \
+  } while (0)
+
+static const char *errno_name(int e) {
+  const char *n = strerrorname_np(e);
+  return n ? n : "EUNKNOWN";
+}
+
+/* Throws an Error whose .code is the errno name, e.g. "EPERM", and whose message says what. */
+static napi_value throw_errno(napi_env env, const char *what, int e) {
+  char msg[256];
+  snprintf(msg, sizeof msg, "%s: %s (%s)", what, strerror(e), errno_name(e));
+  napi_throw_error(env, errno_name(e), msg);
+  return NULL;
+}
+
+static napi_value make_errno_error(napi_env env, const char *what, int e) {
+  char msg[256];
+  snprintf(msg, sizeof msg, "%s: %s (%s)", what, strerror(e), errno_name(e));
+  napi_value code, message, err;
+  napi_create_string_utf8(env, errno_name(e), NAPI_AUTO_LENGTH, &code);
+  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &message);
+  napi_create_error(env, code, message, &err);
+  return err;
+}
+
+static int get_int(napi_env env, napi_value v, int dflt) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_number) return dflt;
+  int32_t out;
+  napi_get_value_int32(env, v, &out);
+  return out;
+}
+
+/* Copies a JS string into buf; returns 0 when v is not a string. */
+static int get_str(napi_env env, napi_value v, char *buf, size_t len) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_string) return 0;
+  size_t copied;
+  napi_get_value_string_utf8(env, v, buf, len, &copied);
+  return 1;
+}
+
+static napi_value str(napi_env env, const char *s) {
+  napi_value v;
+  napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &v);
+  return v;
+}
+
+static void format_mac(const unsigned char *a, int len, char *out) {
+  char *p = out;
+  *p = 0;
+  for (int i = 0; i < len; i++) p += sprintf(p, i ? ":%02x" : "%02x", a[i]);
+}
+
+static int parse_mac(const char *s, unsigned char out[6]) {
+  unsigned int b[6];
+  if (sscanf(s, "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5]) != 6) return 0;
+  for (int i = 0; i < 6; i++) {
+    if (b[i] > 255) return 0;
+    out[i] = (unsigned char)b[i];
+  }
+  return 1;
+}
+
+/* ---------- receive path ---------- */
+
+static void deliver(sock_t *s, napi_value err, napi_value args_rest[5]) {
+  napi_env env = s->env;
+  napi_value cb, recv, argv[6], result;
+  if (napi_get_reference_value(env, s->cb, &cb) != napi_ok || cb == NULL) return;
+  /* napi_make_callback converts the receiver with ToObject: undefined would throw. */
+  napi_get_global(env, &recv);
+  if (err) {
+    argv[0] = err;
+    for (int i = 1; i < 6; i++) napi_get_undefined(env, &argv[i]);
+  } else {
+    napi_get_null(env, &argv[0]);
+    for (int i = 0; i < 5; i++) argv[i + 1] = args_rest[i];
+  }
+  napi_status st = napi_make_callback(env, s->actx, recv, cb, 6, argv, &result);
+  if (st == napi_pending_exception) {
+    napi_value exc;
+    napi_get_and_clear_last_exception(env, &exc);
+    napi_fatal_exception(env, exc);
+  }
+}
+
+static void on_readable(uv_poll_t *handle, int status, int events) {
+  (void)events;
+  sock_t *s = (sock_t *)handle->data;
+  if (s == NULL) return;
+  napi_env env = s->env;
+  napi_handle_scope scope;
+  napi_open_handle_scope(env, &scope);
+
+  if (status < 0) {
+    deliver(s, make_errno_error(env, "poll", -status), NULL);
+    napi_close_handle_scope(env, scope);
+    return;
+  }
+
+  for (int burst = 0; burst < RX_BURST && s->fd >= 0 && handle->data; burst++) {
+    struct sockaddr_storage from;
+    char control[512];
+    struct iovec iov = {.iov_base = s->buf, .iov_len = RX_BUF_SIZE};
+    struct msghdr msg = {.msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &iov,
+                         .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control};
+    ssize_t n = recvmsg(s->fd, &msg, MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) break;
+      deliver(s, make_errno_error(env, "recvmsg", errno), NULL);
+      break;
+    }
+
+    char src[INET6_ADDRSTRLEN + 1] = "", dst[INET6_ADDRSTRLEN + 1] = "";
+    int ttl = -1, ifindex = 0;
+    const unsigned char *payload = s->buf;
+    size_t len = (size_t)n;
+
+    if (s->kind == KIND_IP4) {
+      /* Raw IPv4 sockets deliver the IP header: TTL, source and destination come from it. */
+      if (len < 20) continue;
+      size_t ihl = (size_t)(s->buf[0] & 0x0f) * 4;
+      if (ihl < 20 || ihl > len) continue;
+      ttl = s->buf[8];
+      inet_ntop(AF_INET, s->buf + 12, src, sizeof src);
+      inet_ntop(AF_INET, s->buf + 16, dst, sizeof dst);
+      payload = s->buf + ihl;
+      len -= ihl;
+      for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+          struct in_pktinfo pi;
+          memcpy(&pi, CMSG_DATA(c), sizeof pi);
+          ifindex = pi.ipi_ifindex;
+        }
+      }
+    } else if (s->kind == KIND_IP6) {
+      /* Raw IPv6 sockets strip the header: hop limit and destination come as ancillary data. */
+      struct sockaddr_in6 *f = (struct sockaddr_in6 *)&from;
+      inet_ntop(AF_INET6, &f->sin6_addr, src, sizeof src);
+      for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level != IPPROTO_IPV6) continue;
+        if (c->cmsg_type == IPV6_HOPLIMIT) {
+          memcpy(&ttl, CMSG_DATA(c), sizeof ttl);
+        } else if (c->cmsg_type == IPV6_PKTINFO) {
+          struct in6_pktinfo pi;
+          memcpy(&pi, CMSG_DATA(c), sizeof pi);
+          inet_ntop(AF_INET6, &pi.ipi6_addr, dst, sizeof dst);
+          ifindex = (int)pi.ipi6_ifindex;
+        }
+      }
+    } else {
+      /* AF_PACKET: source is the sender's MAC, destination says how the frame was addressed. */
+      struct sockaddr_ll *ll = (struct sockaddr_ll *)&from;
+      format_mac(ll->sll_addr, ll->sll_halen > 8 ? 8 : ll->sll_halen, src);
+      const char *pkttype = ll->sll_pkttype == PACKET_BROADCAST   ? "broadcast"
+                            : ll->sll_pkttype == PACKET_MULTICAST ? "multicast"
+                            : ll->sll_pkttype == PACKET_HOST      ? "host"
+                            : ll->sll_pkttype == PACKET_OUTGOING  ? "outgoing"
+                                                                  : "otherhost";
+      snprintf(dst, sizeof dst, "%s", pkttype);
+      ifindex = ll->sll_ifindex;
+    }
+
+    napi_value rest[5];
+    void *data;
+    napi_create_buffer_copy(env, len, payload, &data, &rest[0]);
+    rest[1] = str(env, src);
+    rest[2] = str(env, dst);
+    napi_create_int32(env, ttl, &rest[3]);
+    napi_create_int32(env, ifindex, &rest[4]);
+    deliver(s, NULL, rest);
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+/* ---------- lifecycle ---------- */
+
+static void free_poll(uv_handle_t *h) { free(h); }
+
+static void sock_shutdown(sock_t *s) {
+  if (s->poll) {
+    uv_poll_stop(s->poll);
+    s->poll->data = NULL;
+    uv_close((uv_handle_t *)s->poll, free_poll);
+    s->poll = NULL;
+  }
+  if (s->fd >= 0) {
+    close(s->fd);
+    s->fd = -1;
+  }
+}
+
+static void sock_finalize(napi_env env, void *data, void *hint) {
+  (void)hint;
+  sock_t *s = (sock_t *)data;
+  sock_shutdown(s);
+  if (s->cb) napi_delete_reference(env, s->cb);
+  if (s->actx) napi_async_destroy(env, s->actx);
+  free(s->buf);
+  free(s);
+}
+
+static int set_int_opt(int fd, int level, int name, int val) {
+  return setsockopt(fd, level, name, &val, sizeof val);
+}
+
+/*
+ * new Socket(kind, protocol, ifindex, device, groups, hopLimit, multicastLoop)
+ *   kind: 4 | 6 | 17 (packet); protocol: IP protocol, or ethertype for packet sockets;
+ *   ifindex: interface for multicast membership / egress (0 = none); device: SO_BINDTODEVICE name
+ *   or null; groups: multicast groups to join on ifindex; hopLimit: TTL / hop limit for unicast
+ *   and multicast; multicastLoop: whether our own multicast comes back to this host.
+ */
+static napi_value sock_new(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7], self;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, &self, NULL));
+  if (argc < 7) {
+    napi_throw_type_error(env, "ERR_VIGIL_NATIVE", "Socket(kind, protocol, ifindex, device, groups, hopLimit, loop)");
+    return NULL;
+  }
+  int kind = get_int(env, argv[0], 0), protocol = get_int(env, argv[1], -1), ifindex = get_int(env, argv[2], 0);
+  char device[IF_NAMESIZE + 1] = "";
+  int has_device = get_str(env, argv[3], device, sizeof device);
+  int hop = get_int(env, argv[5], 255);
+  bool loop = false;
+  napi_get_value_bool(env, argv[6], &loop);
+  if ((kind != KIND_IP4 && kind != KIND_IP6 && kind != KIND_PACKET) || protocol < 0) {
+    napi_throw_range_error(env, "ERR_VIGIL_NATIVE", "kind must be 4, 6 or 17 and protocol >= 0");
+    return NULL;
+  }
+
+  int fd;
+  if (kind == KIND_PACKET) {
+    fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, htons((uint16_t)protocol));
+  } else {
+    fd = socket(kind == KIND_IP4 ? AF_INET : AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
+  }
+  if (fd < 0) return throw_errno(env, "socket", errno);
+
+#define OPT(call, what)                   \
+  if ((call) < 0) {                       \
+    int e_ = errno;                       \
+    close(fd);                            \
+    return throw_errno(env, what, e_);    \
+  }
+
+  if (kind == KIND_PACKET) {
+    if (ifindex > 0) {
+      struct sockaddr_ll ll = {.sll_family = AF_PACKET, .sll_protocol = htons((uint16_t)protocol), .sll_ifindex = ifindex};
+      OPT(bind(fd, (struct sockaddr *)&ll, sizeof ll), "bind(AF_PACKET)");
+    }
+  } else {
+    if (has_device && device[0]) {
+      OPT(setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, device, (socklen_t)strlen(device)), "SO_BINDTODEVICE");
+    }
+    if (kind == KIND_IP4) {
+      /* IP_HDRINCL stays off: the kernel writes the IP header, we read it back on receive. */
+      OPT(set_int_opt(fd, IPPROTO_IP, IP_TTL, hop), "IP_TTL");
+      OPT(set_int_opt(fd, IPPROTO_IP, IP_MULTICAST_TTL, hop), "IP_MULTICAST_TTL");
+      OPT(set_int_opt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, loop ? 1 : 0), "IP_MULTICAST_LOOP");
+      OPT(set_int_opt(fd, IPPROTO_IP, IP_PKTINFO, 1), "IP_PKTINFO");
+      if (ifindex > 0) {
+        struct ip_mreqn m = {.imr_ifindex = ifindex};
+        OPT(setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &m, sizeof m), "IP_MULTICAST_IF");
+      }
+    } else {
+      OPT(set_int_opt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, hop), "IPV6_UNICAST_HOPS");
+      OPT(set_int_opt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, hop), "IPV6_MULTICAST_HOPS");
+      OPT(set_int_opt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, loop ? 1 : 0), "IPV6_MULTICAST_LOOP");
+      OPT(set_int_opt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1), "IPV6_RECVPKTINFO");
+      OPT(set_int_opt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1), "IPV6_RECVHOPLIMIT");
+      /* VRRP computes its own checksum (the codec); ICMPv6 checksums are always the kernel's. */
+      if (protocol != IPPROTO_ICMPV6) OPT(set_int_opt(fd, IPPROTO_IPV6, IPV6_CHECKSUM, -1), "IPV6_CHECKSUM");
+      if (ifindex > 0) OPT(set_int_opt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, ifindex), "IPV6_MULTICAST_IF");
+    }
+
+    uint32_t ngroups = 0;
+    bool is_array = false;
+    napi_is_array(env, argv[4], &is_array);
+    if (is_array) napi_get_array_length(env, argv[4], &ngroups);
+    for (uint32_t i = 0; i < ngroups; i++) {
+      napi_value g;
+      char group[INET6_ADDRSTRLEN + 1];
+      napi_get_element(env, argv[4], i, &g);
+      if (!get_str(env, g, group, sizeof group)) continue;
+      if (kind == KIND_IP4) {
+        struct ip_mreqn m = {.imr_ifindex = ifindex};
+        if (inet_pton(AF_INET, group, &m.imr_multiaddr) != 1) {
+          close(fd);
+          napi_throw_type_error(env, "ERR_VIGIL_NATIVE", "invalid IPv4 multicast group");
+          return NULL;
+        }
+        OPT(setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &m, sizeof m), "IP_ADD_MEMBERSHIP");
+      } else {
+        struct ipv6_mreq m = {.ipv6mr_interface = (unsigned)ifindex};
+        if (inet_pton(AF_INET6, group, &m.ipv6mr_multiaddr) != 1) {
+          close(fd);
+          napi_throw_type_error(env, "ERR_VIGIL_NATIVE", "invalid IPv6 multicast group");
+          return NULL;
+        }
+        OPT(setsockopt(fd, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, &m, sizeof m), "IPV6_ADD_MEMBERSHIP");
+      }
+    }
+  }
+#undef OPT
+
+  sock_t *s = calloc(1, sizeof *s);
+  s->env = env;
+  s->fd = fd;
+  s->kind = kind;
+  s->protocol = protocol;
+  s->ifindex = ifindex;
+  s->buf = malloc(RX_BUF_SIZE);
+  napi_value resource_name = str(env, "vigil:raw-socket");
+  napi_async_init(env, self, resource_name, &s->actx);
+  CHECK(napi_wrap(env, self, s, sock_finalize, NULL, NULL));
+  return self;
+}
+
+static sock_t *unwrap(napi_env env, napi_value self) {
+  sock_t *s = NULL;
+  napi_unwrap(env, self, (void **)&s);
+  return s;
+}
+
+/* socket.start(cb): cb(err, payload, src, dst, ttl, ifindex) for every packet, until close(). */
+static napi_value sock_start(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], self;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, &self, NULL));
+  sock_t *s = unwrap(env, self);
+  if (!s || s->fd < 0) return throw_errno(env, "start", EBADF);
+  if (s->poll) {
+    napi_throw_error(env, "ERR_VIGIL_NATIVE", "start() called twice");
+    return NULL;
+  }
+  CHECK(napi_create_reference(env, argv[0], 1, &s->cb));
+  /* Keep the wrapper alive while it is polling, so a dropped reference cannot free it mid-event. */
+  CHECK(napi_create_reference(env, self, 1, &s->self));
+  uv_loop_t *loop;
+  CHECK(napi_get_uv_event_loop(env, &loop));
+  s->poll = calloc(1, sizeof *s->poll);
+  int rc = uv_poll_init(loop, s->poll, s->fd);
+  if (rc < 0) {
+    free(s->poll);
+    s->poll = NULL;
+    return throw_errno(env, "uv_poll_init", -rc);
+  }
+  s->poll->data = s;
+  rc = uv_poll_start(s->poll, UV_READABLE, on_readable);
+  if (rc < 0) return throw_errno(env, "uv_poll_start", -rc);
+  return NULL;
+}
+
+/*
+ * socket.send(buf, dst, ifindex, source, hopLimit) -> bytes sent, or -errno for a kernel refusal
+ * (ENETUNREACH, ENETDOWN, ...): expected outcomes are results, not exceptions.
+ *   ip4/ip6: dst is an address; ifindex/source go into IP(V6)_PKTINFO (source = local address the
+ *   packet leaves from); hopLimit > 0 overrides the socket's TTL for this packet (IP_TTL /
+ *   IPV6_HOPLIMIT cmsg). packet: dst is a MAC address, ifindex required.
+ */
+static napi_value sock_send(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5], self, result;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, &self, NULL));
+  sock_t *s = unwrap(env, self);
+  if (!s || s->fd < 0) return throw_errno(env, "send on a closed socket", EBADF);
+  void *data;
+  size_t len;
+  bool is_buf = false;
+  napi_is_buffer(env, argv[0], &is_buf);
+  if (!is_buf) {
+    napi_throw_type_error(env, "ERR_VIGIL_NATIVE", "send: payload must be a Buffer");
+    return NULL;
+  }
+  CHECK(napi_get_buffer_info(env, argv[0], &data, &len));
+  char dst[INET6_ADDRSTRLEN + 1] = "", source[INET6_ADDRSTRLEN + 1] = "";
+  if (!get_str(env, argv[1], dst, sizeof dst)) {
+    napi_throw_type_error(env, "ERR_VIGIL_NATIVE", "send: destination must be a string");
+    return NULL;
+  }
+  int ifindex = argc > 2 ? get_int(env, argv[2], 0) : 0;
+  if (ifindex <= 0) ifindex = s->ifindex;
+  int has_source = argc > 3 && get_str(env, argv[3], source, sizeof source) && source[0];
+  int hop = argc > 4 ? get_int(env, argv[4], 0) : 0;
+
+  struct iovec iov = {.iov_base = data, .iov_len = len};
+  char control[256];
+  memset(control, 0, sizeof control);
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+  size_t clen = 0;
+  ssize_t n;
+
+  if (s->kind == KIND_PACKET) {
+    struct sockaddr_ll ll = {.sll_family = AF_PACKET, .sll_protocol = htons((uint16_t)s->protocol),
+                             .sll_ifindex = ifindex, .sll_halen = 6};
+    if (!parse_mac(dst, ll.sll_addr) || ifindex <= 0) {
+      napi_throw_type_error(env, "ERR_VIGIL_NATIVE", "send: packet sockets need a MAC destination and an ifindex");
+      return NULL;
+    }
+    msg.msg_name = &ll;
+    msg.msg_namelen = sizeof ll;
+    n = sendmsg(s->fd, &msg, 0);
+  } else if (s->kind == KIND_IP4) {
+    struct sockaddr_in to = {.sin_family = AF_INET};
+    if (inet_pton(AF_INET, dst, &to.sin_addr) != 1) {
+      napi_throw_type_error(env, "ERR_VIGIL_NATIVE", "send: invalid IPv4 destination");
+      return NULL;
+    }
+    msg.msg_name = &to;
+    msg.msg_namelen = sizeof to;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    if (has_source || ifindex > 0) {
+      struct in_pktinfo pi = {.ipi_ifindex = ifindex};
+      if (has_source && inet_pton(AF_INET, source, &pi.ipi_spec_dst) != 1) {
+        napi_throw_type_error(env, "ERR_VIGIL_NATIVE", "send: invalid IPv4 source");
+        return NULL;
+      }
+      c->cmsg_level = IPPROTO_IP;
+      c->cmsg_type = IP_PKTINFO;
+      c->cmsg_len = CMSG_LEN(sizeof pi);
+      memcpy(CMSG_DATA(c), &pi, sizeof pi);
+      clen += CMSG_SPACE(sizeof pi);
+      c = (struct cmsghdr *)(control + clen);
+    }
+    if (hop > 0) {
+      c->cmsg_level = IPPROTO_IP;
+      c->cmsg_type = IP_TTL;
+      c->cmsg_len = CMSG_LEN(sizeof(int));
+      memcpy(CMSG_DATA(c), &hop, sizeof hop);
+      clen += CMSG_SPACE(sizeof(int));
+    }
+    msg.msg_controllen = clen;
+    if (clen == 0) msg.msg_control = NULL;
+    n = sendmsg(s->fd, &msg, 0);
+  } else {
+    struct sockaddr_in6 to = {.sin6_family = AF_INET6};
+    if (inet_pton(AF_INET6, dst, &to.sin6_addr) != 1) {
+      napi_throw_type_error(env, "ERR_VIGIL_NATIVE", "send: invalid IPv6 destination");
+      return NULL;
+    }
+    if (IN6_IS_ADDR_LINKLOCAL(&to.sin6_addr) || IN6_IS_ADDR_MULTICAST(&to.sin6_addr)) to.sin6_scope_id = (uint32_t)ifindex;
+    msg.msg_name = &to;
+    msg.msg_namelen = sizeof to;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    if (has_source || ifindex > 0) {
+      struct in6_pktinfo pi = {.ipi6_ifindex = (unsigned)ifindex};
+      if (has_source && inet_pton(AF_INET6, source, &pi.ipi6_addr) != 1) {
+        napi_throw_type_error(env, "ERR_VIGIL_NATIVE", "send: invalid IPv6 source");
+        return NULL;
+      }
+      c->cmsg_level = IPPROTO_IPV6;
+      c->cmsg_type = IPV6_PKTINFO;
+      c->cmsg_len = CMSG_LEN(sizeof pi);
+      memcpy(CMSG_DATA(c), &pi, sizeof pi);
+      clen += CMSG_SPACE(sizeof pi);
+      c = (struct cmsghdr *)(control + clen);
+    }
+    if (hop > 0) {
+      c->cmsg_level = IPPROTO_IPV6;
+      c->cmsg_type = IPV6_HOPLIMIT;
+      c->cmsg_len = CMSG_LEN(sizeof(int));
+      memcpy(CMSG_DATA(c), &hop, sizeof hop);
+      clen += CMSG_SPACE(sizeof(int));
+    }
+    msg.msg_controllen = clen;
+    if (clen == 0) msg.msg_control = NULL;
+    n = sendmsg(s->fd, &msg, 0);
+  }
+  if (n < 0) n = -errno;
+  CHECK(napi_create_int64(env, (int64_t)n, &result));
+  return result;
+}
+
+/* socket.close(): idempotent; stops polling and closes the fd. */
+static napi_value sock_close(napi_env env, napi_callback_info info) {
+  napi_value self;
+  CHECK(napi_get_cb_info(env, info, NULL, NULL, &self, NULL));
+  sock_t *s = unwrap(env, self);
+  if (!s) return NULL;
+  sock_shutdown(s);
+  if (s->self) {
+    napi_delete_reference(env, s->self);
+    s->self = NULL;
+  }
+  return NULL;
+}
+
+/* ifIndex(name) -> ifindex or 0 (if_nametoindex, in the caller's network namespace). */
+static napi_value if_index(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], result;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char name[IF_NAMESIZE + 1] = "";
+  get_str(env, argv[0], name, sizeof name);
+  CHECK(napi_create_uint32(env, if_nametoindex(name), &result));
+  return result;
+}
+
+/* hardwareAddress(name) -> "aa:bb:cc:dd:ee:ff" (SIOCGIFHWADDR); throws ENODEV for a missing link. */
+static napi_value hw_addr(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  if (!get_str(env, argv[0], ifr.ifr_name, sizeof ifr.ifr_name)) {
+    napi_throw_type_error(env, "ERR_VIGIL_NATIVE", "hardwareAddress: name must be a string");
+    return NULL;
+  }
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return throw_errno(env, "socket", errno);
+  int rc = ioctl(fd, SIOCGIFHWADDR, &ifr);
+  int e = errno;
+  close(fd);
+  if (rc < 0) return throw_errno(env, "SIOCGIFHWADDR", e);
+  char mac[32];
+  format_mac((unsigned char *)ifr.ifr_hwaddr.sa_data, 6, mac);
+  return str(env, mac);
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor methods[] = {
+      {"start", NULL, sock_start, NULL, NULL, NULL, napi_default, NULL},
+      {"send", NULL, sock_send, NULL, NULL, NULL, napi_default, NULL},
+      {"close", NULL, sock_close, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_value cls, f;
+  CHECK(napi_define_class(env, "Socket", NAPI_AUTO_LENGTH, sock_new, NULL, 3, methods, &cls));
+  CHECK(napi_set_named_property(env, exports, "Socket", cls));
+  CHECK(napi_create_function(env, "ifIndex", NAPI_AUTO_LENGTH, if_index, NULL, &f));
+  CHECK(napi_set_named_property(env, exports, "ifIndex", f));
+  CHECK(napi_create_function(env, "hardwareAddress", NAPI_AUTO_LENGTH, hw_addr, NULL, &f));
+  CHECK(napi_set_named_property(env, exports, "hardwareAddress", f));
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

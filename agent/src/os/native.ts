@@ -1,0 +1,76 @@
+/**
+ * Loads the vigil_net addon (agent/native). It is built by the root `install` script during
+ * `npm ci`; when it is missing the error says how to build it instead of a bare MODULE_NOT_FOUND.
+ */
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { getSystemErrorName } from 'node:util';
+
+/** Socket kinds understood by the addon. */
+export const SOCKET_KIND = { ip4: 4, ip6: 6, packet: 17 } as const;
+
+export type PacketCallback = (
+  err: (Error & { code?: string }) | null,
+  payload: Buffer,
+  src: string,
+  dst: string,
+  ttl: number,
+  ifindex: number,
+) => void;
+
+export interface NativeSocket {
+  start(cb: PacketCallback): void;
+  /** Bytes sent, or -errno for an expected kernel refusal. */
+  send(payload: Buffer, dst: string, ifindex?: number, source?: string | null, hopLimit?: number): number;
+  close(): void;
+}
+
+export interface NativeAddon {
+  Socket: new (
+    kind: number,
+    protocol: number,
+    ifindex: number,
+    device: string | null,
+    groups: string[],
+    hopLimit: number,
+    multicastLoop: boolean,
+  ) => NativeSocket;
+  ifIndex(name: string): number;
+  hardwareAddress(name: string): string;
+}
+
+const addonPath = fileURLToPath(new URL('../../native/build/vigil_net.node', import.meta.url));
+let cached: NativeAddon | undefined;
+
+/** The addon, loaded once. Throws a clear error when it has not been built. */
+export function loadNative(): NativeAddon {
+  if (cached) return cached;
+  if (!existsSync(addonPath)) {
+    throw new Error(
+      `vigil native addon not built: ${addonPath} is missing. Run \`npm ci\` (its install script builds it) ` +
+        'or `node agent/native/build.mjs` (needs a C compiler and the node headers).',
+    );
+  }
+  try {
+    cached = createRequire(import.meta.url)(addonPath) as NativeAddon;
+  } catch (err) {
+    throw new Error(`vigil native addon at ${addonPath} failed to load; rebuild it with \`node agent/native/build.mjs\``, { cause: err });
+  }
+  return cached;
+}
+
+/** A negative errno from the addon as a result failure. */
+export function errnoResult(code: number, what: string): { ok: false; code: string; message: string } {
+  const name = errnoName(code);
+  return { ok: false, code: name, message: `${what}: ${name}` };
+}
+
+function errnoName(negErrno: number): string {
+  try {
+    // util.getSystemErrorName takes the negative libuv-style errno.
+    return getSystemErrorName(negErrno);
+  } catch {
+    return `E${-negErrno}`;
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * Real VRRP sockets: raw IP protocol 112 through the vigil_net addon.
+ *
+ * One socket per (family, interface), like keepalived's socket pool: bound to the device
+ * (SO_BINDTODEVICE), joined to 224.0.0.18 / ff02::12 on that ifindex, TTL / hop limit 255 on
+ * send (RFC 5798 §5.1.1.3 / §5.1.2.3), multicast loop off so we never hear ourselves. The
+ * received TTL is reported, not checked: the validation layer applies RFC 5798 §7.1 (255 for
+ * multicast) or keepalived's unicast rules (no 255 requirement, optional min/max ttl).
+ */
+import { SOCKET_KIND, errnoResult, loadNative, type NativeSocket } from './native.ts';
+import { defaultSourceAddress, ifIndex } from './interfaces.ts';
+import type { OsResult, VrrpPacket, VrrpSendOptions, VrrpSocket, VrrpSocketFactory, VrrpSocketOptions } from './ports.ts';
+
+export const VRRP_PROTOCOL = 112;
+export const VRRP_GROUP_V4 = '224.0.0.18';
+export const VRRP_GROUP_V6 = 'ff02::12';
+const VRRP_TTL = 255;
+
+/** Opens a VRRP socket; needs CAP_NET_RAW. A missing interface or refused socket is a result. */
+export function openVrrpSocket(options: VrrpSocketOptions): OsResult<VrrpSocket> {
+  const { family, ifname } = options;
+  if (family !== 4 && family !== 6) throw new TypeError(`openVrrpSocket: family must be 4 or 6, got ${String(family)}`);
+  const ifindex = ifIndex(ifname);
+  if (ifindex === 0) return { ok: false, code: 'ENODEV', message: `interface ${ifname} does not exist` };
+  const multicast = options.multicast ?? true;
+  const groups = multicast ? [family === 4 ? VRRP_GROUP_V4 : VRRP_GROUP_V6] : [];
+  let native: NativeSocket;
+  try {
+    const { Socket } = loadNative();
+    native = new Socket(family === 4 ? SOCKET_KIND.ip4 : SOCKET_KIND.ip6, VRRP_PROTOCOL, ifindex, ifname, groups, VRRP_TTL, false);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code && /^E[A-Z]+$/.test(code)) return { ok: false, code, message: `VRRP socket on ${ifname}: ${(err as Error).message}` };
+    throw err;
+  }
+  return { ok: true, value: new LinuxVrrpSocket(native, family, ifname, ifindex, options.sourceAddress) };
+}
+
+class LinuxVrrpSocket implements VrrpSocket {
+  private readonly listeners = new Set<(pkt: VrrpPacket) => void>();
+  private closed = false;
+
+  constructor(
+    private readonly native: NativeSocket,
+    readonly family: 4 | 6,
+    readonly ifname: string,
+    private readonly ifindex: number,
+    private readonly sourceAddress: string | undefined,
+  ) {
+    native.start((err, payload, src, dst, ttl, pktIfindex) => {
+      if (err) {
+        // A receive error (e.g. ENETDOWN while the link flaps) is transient: the next readable
+        // event will try again. Surface it to whoever listens on the process.
+        process.emitWarning(`VRRP socket on ${ifname}: ${err.message}`, { code: 'VIGIL_VRRP_RECV' });
+        return;
+      }
+      const pkt: VrrpPacket = { payload: new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength), src, dst, ttl, ifindex: pktIfindex };
+      for (const cb of this.listeners) cb(pkt);
+    });
+  }
+
+  send(payload: Uint8Array, dst: string, options?: VrrpSendOptions): OsResult {
+    if (this.closed) throw new Error(`VRRP socket on ${this.ifname} is closed`);
+    const ttl = options?.ttl ?? 0;
+    if (ttl !== 0 && !(Number.isInteger(ttl) && ttl >= 1 && ttl <= 255)) throw new RangeError(`ttl must be 1..255, got ${ttl}`);
+    const buf = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+    // The source is always explicit (IP_PKTINFO), so it is the one localAddress() reported and
+    // the pseudo-header checksum the codec computed matches what goes on the wire.
+    const source = this.localAddress(dst);
+    if (source === undefined) return { ok: false, code: 'EADDRNOTAVAIL', message: `no IPv${this.family} source address on ${this.ifname} for ${dst}` };
+    const n = this.native.send(buf, dst, this.ifindex, source, ttl);
+    if (n < 0) return errnoResult(n, `send VRRP to ${dst} on ${this.ifname}`);
+    return { ok: true, value: undefined };
+  }
+
+  onPacket(cb: (pkt: VrrpPacket) => void): () => void {
+    this.listeners.add(cb);
+    return () => this.listeners.delete(cb);
+  }
+
+  localAddress(dst?: string): string | undefined {
+    return this.sourceAddress ?? defaultSourceAddress(this.ifname, this.family, dst);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.listeners.clear();
+    this.native.close();
+  }
+}
+
+/** The factory the runtime receives. */
+export const linuxVrrpSockets: VrrpSocketFactory = {
+  open: async (options) => openVrrpSocket(options),
+};
