@@ -9,6 +9,10 @@
  * Addresses are fixed (IPv6 link-local set by hand, addrgenmode none) so the checksums, which
  * depend on the source address in the v3 pseudo-header, are the same on every run.
  *
+ * keepalived 2.2.7 has no `v3_checksum_as_v2` ("Unknown keyword"; it arrived in a later
+ * release), so the RFC 9568 checksum form cannot be captured from it; packet.golden.test.ts
+ * checks it against independently computed values instead.
+ *
  * Each scenario runs keepalived with a minimal config until it has been master for a while,
  * then sends SIGTERM so the capture also holds the priority-0 "I am leaving" advert.
  * Everything created here is removed in `finally`, by name or pid.
@@ -65,23 +69,6 @@ const SCENARIOS: Scenario[] = [
     advert_int 0.1
     virtual_ipaddress {
       192.0.2.110/24
-    }`,
-    runMs: 2000,
-  },
-  {
-    name: 'v3-ipv4-as-v2',
-    description: 'VRRPv3, IPv4, advert_int 0.1, priority 100, v3_checksum_as_v2 (no pseudo-header, RFC 9568)',
-    globalDefs: 'v3_checksum_as_v2',
-    instance: `
-    version 3
-    state BACKUP
-    interface vgcap-a
-    virtual_router_id 53
-    priority 100
-    advert_int 0.1
-    virtual_ipaddress {
-      192.0.2.120/24
-      192.0.2.121/24
     }`,
     runMs: 2000,
   },
@@ -205,7 +192,7 @@ async function runScenario(s: Scenario, work: string): Promise<void> {
     if (tcpdump.pid) process.kill(tcpdump.pid, 'SIGTERM');
     await waitExit(tcpdump, 3000);
   }
-  writeFileSync(join(OUT_DIR, `${s.name}.keepalived.log`), log);
+  writeFileSync(join(OUT_DIR, `${s.name}.keepalived.txt`), log);
   const packets = readPcapIpPackets(readFileSync(pcap));
   // Keep the distinct packets in order of first appearance: the steady-state advert(s) and
   // the priority-0 shutdown advert.
