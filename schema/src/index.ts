@@ -1,0 +1,3 @@
+// The shared schema package (#schema): the cluster spec language and its fleet rules.
+// Keep this a plain list of re-exports.
+export * from './spec/index.ts';
