@@ -1,0 +1,92 @@
+/**
+ * Diagnostics produced while reading a keepalived.conf: every problem carries its file, line and
+ * column (1-based, counted in Unicode code points) so `vigil check` can point at it.
+ */
+
+export type Severity = 'error' | 'warning' | 'info';
+
+/** Stable codes; tests and tools match on these, never on message text. */
+export type DiagnosticCode =
+  | 'unicode-space' // NBSP or another Unicode space normalised to ASCII space
+  | 'slash-comment' // `//` used as if it were a comment
+  | 'unknown-keyword'
+  | 'unsupported' // keepalived knows it, Vigil does not implement it (yet)
+  | 'deprecated' // old alias such as nb_get_retry, lb_algo
+  | 'missing-argument'
+  | 'extra-argument'
+  | 'invalid-value'
+  | 'unexpected-block' // `{` after a keyword that takes none
+  | 'missing-block' // keyword that needs `{ ... }` has none
+  | 'unclosed-block'
+  | 'unexpected-close'
+  | 'unterminated-quote'
+  | 'include-missing'
+  | 'include-cycle'
+  | 'include-error'
+  | 'duplicate'
+  | 'missing-keyword'
+  | 'undefined-reference'
+  | 'spec-invalid'
+  | 'io-error';
+
+export interface Diagnostic {
+  severity: Severity;
+  code: DiagnosticCode;
+  message: string;
+  file: string;
+  line: number;
+  column: number;
+  /** What the parser expected at this point, e.g. `an integer 1..255`. */
+  expected?: string;
+  /** A concrete fix, e.g. `did you mean "auth_pass"?`. */
+  hint?: string;
+}
+
+/** A place in a file; tokens and tree nodes carry one. */
+export interface Location {
+  file: string;
+  line: number;
+  column: number;
+}
+
+/**
+ * Renders one diagnostic the way compilers do, so editors can jump to it.
+ *
+ * @example
+ * formatDiagnostic({ severity: 'error', code: 'unknown-keyword', message: 'unknown keyword "autp_pass"',
+ *   file: 'k.conf', line: 38, column: 5, hint: 'did you mean "auth_pass"?' })
+ * // => 'k.conf:38:5: error: unknown keyword "autp_pass" hint: did you mean "auth_pass"?'
+ */
+export function formatDiagnostic(d: Diagnostic): string {
+  let out = `${d.file}:${d.line}:${d.column}: ${d.severity}: ${d.message}`;
+  if (d.expected) out += ` (expected ${d.expected})`;
+  if (d.hint) out += ` hint: ${d.hint}`;
+  return out;
+}
+
+/** Orders diagnostics by file, then position, then severity (errors first). */
+export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
+  const rank: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
+  return [...list].sort(
+    (a, b) =>
+      a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || rank[a.severity] - rank[b.severity],
+  );
+}
+
+export function hasErrors(list: readonly Diagnostic[]): boolean {
+  return list.some((d) => d.severity === 'error');
+}
+
+/** Builds a diagnostic at a location. */
+export function diag(
+  severity: Severity,
+  code: DiagnosticCode,
+  at: Location,
+  message: string,
+  extra: { expected?: string; hint?: string } = {},
+): Diagnostic {
+  const d: Diagnostic = { severity, code, message, file: at.file, line: at.line, column: at.column };
+  if (extra.expected !== undefined) d.expected = extra.expected;
+  if (extra.hint !== undefined) d.hint = extra.hint;
+  return d;
+}
