@@ -10,3 +10,4 @@ export * from './effective.ts';
 export * from './cluster.ts';
 export * from './parse.ts';
 export * from './example.ts';
+export * from './resolve.ts';

@@ -1,0 +1,143 @@
+/**
+ * Rules about names that point at other objects of the spec (directors, instances, tracked
+ * objects, groups) and about unicast peer lists, which point at directors by address.
+ */
+import type { ClusterSpec } from '../spec/cluster.ts';
+import { effectiveUnicastSrcIp, instanceMembers, isUnicast } from '../spec/effective.ts';
+import { canonicalIp } from '../spec/ip.ts';
+import type { SpecIssue } from '../spec/parse.ts';
+import type { TrackRef } from '../spec/tracking.ts';
+import { fleetIssue, type FleetCode } from './codes.ts';
+
+function checkTrackRefs(
+  issues: SpecIssue[], spec: ClusterSpec, base: (string | number)[], owner: string,
+  refs: { trackScripts: TrackRef[]; trackFiles: TrackRef[]; trackProcesses: TrackRef[] },
+): void {
+  const kinds: [keyof typeof refs, Record<string, unknown>, FleetCode, string][] = [
+    ['trackScripts', spec.vrrpScripts, 'FLEET_UNKNOWN_TRACK_SCRIPT', 'vrrp_script'],
+    ['trackFiles', spec.trackFiles, 'FLEET_UNKNOWN_TRACK_FILE', 'track_file'],
+    ['trackProcesses', spec.trackProcesses, 'FLEET_UNKNOWN_TRACK_PROCESS', 'vrrp_track_process'],
+  ];
+  for (const [field, defined, code, kw] of kinds) {
+    refs[field].forEach((ref, i) => {
+      if (!Object.hasOwn(defined, ref.name)) {
+        const known = Object.keys(defined);
+        issues.push(fleetIssue(code, [...base, field, i, 'name'],
+          `${owner} tracks ${kw} "${ref.name}", which is not defined${known.length ? ` (defined: ${known.join(', ')})` : ''}`));
+      }
+    });
+  }
+}
+
+function checkDirectorRefs(issues: SpecIssue[], spec: ClusterSpec): void {
+  if (Object.keys(spec.directors).length === 0 && Object.keys(spec.vrrpInstances).length > 0) {
+    issues.push(fleetIssue('FLEET_NO_DIRECTORS', ['directors'], 'the spec has VRRP instances but no directors to run them'));
+  }
+  for (const [name, inst] of Object.entries(spec.vrrpInstances)) {
+    inst.members?.forEach((d, i) => {
+      if (!Object.hasOwn(spec.directors, d)) {
+        issues.push(fleetIssue('FLEET_UNKNOWN_DIRECTOR', ['vrrpInstances', name, 'members', i], `instance ${name} lists member "${d}", which is not under "directors"`));
+      }
+    });
+    const members = instanceMembers(spec, inst);
+    for (const d of Object.keys(inst.directors)) {
+      if (!Object.hasOwn(spec.directors, d)) {
+        issues.push(fleetIssue('FLEET_UNKNOWN_DIRECTOR', ['vrrpInstances', name, 'directors', d], `instance ${name} has an override for "${d}", which is not under "directors"`));
+      } else if (!members.includes(d)) {
+        issues.push(fleetIssue('FLEET_OVERRIDE_NOT_MEMBER', ['vrrpInstances', name, 'directors', d], `instance ${name} has an override for ${d}, which is not one of its members (${members.join(', ')})`));
+      }
+    }
+  }
+}
+
+function checkSyncGroups(issues: SpecIssue[], spec: ClusterSpec): void {
+  const groupOf = new Map<string, string>();
+  for (const [g, group] of Object.entries(spec.syncGroups)) {
+    if (group.group.length === 1) {
+      issues.push(fleetIssue('FLEET_SYNC_GROUP_SINGLE', ['syncGroups', g, 'group'], `sync group ${g} has only one instance (${group.group[0]})`));
+    }
+    let firstMembers: string | undefined;
+    group.group.forEach((name, i) => {
+      const inst = spec.vrrpInstances[name];
+      if (!inst || !Object.hasOwn(spec.vrrpInstances, name)) {
+        issues.push(fleetIssue('FLEET_SYNC_GROUP_UNKNOWN_INSTANCE', ['syncGroups', g, 'group', i],
+          `sync group ${g} names instance "${name}", which is not defined (instances: ${Object.keys(spec.vrrpInstances).join(', ') || 'none'})`));
+        return;
+      }
+      const other = groupOf.get(name);
+      if (other !== undefined) {
+        issues.push(fleetIssue('FLEET_SYNC_GROUP_OVERLAP', ['syncGroups', g, 'group', i], `instance ${name} is in sync groups ${other} and ${g}`));
+      } else {
+        groupOf.set(name, g);
+      }
+      const members = instanceMembers(spec, inst).join(', ');
+      if (firstMembers === undefined) firstMembers = members;
+      else if (members !== firstMembers) {
+        issues.push(fleetIssue('FLEET_SYNC_GROUP_MEMBERS_DIFFER', ['syncGroups', g, 'group', i],
+          `sync group ${g}: instance ${name} runs on ${members} but ${group.group[0]} runs on ${firstMembers}`));
+      }
+    });
+    checkTrackRefs(issues, spec, ['syncGroups', g], `sync group ${g}`, group);
+  }
+}
+
+function checkUnicast(issues: SpecIssue[], spec: ClusterSpec): void {
+  for (const [name, inst] of Object.entries(spec.vrrpInstances)) {
+    if (!isUnicast(inst)) continue;
+    const members = instanceMembers(spec, inst).filter((d) => Object.hasOwn(spec.directors, d));
+    const srcOf = new Map(members.map((d) => [d, effectiveUnicastSrcIp(spec, inst, d)]));
+    const unknown = members.filter((d) => srcOf.get(d) === undefined);
+    for (const d of unknown) {
+      issues.push(fleetIssue('FLEET_UNICAST_SRC_UNKNOWN', ['directors', d, 'unicastSrcIp'], `instance ${name} is unicast but director ${d} has no unicastSrcIp; its peer list cannot be checked`));
+    }
+    // Without every member's address a stray peer may be that member's interface address.
+    if (unknown.length > 0) continue;
+    const memberIps = new Map([...srcOf].map(([d, ip]) => [canonicalIp(ip!), d]));
+    const peerIps = new Set(inst.unicastPeers.map((p) => canonicalIp(p.address)));
+    inst.unicastPeers.forEach((p, i) => {
+      if (!memberIps.has(canonicalIp(p.address))) {
+        issues.push(fleetIssue('FLEET_UNICAST_PEER_NOT_MEMBER', ['vrrpInstances', name, 'unicastPeers', i, 'address'],
+          `instance ${name}: unicast peer ${p.address} is not the unicastSrcIp of any member (${[...srcOf].map(([d, ip]) => `${d}=${ip}`).join(', ')})`));
+      }
+    });
+    for (const [d, ip] of srcOf) {
+      if (!peerIps.has(canonicalIp(ip!))) {
+        issues.push(fleetIssue('FLEET_UNICAST_MEMBER_NOT_PEER', ['vrrpInstances', name, 'unicastPeers'],
+          `instance ${name}: member ${d} (${ip}) is not in unicastPeers, so no peer sends it adverts`));
+      }
+    }
+  }
+}
+
+function checkLvsRefs(issues: SpecIssue[], spec: ClusterSpec): void {
+  const syncInst = spec.global.lvsSyncDaemon?.instance;
+  if (syncInst !== undefined && !Object.hasOwn(spec.vrrpInstances, syncInst)) {
+    issues.push(fleetIssue('FLEET_UNKNOWN_INSTANCE', ['global', 'lvsSyncDaemon', 'instance'], `lvs_sync_daemon follows instance "${syncInst}", which is not defined`));
+  }
+  spec.virtualServers.forEach((vs, i) => {
+    if (vs.group !== undefined && !Object.hasOwn(spec.virtualServerGroups, vs.group)) {
+      issues.push(fleetIssue('FLEET_UNKNOWN_VS_GROUP', ['virtualServers', i, 'group'], `virtual server ${i} uses group "${vs.group}", which is not defined`));
+    }
+    vs.realServers.forEach((rs, j) => {
+      rs.checkers.forEach((c, k) => {
+        if (c.type === 'FILE_CHECK' && !Object.hasOwn(spec.trackFiles, c.trackFile)) {
+          issues.push(fleetIssue('FLEET_UNKNOWN_TRACK_FILE', ['virtualServers', i, 'realServers', j, 'checkers', k, 'trackFile'],
+            `FILE_CHECK of real server ${rs.address} uses track_file "${c.trackFile}", which is not defined`));
+        }
+      });
+    });
+  });
+}
+
+/** Name references and unicast peer lists. */
+export function checkReferenceRules(spec: ClusterSpec): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  checkDirectorRefs(issues, spec);
+  for (const [name, inst] of Object.entries(spec.vrrpInstances)) {
+    checkTrackRefs(issues, spec, ['vrrpInstances', name], `instance ${name}`, inst);
+  }
+  checkSyncGroups(issues, spec);
+  checkUnicast(issues, spec);
+  checkLvsRefs(issues, spec);
+  return issues;
+}
