@@ -37,6 +37,14 @@ function walk(nodes: ConfNode[], block: BlockSpec, out: Diagnostic[]): void {
       );
       continue;
     }
+    if (!node.keyword.quoted && /^[@$]/.test(node.keyword.text)) {
+      out.push(
+        diag('warning', 'unsupported', node.keyword, node.keyword.text.startsWith('@')
+          ? `conditional line "${clip(node.keyword.text)}" (keepalived --config-id) is not supported by Vigil yet; the line is ignored`
+          : `parameter substitution "${clip(node.keyword.text)}" is not supported by Vigil yet; the line is ignored`),
+      );
+      continue;
+    }
     if (block.list) {
       checkListLine(node, block.list, block.name, out);
       if (node.children) out.push(diag('error', 'unexpected-block', node.open!, `unexpected block inside "${block.name}"`));

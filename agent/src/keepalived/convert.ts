@@ -1,0 +1,124 @@
+/**
+ * keepalived.conf tree -> ClusterSpec for ONE director, then the spec's own validation (shape
+ * + fleet rules) with every issue mapped back to the file:line it came from.
+ *
+ * The director is named by `router_id` when that is a valid host name, else by the file name
+ * (`lb1.conf` -> `lb1`). Everything the file says lands at instance level; merge.ts turns
+ * several directors' specs into one with per-director overrides.
+ */
+import { basename } from 'node:path';
+import { formatSpecPath, validateClusterSpec, type ClusterSpec, type SpecIssue } from '#schema';
+import { ConvertContext, type SpecPath } from './convert-util.ts';
+import { convertVirtualServer, convertVirtualServerGroup } from './convert-lvs.ts';
+import { convertGlobal, convertInstance, convertScript, convertSyncGroup, convertTrackFile, convertTrackProcess } from './convert-vrrp.ts';
+import { diag, type Diagnostic, type Location } from './diagnostics.ts';
+import type { ConfNode } from './parser.ts';
+
+type Obj = Record<string, unknown>;
+
+export interface ConvertResult {
+  /** The spec as converted (defaults not applied); feed it to parseClusterSpec/merge. */
+  spec: Obj;
+  director: string;
+  /** Converter findings plus spec-validation issues, located in the file. */
+  diagnostics: Diagnostic[];
+  /** The validated spec (defaults applied) when shape validation passed. */
+  validSpec?: ClusterSpec;
+  /** Where a spec path came from (longest known prefix). */
+  locate(path: SpecPath): Location;
+}
+
+const DIRECTOR_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
+/** The director name for a file: router_id if usable, else the file name without extension. */
+export function directorNameFor(file: string, routerId?: string): string {
+  if (routerId && DIRECTOR_NAME.test(routerId)) return routerId;
+  const base = basename(file).replace(/\.conf$/, '').replace(/[^A-Za-z0-9_.-]/g, '-').replace(/^[^A-Za-z0-9]+/, '');
+  return base.slice(0, 63) || 'director';
+}
+
+/**
+ * Converts one parsed keepalived.conf into a single-director cluster spec and validates it.
+ *
+ * @example
+ * const { tree } = parseKeepalivedConf({ path: 'lb1.conf' });
+ * const { spec, director, diagnostics } = convertToSpec(tree, { file: 'lb1.conf' });
+ */
+export function convertToSpec(tree: ConfNode[], options: { file: string; director?: string }): ConvertResult {
+  const ctx = new ConvertContext({ file: options.file, line: 1, column: 1 });
+  const global: Obj = {};
+  const directorSettings: Obj = {};
+  const spec: Obj = { version: 1, global, directors: {}, vrrpScripts: {}, trackFiles: {}, trackProcesses: {}, vrrpInstances: {}, syncGroups: {}, virtualServerGroups: {}, virtualServers: [] };
+  const virtualServers = spec.virtualServers as Obj[];
+  const seen = new Map<string, Location>();
+  const named = (kind: string, node: ConfNode): string | undefined => {
+    const name = node.args[0]?.text;
+    if (name === undefined) return undefined;
+    const key = `${kind}\u0000${name}`;
+    const prev = seen.get(key);
+    if (prev) ctx.warn(node.keyword, 'duplicate', `${kind} "${name}" is defined again (first at line ${prev.line}); this definition replaces it`);
+    seen.set(key, node.keyword);
+    return name;
+  };
+  for (const node of tree) {
+    if (!node.children) continue;
+    const k = node.keyword.text;
+    let name: string | undefined;
+    switch (k) {
+      case 'global_defs': convertGlobal(node, global, directorSettings, ctx); break;
+      case 'vrrp_script':
+        if ((name = named(k, node))) (spec.vrrpScripts as Obj)[name] = convertScript(node, ctx, ['vrrpScripts', name]);
+        break;
+      case 'track_file': case 'vrrp_track_file':
+        if ((name = named('track_file', node))) (spec.trackFiles as Obj)[name] = convertTrackFile(node, ctx, ['trackFiles', name]);
+        break;
+      case 'vrrp_track_process':
+        if ((name = named(k, node))) (spec.trackProcesses as Obj)[name] = convertTrackProcess(node, ctx, ['trackProcesses', name]);
+        break;
+      case 'vrrp_instance':
+        if ((name = named(k, node))) (spec.vrrpInstances as Obj)[name] = convertInstance(node, ctx, ['vrrpInstances', name]);
+        break;
+      case 'vrrp_sync_group':
+        if ((name = named(k, node))) (spec.syncGroups as Obj)[name] = convertSyncGroup(node, ctx, ['syncGroups', name]);
+        break;
+      case 'virtual_server_group':
+        if ((name = named(k, node))) (spec.virtualServerGroups as Obj)[name] = convertVirtualServerGroup(node, ctx, ['virtualServerGroups', name]);
+        break;
+      case 'virtual_server':
+        virtualServers.push(convertVirtualServer(node, ctx, ['virtualServers', virtualServers.length]));
+        break;
+    }
+  }
+  const director = options.director ?? directorNameFor(options.file, directorSettings.routerId as string | undefined);
+  (spec.directors as Obj)[director] = directorSettings;
+  // Source addresses are node-local: the spec keeps them in the director's override.
+  for (const [name, inst] of Object.entries(spec.vrrpInstances as Record<string, Obj>)) {
+    const local: Obj = {};
+    for (const key of ['unicastSrcIp', 'mcastSrcIp']) {
+      if (inst[key] === undefined) continue;
+      local[key] = inst[key];
+      delete inst[key];
+      ctx.at(['vrrpInstances', name, 'directors', director, key], ctx.locate(['vrrpInstances', name, key]));
+    }
+    if (Object.keys(local).length) inst.directors = { [director]: local };
+  }
+  ctx.at(['directors', director], ctx.locate(['directors']));
+
+  const validated = validateClusterSpec(spec);
+  const diagnostics = [...ctx.diagnostics, ...validated.issues.map((i) => specIssueDiagnostic(i, ctx))];
+  return {
+    spec,
+    director,
+    diagnostics,
+    ...(validated.spec && { validSpec: validated.spec }),
+    locate: (p) => ctx.locate(p),
+  };
+}
+
+/** A spec-validation issue as a located diagnostic (`spec-invalid`, the spec code in the message). */
+export function specIssueDiagnostic(issue: SpecIssue, ctx: { locate(path: SpecPath): Location }): Diagnostic {
+  const where = formatSpecPath(issue.path);
+  return diag(issue.severity, 'spec-invalid', ctx.locate(issue.path), `${where ? `${where}: ` : ''}${issue.message} [${issue.code}]`, {
+    ...(issue.hint !== undefined && { hint: issue.hint }),
+  });
+}
