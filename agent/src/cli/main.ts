@@ -5,6 +5,10 @@
 type Command = (argv: string[]) => Promise<number>;
 
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  check: {
+    summary: 'validate a keepalived.conf: every problem with file:line:col and a hint (exit 0 valid, 1 invalid)',
+    load: async () => (await import('./check.ts')).runCheck,
+  },
   'control-plane': {
     summary: 'run the API, dashboard and agent endpoints (embedded Postgres without --database-url)',
     load: async () => (await import('../../../control-plane/src/main.ts')).runControlPlane,
