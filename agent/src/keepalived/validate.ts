@@ -90,6 +90,9 @@ function unknownKeyword(node: ConfNode, block: BlockSpec, out: Diagnostic[]): vo
       ...(hint !== undefined && { hint }),
     }),
   );
+  // A misspelt block keyword (`lobal_defs {`): check its contents as the block it was meant to be.
+  const meant = near ? block.keywords![near] : undefined;
+  if (node.children && meant?.block && !meant.unsupported) walk(node.children, lookupBlock(meant.block), out);
 }
 
 function checkKeyword(node: ConfNode, spec: KeywordSpec, block: BlockSpec, out: Diagnostic[]): void {
