@@ -165,7 +165,10 @@ function timeFor(s: InstanceState, e: VrrpEvent): number {
 }
 
 const rows = (Object.keys(TABLE) as VrrpStateName[]).flatMap((state) =>
-  (Object.keys(EVENTS) as EventName[]).map((event) => ({ state, event, to: TABLE[state][event][0], effects: TABLE[state][event][1] })),
+  (Object.keys(EVENTS) as EventName[]).map((event) => {
+    const [to, effects] = TABLE[state][event]!;
+    return { state, event, to, effects };
+  }),
 );
 
 describe('FSM: every state × event', () => {
