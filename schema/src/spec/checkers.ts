@@ -47,7 +47,7 @@ const networkFields = {
 export const StatusCodeRange = z.union([
   z.number().int().min(100).max(599),
   strict({ from: z.number().int().min(100).max(599), to: z.number().int().min(100).max(599) })
-    .refine((r) => r.from <= r.to, { message: '"from" must be <= "to"' }),
+    .refine((r) => r.from <= r.to, { message: '"from" must be <= "to"', params: { specCode: 'SHAPE_STATUS_RANGE' } }),
 ]);
 export type StatusCodeRange = z.infer<typeof StatusCodeRange>;
 

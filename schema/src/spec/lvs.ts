@@ -24,7 +24,7 @@ export const TunnelSettings = strict({
   /** GUE destination port (required for gue). */
   port: Port.optional(),
   checksum: z.enum(['nocsum', 'csum', 'remcsum']).optional(),
-}).refine((t) => t.type !== 'gue' || t.port !== undefined, { message: 'tunnel type gue needs a port', path: ['port'] });
+}).refine((t) => t.type !== 'gue' || t.port !== undefined, { message: 'tunnel type gue needs a port', path: ['port'], params: { specCode: 'SHAPE_TUNNEL_PORT' } });
 
 export const Protocol = z.enum(['TCP', 'UDP', 'SCTP']);
 

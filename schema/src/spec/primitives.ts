@@ -71,6 +71,7 @@ export const DurationMs = z.number().int().min(0);
 /** Integer milliseconds that must be whole seconds (fields keepalived/kernel keep in seconds). */
 export const WholeSecondsMs = DurationMs.refine((v) => v % 1000 === 0, {
   message: 'this value is kept in whole seconds by keepalived/the kernel: use a multiple of 1000 ms',
+  params: { specCode: 'SHAPE_WHOLE_SECONDS' },
 });
 
 /**
