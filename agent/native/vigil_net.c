@@ -327,6 +327,9 @@ static napi_value sock_new(napi_env env, napi_callback_info info) {
       OPT(set_int_opt(fd, IPPROTO_IP, IP_MULTICAST_TTL, hop), "IP_MULTICAST_TTL");
       OPT(set_int_opt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, loop ? 1 : 0), "IP_MULTICAST_LOOP");
       OPT(set_int_opt(fd, IPPROTO_IP, IP_PKTINFO, 1), "IP_PKTINFO");
+      /* Only multicast groups this socket joined, not every group some socket of the host joined
+       * (the default, IP_MULTICAST_ALL=1): a unicast-only VRRP socket must not see 224.0.0.18. */
+      OPT(set_int_opt(fd, IPPROTO_IP, IP_MULTICAST_ALL, 0), "IP_MULTICAST_ALL");
       if (ifindex > 0) {
         struct ip_mreqn m = {.imr_ifindex = ifindex};
         OPT(setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &m, sizeof m), "IP_MULTICAST_IF");
@@ -337,6 +340,7 @@ static napi_value sock_new(napi_env env, napi_callback_info info) {
       OPT(set_int_opt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, loop ? 1 : 0), "IPV6_MULTICAST_LOOP");
       OPT(set_int_opt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1), "IPV6_RECVPKTINFO");
       OPT(set_int_opt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1), "IPV6_RECVHOPLIMIT");
+      OPT(set_int_opt(fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, 0), "IPV6_MULTICAST_ALL"); /* Linux >= 4.20 */
       /* VRRP computes its own checksum (the codec); ICMPv6 checksums are always the kernel's. */
       if (protocol != IPPROTO_ICMPV6) OPT(set_int_opt(fd, IPPROTO_IPV6, IPV6_CHECKSUM, -1), "IPV6_CHECKSUM");
       if (ifindex > 0) OPT(set_int_opt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, ifindex), "IPV6_MULTICAST_IF");

@@ -72,8 +72,8 @@ function readInto(path: string, content: string, fs: ConfigFs, stack: string[], 
       );
       continue;
     }
-    // keepalived takes the rest of the line as the pattern, spaces included.
-    const pattern = args.map((t) => t.text).join(' ');
+    // keepalived takes the rest of the raw line as the pattern (spaces and braces included).
+    const pattern = line.text.slice(line.text.indexOf(first.text) + first.text.length).trim().replace(/^"(.*)"$/, '$1');
     const baseDir = dirname(path);
     const matches: string[] = [];
     let anyGlob = false;

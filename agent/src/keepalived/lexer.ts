@@ -27,6 +27,8 @@ export interface LexLine {
   file: string;
   line: number;
   tokens: Token[];
+  /** The line's text without its comment (Unicode spaces normalised): `include` reads its pattern from it. */
+  text: string;
 }
 
 export interface LexResult {
@@ -76,7 +78,7 @@ export function lexKeepalived(text: string, file: string): LexResult {
       spaceLines.push(lineNo);
       raw = raw.replace(UNICODE_SPACE, ' ');
     }
-    const { tokens, continued, unterminatedAt } = tokenizeLine(raw, file, lineNo);
+    const { tokens, continued, unterminatedAt, content } = tokenizeLine(raw, file, lineNo);
     if (unterminatedAt !== undefined) {
       diagnostics.push(
         diag('error', 'unterminated-quote', { file, line: lineNo, column: unterminatedAt }, 'unterminated quoted string', {
@@ -86,10 +88,11 @@ export function lexKeepalived(text: string, file: string): LexResult {
     }
     if (pending) {
       pending.tokens.push(...tokens);
+      pending.text += ` ${content.trim()}`;
     } else if (tokens.length > 0) {
-      pending = { file, line: tokens[0]!.line, tokens };
+      pending = { file, line: tokens[0]!.line, tokens, text: content.trim() };
     } else if (continued) {
-      pending = { file, line: lineNo, tokens: [] };
+      pending = { file, line: lineNo, tokens: [], text: '' };
     }
     if (!continued && pending) {
       if (pending.tokens.length > 0) lines.push(pending);
@@ -116,6 +119,7 @@ interface LineTokens {
   tokens: Token[];
   continued: boolean;
   unterminatedAt?: number;
+  content: string;
 }
 
 function tokenizeLine(raw: string, file: string, line: number): LineTokens {
@@ -127,6 +131,7 @@ function tokenizeLine(raw: string, file: string, line: number): LineTokens {
   let inQuote = false;
   let quoteCol = 0;
   let continued = false;
+  let end = chars.length;
 
   const flush = () => {
     if (word.length > 0 || quoted) tokens.push({ text: word, file, line, column: wordCol, quoted });
@@ -153,6 +158,7 @@ function tokenizeLine(raw: string, file: string, line: number): LineTokens {
       const next = chars[i + 1];
       if (next === undefined) {
         continued = true;
+        end = i;
         break;
       }
       if (next === '#' || next === '!') {
@@ -162,7 +168,10 @@ function tokenizeLine(raw: string, file: string, line: number): LineTokens {
         continue;
       }
     }
-    if (c === '#' || c === '!') break;
+    if (c === '#' || c === '!') {
+      end = i;
+      break;
+    }
     if (c === ' ' || c === '\t' || c === '\v' || c === '\f') {
       flush();
       continue;
@@ -175,10 +184,11 @@ function tokenizeLine(raw: string, file: string, line: number): LineTokens {
     if (word.length === 0 && !quoted) wordCol = col;
     word += c;
   }
+  const content = chars.slice(0, end).join('');
   if (inQuote) {
     flush();
-    return { tokens, continued: false, unterminatedAt: quoteCol };
+    return { tokens, continued: false, unterminatedAt: quoteCol, content };
   }
   flush();
-  return { tokens, continued };
+  return { tokens, continued, content };
 }

@@ -129,7 +129,7 @@ function checkLocal(issues: SpecIssue[], spec: ClusterSpec, name: string, inst: 
 export function checkInstanceRules(spec: ClusterSpec): SpecIssue[] {
   const issues: SpecIssue[] = [];
   for (const [name, inst] of Object.entries(spec.vrrpInstances)) {
-    const members = instanceMembers(spec, inst).filter((d) => d in spec.directors);
+    const members = instanceMembers(spec, inst).filter((d) => Object.hasOwn(spec.directors, d));
     for (const a of AGREEMENTS) checkAgreement(issues, name, inst, members, a, (d) => a.value(inst, overrideOf(inst, d)));
     checkAgreement(issues, name, inst, members,
       { code: 'FLEET_VERSION_MISMATCH', field: 'version', label: 'VRRP version', value: () => '' },

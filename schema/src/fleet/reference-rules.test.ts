@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseClusterSpec } from '../spec/parse.ts';
 import { checkFleetRules } from './check.ts';
 import { FLEET_RULES, type FleetCode } from './codes.ts';
 import { specFrom } from './testing.ts';
@@ -98,5 +99,25 @@ describe('reference and unicast rules: valid variants pass', () => {
     }],
   ])('%s', (_name, mutate) => {
     expect(checkFleetRules(specFrom(mutate))).toEqual([]);
+  });
+});
+
+describe('names that collide with Object.prototype members', () => {
+  it.each<[string, Mutate, FleetCode, (string | number)[]]>([
+    ['track_script "constructor"', (s) => { s.vrrpInstances.VI_1.trackScripts = [{ name: 'constructor' }]; }, 'FLEET_UNKNOWN_TRACK_SCRIPT', [...VI, 'trackScripts', 0, 'name']],
+    ['sync group naming "toString"', (s) => { s.syncGroups = { G: { group: ['VI_1', 'toString'] } }; }, 'FLEET_SYNC_GROUP_UNKNOWN_INSTANCE', ['syncGroups', 'G', 'group', 1]],
+    ['override for director "constructor"', (s) => { s.vrrpInstances.VI_1.directors.constructor = { priority: 1 }; }, 'FLEET_UNKNOWN_DIRECTOR', [...VI, 'directors', 'constructor']],
+  ])('%s is treated as unknown', (_name, mutate, code, path) => {
+    expect(checkFleetRules(specFrom(mutate))).toEqual([expect.objectContaining({ code, path })]);
+  });
+
+  it('never lets "__proto__" become a key (zod drops it) or pollute prototypes', () => {
+    const input = JSON.parse('{"version":1,"vrrpScripts":{"__proto__":{"script":"/bin/true"},"ok":{"script":"/bin/x"}}}');
+    const r = parseClusterSpec(input);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(Object.keys(r.spec.vrrpScripts)).toEqual(['ok']);
+    expect(Object.getPrototypeOf(r.spec.vrrpScripts)).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).script).toBeUndefined();
   });
 });

@@ -5,6 +5,7 @@
 import type { ClusterSpec } from '../spec/cluster.ts';
 import { effectiveUnicastSrcIp, instanceMembers, isUnicast } from '../spec/effective.ts';
 import { canonicalIp } from '../spec/ip.ts';
+import { own } from '../spec/primitives.ts';
 import type { SpecIssue } from '../spec/parse.ts';
 import type { TrackRef } from '../spec/tracking.ts';
 import { fleetIssue, type FleetCode } from './codes.ts';
@@ -58,8 +59,8 @@ function checkSyncGroups(issues: SpecIssue[], spec: ClusterSpec): void {
     }
     let firstMembers: string | undefined;
     group.group.forEach((name, i) => {
-      const inst = spec.vrrpInstances[name];
-      if (!inst || !Object.hasOwn(spec.vrrpInstances, name)) {
+      const inst = own(spec.vrrpInstances, name);
+      if (!inst) {
         issues.push(fleetIssue('FLEET_SYNC_GROUP_UNKNOWN_INSTANCE', ['syncGroups', g, 'group', i],
           `sync group ${g} names instance "${name}", which is not defined (instances: ${Object.keys(spec.vrrpInstances).join(', ') || 'none'})`));
         return;

@@ -6,6 +6,7 @@
  * Structural parameter types (not `ClusterSpec`) keep this module free of import cycles.
  */
 import { ipFamily, type IpFamily } from './ip.ts';
+import { own } from './primitives.ts';
 import type { GlobalSettings, DirectorSettings } from './global.ts';
 import type { InstanceDirectorOverride, VirtualIpAddress, VrrpInstance, VrrpVersion } from './vrrp-instance.ts';
 
@@ -21,7 +22,7 @@ export function instanceMembers(spec: SpecLike, instance: VrrpInstance): string[
 
 /** The override of `director`, or an empty one. */
 export function overrideOf(instance: VrrpInstance, director: string): InstanceDirectorOverride {
-  return instance.directors[director] ?? {};
+  return own(instance.directors, director) ?? {};
 }
 
 /** The VIPs carried in adverts for this director (override replaces the whole list). */
@@ -82,13 +83,13 @@ export function advertIntervalProblem(version: VrrpVersion, advertIntervalMs: nu
 export function effectiveInterface(spec: SpecLike, instance: VrrpInstance, director: string): string | undefined {
   return overrideOf(instance, director).interface
     ?? instance.interface
-    ?? spec.directors[director]?.defaultInterface
+    ?? own(spec.directors, director)?.defaultInterface
     ?? spec.global.defaultInterface;
 }
 
 /** Effective unicast source address: override, then director default. */
 export function effectiveUnicastSrcIp(spec: SpecLike, instance: VrrpInstance, director: string): string | undefined {
-  return overrideOf(instance, director).unicastSrcIp ?? spec.directors[director]?.unicastSrcIp;
+  return overrideOf(instance, director).unicastSrcIp ?? own(spec.directors, director)?.unicastSrcIp;
 }
 
 /** True for a unicast instance (any `unicast_peer`). */

@@ -21,7 +21,14 @@ export const strict = z.strictObject;
  */
 export const ObjectName = z
   .string()
-  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,63}$/, 'use 1-64 characters: letters, digits, "_", ".", ":", "-" (no spaces)');
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,63}$/, 'use 1-64 characters: letters, digits, "_", ".", ":", "-" (no spaces)')
+  // Names become object keys; "__proto__" would not survive as one.
+  .refine((s) => s !== '__proto__', { message: '"__proto__" is reserved', params: { specCode: 'SHAPE_RESERVED_NAME' } });
+
+/** The value of `record[key]` only if it is an own property (never a prototype member). */
+export function own<T>(record: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
 export type ObjectName = z.infer<typeof ObjectName>;
 
 /** Director (node) name: a host-name label, as registered with the control plane. */

@@ -94,3 +94,9 @@ describe('resolveDirectorConfig', () => {
     expect(() => resolveDirectorConfig(exampleClusterSpec, 'lb9')).toThrow(/lb9.*lb1, lb2/);
   });
 });
+
+describe('resolveDirectorConfig with prototype-member names', () => {
+  it('does not mistake "constructor" for a declared director', () => {
+    expect(() => resolveDirectorConfig(exampleClusterSpec, 'constructor')).toThrow(UnknownDirectorError);
+  });
+});

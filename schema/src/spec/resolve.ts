@@ -13,6 +13,7 @@ import {
 } from './effective.ts';
 import type { GlobalSettings } from './global.ts';
 import { canonicalIp, type IpFamily } from './ip.ts';
+import { own } from './primitives.ts';
 import type { NotifyHooks, SyncGroup } from './tracking.ts';
 import type {
   UnicastPeer, VirtualIpAddress, VirtualRoute, VrrpAuth, VrrpInstance, VrrpStartState, VrrpVersion,
@@ -96,7 +97,7 @@ export class UnknownDirectorError extends Error {
 }
 
 function resolveTracks(refs: VrrpInstance['trackScripts'], objects: Record<string, { weight: number; reverse: boolean }>): ResolvedTrack[] {
-  return refs.map((r) => ({ name: r.name, weight: r.weight ?? objects[r.name]?.weight ?? 0, reverse: r.reverse ?? objects[r.name]?.reverse ?? false }));
+  return refs.map((r) => ({ name: r.name, weight: r.weight ?? own(objects, r.name)?.weight ?? 0, reverse: r.reverse ?? own(objects, r.name)?.reverse ?? false }));
 }
 
 function resolveGarp(global: GlobalSettings, inst: VrrpInstance): ResolvedGarp {
@@ -119,7 +120,7 @@ function resolveGarp(global: GlobalSettings, inst: VrrpInstance): ResolvedGarp {
 
 /** Resolves one instance for one member director. */
 export function resolveInstance(spec: ClusterSpec, name: string, director: string): ResolvedVrrpInstance {
-  const inst = spec.vrrpInstances[name];
+  const inst = own(spec.vrrpInstances, name);
   if (!inst) throw new Error(`unknown vrrp instance "${name}"`);
   const ov = overrideOf(inst, director);
   const priority = ov.priority ?? inst.priority;
@@ -134,7 +135,7 @@ export function resolveInstance(spec: ClusterSpec, name: string, director: strin
       ...(inst.unicastTtl !== undefined ? { ttl: inst.unicastTtl } : {}),
     }
     : (() => {
-      const mcastSrc = ov.mcastSrcIp ?? spec.directors[director]?.mcastSrcIp;
+      const mcastSrc = ov.mcastSrcIp ?? own(spec.directors, director)?.mcastSrcIp;
       return { kind: 'multicast', dstIp: effectiveMcastDstIp(spec.global, inst, ov), ...(mcastSrc ? { srcIp: mcastSrc } : {}) };
     })();
   const syncGroup = Object.entries(spec.syncGroups).find(([, g]) => g.group.includes(name))?.[0];
@@ -178,7 +179,7 @@ export function resolveInstance(spec: ClusterSpec, name: string, director: strin
  * `director` is not a key of `spec.directors`.
  */
 export function resolveDirectorConfig(spec: ClusterSpec, director: string): ResolvedDirectorConfig {
-  const settings = spec.directors[director];
+  const settings = own(spec.directors, director);
   if (!settings) throw new UnknownDirectorError(director, Object.keys(spec.directors).sort());
   const instances: Record<string, ResolvedVrrpInstance> = {};
   for (const [name, inst] of Object.entries(spec.vrrpInstances)) {
@@ -186,7 +187,7 @@ export function resolveDirectorConfig(spec: ClusterSpec, director: string): Reso
   }
   const syncGroups: Record<string, SyncGroup> = {};
   for (const [name, group] of Object.entries(spec.syncGroups)) {
-    const local = group.group.filter((i) => i in instances);
+    const local = group.group.filter((i) => Object.hasOwn(instances, i));
     if (local.length > 0) syncGroups[name] = { ...group, group: local };
   }
   return {

@@ -23,10 +23,20 @@ export interface ChainedFields {
 }
 
 export function eventHash(prevHash: string, f: ChainedFields): string {
+  // Fields are listed one by one: a stored row also carries id/prevHash/hash, which must not
+  // feed into its own hash.
   const body = canonicalJson({
-    ...f,
+    siteId: f.siteId,
+    clusterId: f.clusterId,
+    directorId: f.directorId,
+    instance: f.instance,
+    kind: f.kind,
+    actor: f.actor,
+    details: f.details,
     agentTime: f.agentTime ? f.agentTime.toISOString() : null,
     receivedAt: f.receivedAt.toISOString(),
+    source: f.source,
+    sourceSeq: f.sourceSeq,
   });
   return createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
 }

@@ -1,0 +1,58 @@
+/**
+ * An in-process control plane over a fresh database of either driver, with helpers to call it
+ * the way a client would (`app.request`, JSON, bearer tokens).
+ */
+import pino from 'pino';
+import { createApp } from '../../control-plane/src/app.ts';
+import type { DbHandle } from '../../control-plane/src/db.ts';
+import { createMetrics } from '../../control-plane/src/metrics.ts';
+import { ensureBootstrapToken } from '../../control-plane/src/services/tokens/bootstrap.ts';
+import { freshDb, type Driver } from './db.ts';
+
+export interface TestApp {
+  db: DbHandle;
+  admin: string;
+  call(method: string, path: string, opts?: { token?: string | null; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+  close(): Promise<void>;
+}
+
+export const BOOTSTRAP = 'vgl_test-bootstrap-admin-token-0123456789';
+
+export async function testApp(driver: Driver, opts: { maxBodyBytes?: number } = {}): Promise<TestApp> {
+  const db = await freshDb(driver);
+  await ensureBootstrapToken(db.db, BOOTSTRAP);
+  const app = createApp({ db, logger: pino({ level: 'silent' }), metrics: createMetrics(), maxBodyBytes: opts.maxBodyBytes });
+  return {
+    db,
+    admin: BOOTSTRAP,
+    async call(method, path, o = {}) {
+      const headers: Record<string, string> = { ...(o.headers ?? {}) };
+      const token = o.token === undefined ? BOOTSTRAP : o.token;
+      if (token !== null) headers.authorization = `Bearer ${token}`;
+      let body: string | undefined;
+      if (o.rawBody !== undefined) body = o.rawBody;
+      else if (o.body !== undefined) body = JSON.stringify(o.body);
+      if (body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
+      const res = await app.request(path, { method, headers, body });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        /* non-JSON bodies (metrics) stay text */
+      }
+      return { status: res.status, body: parsed, headers: res.headers };
+    },
+    close: () => db.close(),
+  };
+}
+
+/** Row counts of every table, to prove a rejected request changed nothing. */
+export async function tableCounts(db: DbHandle): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const t of ['sites', 'clusters', 'directors', 'spec_revisions', 'api_tokens', 'enrollment_tokens', 'events']) {
+    const r = (await db.db.execute(`select count(*)::int as n from ${t}` as never)) as unknown as { rows?: { n: number }[] } & { n: number }[];
+    out[t] = Number(r.rows?.[0]?.n ?? r[0]?.n);
+  }
+  return out;
+}
