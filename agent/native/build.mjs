@@ -42,7 +42,7 @@ const args = [
 ];
 try {
   execFileSync(cc, args, { stdio: 'inherit' });
-} catch (err) {
+} catch {
   console.error(`vigil native addon: '${cc} ${args.join(' ')}' failed. Install a C compiler (Debian: apt-get install build-essential).`);
   process.exit(1);
 }

@@ -12,7 +12,7 @@ import { freshDb, type Driver } from './db.ts';
 export interface TestApp {
   db: DbHandle;
   admin: string;
-  call(method: string, path: string, opts?: { token?: string | null; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+  call(method: string, path: string, opts?: { token?: string | null; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }> // eslint-disable-line @typescript-eslint/no-explicit-any -- tests index into arbitrary JSON;
   close(): Promise<void>;
 }
 
