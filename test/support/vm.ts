@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 
 export type VmBackend = 'uml' | 'qemu';
 
@@ -64,4 +64,53 @@ export async function runInVm(opts: VmRunOptions): Promise<VmRunResult> {
   } finally {
     rmSync(io, { recursive: true, force: true });
   }
+}
+
+/**
+ * Bundles guest-side TypeScript into plain ESM for `node --test` inside the VM. tsx would work
+ * too, but loading it costs ~10 s under UML (every exec and page-in goes through ptrace and
+ * hostfs); a bundle starts in ~2 s. npm packages stay external and resolve from the repo's
+ * node_modules (the bundles live under node_modules/.cache, which also keeps lint off them).
+ */
+export async function bundleForVm(entries: string[]): Promise<string[]> {
+  const { build } = await import('esbuild');
+  const outdir = join(REPO, 'node_modules', '.cache', 'vigil-vm');
+  await build({
+    entryPoints: entries.map((e) => resolve(REPO, e)), bundle: true, platform: 'node', format: 'esm', target: 'node20',
+    outdir, packages: 'external', outExtension: { '.js': '.mjs' }, logLevel: 'error',
+  });
+  return entries.map((e) => join(outdir, basename(e).replace(/\.ts$/, '.mjs')));
+}
+
+export interface TapTest { name: string; ok: boolean; skipped: boolean; detail: string }
+
+/**
+ * Leaf tests from `node --test --test-reporter=tap` output ("Suite > test" names), with the
+ * YAML diagnostics of failures. Suites (an ok line closing deeper-indented ones) are left out.
+ */
+export function parseTap(tap: string): TapTest[] {
+  const out: TapTest[] = [];
+  const stack: string[] = [];
+  let lastIndent = -1;
+  const lines = tap.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const sub = /^(\s*)# Subtest: (.*)$/.exec(line);
+    if (sub) { stack[sub[1]!.length / 4] = sub[2]!; stack.length = sub[1]!.length / 4 + 1; continue; }
+    const m = /^(\s*)(not ok|ok) \d+ - (.*?)(\s+# (SKIP|TODO).*)?$/.exec(line);
+    if (!m) continue;
+    const indent = m[1]!.length;
+    const isSuite = lastIndent > indent;
+    lastIndent = indent;
+    if (isSuite) continue;
+    let detail = '';
+    if (lines[i + 1]?.trim() === '---') {
+      const block: string[] = [];
+      for (i += 2; i < lines.length && lines[i]!.trim() !== '...'; i++) block.push(lines[i]!.trim());
+      detail = block.join('\n');
+    }
+    const path = [...stack.slice(0, indent / 4), m[3]!];
+    out.push({ name: path.join(' > '), ok: m[2] === 'ok', skipped: m[5] !== undefined, detail });
+  }
+  return out;
 }
