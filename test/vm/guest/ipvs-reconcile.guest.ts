@@ -99,7 +99,7 @@ describe('cluster spec -> kernel', () => {
     assert.equal(want.services.length, 7);
     assert.deepEqual((await sync(want)).failed, []);
     await assertKernelHolds(want);
-    assert.deepEqual([...ipvsadmTable().keys()].sort(), ['FWM 8', 'TCP 10.8.0.1:80', 'TCP 10.8.0.2:80', 'TCP 10.8.0.3:80', 'TCP 10.8.0.16:443', 'TCP 10.8.0.17:443', 'TCP 10.8.0.9:25']);
+    assert.deepEqual([...ipvsadmTable().keys()].sort(), ['FWM 8', 'TCP 10.8.0.16:443', 'TCP 10.8.0.17:443', 'TCP 10.8.0.1:80', 'TCP 10.8.0.2:80', 'TCP 10.8.0.3:80', 'TCP 10.8.0.9:25']);
   });
 
   it('health: down leaves the pool, inhibit_on_failure keeps weight 0, lost quorum brings the sorry server', async () => {
