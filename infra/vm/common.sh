@@ -35,6 +35,7 @@ RW_CSV=$(IFS=,; echo "${RW[*]}")
 # After the VM: print the command's output when the caller did not ask for the files, and
 # exit with the guest command's status.
 finish() {
+  set +e
   local rc=255
   [ -s "$IO/rc" ] && rc=$(cat "$IO/rc")
   if [ "$OWN_IO" = 1 ]; then
