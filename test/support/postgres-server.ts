@@ -34,21 +34,31 @@ async function freePort(): Promise<number> {
   });
 }
 
+function postgresUser(): { uid: number; gid: number } {
+  try {
+    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
+    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
+    return { uid, gid };
+  } catch {
+    throw new Error('PostgreSQL refuses to run as root and there is no `postgres` user: install Debian\'s `postgresql` package or set DATABASE_URL');
+  }
+}
+
 export async function startPostgres(): Promise<PostgresServer> {
   const bin = pgBinDir();
-  const asRoot = process.getuid?.() === 0;
+  // Spawned with the postgres user's uid/gid directly (not through runuser, which would sit in
+  // between and swallow the SIGINT that asks the postmaster for a fast shutdown).
+  const owner = process.getuid?.() === 0 ? postgresUser() : undefined;
   const dir = mkdtempSync(join(tmpdir(), 'vigil-pg-'));
   chmodSync(dir, 0o777);
   const dataDir = join(dir, 'data');
-  const wrap = (cmd: string, args: string[]): [string, string[]] => (asRoot ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args]);
-  const [initCmd, initArgs] = wrap(join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
-  execFileSync(initCmd, initArgs, { stdio: 'ignore' });
+  const asOwner = { ...owner, cwd: dir, env: { ...process.env, HOME: dir } };
+  execFileSync(join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8'], { stdio: 'ignore', ...asOwner });
   const port = await freePort();
-  const [cmd, args] = wrap(join(bin, 'postgres'), [
+  const child = spawn(join(bin, 'postgres'), [
     '-D', dataDir, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1',
     '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=300',
-  ]);
-  const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  ], { stdio: ['ignore', 'ignore', 'pipe'], ...asOwner });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
@@ -63,8 +73,11 @@ export async function startPostgres(): Promise<PostgresServer> {
     url,
     async stop() {
       if (child.exitCode === null) {
+        const exited = new Promise<void>((r) => child.once('exit', () => r()));
         child.kill('SIGINT'); // fast shutdown
-        await new Promise<void>((r) => child.once('exit', () => r()));
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
       }
       rmSync(dir, { recursive: true, force: true });
     },

@@ -33,7 +33,7 @@ export function openVrrpSocket(options: VrrpSocketOptions): OsResult<VrrpSocket>
     if (code && /^E[A-Z]+$/.test(code)) return { ok: false, code, message: `VRRP socket on ${ifname}: ${(err as Error).message}` };
     throw err;
   }
-  return { ok: true, value: new LinuxVrrpSocket(native, family, ifname, ifindex, options.sourceAddress) };
+  return { ok: true, value: new LinuxVrrpSocket(native, family, ifname, ifindex, options.sourceAddress, multicast) };
 }
 
 class LinuxVrrpSocket implements VrrpSocket {
@@ -46,6 +46,7 @@ class LinuxVrrpSocket implements VrrpSocket {
     readonly ifname: string,
     private readonly ifindex: number,
     private readonly sourceAddress: string | undefined,
+    private readonly multicast: boolean,
   ) {
     native.start((err, payload, src, dst, ttl, pktIfindex) => {
       if (err) {
@@ -54,6 +55,10 @@ class LinuxVrrpSocket implements VrrpSocket {
         process.emitWarning(`VRRP socket on ${ifname}: ${err.message}`, { code: 'VIGIL_VRRP_RECV' });
         return;
       }
+      // IPv6 raw sockets not bound to a local address match every multicast destination on the
+      // device whatever IPV6_MULTICAST_ALL says (raw_v6_match() only consults the membership
+      // list when sk_v6_rcv_saddr is set), so a unicast-only socket drops group traffic here.
+      if (!this.multicast && isMulticast(dst)) return;
       const pkt: VrrpPacket = { payload: new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength), src, dst, ttl, ifindex: pktIfindex };
       for (const cb of this.listeners) cb(pkt);
     });
@@ -88,6 +93,12 @@ class LinuxVrrpSocket implements VrrpSocket {
     this.listeners.clear();
     this.native.close();
   }
+}
+
+function isMulticast(address: string): boolean {
+  if (address.includes(':')) return /^ff/i.test(address);
+  const first = Number(address.split('.', 1)[0]);
+  return first >= 224 && first <= 239;
 }
 
 /** The factory the runtime receives. */
