@@ -69,6 +69,27 @@ describe('desiredTable', () => {
   });
 });
 
+describe('desiredTable problems', () => {
+  it('a NAT real server of the other family is left out and named; through TUN it stays', () => {
+    const s = spec([{ address: '10.0.0.1', port: 80, realServers: [{ address: '2001:db8::1' }, { address: '2001:db8::2', method: 'TUN' }, { address: '10.0.1.1' }] }]);
+    const r = table(s);
+    expect(r.table.services[0]!.destinations.map((d) => d.address)).toEqual(['2001:db8::2', '10.0.1.1']);
+    expect(r.problems).toEqual(['virtualServers[0].realServers[0]: 2001:db8::1 is inet6 but TCP 10.0.0.1:80 is inet; IPVS forwards across address families only with lvs_method TUN']);
+  });
+
+  it('a fwmark service without ip_family takes its real servers\' family', () => {
+    const s = spec([{ fwmark: 3, realServers: [{ address: '2001:db8::1' }] }]);
+    expect(table(s).table.services[0]!.key).toEqual({ kind: 'fwmark', family: 'inet6', fwmark: 3 });
+  });
+
+  it('an over-large group member is cut at MAX_GROUP_EXPANSION and named', () => {
+    const s = spec([{ group: 'big', realServers: [] }], { big: { members: [{ address: '10.0.0.0/8', port: 80 }] } });
+    const r = table(s);
+    expect(r.table.services).toHaveLength(4096);
+    expect(r.problems[0]).toMatch(/^virtualServers\[0\]: group "big" member 10.0.0.0\/8 covers more than 4096 addresses/);
+  });
+});
+
 describe('expandAddresses', () => {
   it.each([
     ['10.0.0.1', ['10.0.0.1']],

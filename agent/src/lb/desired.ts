@@ -29,6 +29,11 @@ export interface DesiredResult {
   quorum: Map<number, boolean>;
   /** Services that more than one virtual server expanded to (the first one wins). */
   duplicates: string[];
+  /**
+   * What the kernel would refuse, left out of the table instead: "virtualServers[0].realServers[1]:
+   * ..." (mixed-family destination without TUN, an over-large group range).
+   */
+  problems: string[];
 }
 
 /** Upper bound on addresses one group member may expand to (a /16 would be 65536 services). */
@@ -39,13 +44,15 @@ export function desiredTable(input: DesiredInput): DesiredResult {
   const seen = new Set<string>();
   const duplicates: string[] = [];
   const quorum = new Map<number, boolean>();
+  const problems: string[] = [];
   input.virtualServers.forEach((vs, vsIndex) => {
     const up = vs.realServers.map((_, i) => input.health.get(realServerKey(vsIndex, i)) ?? true);
     const liveWeight = vs.realServers.reduce((sum, rs, i) => sum + (up[i] ? rs.weight : 0), 0);
     const was = input.previousQuorum?.get(vsIndex) ?? true;
     const quorumUp = was ? liveWeight >= vs.quorum - vs.hysteresis : liveWeight >= vs.quorum + vs.hysteresis;
     quorum.set(vsIndex, quorumUp);
-    for (const key of serviceKeys(vs, input.virtualServerGroups)) {
+    const keys = serviceKeys(vs, input.virtualServerGroups, (m) => problems.push(`virtualServers[${vsIndex}]: ${m}`));
+    for (const key of keys) {
       const id = serviceId(key);
       if (seen.has(id)) { duplicates.push(id); continue; }
       seen.add(id);
@@ -57,7 +64,13 @@ export function desiredTable(input: DesiredInput): DesiredResult {
         vs.realServers.forEach((rs, i) => {
           const inhibit = rs.inhibitOnFailure ?? vs.inhibitOnFailure;
           if (!up[i] && !inhibit) return;
-          destinations.push(realDestination(vs, rs, svcPort, up[i] ? rs.weight : 0));
+          const d = realDestination(vs, rs, svcPort, up[i] ? rs.weight : 0);
+          // ip_vs_genl_set_cmd: a destination of the other family is accepted only for TUN.
+          if (d.family !== key.family && d.method !== 'TUN') {
+            problems.push(`virtualServers[${vsIndex}].realServers[${i}]: ${d.address} is ${d.family} but ${id} is ${key.family}; IPVS forwards across address families only with lvs_method TUN`);
+            return;
+          }
+          destinations.push(d);
         });
         if (vs.sorryServer?.inhibit) destinations.push(sorryDestination(vs, svcPort, 0));
       }
@@ -71,7 +84,7 @@ export function desiredTable(input: DesiredInput): DesiredResult {
       });
     }
   });
-  return { table: { services }, quorum, duplicates };
+  return { table: { services }, quorum, duplicates, problems };
 }
 
 function serviceFlags(flags: readonly string[]): ServiceFlags {
@@ -136,21 +149,25 @@ function dedupeDestinations(ds: Destination[]): Destination[] {
 }
 
 /** The kernel services one virtual server stands for (a group expands to several). */
-export function serviceKeys(vs: VirtualServer, groups: ClusterSpec['virtualServerGroups']): ServiceKey[] {
-  if (vs.fwmark !== undefined) return [{ kind: 'fwmark', family: vs.ipFamily ?? 'inet', fwmark: vs.fwmark }];
+export function serviceKeys(vs: VirtualServer, groups: ClusterSpec['virtualServerGroups'], problem: (m: string) => void = () => {}): ServiceKey[] {
+  // keepalived: a fwmark service without ip_family takes the family of its real servers.
+  const fwFamily = vs.ipFamily ?? (vs.realServers[0] ? parseIp(vs.realServers[0].address)?.family : undefined) ?? 'inet';
+  if (vs.fwmark !== undefined) return [{ kind: 'fwmark', family: fwFamily, fwmark: vs.fwmark }];
   if (vs.address !== undefined) {
     const ip = parseIp(vs.address)!;
     return [{ kind: 'address', family: ip.family, protocol: vs.protocol, address: ip.canonical, port: vs.port ?? 0 }];
   }
   const group = Object.hasOwn(groups, vs.group!) ? groups[vs.group!] : undefined;
   if (!group) return [];
-  return group.members.flatMap((m) => memberKeys(m, vs));
+  return group.members.flatMap((m) => memberKeys(m, vs, fwFamily, problem));
 }
 
-function memberKeys(m: VirtualServerGroupMember, vs: VirtualServer): ServiceKey[] {
-  if ('fwmark' in m) return [{ kind: 'fwmark', family: m.family ?? vs.ipFamily ?? 'inet', fwmark: m.fwmark }];
+function memberKeys(m: VirtualServerGroupMember, vs: VirtualServer, fwFamily: IpFamily, problem: (m: string) => void): ServiceKey[] {
+  if ('fwmark' in m) return [{ kind: 'fwmark', family: m.family ?? fwFamily, fwmark: m.fwmark }];
   const port = m.port ?? vs.port ?? 0;
-  return expandAddresses(m.address).map((a) => ({ kind: 'address', family: a.family, protocol: vs.protocol, address: a.canonical, port }));
+  const addrs = expandAddresses(m.address);
+  if (addrs.length === MAX_GROUP_EXPANSION) problem(`group "${vs.group}" member ${m.address} covers more than ${MAX_GROUP_EXPANSION} addresses; only the first ${MAX_GROUP_EXPANSION} are used`);
+  return addrs.map((a) => ({ kind: 'address', family: a.family, protocol: vs.protocol, address: a.canonical, port }));
 }
 
 /** "IP", "IP-last" (last octet / last IPv6 group range, keepalived's form) or "IP/len" (every address in it). */
