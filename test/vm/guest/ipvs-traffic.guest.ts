@@ -82,6 +82,7 @@ describe('LVS-NAT across namespaces: client -> director VIP -> backend netns', (
   before(async () => {
     clearKernel();
     writeFileSync('/proc/sys/net/ipv4/ip_forward', '1');
+    writeFileSync('/proc/sys/net/ipv6/conf/all/forwarding', '1');
     // Three `ip -batch` runs instead of ~20 `ip` processes: exec is slow in UML (~0.1-0.2 s).
     batch(undefined, [
       `netns add ${cl}`, `netns add ${be}`,
@@ -89,15 +90,25 @@ describe('LVS-NAT across namespaces: client -> director VIP -> backend netns', (
       `link add ${P}u type veth peer name ${P}v netns ${be}`,
       `addr add 10.98.0.1/24 dev ${P}x`, `addr add 10.98.0.100/32 dev ${P}x`, // .100 is the VIP
       `addr add 10.99.0.1/24 dev ${P}u`, `link set ${P}x up`, `link set ${P}u up`,
+      // IPv6 twins; nodad: no 1-2 s of tentative addresses before the first connect.
+      `addr add fd98::1/64 dev ${P}x nodad`, `addr add fd98::100/128 dev ${P}x nodad`, `addr add fd99::1/64 dev ${P}u nodad`,
     ]);
-    batch(cl, ['addr add 10.98.0.2/24 dev ' + `${P}y`, `link set ${P}y up`, 'link set lo up', 'route add default via 10.98.0.1']);
-    batch(be, [`addr add 10.99.0.2/24 dev ${P}v`, `addr add 10.99.0.3/24 dev ${P}v`, `link set ${P}v up`, 'link set lo up', 'route add default via 10.99.0.1']);
+    batch(cl, [`addr add 10.98.0.2/24 dev ${P}y`, `addr add fd98::2/64 dev ${P}y nodad`, `link set ${P}y up`, 'link set lo up',
+      'route add default via 10.98.0.1', 'route add default via fd98::1']);
+    batch(be, [`addr add 10.99.0.2/24 dev ${P}v`, `addr add 10.99.0.3/24 dev ${P}v`, `addr add fd99::2/64 dev ${P}v nodad`, `addr add fd99::3/64 dev ${P}v nodad`,
+      `link set ${P}v up`, 'link set lo up', 'route add default via 10.99.0.1', 'route add default via fd99::1']);
     // One backend process serving both addresses, answering with the address it was reached on.
-    const server = "for (const a of ['10.99.0.2','10.99.0.3']) require('http').createServer((q,r)=>r.end(q.socket.localAddress)).listen(80, a); setTimeout(()=>console.log('up'), 100)";
+    const server = "for (const a of ['10.99.0.2','10.99.0.3','fd99::2','fd99::3']) require('http').createServer((q,r)=>r.end(q.socket.localAddress)).listen(80, a); setTimeout(()=>console.log('up'), 100)";
     const c = spawn('ip', ['netns', 'exec', be, process.execPath, '-e', server], { stdio: ['ignore', 'pipe', 'inherit'] });
     children.push(c);
     await new Promise<void>((res, rej) => { c.stdout!.once('data', () => res()); c.once('exit', (code) => rej(new Error(`backends exited ${code}`))); });
   });
+  // A new connection per request (agent: false): IPVS schedules connections, not requests.
+  function clientGets(host: string, n: number): string[] {
+    const client = `const h=require('http');const get=()=>new Promise((y,n)=>h.get({host:process.argv[1],agent:false},r=>{let b='';r.on('data',c=>b+=c);r.on('end',()=>y(b))}).on('error',n));(async()=>{const o=[];for(let i=0;i<${n};i++)o.push(await get());console.log(JSON.stringify(o))})().catch(e=>{console.error(e);process.exit(1)})`;
+    return JSON.parse(sh('ip', 'netns', 'exec', cl, process.execPath, '-e', client, host)) as string[];
+  }
+
   after(() => {
     for (const c of children) c.kill('SIGKILL');
     for (const ns of [cl, be]) { try { sh('ip', 'netns', 'del', ns); } catch { /* already gone */ } }
@@ -108,11 +119,17 @@ describe('LVS-NAT across namespaces: client -> director VIP -> backend netns', (
   it('wrr 1:2 spreads six client connections 2:4 and un-NATs the replies', async () => {
     const want: VirtualServerTable = { services: [service(tcp('10.98.0.100', 80), { scheduler: 'wrr', destinations: [dest('10.99.0.2', 80, { weight: 1 }), dest('10.99.0.3', 80, { weight: 2 })] })] };
     assert.deepEqual((await sync(want)).failed, []);
-    // A new connection per request (agent: false): IPVS schedules connections, not requests.
-    const client = "const h=require('http');const get=()=>new Promise((y,n)=>h.get({host:'10.98.0.100',agent:false},r=>{let b='';r.on('data',c=>b+=c);r.on('end',()=>y(b))}).on('error',n));(async()=>{const o=[];for(let i=0;i<6;i++)o.push(await get());console.log(JSON.stringify(o))})().catch(e=>{console.error(e);process.exit(1)})";
-    const out = sh('ip', 'netns', 'exec', cl, process.execPath, '-e', client);
-    const answers = JSON.parse(out) as string[];
+    const answers = clientGets('10.98.0.100', 6);
     assert.deepEqual(answers.filter((a) => a === '10.99.0.2').length, 2);
     assert.deepEqual(answers.filter((a) => a === '10.99.0.3').length, 4);
+  });
+
+  it('IPv6: rr over two backends, one drained to weight 0 mid-way', async () => {
+    const want: VirtualServerTable = { services: [service(tcp('fd98::100', 80), { scheduler: 'rr', destinations: [dest('fd99::2', 80), dest('fd99::3', 80)] })] };
+    assert.deepEqual((await sync(want)).failed, []);
+    assert.deepEqual(clientGets('fd98::100', 4).sort(), ['fd99::2', 'fd99::2', 'fd99::3', 'fd99::3']);
+    want.services[0]!.destinations[0]!.weight = 0;
+    assert.deepEqual((await sync(want)).applied.map((o) => o.op), ['edit-destination']);
+    assert.deepEqual(clientGets('fd98::100', 3), ['fd99::3', 'fd99::3', 'fd99::3']);
   });
 });
