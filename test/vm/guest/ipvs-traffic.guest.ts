@@ -8,6 +8,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
+import { lbStatus } from '../../../agent/src/lb/stats.ts';
 import { destinationId, serviceId, type VirtualServerTable } from '../../../agent/src/lb/model.ts';
 import { clearKernel, closeIpvs, dest, ipvs, service, sync, tcp } from './support.ts';
 
@@ -72,6 +73,12 @@ describe('loopback NAT: 127.0.0.100:8080 -> two node servers', () => {
     const stats = await statsConns(serviceId(vip), 8);
     assert.equal(stats.svc, 8);
     assert.deepEqual(stats.dests, { '127.0.0.1:9001': 6, '127.0.0.1:9002': 2 });
+    // The status view over the same read-back: bytes moved both ways through the VIP.
+    const read = await (await ipvs()).read();
+    assert.ok(read.ok);
+    const [row] = lbStatus(read.value);
+    assert.equal(row!.service, 'TCP 127.0.0.100:8080');
+    assert.ok(row!.inBytes > 0 && row!.outBytes > 0, JSON.stringify(row));
   });
 });
 
