@@ -136,6 +136,35 @@ describe('forwarding methods and tunnels', () => {
   });
 });
 
+describe('idempotent operations', () => {
+  it('add twice edits, delete twice succeeds, on services and destinations', async () => {
+    const t = await ipvs();
+    const key = tcp('10.9.0.1', 80);
+    const d = dest('10.9.0.10', 80);
+    const ok = { ok: true, value: undefined };
+    assert.deepEqual(await t.apply({ op: 'add-service', service: service(key, { scheduler: 'rr' }) }), ok);
+    assert.deepEqual(await t.apply({ op: 'add-service', service: service(key, { scheduler: 'wrr' }) }), ok);
+    assert.deepEqual(await t.apply({ op: 'add-destination', key, destination: d }), ok);
+    assert.deepEqual(await t.apply({ op: 'add-destination', key, destination: { ...d, weight: 9 } }), ok);
+    await assertKernelHolds({ services: [service(key, { scheduler: 'wrr', destinations: [{ ...d, weight: 9 }] })] });
+    assert.deepEqual(await t.apply({ op: 'delete-destination', key, destination: d }), ok);
+    assert.deepEqual(await t.apply({ op: 'delete-destination', key, destination: d }), ok);
+    assert.deepEqual(await t.apply({ op: 'delete-service', key }), ok);
+    assert.deepEqual(await t.apply({ op: 'delete-service', key }), ok);
+    assert.equal(ipvsadm_count(), 0);
+  });
+
+  it('kernel refusals come back as results with the errno: edit of a missing service, bad tunnel', async () => {
+    const t = await ipvs();
+    const r = await t.apply({ op: 'edit-service', service: service(tcp('10.9.0.2', 80)) });
+    assert.deepEqual(r.ok ? 'ok' : r.code, 'ESRCH');
+    await t.apply({ op: 'add-service', service: service(tcp('10.9.0.3', 80)) });
+    // GUE needs a destination port (ip_vs_ctl.c: EINVAL without one).
+    const g = await t.apply({ op: 'add-destination', key: tcp('10.9.0.3', 80), destination: dest('10.9.0.30', 80, { method: 'TUN', tunnel: { type: 'gue', port: 0, checksum: 'nocsum' } }) });
+    assert.deepEqual(g.ok ? 'ok' : g.code, 'EINVAL');
+  });
+});
+
 describe('IPv6 services', () => {
   it('TCP, UDP and SCTP over IPv6', async () => {
     const want: VirtualServerTable = { services: [
