@@ -6,7 +6,8 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 "$HERE/build-qemu.sh"
-Q=$VM_CACHE/qemu
+META=${VIGIL_VM_KERNEL:-linux-image-amd64}
+Q=$VM_CACHE/qemu; [ "$META" = linux-image-amd64 ] || Q=$VM_CACHE/qemu-$META
 ACCEL=${IVM_ACCEL:-auto}
 if [ "$ACCEL" = auto ]; then
   ACCEL=tcg

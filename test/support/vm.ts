@@ -23,6 +23,8 @@ export interface VmRunOptions {
   env?: Record<string, string>;
   memMb?: number;
   timeoutSec?: number;
+  /** qemu only: the Debian kernel meta-package to boot (default linux-image-amd64). */
+  kernel?: string;
 }
 
 export interface VmRunResult {
@@ -52,7 +54,8 @@ export async function runInVm(opts: VmRunOptions): Promise<VmRunResult> {
   const started = performance.now();
   try {
     const { code, out } = await new Promise<{ code: number; out: string }>((res, rej) => {
-      const child = spawn('bash', [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const env = opts.kernel ? { ...process.env, VIGIL_VM_KERNEL: opts.kernel } : process.env;
+      const child = spawn('bash', [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
       let out = '';
       child.stdout.on('data', (b: Buffer) => (out += b.toString()));
       child.stderr.on('data', (b: Buffer) => (out += b.toString()));

@@ -16,9 +16,18 @@ export const QEMU_SUITES = process.env.VIGIL_VM_QEMU_FULL === '1' ? GUEST_SUITES
 
 export interface GuestRun { vm: VmRunResult; tests: TapTest[] }
 
-export async function runIpvsGuestSuites(backend: VmBackend, suites = GUEST_SUITES, namePattern?: string): Promise<GuestRun> {
-  const files = await bundleForVm(suites);
+export interface GuestOptions {
+  suites?: string[];
+  /** Only tests whose names match (node --test-name-pattern); the rest are dropped from the result. */
+  namePattern?: string;
+  kernel?: string;
+  env?: Record<string, string>;
+}
+
+export async function runIpvsGuestSuites(backend: VmBackend, o: GuestOptions = {}): Promise<GuestRun> {
+  const namePattern = o.namePattern;
+  const files = await bundleForVm(o.suites ?? GUEST_SUITES);
   const cmd = ['node', '--test', '--test-reporter=tap', '--test-concurrency=1', ...(namePattern ? [`--test-name-pattern=${namePattern}`] : []), ...files];
-  const vm = await runInVm({ backend, modules: IPVS_MODULES, cmd, timeoutSec: 300 });
+  const vm = await runInVm({ backend, modules: IPVS_MODULES, cmd, timeoutSec: 300, kernel: o.kernel, env: o.env });
   return { vm, tests: parseTap(vm.stdout).filter((t) => !namePattern || !t.skipped) };
 }

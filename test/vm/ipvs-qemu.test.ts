@@ -9,7 +9,7 @@ import { requireCapabilities } from '../support/capabilities.ts';
 import { QEMU_SUITES, runIpvsGuestSuites, type GuestRun } from './ipvs-guest.ts';
 
 const enabled = requireCapabilities('IPVS contract in qemu (TCG)', ['root', 'qemu']);
-const run: GuestRun | undefined = enabled ? await runIpvsGuestSuites('qemu', QEMU_SUITES) : undefined;
+const run: GuestRun | undefined = enabled ? await runIpvsGuestSuites('qemu', { suites: QEMU_SUITES }) : undefined;
 
 describe.skipIf(!enabled)('IPVS inside qemu (TCG)', () => {
   it('the VM booted and the guest suites ran to the end', () => {
