@@ -7,7 +7,8 @@ set -euo pipefail
 
 UML=/usr/bin/linux.uml
 MODS=/usr/lib/uml/modules
-if [ ! -x "$UML" ] || [ ! -d "$MODS" ]; then
+# VIGIL_UML_FROM_CACHE=1 uses the unpacked .deb even when the package is installed.
+if [ ! -x "$UML" ] || [ ! -d "$MODS" ] || [ "${VIGIL_UML_FROM_CACHE:-0}" = 1 ]; then
   U=$VM_CACHE/uml
   if [ ! -x "$U/root/usr/bin/linux.uml" ]; then
     mkdir -p "$U" && (cd "$U" && rm -f ./*.deb && apt-get download user-mode-linux >&2 && dpkg -x ./user-mode-linux_*.deb root)
