@@ -85,6 +85,21 @@ export async function bundleForVm(entries: string[]): Promise<string[]> {
   return entries.map((e) => join(outdir, basename(e).replace(/\.ts$/, '.mjs')));
 }
 
+/**
+ * All `entries` in ONE bundle, so `node --test` starts one child instead of one per file (each
+ * node start plus schema setup costs seconds under UML and more under TCG). Their root-level
+ * hooks then share one root suite.
+ */
+export async function bundleOneForVm(name: string, entries: string[]): Promise<string> {
+  const { build } = await import('esbuild');
+  const outfile = join(REPO, 'node_modules', '.cache', 'vigil-vm', `${name}.mjs`);
+  await build({
+    stdin: { contents: entries.map((e) => `import ${JSON.stringify(resolve(REPO, e))};`).join('\n'), resolveDir: REPO, sourcefile: `${name}.ts`, loader: 'ts' },
+    bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile, packages: 'external', logLevel: 'error',
+  });
+  return outfile;
+}
+
 export interface TapTest { name: string; ok: boolean; skipped: boolean; detail: string }
 
 /**

@@ -1,5 +1,5 @@
 /** Runs the IPVS guest suites in a VM and parses their TAP report (shared by both backends). */
-import { bundleForVm, parseTap, runInVm, type TapTest, type VmBackend, type VmRunResult } from '../support/vm.ts';
+import { bundleOneForVm, parseTap, runInVm, type TapTest, type VmBackend, type VmRunResult } from '../support/vm.ts';
 
 export const IPVS_MODULES = ['ip_vs', 'ip_vs_rr', 'ip_vs_wrr', 'ip_vs_lc', 'ip_vs_wlc', 'ip_vs_lblc', 'ip_vs_lblcr', 'ip_vs_dh', 'ip_vs_sh',
   'ip_vs_sed', 'ip_vs_nq', 'ip_vs_mh', 'ip_vs_fo', 'ip_vs_ovf', 'ip_vs_pe_sip', 'veth'];
@@ -26,7 +26,7 @@ export interface GuestOptions {
 
 export async function runIpvsGuestSuites(backend: VmBackend, o: GuestOptions = {}): Promise<GuestRun> {
   const namePattern = o.namePattern;
-  const files = await bundleForVm(o.suites ?? GUEST_SUITES);
+  const files = [await bundleOneForVm(`ipvs-${backend}`, o.suites ?? GUEST_SUITES)];
   const cmd = ['node', '--test', '--test-reporter=tap', '--test-concurrency=1', ...(namePattern ? [`--test-name-pattern=${namePattern}`] : []), ...files];
   const vm = await runInVm({ backend, modules: IPVS_MODULES, cmd, timeoutSec: 300, kernel: o.kernel, env: o.env });
   return { vm, tests: parseTap(vm.stdout).filter((t) => !namePattern || !t.skipped) };

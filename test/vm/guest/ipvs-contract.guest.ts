@@ -4,9 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { after, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Scheduler, VirtualServerTable } from '../../../agent/src/lb/model.ts';
-import { assertKernelHolds, clearKernel, closeIpvs, dest, ipvs, service, sync, tcp } from './support.ts';
+import { assertKernelHolds, dest, freshTablePerTest, ipvs, service, sync, tcp } from './support.ts';
 
 const SCHEDULERS: Scheduler[] = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'mh', 'fo', 'ovf', 'twos'];
 
@@ -17,8 +17,7 @@ function kernelHasScheduler(s: Scheduler): boolean {
   return existsSync(dep) && readFileSync(dep, 'utf8').includes(`/ip_vs_${s}.ko`);
 }
 
-beforeEach(() => clearKernel());
-after(() => { clearKernel(); closeIpvs(); });
+freshTablePerTest();
 
 describe('info', () => {
   it('GET_INFO reports the IPVS API version and table size', async () => {

@@ -3,15 +3,14 @@
  * and the spec -> desired table path (virtual_server_group, health, inhibit, quorum/sorry).
  */
 import assert from 'node:assert/strict';
-import { after, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { desiredTable, realServerKey } from '../../../agent/src/lb/desired.ts';
 import type { VirtualServerTable } from '../../../agent/src/lb/model.ts';
 import { ClusterSpec } from '../../../schema/src/spec/cluster.ts';
 import { ipvsadm, ipvsadmTable } from './ipvsadm.ts';
-import { assertKernelHolds, clearKernel, closeIpvs, dest, OWN_NOTHING, service, sync, tcp } from './support.ts';
+import { assertKernelHolds, dest, freshTablePerTest, OWN_NOTHING, service, sync, tcp } from './support.ts';
 
-beforeEach(() => clearKernel());
-after(() => { clearKernel(); closeIpvs(); });
+freshTablePerTest();
 
 function table(): VirtualServerTable {
   return { services: [

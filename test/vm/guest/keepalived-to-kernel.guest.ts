@@ -4,13 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { after, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { convertToSpec } from '../../../agent/src/keepalived/convert.ts';
 import { parseKeepalivedConf } from '../../../agent/src/keepalived/parser.ts';
 import { desiredTable } from '../../../agent/src/lb/desired.ts';
 import { ClusterSpec } from '../../../schema/src/spec/cluster.ts';
 import { ipvsadmTable } from './ipvsadm.ts';
-import { assertKernelHolds, clearKernel, closeIpvs, sync } from './support.ts';
+import { assertKernelHolds, freshTablePerTest, sync } from './support.ts';
 
 const SEEDS = '/work/shared/fixtures/seed-configs';
 
@@ -23,8 +23,7 @@ function tableFrom(input: { path: string } | { text: string }, strict = false) {
   return desiredTable({ virtualServers: lvs.virtualServers, virtualServerGroups: lvs.virtualServerGroups, health: new Map() });
 }
 
-beforeEach(() => clearKernel());
-after(() => { clearKernel(); closeIpvs(); });
+freshTablePerTest();
 
 describe('seed keepalived.conf files with virtual_server', () => {
   const files = readdirSync(SEEDS).filter((f) => readFileSync(`${SEEDS}/${f}`, 'utf8').includes('virtual_server'));

@@ -1,5 +1,6 @@
 /** Shared setup of the guest suites: one genl table, builders, and the two-witness check. */
 import assert from 'node:assert/strict';
+import { after, beforeEach } from 'node:test';
 import { NO_FLAGS, destinationId, serviceId, type Destination, type Service, type ServiceKey, type VirtualServerTable } from '../../../agent/src/lb/model.ts';
 import type { Ownership } from '../../../agent/src/lb/reconcile.ts';
 import { openIpvs } from '../../../agent/src/os/ipvs/genl-table.ts';
@@ -25,6 +26,19 @@ export function closeIpvs(): void {
 
 export function clearKernel(): void {
   ipvsadm('-C');
+}
+
+let hooked = false;
+
+/**
+ * Every test starts from an empty IPVS table; the socket closes at the end. Registered once at
+ * the root even when several guest files are bundled into one run.
+ */
+export function freshTablePerTest(): void {
+  if (hooked) return;
+  hooked = true;
+  beforeEach(() => clearKernel());
+  after(() => { clearKernel(); closeIpvs(); });
 }
 
 export const OWN_NOTHING: Ownership = { owned: new Set(), ownAll: false };
