@@ -45,4 +45,5 @@ for ko in $(modprobe -a -d kroot -S "$KVER" --show-depends virtio_pci 9pnet_virt
 done
 cp "$HERE/qemu-init" initrd/init && chmod +x initrd/init
 (cd initrd && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1) >initrd.img
+rm -f ./*.deb # unpacked; a rebuild downloads it again
 echo "$KVER" >ready

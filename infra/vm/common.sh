@@ -22,7 +22,7 @@ while [ $# -gt 0 ]; do
 done
 [ $# -gt 0 ] || { echo "$(basename "$0"): no command (… -- CMD ARGS)" >&2; exit 2; }
 OWN_IO=0
-if [ -z "$IO" ]; then IO=$(mktemp -d /tmp/vigil-vm-io.XXXXXX); OWN_IO=1; fi
+if [ -z "$IO" ]; then IO=$(mktemp -d /tmp/vigil-vm-io.XXXXXX); OWN_IO=1; trap 'rm -rf "$IO"' EXIT; fi
 IO=$(cd "$IO" && pwd)
 rm -f "$IO/rc" "$IO/stdout" "$IO/stderr"
 {
