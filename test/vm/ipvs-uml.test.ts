@@ -1,0 +1,28 @@
+/**
+ * The IPVS contract on a real kernel: Debian's User-Mode Linux kernel (6.1, with ip_vs) runs
+ * the guest suites (test/vm/guest/*.guest.ts) with `node --test`; each inner check becomes
+ * one test here. Fails when the VM does not boot or any inner check fails.
+ */
+import { describe, expect, it } from 'vitest';
+import { requireCapabilities } from '../support/capabilities.ts';
+import { runIpvsGuestSuites, type GuestRun } from './ipvs-guest.ts';
+
+const enabled = requireCapabilities('IPVS contract in User-Mode Linux', ['root', 'uml']);
+const run: GuestRun | undefined = enabled ? await runIpvsGuestSuites('uml') : undefined;
+
+describe.skipIf(!enabled)('IPVS inside User-Mode Linux', () => {
+  it('the VM booted and the guest suites ran to the end', () => {
+    expect(run!.vm.code, `exit ${run!.vm.code}\nstderr:\n${run!.vm.stderr}\nconsole:\n${run!.vm.console.slice(-3000)}`).not.toBe(255);
+    expect(run!.tests.length).toBeGreaterThanOrEqual(43);
+    console.log(`UML: ${run!.tests.length} checks in ${run!.vm.wallMs} ms`);
+  });
+  for (const t of run?.tests ?? []) {
+    it(t.name, () => {
+      expect(t.skipped, `${t.name} was skipped in the guest`).toBe(false);
+      expect(t.ok, t.detail).toBe(true);
+    });
+  }
+  it('the guest test runner exited 0', () => {
+    expect(run!.vm.code, run!.vm.stdout.slice(-4000) + run!.vm.stderr).toBe(0);
+  });
+});
