@@ -9,6 +9,14 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'validate a keepalived.conf: every problem with file:line:col and a hint (exit 0 valid, 1 invalid)',
     load: async () => (await import('./check.ts')).runCheck,
   },
+  agent: {
+    summary: 'run the agent: standalone from a keepalived.conf (--keepalived FILE)',
+    load: async () => (await import('./agent.ts')).runAgent,
+  },
+  status: {
+    summary: 'what the local agent is doing: instances, states, priorities, VIPs, counters',
+    load: async () => (await import('./status.ts')).runStatus,
+  },
   'control-plane': {
     summary: 'run the API, dashboard and agent endpoints (embedded Postgres without --database-url)',
     load: async () => (await import('../../../control-plane/src/main.ts')).runControlPlane,

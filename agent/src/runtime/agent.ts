@@ -1,0 +1,223 @@
+/**
+ * The agent: every VRRP instance of one director's effective config, running on the OS ports.
+ *
+ *   start(config)   open sockets, read link state, start trackers, `startup` every instance
+ *   reload(config)  as a diff: an instance whose effective config is unchanged keeps its state,
+ *                   timers and VIPs; removed or changed ones leave (priority 0) and restart
+ *   stop()          `shutdown` every instance (priority-0 advert, VIPs removed), notify stop
+ *
+ * Tracking (interfaces through link notifications, scripts as child processes, files) feeds
+ * `trackerChanged` / `interfaceDown|Up`; sync groups follow their members; every transition
+ * becomes a structured event and runs the notify hooks in order.
+ */
+import type { ResolvedDirectorConfig, ResolvedVrrpInstance } from '../../../schema/src/spec/resolve.ts';
+import type { AddressManager, AddressSpec, Announcer, Clock, LinkMonitor, LinkState, VrrpSocketFactory } from '../os/ports.ts';
+import { effectivePriority, type TrackedObjectStatus } from '../vrrp/priority.ts';
+import type { Effect, VrrpStateName } from '../vrrp/state.ts';
+import { syncGroupFollow } from '../vrrp/sync-group.ts';
+import { diffInstances } from './diff.ts';
+import { HookQueue, type HookRunner } from './hooks.ts';
+import { heldVips, RunningInstance } from './instance.ts';
+import { planInstance } from './plan.ts';
+import { SocketPool } from './socket-pool.ts';
+import { Trackers } from './trackers.ts';
+import { statusOf, type AgentStatus } from './status.ts';
+
+export interface AgentEvent {
+  kind: 'vrrp.transition';
+  instance: string;
+  from: VrrpStateName;
+  to: VrrpStateName;
+  reason: string;
+  priority: number;
+  /** Wall-clock time of the transition. */
+  at: string;
+}
+
+export interface AgentPorts {
+  sockets: VrrpSocketFactory;
+  addresses: AddressManager;
+  announcer: Announcer;
+  links: LinkMonitor;
+  clock: Clock;
+  hooks: HookRunner;
+  log: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+  onEvent?: (e: AgentEvent) => void;
+  /** The VIPs held right now, for crash cleanup on the next start. */
+  recordVips?: (vips: AddressSpec[]) => void;
+  /** notify_fifo writer (keepalived's line format). */
+  fifo?: (line: string) => void;
+}
+
+const STATE_WORD: Record<VrrpStateName, string> = { master: 'MASTER', backup: 'BACKUP', fault: 'FAULT', stopped: 'STOP', initialize: 'INIT' };
+
+export class Agent {
+  readonly instances = new Map<string, RunningInstance>();
+  private config: ResolvedDirectorConfig | undefined;
+  private readonly pool: SocketPool;
+  private readonly notify: HookQueue;
+  private readonly links = new Map<string, LinkState>();
+  private trackers: Trackers | undefined;
+  private offLinks: (() => void) | undefined;
+  private stopping = false;
+
+  constructor(private readonly ports: AgentPorts) {
+    this.pool = new SocketPool(ports.sockets);
+    this.notify = new HookQueue(ports.hooks, (cmd, args, r) => {
+      if (r.code !== 0) ports.log('warn', `notify hook "${cmd}" ${r.timedOut ? 'timed out' : `exited ${r.code ?? r.error}`}`, { args });
+    });
+  }
+
+  async start(config: ResolvedDirectorConfig): Promise<void> {
+    const listed = await this.ports.links.list();
+    if (listed.ok) for (const l of listed.value) this.links.set(l.ifname, l);
+    this.offLinks = this.ports.links.onChange((l) => this.linkChanged(l));
+    await this.apply(config, Object.keys(config.instances), []);
+  }
+
+  /** Applies a new config as a diff; returns what changed. */
+  async reload(config: ResolvedDirectorConfig): Promise<{ kept: string[]; restarted: string[]; removed: string[]; added: string[] }> {
+    const d = diffInstances(this.config!, config);
+    for (const name of [...d.removed, ...d.changed]) await this.leave(name);
+    await this.apply(config, [...d.added, ...d.changed], d.kept);
+    return { kept: d.kept, restarted: d.changed, removed: d.removed, added: d.added };
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const name of [...this.instances.keys()]) await this.leave(name);
+    this.trackers?.stop();
+    this.offLinks?.();
+    this.pool.closeAll();
+    await this.notify.drain();
+  }
+
+  status(): AgentStatus {
+    return statusOf(this);
+  }
+
+  trackedStatus(inst: ResolvedVrrpInstance): TrackedObjectStatus[] {
+    const out: TrackedObjectStatus[] = [];
+    for (const t of inst.trackInterfaces) out.push({ name: `interface:${t.interface}`, up: this.linkUp(t.interface), weight: t.weight, reverse: t.reverse });
+    for (const t of inst.trackScripts) {
+      const s = this.trackers?.status(t.name);
+      if (s) out.push({ name: s.name, up: s.up, weight: t.weight, reverse: t.reverse });
+    }
+    for (const t of inst.trackFiles) {
+      const s = this.trackers?.status(t.name);
+      if (!s || s.value === undefined) continue;
+      // track_file: the file's value times the weight adjusts the priority; with weight 0 any
+      // non-zero value is a fault (keepalived.conf(5) track_file).
+      if (t.weight === 0) out.push({ name: s.name, up: s.value === 0, weight: 0 });
+      else {
+        const total = Math.max(-253, Math.min(253, s.value * t.weight * (t.reverse ? -1 : 1)));
+        out.push({ name: s.name, up: total >= 0, weight: total });
+      }
+    }
+    return out;
+  }
+
+  resolved(name: string): ResolvedVrrpInstance | undefined {
+    return this.config?.instances[name];
+  }
+
+  private async apply(config: ResolvedDirectorConfig, start: string[], kept: string[]): Promise<void> {
+    this.config = config;
+    this.trackers?.stop();
+    this.trackers = new Trackers(config, this.ports.hooks, this.ports.clock, () => this.retrack(), (m) => this.ports.log('warn', m));
+    const started: RunningInstance[] = [];
+    for (const name of start) {
+      const resolved = config.instances[name]!;
+      const plan = planInstance(resolved);
+      const sock = await this.pool.acquire(plan.socket);
+      if (!sock.ok) throw new Error(`vrrp_instance ${name}: VRRP socket on ${plan.socket.ifname}: ${sock.message}`);
+      const primary = sock.value.localAddress(plan.destinations[0]);
+      if (!primary) throw new Error(`vrrp_instance ${name}: ${plan.socket.ifname} has no IPv${plan.socket.family} address to send adverts from`);
+      const inst = new RunningInstance(plan, sock.value, primary, {
+        addresses: this.ports.addresses,
+        announcer: this.ports.announcer,
+        clock: this.ports.clock,
+        onEffect: (i, e) => this.effect(i, e),
+        onVipsChanged: () => this.ports.recordVips?.(heldVips(this.instances.values())),
+        warn: (m) => this.ports.log('warn', m),
+      });
+      this.instances.set(name, inst);
+      this.pool.join(plan.socket, inst);
+      started.push(inst);
+    }
+    for (const inst of started) {
+      const r = config.instances[inst.name]!;
+      if (!r.dontTrackPrimary && this.links.has(inst.plan.socket.ifname) && !this.linkUp(inst.plan.socket.ifname)) inst.dispatch({ type: 'interfaceDown' });
+      this.retrackOne(inst);
+    }
+    for (const g of Object.values(config.syncGroups)) this.follow(g.group);
+    for (const inst of started) inst.dispatch({ type: 'startup' });
+    void kept;
+    this.trackers.start();
+  }
+
+  private async leave(name: string): Promise<void> {
+    const inst = this.instances.get(name);
+    if (!inst) return;
+    inst.dispatch({ type: 'shutdown' });
+    inst.cancelTimer();
+    await inst.settled();
+    this.instances.delete(name);
+    this.pool.leave(inst.plan.socket, inst);
+    this.ports.recordVips?.(heldVips(this.instances.values()));
+  }
+
+  private linkUp(ifname: string): boolean {
+    const l = this.links.get(ifname);
+    return l ? l.up && l.running : false;
+  }
+
+  private linkChanged(l: LinkState): void {
+    const before = this.linkUp(l.ifname);
+    this.links.set(l.ifname, l);
+    const now = this.linkUp(l.ifname);
+    if (before === now || this.stopping) return;
+    for (const inst of this.instances.values()) {
+      const r = this.config?.instances[inst.name];
+      if (r && !r.dontTrackPrimary && inst.plan.socket.ifname === l.ifname) inst.dispatch({ type: now ? 'interfaceUp' : 'interfaceDown' });
+    }
+    this.retrack();
+  }
+
+  /** Recomputes every instance's effective priority from its tracked objects. */
+  private retrack(): void {
+    if (this.stopping) return;
+    for (const inst of this.instances.values()) this.retrackOne(inst);
+    for (const g of Object.values(this.config?.syncGroups ?? {})) this.follow(g.group);
+  }
+
+  private retrackOne(inst: RunningInstance): void {
+    const r = this.config?.instances[inst.name];
+    if (!r) return;
+    const eff = effectivePriority(r.priority, this.trackedStatus(r));
+    if (eff.priority !== inst.state.priority || eff.fault !== inst.state.trackFault) inst.dispatch({ type: 'trackerChanged', priority: eff.priority, fault: eff.fault });
+  }
+
+  private follow(group: string[], trigger?: { name: string; from: VrrpStateName; to: VrrpStateName }): void {
+    const members = group.map((n) => this.instances.get(n)).filter((m): m is RunningInstance => m !== undefined);
+    for (const { name, event } of syncGroupFollow(members.map((m) => ({ name: m.name, state: m.state })), trigger)) this.instances.get(name)?.dispatch(event);
+  }
+
+  private effect(inst: RunningInstance, e: Effect): void {
+    if (e.type !== 'transition') return;
+    const r = this.config?.instances[inst.name];
+    this.ports.log('info', `${inst.name}: ${STATE_WORD[e.from]} -> ${STATE_WORD[e.to]} (${e.reason})`, { instance: inst.name, from: e.from, to: e.to, reason: e.reason, priority: e.priority });
+    this.ports.onEvent?.({ kind: 'vrrp.transition', instance: inst.name, from: e.from, to: e.to, reason: e.reason, priority: e.priority, at: new Date().toISOString() });
+    const word = STATE_WORD[e.to];
+    const hooks = r?.notify;
+    const specific = e.to === 'master' ? hooks?.master : e.to === 'backup' ? hooks?.backup : e.to === 'fault' ? hooks?.fault : e.to === 'stopped' ? hooks?.stop : undefined;
+    const user = hooks?.user ?? this.config?.global.scriptUser;
+    if (specific) this.notify.push(specific, [], user);
+    if (hooks?.any) this.notify.push(hooks.any, ['INSTANCE', inst.name, word, String(e.priority)], user);
+    this.ports.fifo?.(`INSTANCE "${inst.name}" ${word} ${e.priority}`);
+    if (r?.syncGroup && !this.stopping) {
+      const g = this.config?.syncGroups[r.syncGroup];
+      if (g) this.follow(g.group, { name: inst.name, from: e.from, to: e.to });
+    }
+  }
+}

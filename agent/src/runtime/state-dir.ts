@@ -1,0 +1,62 @@
+/**
+ * Everything one agent writes lives in its state dir (design: several agents on one host in
+ * different network namespaces): the pid file, the VIPs it holds (so a restart after a crash
+ * removes what the dead process left configured), and the control socket `vigil status` uses.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AddressManager, AddressSpec } from '../os/ports.ts';
+
+export class StateDir {
+  constructor(readonly dir: string) {}
+
+  get pidFile(): string { return join(this.dir, 'vigil.pid'); }
+  get vipsFile(): string { return join(this.dir, 'vips.json'); }
+  get socketPath(): string { return join(this.dir, 'vigil.sock'); }
+
+  /** Creates the dir and takes the pid file; refuses when a live agent already owns the dir. */
+  claim(): void {
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    if (existsSync(this.pidFile)) {
+      const pid = Number(readFileSync(this.pidFile, 'utf8').trim());
+      if (pid > 0 && pid !== process.pid && alive(pid)) {
+        throw new Error(`another vigil agent (pid ${pid}) uses state dir ${this.dir}; stop it or give --state-dir another directory`);
+      }
+    }
+    writeFileSync(this.pidFile, `${process.pid}\n`);
+  }
+
+  recordVips(vips: AddressSpec[]): void {
+    const tmp = `${this.vipsFile}.tmp`;
+    writeFileSync(tmp, JSON.stringify(vips));
+    renameSync(tmp, this.vipsFile); // atomic: a crash mid-write leaves the old record, never half of one
+  }
+
+  /** Removes the VIPs a previous (crashed) agent recorded; returns what was removed. */
+  async cleanLeftovers(addresses: AddressManager): Promise<AddressSpec[]> {
+    if (!existsSync(this.vipsFile)) return [];
+    let vips: AddressSpec[] = [];
+    try {
+      vips = JSON.parse(readFileSync(this.vipsFile, 'utf8')) as AddressSpec[];
+    } catch {
+      return [];
+    }
+    for (const v of vips) await addresses.remove(v);
+    this.recordVips([]);
+    return vips;
+  }
+
+  release(): void {
+    rmSync(this.pidFile, { force: true });
+    rmSync(this.socketPath, { force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
