@@ -30,10 +30,14 @@ interface Running {
   output: () => string;
 }
 
+const children = new Set<ChildProcess>();
+
 async function start(args: string[], env: Record<string, string> = {}): Promise<Running> {
   const port = await freePort();
   const { VIGIL_BOOTSTRAP_TOKEN: _drop, DATABASE_URL: _drop2, ...base } = process.env;
   const child = spawn(process.execPath, [VIGIL, 'control-plane', '--host', '127.0.0.1', '--port', String(port), ...args], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -62,7 +66,11 @@ const tokenIn = (out: string) => /admin API token[^\n]*\n\s*\n\s*(vgl_\S+)/.exec
 
 describe('vigil control-plane process', () => {
   const dirs: string[] = [];
-  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  afterAll(() => {
+    // A failed assertion must not leave a control plane running.
+    for (const c of children) c.kill('SIGKILL');
+    dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
+  });
 
   it('on PGlite: prints a generated admin token once, keeps it across restarts, exits 0 on SIGTERM', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'vigil-cp-'));

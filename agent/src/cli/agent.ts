@@ -89,11 +89,13 @@ export async function runAgent(argv: string[]): Promise<number> {
   const addresses = createLinuxAddressManager();
   const leftovers = await state.cleanLeftovers(addresses);
   if (leftovers.length) log.warn({ vips: leftovers.map((v) => `${v.address}/${v.prefixLength} dev ${v.ifname}`) }, 'removed VIPs left by a previous agent that did not stop cleanly');
+  const announcer = createLinuxAnnouncer();
+  const links = createLinuxLinkMonitor();
   const agent = new Agent({
     sockets: linuxVrrpSockets,
     addresses,
-    announcer: createLinuxAnnouncer(),
-    links: createLinuxLinkMonitor(),
+    announcer,
+    links,
     clock: systemClock,
     hooks: processHookRunner,
     log: (level, message, fields) => log[level](fields ?? {}, message),
@@ -135,7 +137,11 @@ export async function runAgent(argv: string[]): Promise<number> {
   await agent.stop();
   control.close();
   addresses.close();
+  announcer.close();
+  links.close();
   state.release();
   log.info('agent stopped');
+  // Whatever handle is still open (a hook still running, a watcher) must not keep a stopped agent alive.
+  setTimeout(() => process.exit(0), 50).unref();
   return 0;
 }
