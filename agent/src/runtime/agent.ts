@@ -19,6 +19,7 @@ import { diffInstances } from './diff.ts';
 import { HookQueue, type HookRunner } from './hooks.ts';
 import { heldVips, RunningInstance } from './instance.ts';
 import { planInstance } from './plan.ts';
+import { serializeAddresses } from './serialize.ts';
 import { SocketPool } from './socket-pool.ts';
 import { Trackers } from './trackers.ts';
 import { statusOf, type AgentStatus } from './status.ts';
@@ -61,7 +62,10 @@ export class Agent {
   private offLinks: (() => void) | undefined;
   private stopping = false;
 
+  private readonly addresses: AddressManager;
+
   constructor(private readonly ports: AgentPorts) {
+    this.addresses = serializeAddresses(ports.addresses);
     this.pool = new SocketPool(ports.sockets);
     this.notify = new HookQueue(ports.hooks, (cmd, args, r) => {
       if (r.code !== 0) ports.log('warn', `notify hook "${cmd}" ${r.timedOut ? 'timed out' : `exited ${r.code ?? r.error}`}`, { args });
@@ -134,7 +138,7 @@ export class Agent {
       const primary = sock.value.localAddress(plan.destinations[0]);
       if (!primary) throw new Error(`vrrp_instance ${name}: ${plan.socket.ifname} has no IPv${plan.socket.family} address to send adverts from`);
       const inst = new RunningInstance(plan, sock.value, primary, {
-        addresses: this.ports.addresses,
+        addresses: this.addresses,
         announcer: this.ports.announcer,
         clock: this.ports.clock,
         onEffect: (i, e) => this.effect(i, e),

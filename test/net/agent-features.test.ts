@@ -1,0 +1,182 @@
+/**
+ * The agent's own behaviour in network namespaces, with a Vigil pair (A preferred, B backup),
+ * VRRPv3 at 0.1 s so each case takes seconds: tracked scripts and interfaces move mastership,
+ * sync groups move together, notify hooks run in order with keepalived's arguments, SIGHUP
+ * reloads as a diff, and a restart after a crash removes the VIPs the dead agent left.
+ */
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireCapabilities } from '../support/capabilities.ts';
+import { Director, type DirectorConf, type InstanceConf } from '../support/director.ts';
+import { createLab, type NetnsLab } from '../support/netns.ts';
+
+const run = requireCapabilities('agent features', ['root', 'netns']);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe.skipIf(!run)('Vigil agent features in network namespaces', () => {
+  let lab: NetnsLab;
+  let work: string;
+  beforeAll(async () => {
+    lab = await createLab({ hosts: 2 });
+    work = mkdtempSync(join(tmpdir(), 'vigil-feat-'));
+  });
+  afterAll(async () => {
+    await lab?.destroy();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  const inst = (over: Partial<InstanceConf> & { priority: number }): InstanceConf => ({ version: 3, advertInt: 0.1, vrid: 70, vips: ['192.0.2.170/24'], ...over });
+
+  async function pair(a: DirectorConf, b: DirectorConf, body: (A: Director, B: Director) => Promise<void>): Promise<void> {
+    const A = new Director(lab, lab.hosts[0]!, 'vigil', a);
+    const B = new Director(lab, lab.hosts[1]!, 'vigil', b);
+    try {
+      await body(A, B);
+    } finally {
+      await A.destroy();
+      await B.destroy();
+    }
+  }
+
+  it('track_script with a weight moves mastership and back (rise/fall)', async () => {
+    const flag = join(work, 'nginx-down');
+    const scripts = { chk: { script: `/bin/sh -c 'test ! -e ${flag}'`, interval: 1, weight: -60, fall: 1, rise: 1 } };
+    await pair(
+      { routerId: 'lbA', scripts, instances: [inst({ priority: 150, trackScripts: ['chk'] })] },
+      { routerId: 'lbB', instances: [inst({ priority: 100 })] },
+      async (A, B) => {
+        A.start();
+        B.start();
+        await A.waitForVip('192.0.2.170', true, 5000);
+        writeFileSync(flag, '');
+        await B.waitForVip('192.0.2.170', true, 5000); // A drops to 90 < 100
+        await A.waitForVip('192.0.2.170', false, 2000);
+        const s = await A.status();
+        expect(s.instances[0]).toMatchObject({ state: 'BACKUP', priority: 90 });
+        expect(s.instances[0]!.tracked).toEqual([{ name: 'script:chk', up: false, weight: -60 }]);
+        unlinkSync(flag);
+        await A.waitForVip('192.0.2.170', true, 5000); // back to 150: preempts
+        await B.waitForVip('192.0.2.170', false, 2000);
+      },
+    );
+  });
+
+  it('track_interface with weight 0 puts the instance in FAULT while the link is down', async () => {
+    await lab.ip(lab.hosts[0]!.ns, 'link', 'add', 'uplink0', 'type', 'veth', 'peer', 'name', 'uplink0p');
+    await lab.ip(lab.hosts[0]!.ns, 'link', 'set', 'uplink0p', 'up');
+    await lab.ip(lab.hosts[0]!.ns, 'link', 'set', 'uplink0', 'up');
+    await pair(
+      { routerId: 'lbA', instances: [inst({ priority: 150, trackInterfaces: ['uplink0'] })] },
+      { routerId: 'lbB', instances: [inst({ priority: 100 })] },
+      async (A, B) => {
+        A.start();
+        B.start();
+        await A.waitForVip('192.0.2.170', true, 5000);
+        await lab.ip(lab.hosts[0]!.ns, 'link', 'set', 'uplink0', 'down');
+        await B.waitForVip('192.0.2.170', true, 3000); // A leaves with priority 0: fast
+        expect((await A.status()).instances[0]).toMatchObject({ state: 'FAULT' });
+        expect(await A.holdsVip('192.0.2.170')).toBe(false);
+        await lab.ip(lab.hosts[0]!.ns, 'link', 'set', 'uplink0', 'up');
+        await A.waitForVip('192.0.2.170', true, 5000);
+      },
+    );
+    await lab.ip(lab.hosts[0]!.ns, 'link', 'del', 'uplink0');
+  });
+
+  it('a sync group moves together when one member fails', async () => {
+    const flag = join(work, 'ext-down');
+    const scripts = { chk_ext: { script: `/bin/sh -c 'test ! -e ${flag}'`, interval: 1, weight: -60 } };
+    const two = (prio: number, track: boolean): InstanceConf[] => [
+      inst({ name: 'VI_EXT', vrid: 71, priority: prio, vips: ['192.0.2.171/24'], ...(track ? { trackScripts: ['chk_ext'] } : {}) }),
+      inst({ name: 'VI_INT', vrid: 72, priority: prio, vips: ['192.0.2.172/24'] }),
+    ];
+    await pair(
+      { routerId: 'lbA', scripts, syncGroups: { VG: ['VI_EXT', 'VI_INT'] }, instances: two(150, true) },
+      { routerId: 'lbB', syncGroups: { VG: ['VI_EXT', 'VI_INT'] }, instances: two(100, false) },
+      async (A, B) => {
+        A.start();
+        B.start();
+        await A.waitForVip('192.0.2.171', true, 5000);
+        await A.waitForVip('192.0.2.172', true, 5000);
+        writeFileSync(flag, '');
+        // Only VI_EXT lost priority; VI_INT follows it to B (LVS-NAT: both gateways together).
+        await B.waitForVip('192.0.2.171', true, 5000);
+        await B.waitForVip('192.0.2.172', true, 3000);
+        await A.waitForVip('192.0.2.172', false, 2000);
+        unlinkSync(flag);
+        await A.waitForVip('192.0.2.171', true, 5000);
+        await A.waitForVip('192.0.2.172', true, 3000);
+      },
+    );
+  });
+
+  it('notify hooks run in transition order with keepalived\'s arguments', async () => {
+    const log = join(work, 'notify.log');
+    const hook = join(work, 'notify.sh');
+    writeFileSync(hook, `#!/bin/sh\necho "$@" >> ${log}\n`);
+    chmodSync(hook, 0o755);
+    const master = join(work, 'master.sh');
+    writeFileSync(master, `#!/bin/sh\necho "became master" >> ${log}\n`);
+    chmodSync(master, 0o755);
+    await pair(
+      { routerId: 'lbA', instances: [inst({ priority: 150, notify: hook, notifyMaster: master })] },
+      { routerId: 'lbB', instances: [inst({ priority: 100 })] },
+      async (A, B) => {
+        B.start();
+        await B.waitForVip('192.0.2.170', true, 5000);
+        A.start();
+        await A.waitForVip('192.0.2.170', true, 5000);
+        await A.stop();
+        await sleep(300);
+        // keepalived: notify_master first (no arguments), then `notify TYPE NAME STATE PRIORITY`.
+        expect(readFileSync(log, 'utf8').trim().split('\n')).toEqual([
+          'INSTANCE VI_1 BACKUP 150',
+          'became master',
+          'INSTANCE VI_1 MASTER 150',
+          'INSTANCE VI_1 STOP 150',
+        ]);
+      },
+    );
+  });
+
+  it('SIGHUP reloads as a diff: an unchanged instance keeps its state and VIPs', async () => {
+    const a = (vip2: string): DirectorConf => ({ routerId: 'lbA', instances: [inst({ name: 'VI_KEEP', priority: 150 }), inst({ name: 'VI_EDIT', vrid: 73, priority: 150, vips: [vip2] })] });
+    await pair(a('192.0.2.173/24'), { routerId: 'lbB', instances: [] }, async (A) => {
+      A.start();
+      await A.waitForVip('192.0.2.170', true, 5000);
+      await A.waitForVip('192.0.2.173', true, 5000);
+      const before = (await A.status()).instances.find((i) => i.name === 'VI_KEEP')!;
+      A.writeConf(a('192.0.2.174/24'));
+      A.signal('SIGHUP');
+      await A.waitForVip('192.0.2.173', false, 3000);
+      await A.waitForVip('192.0.2.174', true, 5000);
+      const after = (await A.status()).instances.find((i) => i.name === 'VI_KEEP')!;
+      expect(after.state).toBe('MASTER');
+      expect(after.counters.advertsTx).toBeGreaterThan(before.counters.advertsTx);
+      expect((after.counters as unknown as { transitions: number }).transitions).toBe((before.counters as unknown as { transitions: number }).transitions);
+      expect(await A.holdsVip('192.0.2.170')).toBe(true);
+      // A broken file on SIGHUP changes nothing.
+      writeFileSync(A.confPath, 'vrrp_instance VI_KEEP {\n  virtual_router_id 999\n');
+      A.signal('SIGHUP');
+      await sleep(500);
+      expect((await A.status()).instances.map((i) => i.state)).toEqual(['MASTER', 'MASTER']);
+    });
+  });
+
+  it('a restart after a crash removes the VIPs the dead agent left behind', async () => {
+    await pair({ routerId: 'lbA', instances: [inst({ priority: 150 })] }, { routerId: 'lbB', instances: [] }, async (A) => {
+      A.start();
+      await A.waitForVip('192.0.2.170', true, 5000);
+      await A.crash();
+      expect(await A.holdsVip('192.0.2.170')).toBe(true); // nobody removed it
+      A.writeConf({ routerId: 'lbA', instances: [inst({ priority: 150, vips: ['192.0.2.175/24'] })] });
+      A.start();
+      await A.waitForVip('192.0.2.175', true, 5000);
+      expect(await A.holdsVip('192.0.2.170')).toBe(false);
+      expect(A.logs()).toContain('removed VIPs left by a previous agent');
+      expect(existsSync(join(A.dir, 'state', 'vips.json'))).toBe(true);
+    });
+  });
+});
