@@ -107,9 +107,12 @@ export class Director {
 
   /** Pids to signal for a crash: Vigil's process, or keepalived's parent and VRRP child. */
   private crashPids(): number[] {
-    const pids = this.child?.pid ? [this.child.pid] : [];
+    const pids: number[] = [];
+    // keepalived's VRRP child first: killed after its parent, it would get SIGTERM from
+    // PR_SET_PDEATHSIG and leave gracefully (priority 0), which is no crash.
     const v = join(this.dir, 'v.pid');
     if (this.impl === 'keepalived' && existsSync(v)) pids.push(Number(readFileSync(v, 'utf8').trim()));
+    if (this.child?.pid) pids.push(this.child.pid);
     return pids.filter((p) => p > 0);
   }
 

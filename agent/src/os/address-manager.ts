@@ -73,22 +73,12 @@ export function createLinuxAddressManager(socket: RtNetlinkSocket = openRtNetlin
     if (index === 0) return { ok: false, code: 'ENODEV', message: `interface ${spec.ifname} does not exist` };
     const what = `add ${spec.address}/${spec.prefixLength} to ${spec.ifname}`;
 
-    const present = await list(spec.ifname);
-    if (!present.ok) return present;
-    const same = present.value.find((a) => a.address === ipString(ipBytes(spec.address)) && a.prefixLength === spec.prefixLength);
-    if (same) {
-      const wantLabel = spec.label ?? spec.ifname;
-      const differs = same.scope !== spec.scope || (family === 4 && (same.label !== wantLabel || (spec.brd !== undefined && same.brd !== spec.brd)));
-      if (!differs) return { ok: true, value: undefined };
-      const removed = await remove(spec);
-      if (!removed.ok) return removed;
-    }
     const bytes = Buffer.from(ipBytes(spec.address));
     const attrs: Parameters<RtNetlinkSocket['newAddress']>[1] = { local: bytes, address: bytes };
     if (spec.brd !== undefined) attrs.broadcast = Buffer.from(ipBytes(spec.brd));
     if (spec.label !== undefined) attrs.label = spec.label;
     if (family === 6 && spec.nodad) attrs.flags = { nodad: true };
-    const r = await kernelResult(
+    const create = () => kernelResult(
       what,
       () => socket.newAddress(
         { family: family === 4 ? AF_INET : AF_INET6, prefixlen: spec.prefixLength, index, scope: SCOPE_VALUES[spec.scope] },
@@ -97,7 +87,21 @@ export function createLinuxAddressManager(socket: RtNetlinkSocket = openRtNetlin
       ),
       ['EEXIST'],
     );
-    return r.ok ? { ok: true, value: undefined } : r;
+    // The VIP first (a takeover is timed until it answers), the attribute check after: one
+    // request instead of two dumps and a request on the takeover path.
+    const r = await create();
+    if (!r.ok) return r;
+    const present = await list(spec.ifname);
+    if (!present.ok) return present;
+    const same = present.value.find((a) => a.address === ipString(ipBytes(spec.address)) && a.prefixLength === spec.prefixLength);
+    const wantLabel = spec.label ?? spec.ifname;
+    // REPLACE keeps an existing address's label and broadcast: when they differ, re-create it.
+    const differs = same && (same.scope !== spec.scope || (family === 4 && (same.label !== wantLabel || (spec.brd !== undefined && same.brd !== spec.brd))));
+    if (!differs) return { ok: true, value: undefined };
+    const removed = await remove(spec);
+    if (!removed.ok) return removed;
+    const again = await create();
+    return again.ok ? { ok: true, value: undefined } : again;
   }
 
   return { list, add, remove, close: () => socket.socket.socket.close() };

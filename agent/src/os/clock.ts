@@ -1,10 +1,32 @@
-/** The real clock: monotonic time (performance.now, never jumps with NTP) and node timers. */
+/**
+ * The real clock: monotonic time (performance.now, never jumps with NTP) and timers precise to
+ * well under a millisecond. libuv timers have 1 ms resolution and fire late by up to a tick;
+ * VRRP adverts at 0.1 s would show that as interval jitter on the wire (keepalived's select()
+ * timeouts are in microseconds). So a timer is armed SPIN_MS early and the last stretch is
+ * waited out on the clock: at most SPIN_MS of busy time per timer.
+ */
 import type { Clock } from './ports.ts';
+
+const SPIN_MS = 1.5;
 
 export const systemClock: Clock = {
   now: () => performance.now(),
   setTimeout(cb, delayMs) {
-    const t = setTimeout(cb, Math.max(0, delayMs));
-    return { cancel: () => clearTimeout(t) };
+    const due = performance.now() + Math.max(0, delayMs);
+    let cancelled = false;
+    const fire = () => {
+      if (cancelled) return;
+      while (performance.now() < due) { /* spin the final sub-millisecond stretch */ }
+      cb();
+    };
+    const early = Math.floor(delayMs - SPIN_MS);
+    const t = early > 0 ? setTimeout(fire, early) : setImmediate(fire);
+    return {
+      cancel: () => {
+        cancelled = true;
+        if (early > 0) clearTimeout(t as NodeJS.Timeout);
+        else clearImmediate(t as NodeJS.Immediate);
+      },
+    };
   },
 };

@@ -46,7 +46,11 @@ export function step(state: InstanceState, event: VrrpEvent, now: number): StepR
     case 'advertTimerFired':
       if (s.state === 'master' && due(s.advertTimerAt, now)) {
         sendAdvert(ctx, s.priority);
-        s.advertTimerAt = now + s.config.advertIntervalMs;
+        // Next deadline from the one just served, not from `now`: a timer that fires a little
+        // late must not push every later advert back (drift would show as interval jitter on
+        // the wire). After a long stall (a whole interval missed) restart from now.
+        const next = s.advertTimerAt! + s.config.advertIntervalMs;
+        s.advertTimerAt = next > now ? next : now + s.config.advertIntervalMs;
       }
       break;
     case 'garpTimerFired':
