@@ -1,0 +1,156 @@
+/**
+ * The runtime on the in-memory OS (fake segment, sockets, addresses, links, clock): two agents
+ * elect, hand over on stop, follow tracking, keep untouched instances across a reload, and run
+ * notify hooks in order. The same behaviours are proven on real sockets in test/net/agent-*.
+ */
+import { describe, expect, it } from 'vitest';
+import { ClusterSpec, type ClusterSpecInput } from '../../../schema/src/spec/cluster.ts';
+import { resolveDirectorConfig } from '../../../schema/src/spec/resolve.ts';
+import { FakeClock, FakeHost, FakeSegment } from '../os/fake/index.ts';
+import { Agent } from './agent.ts';
+import { diffInstances } from './diff.ts';
+import type { HookRunner } from './hooks.ts';
+import { initialScriptState, scriptResult } from './script-state.ts';
+
+const specInput = (over: { vip?: string; script?: boolean } = {}): ClusterSpecInput => ({
+  version: 1,
+  directors: { lb1: {}, lb2: {} },
+  ...(over.script ? { vrrpScripts: { chk: { script: '/bin/chk', intervalMs: 1000, weight: -60 } } } : {}),
+  vrrpInstances: {
+    VI_1: {
+      interface: 'eth0', virtualRouterId: 51, version: 3, advertIntervalMs: 100,
+      virtualIpAddresses: [over.vip ?? '192.0.2.100/24'],
+      notify: { any: '/bin/notify' },
+      ...(over.script ? { trackScripts: [{ name: 'chk' }] } : {}),
+      directors: { lb1: { priority: 150 }, lb2: { priority: 100 } },
+    },
+    VI_2: { interface: 'eth0', virtualRouterId: 52, version: 3, advertIntervalMs: 100, virtualIpAddresses: ['192.0.2.101/24'], directors: { lb1: { priority: 150 }, lb2: { priority: 100 } } },
+  },
+});
+const resolved = (director: string, over?: Parameters<typeof specInput>[0]) => resolveDirectorConfig(ClusterSpec.parse(specInput(over)), director);
+
+function world() {
+  const clock = new FakeClock(1000);
+  const seg = new FakeSegment();
+  const hookCalls: string[] = [];
+  const scriptOk: Record<string, boolean> = {};
+  const make = (name: string, ip: string) => {
+    scriptOk[name] = true;
+    const hooks: HookRunner = {
+      async run(command, args) {
+        if (command === '/bin/chk') return { code: scriptOk[name] ? 0 : 1, timedOut: false };
+        hookCalls.push(`${name}: ${command} ${args.join(' ')}`);
+        return { code: 0, timedOut: false };
+      },
+    };
+    const host = new FakeHost(name);
+    host.attach(seg, { ifname: 'eth0', ipv4: `${ip}/24` });
+    const agent = new Agent({ sockets: host.vrrpSockets, addresses: host.addresses, announcer: host.announcer, links: host.links, clock, hooks, log: () => {} });
+    return { host, agent };
+  };
+  const flush = () => new Promise<void>((r) => setImmediate(r));
+  const run = async (ms: number) => {
+    for (let t = 0; t < ms; t += 5) {
+      clock.advance(5);
+      await flush();
+    }
+  };
+  const holds = async (host: FakeHost, vip: string) => {
+    const r = await host.addresses.list('eth0');
+    return r.ok && r.value.some((a) => a.address === vip);
+  };
+  return { clock, seg, make, run, holds, hookCalls, setScript: (name: string, ok: boolean) => (scriptOk[name] = ok) };
+}
+
+describe('Agent on the in-memory OS', () => {
+  it('two agents elect the higher priority; a graceful stop hands over within Skew_Time', async () => {
+    const w = world();
+    const a = w.make('lb1', '192.0.2.1');
+    const b = w.make('lb2', '192.0.2.2');
+    await a.agent.start(resolved('lb1'));
+    await b.agent.start(resolved('lb2'));
+    await w.run(600);
+    expect(a.agent.status().instances.map((i) => i.state)).toEqual(['MASTER', 'MASTER']);
+    expect(b.agent.status().instances.map((i) => i.state)).toEqual(['BACKUP', 'BACKUP']);
+    expect(await w.holds(a.host, '192.0.2.100')).toBe(true);
+    expect(await w.holds(b.host, '192.0.2.100')).toBe(false);
+    expect(b.agent.status().instances[0]!.masterSeen).toEqual({ address: '192.0.2.1', priority: 150 });
+    const stopping = a.agent.stop();
+    await w.run(100); // Skew_Time for priority 100 at 100 ms is 60 ms
+    await stopping;
+    expect(b.agent.status().instances[0]!.state).toBe('MASTER');
+    expect(await w.holds(a.host, '192.0.2.100')).toBe(false);
+    expect(await w.holds(b.host, '192.0.2.100')).toBe(true);
+  });
+
+  it('a failing tracked script lowers the priority and the peer preempts; notify hooks run in order', async () => {
+    const w = world();
+    const a = w.make('lb1', '192.0.2.1');
+    const b = w.make('lb2', '192.0.2.2');
+    await a.agent.start(resolved('lb1', { script: true }));
+    await b.agent.start(resolved('lb2', { script: true }));
+    await w.run(600);
+    expect(a.agent.status().instances[0]!.state).toBe('MASTER');
+    w.setScript('lb1', false);
+    await w.run(1500);
+    expect(a.agent.status().instances[0]).toMatchObject({ state: 'BACKUP', priority: 90 });
+    expect(b.agent.status().instances[0]!.state).toBe('MASTER');
+    // keepalived's `notify` arguments, in transition order (the priority is the effective one).
+    expect(w.hookCalls.filter((c) => c.startsWith('lb1: /bin/notify INSTANCE VI_1'))).toEqual([
+      'lb1: /bin/notify INSTANCE VI_1 BACKUP 150', 'lb1: /bin/notify INSTANCE VI_1 MASTER 150', 'lb1: /bin/notify INSTANCE VI_1 BACKUP 90',
+    ]);
+  });
+
+  it('reload keeps an unchanged instance (no transition, VIPs kept) and restarts a changed one', async () => {
+    const w = world();
+    const a = w.make('lb1', '192.0.2.1');
+    await a.agent.start(resolved('lb1'));
+    await w.run(600);
+    const before = a.agent.status().instances.find((i) => i.name === 'VI_2')!;
+    const d = await a.agent.reload(resolved('lb1', { vip: '192.0.2.150/24' }));
+    expect(d).toEqual({ kept: ['VI_2'], restarted: ['VI_1'], removed: [], added: [] });
+    await w.run(600);
+    const after = a.agent.status().instances.find((i) => i.name === 'VI_2')!;
+    expect(after.state).toBe('MASTER');
+    expect(after.counters.transitions).toBe(before.counters.transitions);
+    expect(await w.holds(a.host, '192.0.2.100')).toBe(false);
+    expect(await w.holds(a.host, '192.0.2.150')).toBe(true);
+    expect(await w.holds(a.host, '192.0.2.101')).toBe(true);
+  });
+});
+
+describe('diffInstances', () => {
+  it('classifies kept, changed, added and removed instances', () => {
+    const a = resolved('lb1');
+    const b = structuredClone(a);
+    delete (b.instances as Record<string, unknown>).VI_2;
+    expect(diffInstances(a, b)).toEqual({ kept: ['VI_1'], changed: [], added: [], removed: ['VI_2'] });
+    expect(diffInstances(b, a)).toEqual({ kept: ['VI_1'], changed: [], added: ['VI_2'], removed: [] });
+    expect(diffInstances(a, resolved('lb1', { vip: '192.0.2.9/24' }))).toEqual({ kept: ['VI_2'], changed: ['VI_1'], added: [], removed: [] });
+  });
+
+  it('a change to a tracked script restarts the instances that use it', () => {
+    const a = resolved('lb1', { script: true });
+    const b = structuredClone(a);
+    b.vrrpScripts.chk!.weight = -10;
+    expect(diffInstances(a, b).changed).toEqual(['VI_1']);
+  });
+});
+
+describe('scriptResult (keepalived rise/fall)', () => {
+  it('needs `fall` consecutive failures to fail and `rise` successes to recover', () => {
+    let s = initialScriptState();
+    s = scriptResult(s, false, 2, 3);
+    s = scriptResult(s, false, 2, 3);
+    expect(s.up).toBe(true);
+    s = scriptResult(s, true, 2, 3); // a success resets the streak
+    s = scriptResult(s, false, 2, 3);
+    s = scriptResult(s, false, 2, 3);
+    s = scriptResult(s, false, 2, 3);
+    expect(s.up).toBe(false);
+    s = scriptResult(s, true, 2, 3);
+    expect(s.up).toBe(false);
+    s = scriptResult(s, true, 2, 3);
+    expect(s.up).toBe(true);
+  });
+});
