@@ -165,6 +165,28 @@ describe.skipIf(!run)('Vigil agent features in network namespaces', () => {
     });
   });
 
+  it('virtual_routes are installed with the VIPs on the master and removed when it leaves', async () => {
+    const routes = ['198.51.100.0/24 dev eth0', '203.0.113.0/24 via 192.0.2.254 metric 50'];
+    await pair(
+      { routerId: 'lbA', instances: [inst({ priority: 150, routes })] },
+      { routerId: 'lbB', instances: [inst({ priority: 100, routes })] },
+      async (A, B) => {
+        const show = async (d: Director) => (await lab.ip(d.host.ns, 'route', 'show', 'proto', '18')).trim();
+        A.start();
+        B.start();
+        await A.waitForVip('192.0.2.170', true, 5000);
+        await sleep(200);
+        expect(await show(A)).toMatch(/198\.51\.100\.0\/24 dev eth0 scope link[\s\S]*203\.0\.113\.0\/24 via 192\.0\.2\.254 dev eth0 metric 50/);
+        expect(await show(B)).toBe('');
+        await A.stop();
+        await B.waitForVip('192.0.2.170', true, 3000);
+        await sleep(200);
+        expect(await show(A)).toBe('');
+        expect(await show(B)).toContain('198.51.100.0/24');
+      },
+    );
+  });
+
   it('a restart after a crash removes the VIPs the dead agent left behind', async () => {
     await pair({ routerId: 'lbA', instances: [inst({ priority: 150 })] }, { routerId: 'lbB', instances: [] }, async (A) => {
       A.start();

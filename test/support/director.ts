@@ -35,6 +35,8 @@ export interface InstanceConf {
   notify?: string;
   notifyMaster?: string;
   notifyBackup?: string;
+  /** virtual_routes lines. */
+  routes?: string[];
 }
 
 export interface DirectorConf {
@@ -65,6 +67,7 @@ export function keepalivedConf(c: DirectorConf): string {
     if (i.notify) out.push(`  notify "${i.notify}"`);
     if (i.notifyMaster) out.push(`  notify_master "${i.notifyMaster}"`);
     if (i.notifyBackup) out.push(`  notify_backup "${i.notifyBackup}"`);
+    if (i.routes?.length) out.push('  virtual_routes {', ...i.routes.map((r) => `    ${r}`), '  }');
     out.push('  virtual_ipaddress {', ...i.vips.map((v) => `    ${v}`), '  }', '}');
   });
   return `${out.join('\n')}\n`;

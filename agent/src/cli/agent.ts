@@ -15,6 +15,7 @@ import { createLinuxAddressManager } from '../os/address-manager.ts';
 import { createLinuxAnnouncer } from '../os/announcer.ts';
 import { systemClock } from '../os/clock.ts';
 import { createLinuxLinkMonitor } from '../os/link-monitor.ts';
+import { createLinuxRouteManager } from '../os/route-manager.ts';
 import { linuxVrrpSockets } from '../os/vrrp-socket.ts';
 import { Agent } from '../runtime/agent.ts';
 import { serveControl } from '../runtime/control.ts';
@@ -91,10 +92,12 @@ export async function runAgent(argv: string[]): Promise<number> {
   if (leftovers.length) log.warn({ vips: leftovers.map((v) => `${v.address}/${v.prefixLength} dev ${v.ifname}`) }, 'removed VIPs left by a previous agent that did not stop cleanly');
   const announcer = createLinuxAnnouncer();
   const links = createLinuxLinkMonitor();
+  const routes = createLinuxRouteManager();
   const agent = new Agent({
     sockets: linuxVrrpSockets,
     addresses,
     announcer,
+    routes,
     links,
     clock: systemClock,
     hooks: processHookRunner,
@@ -138,6 +141,7 @@ export async function runAgent(argv: string[]): Promise<number> {
   control.close();
   addresses.close();
   announcer.close();
+  routes.close();
   links.close();
   state.release();
   log.info('agent stopped');

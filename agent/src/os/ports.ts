@@ -128,6 +128,26 @@ export interface AddressManager {
   close(): void;
 }
 
+/** A route as `virtual_routes` describes it (the common subset of `ip route`). */
+export interface RouteSpec {
+  /** Destination prefix `P/len`, or 'default'. */
+  to: string;
+  via?: string;
+  dev?: string;
+  src?: string;
+  table?: number;
+  metric?: number;
+  scope?: AddressScope;
+  type?: 'unicast' | 'blackhole' | 'unreachable' | 'prohibit';
+}
+
+/** Routes through rtnetlink. Adds replace; removing an absent route is success. */
+export interface RouteManager {
+  add(route: RouteSpec): Promise<OsResult>;
+  remove(route: RouteSpec): Promise<OsResult>;
+  close(): void;
+}
+
 export interface LinkState {
   ifname: string;
   ifindex: number;

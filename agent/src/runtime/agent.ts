@@ -11,7 +11,7 @@
  * becomes a structured event and runs the notify hooks in order.
  */
 import type { ResolvedDirectorConfig, ResolvedVrrpInstance } from '../../../schema/src/spec/resolve.ts';
-import type { AddressManager, AddressSpec, Announcer, Clock, LinkMonitor, LinkState, VrrpSocketFactory } from '../os/ports.ts';
+import type { AddressManager, AddressSpec, Announcer, Clock, LinkMonitor, LinkState, RouteManager, VrrpSocketFactory } from '../os/ports.ts';
 import { effectivePriority, type TrackedObjectStatus } from '../vrrp/priority.ts';
 import type { Effect, VrrpStateName } from '../vrrp/state.ts';
 import { syncGroupFollow } from '../vrrp/sync-group.ts';
@@ -19,7 +19,7 @@ import { diffInstances } from './diff.ts';
 import { HookQueue, type HookRunner } from './hooks.ts';
 import { heldVips, RunningInstance } from './instance.ts';
 import { planInstance } from './plan.ts';
-import { serializeAddresses } from './serialize.ts';
+import { serializeAddresses, serializeRoutes } from './serialize.ts';
 import { SocketPool } from './socket-pool.ts';
 import { Trackers } from './trackers.ts';
 import { statusOf, type AgentStatus } from './status.ts';
@@ -39,6 +39,8 @@ export interface AgentPorts {
   sockets: VrrpSocketFactory;
   addresses: AddressManager;
   announcer: Announcer;
+  /** virtual_routes; without it instances with routes only log that they cannot install them. */
+  routes?: RouteManager;
   links: LinkMonitor;
   clock: Clock;
   hooks: HookRunner;
@@ -63,9 +65,11 @@ export class Agent {
   private stopping = false;
 
   private readonly addresses: AddressManager;
+  private readonly routes: RouteManager | undefined;
 
   constructor(private readonly ports: AgentPorts) {
     this.addresses = serializeAddresses(ports.addresses);
+    this.routes = ports.routes ? serializeRoutes(ports.routes) : undefined;
     this.pool = new SocketPool(ports.sockets);
     this.notify = new HookQueue(ports.hooks, (cmd, args, r) => {
       if (r.code !== 0) ports.log('warn', `notify hook "${cmd}" ${r.timedOut ? 'timed out' : `exited ${r.code ?? r.error}`}`, { args });
@@ -140,6 +144,7 @@ export class Agent {
       const inst = new RunningInstance(plan, sock.value, primary, {
         addresses: this.addresses,
         announcer: this.ports.announcer,
+        ...(this.routes ? { routes: this.routes } : {}),
         clock: this.ports.clock,
         onEffect: (i, e) => this.effect(i, e),
         onVipsChanged: () => this.ports.recordVips?.(heldVips(this.instances.values())),

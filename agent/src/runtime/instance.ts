@@ -5,7 +5,7 @@
  * a per-instance promise chain so "add VIPs, then GARP" and "remove VIPs" never interleave,
  * while adverts go out synchronously from the timer callback.
  */
-import type { AddressManager, Announcer, AddressSpec, Clock, TimerHandle, VrrpSocket } from '../os/ports.ts';
+import type { AddressManager, Announcer, AddressSpec, Clock, RouteManager, TimerHandle, VrrpSocket } from '../os/ports.ts';
 import { fireDueTimers, step } from '../vrrp/fsm.ts';
 import { encodeAdvert, passAuthData, type Advert } from '../vrrp/packet.ts';
 import { createInstance, nextDeadline, type Effect, type InstanceState, type VrrpEvent } from '../vrrp/state.ts';
@@ -16,6 +16,7 @@ import type { InstancePlan } from './plan.ts';
 export interface InstancePorts {
   addresses: AddressManager;
   announcer: Announcer;
+  routes?: RouteManager;
   clock: Clock;
   /** Called for every effect after the runner executed it (transitions drive hooks and events). */
   onEffect: (inst: RunningInstance, effect: Effect) => void;
@@ -136,9 +137,18 @@ export class RunningInstance {
       const r = await this.ports.addresses.add(v);
       if (!r.ok) this.ports.warn(`${this.name}: add ${v.address}/${v.prefixLength} on ${v.ifname}: ${r.message}`);
     }
+    // Routes after the addresses: a route with `src VIP` needs the VIP configured.
+    for (const route of this.plan.routes) {
+      const r = await this.ports.routes?.add(route);
+      if (r && !r.ok) this.ports.warn(`${this.name}: virtual route ${route.to}: ${r.message}`);
+    }
   }
 
   private async removeVips(): Promise<void> {
+    for (const route of this.plan.routes) {
+      const r = await this.ports.routes?.remove(route);
+      if (r && !r.ok) this.ports.warn(`${this.name}: remove virtual route ${route.to}: ${r.message}`);
+    }
     for (const v of this.plan.vips) {
       const r = await this.ports.addresses.remove(v);
       if (!r.ok) this.ports.warn(`${this.name}: remove ${v.address}/${v.prefixLength} on ${v.ifname}: ${r.message}`);

@@ -4,7 +4,7 @@
  * adverts go. Pure: the only input from the OS is the primary address the socket will send from.
  */
 import type { ResolvedVrrpInstance } from '../../../schema/src/spec/resolve.ts';
-import type { AddressSpec } from '../os/ports.ts';
+import type { AddressSpec, RouteSpec } from '../os/ports.ts';
 import type { InstanceConfig } from '../vrrp/state.ts';
 import type { ReceiveConfig } from '../vrrp/validate.ts';
 import type { AuthType } from '../vrrp/packet.ts';
@@ -30,6 +30,8 @@ export interface InstancePlan {
   advertAddresses: string[];
   /** Every address the instance owns while master (VIPs then excluded VIPs). */
   vips: AddressSpec[];
+  /** `virtual_routes`: installed with the VIPs on becoming master, removed with them. */
+  routes: RouteSpec[];
   authType: AuthType;
   authPass?: string;
   /** Receive checks, without the priority (the runtime fills in the effective one). */
@@ -77,6 +79,16 @@ export function planInstance(inst: ResolvedVrrpInstance): InstancePlan {
     destinations,
     advertAddresses,
     vips: [...vips, ...excluded],
+    routes: inst.virtualRoutes.map((r) => ({
+      to: r.to,
+      dev: r.dev ?? (r.via ? undefined : ifname),
+      ...(r.via ? { via: r.via } : {}),
+      ...(r.src ? { src: r.src } : {}),
+      ...(r.table !== undefined ? { table: r.table } : {}),
+      ...(r.metric !== undefined ? { metric: r.metric } : {}),
+      ...(r.scope ? { scope: r.scope } : {}),
+      type: r.type,
+    })),
     authType,
     ...(inst.auth ? { authPass: inst.auth.password } : {}),
     receive: {

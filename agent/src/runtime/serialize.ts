@@ -3,19 +3,28 @@
  * EBUSY from the `netlink` package. Every address operation of the agent goes through this
  * queue, in submission order.
  */
-import type { AddressManager } from '../os/ports.ts';
+import type { AddressManager, RouteManager } from '../os/ports.ts';
 
-export function serializeAddresses(inner: AddressManager): AddressManager {
+function queue(): <T>(op: () => Promise<T>) => Promise<T> {
   let tail: Promise<unknown> = Promise.resolve();
-  const queued = <T>(op: () => Promise<T>): Promise<T> => {
+  return <T>(op: () => Promise<T>): Promise<T> => {
     const p = tail.then(op, op);
     tail = p.catch(() => {});
     return p;
   };
+}
+
+export function serializeAddresses(inner: AddressManager): AddressManager {
+  const queued = queue();
   return {
     list: (ifname) => queued(() => inner.list(ifname)),
     add: (spec) => queued(() => inner.add(spec)),
     remove: (spec) => queued(() => inner.remove(spec)),
     close: () => inner.close(),
   };
+}
+
+export function serializeRoutes(inner: RouteManager): RouteManager {
+  const queued = queue();
+  return { add: (r) => queued(() => inner.add(r)), remove: (r) => queued(() => inner.remove(r)), close: () => inner.close() };
 }

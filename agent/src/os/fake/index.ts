@@ -5,3 +5,4 @@ export { FakeVrrpSocket, FakeVrrpSocketFactory } from './vrrp-socket.ts';
 export { FakeAnnouncer } from './announcer.ts';
 export { FakeAddressManager } from './address-manager.ts';
 export { FakeLinkMonitor } from './link-monitor.ts';
+export { FakeRouteManager } from './route-manager.ts';
