@@ -4,7 +4,8 @@
  * sync groups move together, notify hooks run in order with keepalived's arguments, SIGHUP
  * reloads as a diff, and a restart after a crash removes the VIPs the dead agent left.
  */
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -163,6 +164,30 @@ describe.skipIf(!run)('Vigil agent features in network namespaces', () => {
       await sleep(500);
       expect((await A.status()).instances.map((i) => i.state)).toEqual(['MASTER', 'MASTER']);
     });
+  });
+
+  it('vrrp_track_process: losing the process quorum lowers the priority and the peer takes over', async () => {
+    const daemon = join(work, 'vigiltrackd');
+    copyFileSync('/bin/sleep', daemon);
+    chmodSync(daemon, 0o755);
+    const proc = spawn(daemon, ['300'], { stdio: 'ignore' });
+    try {
+      await pair(
+        { routerId: 'lbA', processes: { chk_d: { process: 'vigiltrackd', weight: -60 } }, instances: [inst({ priority: 150, trackProcesses: ['chk_d'] })] },
+        { routerId: 'lbB', instances: [inst({ priority: 100 })] },
+        async (A, B) => {
+          A.start();
+          B.start();
+          await A.waitForVip('192.0.2.170', true, 5000);
+          expect((await A.status()).instances[0]!.tracked).toEqual([{ name: 'process:chk_d', up: true, weight: -60 }]);
+          proc.kill('SIGKILL');
+          await B.waitForVip('192.0.2.170', true, 5000);
+          expect((await A.status()).instances[0]).toMatchObject({ state: 'BACKUP', priority: 90 });
+        },
+      );
+    } finally {
+      proc.kill('SIGKILL');
+    }
   });
 
   it('virtual_routes are installed with the VIPs on the master and removed when it leaves', async () => {

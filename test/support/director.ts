@@ -37,6 +37,7 @@ export interface InstanceConf {
   notifyBackup?: string;
   /** virtual_routes lines. */
   routes?: string[];
+  trackProcesses?: string[];
 }
 
 export interface DirectorConf {
@@ -44,6 +45,7 @@ export interface DirectorConf {
   instances: InstanceConf[];
   scripts?: Record<string, { script: string; interval?: number; fall?: number; rise?: number; weight?: number }>;
   syncGroups?: Record<string, string[]>;
+  processes?: Record<string, { process: string; weight?: number; quorum?: number }>;
   /** Extra global_defs lines. */
   global?: string[];
 }
@@ -54,6 +56,9 @@ export function keepalivedConf(c: DirectorConf): string {
   for (const [name, s] of Object.entries(c.scripts ?? {})) {
     out.push(`vrrp_script ${name} {`, `  script "${s.script}"`, `  interval ${s.interval ?? 1}`, `  fall ${s.fall ?? 1}`, `  rise ${s.rise ?? 1}`, ...(s.weight !== undefined ? [`  weight ${s.weight}`] : []), '}');
   }
+  for (const [name, p] of Object.entries(c.processes ?? {})) {
+    out.push(`vrrp_track_process ${name} {`, `  process ${p.process}`, ...(p.weight !== undefined ? [`  weight ${p.weight}`] : []), `  quorum ${p.quorum ?? 1}`, '}');
+  }
   for (const [name, members] of Object.entries(c.syncGroups ?? {})) out.push(`vrrp_sync_group ${name} {`, '  group {', ...members.map((m) => `    ${m}`), '  }', '}');
   c.instances.forEach((i, n) => {
     out.push(`vrrp_instance ${i.name ?? `VI_${n + 1}`} {`);
@@ -63,6 +68,7 @@ export function keepalivedConf(c: DirectorConf): string {
     if (i.authPass) out.push('  authentication {', '    auth_type PASS', `    auth_pass ${i.authPass}`, '  }');
     if (i.unicast) out.push(`  unicast_src_ip ${i.unicast.src}`, '  unicast_peer {', ...i.unicast.peers.map((p) => `    ${p}`), '  }');
     if (i.trackScripts?.length) out.push('  track_script {', ...i.trackScripts.map((s) => `    ${s}`), '  }');
+    if (i.trackProcesses?.length) out.push('  track_process {', ...i.trackProcesses.map((s) => `    ${s}`), '  }');
     if (i.trackInterfaces?.length) out.push('  track_interface {', ...i.trackInterfaces.map((s) => `    ${s}`), '  }');
     if (i.notify) out.push(`  notify "${i.notify}"`);
     if (i.notifyMaster) out.push(`  notify_master "${i.notifyMaster}"`);

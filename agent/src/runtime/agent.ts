@@ -111,6 +111,10 @@ export class Agent {
       const s = this.trackers?.status(t.name);
       if (s) out.push({ name: s.name, up: s.up, weight: t.weight, reverse: t.reverse });
     }
+    for (const t of inst.trackProcesses) {
+      const s = this.trackers?.status(t.name);
+      if (s) out.push({ name: s.name, up: s.up, weight: t.weight, reverse: t.reverse });
+    }
     for (const t of inst.trackFiles) {
       const s = this.trackers?.status(t.name);
       if (!s || s.value === undefined) continue;

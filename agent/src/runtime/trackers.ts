@@ -1,12 +1,17 @@
 /**
  * Tracked objects that are not links: vrrp_script (a child process every `interval`, with a
  * hard timeout, rise/fall as keepalived) and track_file (an integer in a file, re-read when the
- * file changes). Results go to `onChange`; the agent turns them into priorities.
+ * file changes) and vrrp_track_process (processes counted against a quorum; keepalived listens
+ * to the proc connector, Vigil scans /proc every PROCESS_SCAN_MS — the difference is how soon a
+ * death is seen, at most that interval). Results go to `onChange`; the agent turns them into
+ * priorities.
  */
 import { readFileSync, unwatchFile, watchFile, writeFileSync, existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import type { ResolvedDirectorConfig } from '../../../schema/src/spec/resolve.ts';
 import type { Clock, TimerHandle } from '../os/ports.ts';
 import type { HookRunner } from './hooks.ts';
+import { processMatches, processQuorumUp, type ProcessInfo } from './process-match.ts';
 import { initialScriptState, scriptResult, type ScriptState } from './script-state.ts';
 
 export interface TrackerStatus {
@@ -19,7 +24,9 @@ export interface TrackerStatus {
 export class Trackers {
   private readonly scripts = new Map<string, ScriptState>();
   private readonly files = new Map<string, number>();
-  private readonly timers: TimerHandle[] = [];
+  private readonly processes = new Map<string, boolean>();
+  /** One pending timer per job (script name, or the process scan): re-arming replaces it. */
+  private readonly timers = new Map<string, TimerHandle>();
   private readonly watched: string[] = [];
   private stopped = false;
 
@@ -37,9 +44,31 @@ export class Trackers {
       if (f.initFile && (f.initFile.overwrite || !existsSync(f.file))) writeFileSync(f.file, `${f.initFile.value}\n`);
       this.files.set(name, readValue(f.file));
     }
+    // Assumed up until the first scan (a few hundred ms after start), like keepalived before its
+    // initial proc walk completes.
+    for (const name of this.used('trackProcesses')) if (config.trackProcesses[name]) this.processes.set(name, true);
+  }
+
+  private async scanProcesses(): Promise<void> {
+    if (this.stopped || this.processes.size === 0) return;
+    const procs = await listProcesses();
+    if (this.stopped) return;
+    let changed = false;
+    for (const name of this.processes.keys()) {
+      const def = this.config.trackProcesses[name]!;
+      const up = processQuorumUp(def, procs.filter((p) => processMatches(def, p)).length);
+      if (up !== this.processes.get(name)) {
+        this.processes.set(name, up);
+        changed = true;
+      }
+    }
+    if (changed) this.onChange();
+    this.timers.set('\0processes', this.clock.setTimeout(() => void this.scanProcesses(), PROCESS_SCAN_MS));
   }
 
   status(name: string): TrackerStatus | undefined {
+    const p = this.processes.get(name);
+    if (p !== undefined) return { name: `process:${name}`, up: p };
     const s = this.scripts.get(name);
     if (s) return { name: `script:${name}`, up: s.up };
     const v = this.files.get(name);
@@ -48,6 +77,7 @@ export class Trackers {
   }
 
   start(): void {
+    this.timers.set('\0processes', this.clock.setTimeout(() => void this.scanProcesses(), 0));
     for (const name of this.scripts.keys()) this.schedule(name, 0);
     for (const name of this.files.keys()) {
       const path = this.config.trackFiles[name]!.file;
@@ -65,11 +95,11 @@ export class Trackers {
 
   stop(): void {
     this.stopped = true;
-    for (const t of this.timers) t.cancel();
+    for (const t of this.timers.values()) t.cancel();
     for (const p of this.watched) unwatchFile(p);
   }
 
-  private used(field: 'trackScripts' | 'trackFiles'): Set<string> {
+  private used(field: 'trackScripts' | 'trackFiles' | 'trackProcesses'): Set<string> {
     const names = new Set<string>();
     for (const inst of Object.values(this.config.instances)) for (const t of inst[field]) names.add(t.name);
     return names;
@@ -77,7 +107,7 @@ export class Trackers {
 
   private schedule(name: string, delayMs: number): void {
     if (this.stopped) return;
-    this.timers.push(this.clock.setTimeout(() => void this.runScript(name), delayMs));
+    this.timers.set(name, this.clock.setTimeout(() => void this.runScript(name), delayMs));
   }
 
   private async runScript(name: string): Promise<void> {
@@ -92,6 +122,22 @@ export class Trackers {
     if (after.up !== before.up) this.onChange();
     this.schedule(name, def.intervalMs);
   }
+}
+
+const PROCESS_SCAN_MS = 200;
+
+/** Every process's comm and argv, read off the event loop (fs promises use the thread pool). */
+async function listProcesses(): Promise<ProcessInfo[]> {
+  const pids = (await readdir('/proc')).filter((p) => /^\d+$/.test(p));
+  const all = await Promise.all(pids.map(async (pid): Promise<ProcessInfo | undefined> => {
+    try {
+      const [comm, cmdline] = await Promise.all([readFile(`/proc/${pid}/comm`, 'utf8'), readFile(`/proc/${pid}/cmdline`, 'utf8')]);
+      return { comm: comm.trim(), argv: cmdline.split('\0').slice(0, -1) };
+    } catch {
+      return undefined; // exited while we looked
+    }
+  }));
+  return all.filter((p): p is ProcessInfo => p !== undefined);
 }
 
 /** keepalived reads the file's integer; anything unreadable counts as 0... except a missing file, which is a failure. */
