@@ -15,6 +15,7 @@ export const VRRP_PROTOCOL = 112;
 export const VRRP_GROUP_V4 = '224.0.0.18';
 export const VRRP_GROUP_V6 = 'ff02::12';
 const VRRP_TTL = 255;
+const SOURCE_CACHE_MS = 1000;
 
 /** Opens a VRRP socket; needs CAP_NET_RAW. A missing interface or refused socket is a result. */
 export function openVrrpSocket(options: VrrpSocketOptions): OsResult<VrrpSocket> {
@@ -38,6 +39,7 @@ export function openVrrpSocket(options: VrrpSocketOptions): OsResult<VrrpSocket>
 
 class LinuxVrrpSocket implements VrrpSocket {
   private readonly listeners = new Set<(pkt: VrrpPacket) => void>();
+  private readonly sourceCache = new Map<string, { address: string | undefined; at: number }>();
   private closed = false;
 
   constructor(
@@ -84,7 +86,18 @@ class LinuxVrrpSocket implements VrrpSocket {
   }
 
   localAddress(dst?: string): string | undefined {
-    return this.sourceAddress ?? defaultSourceAddress(this.ifname, this.family, dst);
+    if (this.sourceAddress) return this.sourceAddress;
+    // getifaddrs() builds every interface's address list: doing it twice per advert made the
+    // advert path allocate enough to trigger a scavenge every ~0.5 s (visible as advert jitter).
+    // Keep the answer for a second, as keepalived keeps the interface address until netlink
+    // tells it otherwise.
+    const key = dst ?? '';
+    const now = performance.now();
+    const hit = this.sourceCache.get(key);
+    if (hit && now - hit.at < SOURCE_CACHE_MS) return hit.address;
+    const address = defaultSourceAddress(this.ifname, this.family, dst);
+    this.sourceCache.set(key, { address, at: now });
+    return address;
   }
 
   close(): void {
