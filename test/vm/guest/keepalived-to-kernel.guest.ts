@@ -12,7 +12,8 @@ import { ClusterSpec } from '../../../schema/src/spec/cluster.ts';
 import { ipvsadmTable } from './ipvsadm.ts';
 import { assertKernelHolds, freshTablePerTest, sync } from './support.ts';
 
-const SEEDS = '/work/shared/fixtures/seed-configs';
+// The guest runs bundled (import.meta points at the bundle) with the repo as its cwd.
+const SEEDS = `${process.cwd()}/test/fixtures/seed-configs`;
 
 function tableFrom(input: { path: string } | { text: string }, strict = false) {
   const { tree } = parseKeepalivedConf(input);
