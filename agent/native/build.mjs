@@ -36,7 +36,7 @@ if (!include) {
 const cc = process.env.CC || 'cc';
 mkdirSync(join(here, 'build'), { recursive: true });
 const args = [
-  '-std=gnu11', '-O2', '-Wall', '-Wextra', '-Wno-unused-parameter', '-fPIC', '-shared',
+  '-std=gnu11', '-O2', '-pthread', '-Wall', '-Wextra', '-Wno-unused-parameter', '-fPIC', '-shared',
   '-DNODE_GYP_MODULE_NAME=vigil_net', `-I${include}`,
   join(here, 'vigil_net.c'), '-o', out,
 ];

@@ -5,7 +5,8 @@
  *     with multicast membership per ifindex, TTL / hop limit 255 on send, and the received
  *     TTL / hop limit, destination and ifindex reported per packet (IP header / ancillary data);
  *   - AF_PACKET SOCK_DGRAM sockets for gratuitous ARP (and for tests that watch the wire);
- *   - if_nametoindex and the hardware address of an interface.
+ *   - if_nametoindex and the hardware address of an interface;
+ *   - the advert pacer: a thread that sends a master's periodic adverts at exact instants.
  *
  * Receiving is event-driven: each socket owns a uv_poll handle on the agent's own event loop,
  * and the JS callback runs through napi_make_callback (so promise jobs drain after it). It never
@@ -31,6 +32,11 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/prctl.h>
+#include <time.h>
 
 #define RX_BUF_SIZE 65536
 #define RX_BURST 64
@@ -244,7 +250,10 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
 
 static void free_poll(uv_handle_t *h) { free(h); }
 
+static void pace_remove(sock_t *s, int id);
+
 static void sock_shutdown(sock_t *s) {
+  pace_remove(s, -1);
   if (s->poll) {
     uv_poll_stop(s->poll);
     s->poll->data = NULL;
@@ -431,120 +440,342 @@ static napi_value sock_start(napi_env env, napi_callback_info info) {
  *   packet leaves from); hopLimit > 0 overrides the socket's TTL for this packet (IP_TTL /
  *   IPV6_HOPLIMIT cmsg). packet: dst is a MAC address, ifindex required.
  */
-static napi_value sock_send(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5], self, result;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, &self, NULL));
-  sock_t *s = unwrap(env, self);
-  if (!s || s->fd < 0) return throw_errno(env, "send on a closed socket", EBADF);
-  void *data;
+/* A message ready for sendmsg(): destination, ancillary data and payload, self-contained so the
+ * pacer thread can keep one and send it again without touching JS values. */
+typedef struct {
+  struct sockaddr_storage to;
+  socklen_t tolen;
+  char control[128];
+  size_t clen;
+  unsigned char *payload; /* owned by the caller of prepare_msg */
   size_t len;
-  bool is_buf = false;
-  napi_is_buffer(env, argv[0], &is_buf);
-  if (!is_buf) {
-    napi_throw_type_error(env, "ERR_VIGIL_NATIVE", "send: payload must be a Buffer");
-    return NULL;
-  }
-  CHECK(napi_get_buffer_info(env, argv[0], &data, &len));
-  char dst[INET6_ADDRSTRLEN + 1] = "", source[INET6_ADDRSTRLEN + 1] = "";
-  if (!get_str(env, argv[1], dst, sizeof dst)) {
-    napi_throw_type_error(env, "ERR_VIGIL_NATIVE", "send: destination must be a string");
-    return NULL;
-  }
-  int ifindex = argc > 2 ? get_int(env, argv[2], 0) : 0;
+} prepared_t;
+
+/* Builds `m` for socket `s`; returns NULL or a static error message (a TypeError for JS). */
+static const char *prepare_msg(sock_t *s, const char *dst, int ifindex, const char *source, int hop, prepared_t *m) {
+  memset(m->control, 0, sizeof m->control);
+  memset(&m->to, 0, sizeof m->to);
+  m->clen = 0;
   if (ifindex <= 0) ifindex = s->ifindex;
-  int has_source = argc > 3 && get_str(env, argv[3], source, sizeof source) && source[0];
-  int hop = argc > 4 ? get_int(env, argv[4], 0) : 0;
-
-  struct iovec iov = {.iov_base = data, .iov_len = len};
-  char control[256];
-  memset(control, 0, sizeof control);
-  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-  size_t clen = 0;
-  ssize_t n;
-
+  int has_source = source && source[0];
   if (s->kind == KIND_PACKET) {
-    struct sockaddr_ll ll = {.sll_family = AF_PACKET, .sll_protocol = htons((uint16_t)s->protocol),
-                             .sll_ifindex = ifindex, .sll_halen = 6};
-    if (!parse_mac(dst, ll.sll_addr) || ifindex <= 0) {
-      napi_throw_type_error(env, "ERR_VIGIL_NATIVE", "send: packet sockets need a MAC destination and an ifindex");
-      return NULL;
-    }
-    msg.msg_name = &ll;
-    msg.msg_namelen = sizeof ll;
-    n = sendmsg(s->fd, &msg, 0);
-  } else if (s->kind == KIND_IP4) {
-    struct sockaddr_in to = {.sin_family = AF_INET};
-    if (inet_pton(AF_INET, dst, &to.sin_addr) != 1) {
-      napi_throw_type_error(env, "ERR_VIGIL_NATIVE", "send: invalid IPv4 destination");
-      return NULL;
-    }
-    msg.msg_name = &to;
-    msg.msg_namelen = sizeof to;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    struct sockaddr_ll *ll = (struct sockaddr_ll *)&m->to;
+    ll->sll_family = AF_PACKET;
+    ll->sll_protocol = htons((uint16_t)s->protocol);
+    ll->sll_ifindex = ifindex;
+    ll->sll_halen = 6;
+    if (!parse_mac(dst, ll->sll_addr) || ifindex <= 0) return "send: packet sockets need a MAC destination and an ifindex";
+    m->tolen = sizeof *ll;
+    return NULL;
+  }
+  struct msghdr probe = {.msg_control = m->control, .msg_controllen = sizeof m->control};
+  struct cmsghdr *c = CMSG_FIRSTHDR(&probe);
+  if (s->kind == KIND_IP4) {
+    struct sockaddr_in *to = (struct sockaddr_in *)&m->to;
+    to->sin_family = AF_INET;
+    if (inet_pton(AF_INET, dst, &to->sin_addr) != 1) return "send: invalid IPv4 destination";
+    m->tolen = sizeof *to;
     if (has_source || ifindex > 0) {
       struct in_pktinfo pi = {.ipi_ifindex = ifindex};
-      if (has_source && inet_pton(AF_INET, source, &pi.ipi_spec_dst) != 1) {
-        napi_throw_type_error(env, "ERR_VIGIL_NATIVE", "send: invalid IPv4 source");
-        return NULL;
-      }
+      if (has_source && inet_pton(AF_INET, source, &pi.ipi_spec_dst) != 1) return "send: invalid IPv4 source";
       c->cmsg_level = IPPROTO_IP;
       c->cmsg_type = IP_PKTINFO;
       c->cmsg_len = CMSG_LEN(sizeof pi);
       memcpy(CMSG_DATA(c), &pi, sizeof pi);
-      clen += CMSG_SPACE(sizeof pi);
-      c = (struct cmsghdr *)(control + clen);
+      m->clen += CMSG_SPACE(sizeof pi);
+      c = (struct cmsghdr *)(m->control + m->clen);
     }
     if (hop > 0) {
       c->cmsg_level = IPPROTO_IP;
       c->cmsg_type = IP_TTL;
       c->cmsg_len = CMSG_LEN(sizeof(int));
       memcpy(CMSG_DATA(c), &hop, sizeof hop);
-      clen += CMSG_SPACE(sizeof(int));
+      m->clen += CMSG_SPACE(sizeof(int));
     }
-    msg.msg_controllen = clen;
-    if (clen == 0) msg.msg_control = NULL;
-    n = sendmsg(s->fd, &msg, 0);
-  } else {
-    struct sockaddr_in6 to = {.sin6_family = AF_INET6};
-    if (inet_pton(AF_INET6, dst, &to.sin6_addr) != 1) {
-      napi_throw_type_error(env, "ERR_VIGIL_NATIVE", "send: invalid IPv6 destination");
-      return NULL;
-    }
-    if (IN6_IS_ADDR_LINKLOCAL(&to.sin6_addr) || IN6_IS_ADDR_MULTICAST(&to.sin6_addr)) to.sin6_scope_id = (uint32_t)ifindex;
-    msg.msg_name = &to;
-    msg.msg_namelen = sizeof to;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-    if (has_source || ifindex > 0) {
-      struct in6_pktinfo pi = {.ipi6_ifindex = (unsigned)ifindex};
-      if (has_source && inet_pton(AF_INET6, source, &pi.ipi6_addr) != 1) {
-        napi_throw_type_error(env, "ERR_VIGIL_NATIVE", "send: invalid IPv6 source");
-        return NULL;
-      }
-      c->cmsg_level = IPPROTO_IPV6;
-      c->cmsg_type = IPV6_PKTINFO;
-      c->cmsg_len = CMSG_LEN(sizeof pi);
-      memcpy(CMSG_DATA(c), &pi, sizeof pi);
-      clen += CMSG_SPACE(sizeof pi);
-      c = (struct cmsghdr *)(control + clen);
-    }
-    if (hop > 0) {
-      c->cmsg_level = IPPROTO_IPV6;
-      c->cmsg_type = IPV6_HOPLIMIT;
-      c->cmsg_len = CMSG_LEN(sizeof(int));
-      memcpy(CMSG_DATA(c), &hop, sizeof hop);
-      clen += CMSG_SPACE(sizeof(int));
-    }
-    msg.msg_controllen = clen;
-    if (clen == 0) msg.msg_control = NULL;
-    n = sendmsg(s->fd, &msg, 0);
+    return NULL;
   }
-  if (n < 0) n = -errno;
+  struct sockaddr_in6 *to = (struct sockaddr_in6 *)&m->to;
+  to->sin6_family = AF_INET6;
+  if (inet_pton(AF_INET6, dst, &to->sin6_addr) != 1) return "send: invalid IPv6 destination";
+  if (IN6_IS_ADDR_LINKLOCAL(&to->sin6_addr) || IN6_IS_ADDR_MULTICAST(&to->sin6_addr)) to->sin6_scope_id = (uint32_t)ifindex;
+  m->tolen = sizeof *to;
+  if (has_source || ifindex > 0) {
+    struct in6_pktinfo pi = {.ipi6_ifindex = (unsigned)ifindex};
+    if (has_source && inet_pton(AF_INET6, source, &pi.ipi6_addr) != 1) return "send: invalid IPv6 source";
+    c->cmsg_level = IPPROTO_IPV6;
+    c->cmsg_type = IPV6_PKTINFO;
+    c->cmsg_len = CMSG_LEN(sizeof pi);
+    memcpy(CMSG_DATA(c), &pi, sizeof pi);
+    m->clen += CMSG_SPACE(sizeof pi);
+    c = (struct cmsghdr *)(m->control + m->clen);
+  }
+  if (hop > 0) {
+    c->cmsg_level = IPPROTO_IPV6;
+    c->cmsg_type = IPV6_HOPLIMIT;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &hop, sizeof hop);
+    m->clen += CMSG_SPACE(sizeof(int));
+  }
+  return NULL;
+}
+
+/* sendmsg() of a prepared message: bytes sent or -errno. */
+static ssize_t send_prepared(int fd, prepared_t *m) {
+  struct iovec iov = {.iov_base = m->payload, .iov_len = m->len};
+  struct msghdr msg = {.msg_name = &m->to, .msg_namelen = m->tolen, .msg_iov = &iov, .msg_iovlen = 1,
+                       .msg_control = m->clen ? m->control : NULL, .msg_controllen = m->clen};
+  ssize_t n = sendmsg(fd, &msg, 0);
+  return n < 0 ? -errno : n;
+}
+
+/* Reads send()/pace() arguments (payload, dst, ifindex, source, hopLimit) into `m`; false if it threw. */
+static bool read_send_args(napi_env env, sock_t *s, size_t argc, napi_value *argv, prepared_t *m) {
+  void *data;
+  size_t len;
+  bool is_buf = false;
+  napi_is_buffer(env, argv[0], &is_buf);
+  if (!is_buf) {
+    napi_throw_type_error(env, "ERR_VIGIL_NATIVE", "send: payload must be a Buffer");
+    return false;
+  }
+  if (napi_get_buffer_info(env, argv[0], &data, &len) != napi_ok) return false;
+  char dst[INET6_ADDRSTRLEN + 1] = "", source[INET6_ADDRSTRLEN + 1] = "";
+  if (!get_str(env, argv[1], dst, sizeof dst)) {
+    napi_throw_type_error(env, "ERR_VIGIL_NATIVE", "send: destination must be a string");
+    return false;
+  }
+  int ifindex = argc > 2 ? get_int(env, argv[2], 0) : 0;
+  if (argc > 3) get_str(env, argv[3], source, sizeof source);
+  int hop = argc > 4 ? get_int(env, argv[4], 0) : 0;
+  const char *err = prepare_msg(s, dst, ifindex, source, hop, m);
+  if (err) {
+    napi_throw_type_error(env, "ERR_VIGIL_NATIVE", err);
+    return false;
+  }
+  m->payload = data;
+  m->len = len;
+  return true;
+}
+
+static napi_value sock_send(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5], self, result;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, &self, NULL));
+  sock_t *s = unwrap(env, self);
+  if (!s || s->fd < 0) return throw_errno(env, "send on a closed socket", EBADF);
+  prepared_t m;
+  if (!read_send_args(env, s, argc, argv, &m)) return NULL;
+  ssize_t n = send_prepared(s->fd, &m);
   CHECK(napi_create_int64(env, (int64_t)n, &result));
+  return result;
+}
+
+/* ---------- the advert pacer ----------
+ *
+ * A master's periodic adverts are sent by one native thread at absolute CLOCK_MONOTONIC
+ * instants (first, first + period, ...), so a garbage collection or a slow callback on the JS
+ * thread can never delay an advertisement (RFC 5798 §6.4.3: one every Advertisement_Interval).
+ * JS keeps the protocol (pure state machine): it installs a job when it becomes master, replaces
+ * it when the advert changes (priority, interval, source), and removes it when it leaves; any
+ * advert the protocol sends at another instant (takeover, priority 0, a reply to a lower
+ * priority) is still sent by JS. The thread's timer slack is 1 ns (default 50 us) and it sleeps
+ * in pthread_cond_timedwait on CLOCK_MONOTONIC, so a changed job wakes it at once.
+ */
+typedef struct pace_job {
+  struct pace_job *next;
+  sock_t *sock;
+  int fd;
+  int id;
+  prepared_t msg;
+  uint64_t at_ns, period_ns;
+  uint64_t sent;
+  int last_error; /* -errno of the last failed send, 0 if the last one went out */
+} pace_job_t;
+
+static pthread_mutex_t pace_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t pace_cv;
+static pace_job_t *pace_jobs = NULL;
+static bool pace_started = false;
+
+static uint64_t mono_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void *pace_main(void *arg) {
+  (void)arg;
+  prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+  pthread_mutex_lock(&pace_mu);
+  for (;;) {
+    uint64_t now = mono_ns(), earliest = UINT64_MAX;
+    for (pace_job_t *j = pace_jobs; j; j = j->next) {
+      if (j->at_ns <= now) {
+        ssize_t n = send_prepared(j->fd, &j->msg);
+        j->last_error = n < 0 ? (int)n : 0;
+        j->sent++;
+        /* Drift-free: the next instant follows the schedule, not the send; a schedule that fell
+         * behind (a suspended VM) skips the missed instants instead of bursting them. */
+        j->at_ns += j->period_ns;
+        if (j->at_ns <= now) j->at_ns = now + j->period_ns;
+      }
+      if (j->at_ns < earliest) earliest = j->at_ns;
+    }
+    if (earliest == UINT64_MAX) {
+      pthread_cond_wait(&pace_cv, &pace_mu);
+    } else {
+      struct timespec ts = {.tv_sec = (time_t)(earliest / 1000000000ull), .tv_nsec = (long)(earliest % 1000000000ull)};
+      pthread_cond_timedwait(&pace_cv, &pace_mu, &ts);
+    }
+  }
+  return NULL;
+}
+
+static int pace_start_thread(void) {
+  if (pace_started) return 0;
+  pthread_condattr_t ca;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  pthread_cond_init(&pace_cv, &ca);
+  pthread_condattr_destroy(&ca);
+  pthread_t t;
+  pthread_attr_t ta;
+  pthread_attr_init(&ta);
+  pthread_attr_setdetachstate(&ta, PTHREAD_CREATE_DETACHED);
+  /* No JS signal handlers run here; keep every signal on the main thread. */
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  int rc = pthread_create(&t, &ta, pace_main, NULL);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  pthread_attr_destroy(&ta);
+  if (rc != 0) return rc;
+  pace_started = true;
+  return 0;
+}
+
+/* Removes (and frees) the jobs of `s`, or only job `id` when id >= 0. Caller holds pace_mu. */
+static void pace_remove_locked(sock_t *s, int id) {
+  pace_job_t **pp = &pace_jobs;
+  while (*pp) {
+    pace_job_t *j = *pp;
+    if (j->sock == s && (id < 0 || j->id == id)) {
+      *pp = j->next;
+      free(j->msg.payload);
+      free(j);
+    } else {
+      pp = &j->next;
+    }
+  }
+}
+
+static void pace_remove(sock_t *s, int id) {
+  if (!pace_started) return;
+  pthread_mutex_lock(&pace_mu);
+  pace_remove_locked(s, id);
+  pthread_cond_signal(&pace_cv);
+  pthread_mutex_unlock(&pace_mu);
+}
+
+/*
+ * socket.pace(id, payload, dst, ifindex, source, hopLimit, firstAtMs, periodMs): installs or
+ * replaces job `id` of this socket: send `payload` (copied) at CLOCK_MONOTONIC firstAtMs and every
+ * periodMs after. Times are monotonicMs() values (ms, fractional).
+ */
+static napi_value sock_pace(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value argv[8];
+  napi_value self;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, &self, NULL));
+  sock_t *s = unwrap(env, self);
+  if (!s || s->fd < 0) return throw_errno(env, "pace on a closed socket", EBADF);
+  if (argc < 8) {
+    napi_throw_type_error(env, "ERR_VIGIL_NATIVE", "pace(id, payload, dst, ifindex, source, hopLimit, firstAtMs, periodMs)");
+    return NULL;
+  }
+  int id = get_int(env, argv[0], -1);
+  double first = 0, period = 0;
+  napi_get_value_double(env, argv[6], &first);
+  napi_get_value_double(env, argv[7], &period);
+  if (id < 0 || !(period >= 1) || !(first > 0)) {
+    napi_throw_range_error(env, "ERR_VIGIL_NATIVE", "pace: id >= 0, firstAtMs > 0 and periodMs >= 1 required");
+    return NULL;
+  }
+  pace_job_t *j = calloc(1, sizeof *j);
+  if (!read_send_args(env, s, 5, argv + 1, &j->msg)) {
+    free(j);
+    return NULL;
+  }
+  unsigned char *copy = malloc(j->msg.len);
+  memcpy(copy, j->msg.payload, j->msg.len);
+  j->msg.payload = copy;
+  j->sock = s;
+  j->fd = s->fd;
+  j->id = id;
+  j->at_ns = (uint64_t)(first * 1e6);
+  j->period_ns = (uint64_t)(period * 1e6);
+  int rc = pace_start_thread();
+  if (rc != 0) {
+    free(copy);
+    free(j);
+    return throw_errno(env, "pthread_create", rc);
+  }
+  pthread_mutex_lock(&pace_mu);
+  pace_remove_locked(s, id);
+  j->next = pace_jobs;
+  pace_jobs = j;
+  pthread_cond_signal(&pace_cv);
+  pthread_mutex_unlock(&pace_mu);
+  return NULL;
+}
+
+/* socket.unpace(id): stops job `id` (no-op if absent); unpace(-1) stops all of this socket's. */
+static napi_value sock_unpace(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], self;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, &self, NULL));
+  sock_t *s = unwrap(env, self);
+  if (!s) return NULL;
+  pace_remove(s, argc > 0 ? get_int(env, argv[0], -1) : -1);
+  return NULL;
+}
+
+/* socket.paced(id) -> { sent, lastError } or null when no such job. */
+static napi_value sock_paced(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], self, result, v;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, &self, NULL));
+  sock_t *s = unwrap(env, self);
+  int id = argc > 0 ? get_int(env, argv[0], -1) : -1;
+  uint64_t sent = 0;
+  int last = 0;
+  bool found = false;
+  if (s && pace_started) {
+    pthread_mutex_lock(&pace_mu);
+    for (pace_job_t *j = pace_jobs; j; j = j->next)
+      if (j->sock == s && j->id == id) {
+        found = true;
+        sent = j->sent;
+        last = j->last_error;
+      }
+    pthread_mutex_unlock(&pace_mu);
+  }
+  if (!found) {
+    CHECK(napi_get_null(env, &result));
+    return result;
+  }
+  CHECK(napi_create_object(env, &result));
+  CHECK(napi_create_double(env, (double)sent, &v));
+  CHECK(napi_set_named_property(env, result, "sent", v));
+  CHECK(napi_create_int32(env, last, &v));
+  CHECK(napi_set_named_property(env, result, "lastError", v));
+  return result;
+}
+
+/* monotonicMs(): CLOCK_MONOTONIC in ms, the time base of pace(). */
+static napi_value monotonic_ms(napi_env env, napi_callback_info info) {
+  napi_value result;
+  CHECK(napi_create_double(env, (double)mono_ns() / 1e6, &result));
   return result;
 }
 
@@ -600,14 +831,19 @@ static napi_value init(napi_env env, napi_value exports) {
       {"start", NULL, sock_start, NULL, NULL, NULL, napi_default, NULL},
       {"send", NULL, sock_send, NULL, NULL, NULL, napi_default, NULL},
       {"close", NULL, sock_close, NULL, NULL, NULL, napi_default, NULL},
+      {"pace", NULL, sock_pace, NULL, NULL, NULL, napi_default, NULL},
+      {"unpace", NULL, sock_unpace, NULL, NULL, NULL, napi_default, NULL},
+      {"paced", NULL, sock_paced, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_value cls, f;
-  CHECK(napi_define_class(env, "Socket", NAPI_AUTO_LENGTH, sock_new, NULL, 3, methods, &cls));
+  CHECK(napi_define_class(env, "Socket", NAPI_AUTO_LENGTH, sock_new, NULL, 6, methods, &cls));
   CHECK(napi_set_named_property(env, exports, "Socket", cls));
   CHECK(napi_create_function(env, "ifIndex", NAPI_AUTO_LENGTH, if_index, NULL, &f));
   CHECK(napi_set_named_property(env, exports, "ifIndex", f));
   CHECK(napi_create_function(env, "hardwareAddress", NAPI_AUTO_LENGTH, hw_addr, NULL, &f));
   CHECK(napi_set_named_property(env, exports, "hardwareAddress", f));
+  CHECK(napi_create_function(env, "monotonicMs", NAPI_AUTO_LENGTH, monotonic_ms, NULL, &f));
+  CHECK(napi_set_named_property(env, exports, "monotonicMs", f));
   return exports;
 }
 

@@ -30,9 +30,9 @@ describe.skipIf(!run)('Vigil agent features in network namespaces', () => {
 
   const inst = (over: Partial<InstanceConf> & { priority: number }): InstanceConf => ({ version: 3, advertInt: 0.1, vrid: 70, vips: ['192.0.2.170/24'], ...over });
 
-  async function pair(a: DirectorConf, b: DirectorConf, body: (A: Director, B: Director) => Promise<void>): Promise<void> {
-    const A = new Director(lab, lab.hosts[0]!, 'vigil', a);
-    const B = new Director(lab, lab.hosts[1]!, 'vigil', b);
+  async function pair(a: DirectorConf, b: DirectorConf, body: (A: Director, B: Director) => Promise<void>, impl: 'vigil' | 'keepalived' = 'vigil'): Promise<void> {
+    const A = new Director(lab, lab.hosts[0]!, impl, a);
+    const B = new Director(lab, lab.hosts[1]!, impl, b);
     try {
       await body(A, B);
     } finally {
@@ -86,31 +86,48 @@ describe.skipIf(!run)('Vigil agent features in network namespaces', () => {
     await lab.ip(lab.hosts[0]!.ns, 'link', 'del', 'uplink0');
   });
 
-  it('a sync group moves together when one member fails', async () => {
+  it('a sync group moves together when one member fails, and notifies as a GROUP exactly like keepalived', async () => {
     const flag = join(work, 'ext-down');
-    const scripts = { chk_ext: { script: `/bin/sh -c 'test ! -e ${flag}'`, interval: 1, weight: -60 } };
+    const hook = join(work, 'group-notify.sh');
+    const logs: Record<string, string[]> = {};
+    const scripts = { chk_ext: { script: `/bin/sh -c 'test ! -e ${flag}'`, interval: 1, weight: 0 } };
     const two = (prio: number, track: boolean): InstanceConf[] => [
       inst({ name: 'VI_EXT', vrid: 71, priority: prio, vips: ['192.0.2.171/24'], ...(track ? { trackScripts: ['chk_ext'] } : {}) }),
       inst({ name: 'VI_INT', vrid: 72, priority: prio, vips: ['192.0.2.172/24'] }),
     ];
-    await pair(
-      { routerId: 'lbA', scripts, syncGroups: { VG: ['VI_EXT', 'VI_INT'] }, instances: two(150, true) },
-      { routerId: 'lbB', syncGroups: { VG: ['VI_EXT', 'VI_INT'] }, instances: two(100, false) },
-      async (A, B) => {
-        A.start();
-        B.start();
-        await A.waitForVip('192.0.2.171', true, 5000);
-        await A.waitForVip('192.0.2.172', true, 5000);
-        writeFileSync(flag, '');
-        // Only VI_EXT lost priority; VI_INT follows it to B (LVS-NAT: both gateways together).
-        await B.waitForVip('192.0.2.171', true, 5000);
-        await B.waitForVip('192.0.2.172', true, 3000);
-        await A.waitForVip('192.0.2.172', false, 2000);
-        unlinkSync(flag);
-        await A.waitForVip('192.0.2.171', true, 5000);
-        await A.waitForVip('192.0.2.172', true, 3000);
-      },
-    );
+    for (const impl of ['keepalived', 'vigil'] as const) {
+      const log = join(work, `group-${impl}.log`);
+      writeFileSync(hook, `#!/bin/sh\necho "$@" >> ${log}\n`);
+      chmodSync(hook, 0o755);
+      await pair(
+        { routerId: 'lbA', scripts, syncGroups: { VG: { members: ['VI_EXT', 'VI_INT'], notify: hook } }, instances: two(150, true) },
+        { routerId: 'lbB', syncGroups: { VG: ['VI_EXT', 'VI_INT'] }, instances: two(100, false) },
+        async (A, B) => {
+          B.start();
+          await B.waitForVip('192.0.2.171', true, 5000);
+          await B.waitForVip('192.0.2.172', true, 5000);
+          A.start();
+          await A.waitForVip('192.0.2.171', true, 5000);
+          await A.waitForVip('192.0.2.172', true, 5000);
+          writeFileSync(flag, '');
+          // Only VI_EXT's script failed (weight 0: FAULT; keepalived ignores weighted trackers on
+          // sync group members); VI_INT follows it to B (LVS-NAT: both gateways together).
+          await B.waitForVip('192.0.2.171', true, 5000);
+          await B.waitForVip('192.0.2.172', true, 3000);
+          await A.waitForVip('192.0.2.172', false, 2000);
+          unlinkSync(flag);
+          await A.waitForVip('192.0.2.171', true, 5000);
+          await A.waitForVip('192.0.2.172', true, 3000);
+          await sleep(300);
+          await A.stop();
+          await sleep(300);
+        },
+        impl,
+      );
+      logs[impl] = readFileSync(log, 'utf8').trim().split('\n').filter((l) => l.startsWith('GROUP'));
+    }
+    expect(logs.keepalived).toContain('GROUP VG MASTER 0');
+    expect(logs.vigil).toEqual(logs.keepalived);
   });
 
   it('notify hooks run in transition order with keepalived\'s arguments', async () => {

@@ -44,7 +44,8 @@ export interface DirectorConf {
   routerId: string;
   instances: InstanceConf[];
   scripts?: Record<string, { script: string; interval?: number; fall?: number; rise?: number; weight?: number }>;
-  syncGroups?: Record<string, string[]>;
+  /** Members, or members plus the group's `notify` / `notify_master` scripts. */
+  syncGroups?: Record<string, string[] | { members: string[]; notify?: string; notifyMaster?: string }>;
   processes?: Record<string, { process: string; weight?: number; quorum?: number }>;
   /** Extra global_defs lines. */
   global?: string[];
@@ -59,7 +60,13 @@ export function keepalivedConf(c: DirectorConf): string {
   for (const [name, p] of Object.entries(c.processes ?? {})) {
     out.push(`vrrp_track_process ${name} {`, `  process ${p.process}`, ...(p.weight !== undefined ? [`  weight ${p.weight}`] : []), `  quorum ${p.quorum ?? 1}`, '}');
   }
-  for (const [name, members] of Object.entries(c.syncGroups ?? {})) out.push(`vrrp_sync_group ${name} {`, '  group {', ...members.map((m) => `    ${m}`), '  }', '}');
+  for (const [name, g] of Object.entries(c.syncGroups ?? {})) {
+    const { members, notify, notifyMaster } = Array.isArray(g) ? { members: g, notify: undefined, notifyMaster: undefined } : g;
+    out.push(`vrrp_sync_group ${name} {`, '  group {', ...members.map((m) => `    ${m}`), '  }');
+    if (notify) out.push(`  notify ${notify}`);
+    if (notifyMaster) out.push(`  notify_master ${notifyMaster}`);
+    out.push('}');
+  }
   c.instances.forEach((i, n) => {
     out.push(`vrrp_instance ${i.name ?? `VI_${n + 1}`} {`);
     out.push(`  state ${i.state ?? 'BACKUP'}`, `  interface ${i.interface ?? 'eth0'}`, `  virtual_router_id ${i.vrid ?? 51}`, `  priority ${i.priority}`, `  advert_int ${i.advertInt ?? 1}`);

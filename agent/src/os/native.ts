@@ -24,6 +24,10 @@ export interface NativeSocket {
   /** Bytes sent, or -errno for an expected kernel refusal. */
   send(payload: Buffer, dst: string, ifindex?: number, source?: string | null, hopLimit?: number): number;
   close(): void;
+  /** Advert pacer (see vigil_net.c): send `payload` at monotonic `firstAtMs` and every `periodMs`. */
+  pace(id: number, payload: Buffer, dst: string, ifindex: number, source: string | null, hopLimit: number, firstAtMs: number, periodMs: number): void;
+  unpace(id: number): void;
+  paced(id: number): { sent: number; lastError: number } | null;
 }
 
 export interface NativeAddon {
@@ -38,6 +42,8 @@ export interface NativeAddon {
   ) => NativeSocket;
   ifIndex(name: string): number;
   hardwareAddress(name: string): string;
+  /** CLOCK_MONOTONIC in ms: the pacer's time base. */
+  monotonicMs(): number;
 }
 
 const addonPath = fileURLToPath(new URL('../../native/build/vigil_net.node', import.meta.url));

@@ -58,6 +58,15 @@ export interface VrrpSocket {
    * the interface has no such address. `dst` defaults to the VRRP multicast group.
    */
   localAddress(dst?: string): string | undefined;
+  /**
+   * Sends `payload` to `dst` at `firstAt` (a {@link Clock} time, ms) and every `periodMs` after,
+   * from a native thread that JS garbage collection cannot delay, until `unpace(key)`, `close()`,
+   * or another `pace(key)` replaces it. Optional: a socket without it (the in-memory fake) leaves
+   * periodic adverts to the runtime's timer.
+   */
+  pace?(key: string, payload: Uint8Array, dst: string, firstAt: number, periodMs: number): OsResult;
+  /** Stops the job `key` (no-op when there is none). */
+  unpace?(key: string): void;
   /** Stops receiving and releases the socket. Idempotent. */
   close(): void;
 }

@@ -41,6 +41,8 @@ class LinuxVrrpSocket implements VrrpSocket {
   private readonly listeners = new Set<(pkt: VrrpPacket) => void>();
   private readonly sourceCache = new Map<string, { address: string | undefined; at: number }>();
   private closed = false;
+  private readonly paceIds = new Map<string, number>();
+  private nextPaceId = 0;
 
   constructor(
     private readonly native: NativeSocket,
@@ -78,6 +80,33 @@ class LinuxVrrpSocket implements VrrpSocket {
     const n = this.native.send(buf, dst, this.ifindex, source, ttl);
     if (n < 0) return errnoResult(n, `send VRRP to ${dst} on ${this.ifname}`);
     return { ok: true, value: undefined };
+  }
+
+  pace(key: string, payload: Uint8Array, dst: string, firstAt: number, periodMs: number): OsResult {
+    if (this.closed) throw new Error(`VRRP socket on ${this.ifname} is closed`);
+    const source = this.localAddress(dst);
+    if (source === undefined) return { ok: false, code: 'EADDRNOTAVAIL', message: `no IPv${this.family} source address on ${this.ifname} for ${dst}` };
+    let id = this.paceIds.get(key);
+    if (id === undefined) this.paceIds.set(key, (id = this.nextPaceId++));
+    // performance.now() and CLOCK_MONOTONIC tick together (libuv's hrtime is CLOCK_MONOTONIC);
+    // only their origins differ.
+    const firstAtMonotonic = firstAt + (loadNative().monotonicMs() - performance.now());
+    const buf = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+    this.native.pace(id, buf, dst, this.ifindex, source, 0, firstAtMonotonic, periodMs);
+    return { ok: true, value: undefined };
+  }
+
+  unpace(key: string): void {
+    const id = this.paceIds.get(key);
+    if (id === undefined || this.closed) return;
+    this.native.unpace(id);
+    this.paceIds.delete(key);
+  }
+
+  /** Adverts the pacer sent for `key` (tests, status). */
+  pacedCount(key: string): number | undefined {
+    const id = this.paceIds.get(key);
+    return id === undefined ? undefined : this.native.paced(id)?.sent;
   }
 
   onPacket(cb: (pkt: VrrpPacket) => void): () => void {

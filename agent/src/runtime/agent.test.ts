@@ -29,7 +29,7 @@ const specInput = (over: { vip?: string; script?: boolean } = {}): ClusterSpecIn
 });
 const resolved = (director: string, over?: Parameters<typeof specInput>[0]) => resolveDirectorConfig(ClusterSpec.parse(specInput(over)), director);
 
-function world() {
+function world(paced = false) {
   const clock = new FakeClock(1000);
   const seg = new FakeSegment();
   const hookCalls: string[] = [];
@@ -43,7 +43,7 @@ function world() {
         return { code: 0, timedOut: false };
       },
     };
-    const host = new FakeHost(name);
+    const host = new FakeHost(name, paced ? { clock } : {});
     host.attach(seg, { ifname: 'eth0', ipv4: `${ip}/24` });
     const agent = new Agent({ sockets: host.vrrpSockets, addresses: host.addresses, announcer: host.announcer, links: host.links, clock, hooks, log: () => {} });
     return { host, agent };
@@ -62,9 +62,9 @@ function world() {
   return { clock, seg, make, run, holds, hookCalls, setScript: (name: string, ok: boolean) => (scriptOk[name] = ok) };
 }
 
-describe('Agent on the in-memory OS', () => {
+describe.each([false, true])('Agent on the in-memory OS (advert pacer: %s)', (paced) => {
   it('two agents elect the higher priority; a graceful stop hands over within Skew_Time', async () => {
-    const w = world();
+    const w = world(paced);
     const a = w.make('lb1', '192.0.2.1');
     const b = w.make('lb2', '192.0.2.2');
     await a.agent.start(resolved('lb1'));
@@ -84,7 +84,7 @@ describe('Agent on the in-memory OS', () => {
   });
 
   it('a failing tracked script lowers the priority and the peer preempts; notify hooks run in order', async () => {
-    const w = world();
+    const w = world(paced);
     const a = w.make('lb1', '192.0.2.1');
     const b = w.make('lb2', '192.0.2.2');
     await a.agent.start(resolved('lb1', { script: true }));
@@ -102,7 +102,7 @@ describe('Agent on the in-memory OS', () => {
   });
 
   it('reload keeps an unchanged instance (no transition, VIPs kept) and restarts a changed one', async () => {
-    const w = world();
+    const w = world(paced);
     const a = w.make('lb1', '192.0.2.1');
     await a.agent.start(resolved('lb1'));
     await w.run(600);
@@ -116,6 +116,50 @@ describe('Agent on the in-memory OS', () => {
     expect(await w.holds(a.host, '192.0.2.100')).toBe(false);
     expect(await w.holds(a.host, '192.0.2.150')).toBe(true);
     expect(await w.holds(a.host, '192.0.2.101')).toBe(true);
+  });
+});
+
+describe('advert pacer', () => {
+  it("a steady master's periodic adverts are all the pacer's, on the exact schedule; leaving stops it", async () => {
+    const w = world(true);
+    const a = w.make('lb1', '192.0.2.1');
+    const b = w.make('lb2', '192.0.2.2');
+    await a.agent.start(resolved('lb1'));
+    await b.agent.start(resolved('lb2'));
+    await w.run(600);
+    const sock = a.host.vrrpSockets.opened[0]!;
+    expect(sock.pacing.size).toBe(2); // VI_1 and VI_2 to 224.0.0.18
+    const from = sock.sent.length;
+    await w.run(1000);
+    const steady = sock.sent.slice(from);
+    // 100 ms adverts for two instances over one second, none sent by the JS timer path.
+    expect(steady.length).toBeGreaterThanOrEqual(19);
+    expect(steady.every((p) => p.paced)).toBe(true);
+    expect(b.agent.status().instances.map((i) => i.state)).toEqual(['BACKUP', 'BACKUP']);
+    expect(a.agent.status().instances[0]!.counters.advertsTx).toBeGreaterThan(10);
+    const stopping = a.agent.stop();
+    await w.run(100);
+    await stopping;
+    expect(sock.pacing.size).toBe(0);
+    // The last advert lb1 sent is the priority-0 one, from JS (RFC 5798 §6.4.3 shutdown).
+    const last = sock.sent.filter((p) => p.payload[1] === 51).at(-1)!;
+    expect(last.paced).toBeUndefined();
+    expect(last.payload[2]).toBe(0);
+    expect(b.agent.status().instances[0]!.state).toBe('MASTER');
+  });
+
+  it('a priority change while master re-arms the pacer with the new bytes', async () => {
+    const w = world(true);
+    const a = w.make('lb1', '192.0.2.1');
+    await a.agent.start(resolved('lb1', { script: true }));
+    await w.run(600);
+    const sock = a.host.vrrpSockets.opened[0]!;
+    w.setScript('lb1', false);
+    await w.run(1500);
+    const vi1 = sock.sent.filter((p) => p.payload[1] === 51);
+    expect(vi1.at(-1)!.payload[2]).toBe(90);
+    expect(vi1.at(-1)!.paced).toBe(true);
+    await a.agent.stop();
   });
 });
 

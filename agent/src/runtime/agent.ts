@@ -11,10 +11,11 @@
  * becomes a structured event and runs the notify hooks in order.
  */
 import type { ResolvedDirectorConfig, ResolvedVrrpInstance } from '../../../schema/src/spec/resolve.ts';
+import type { NotifyHooks } from '../../../schema/src/spec/tracking.ts';
 import type { AddressManager, AddressSpec, Announcer, Clock, LinkMonitor, LinkState, RouteManager, VrrpSocketFactory } from '../os/ports.ts';
 import { effectivePriority, type TrackedObjectStatus } from '../vrrp/priority.ts';
 import type { Effect, VrrpStateName } from '../vrrp/state.ts';
-import { syncGroupFollow } from '../vrrp/sync-group.ts';
+import { syncGroupFollow, syncGroupState } from '../vrrp/sync-group.ts';
 import { diffInstances } from './diff.ts';
 import { HookQueue, type HookRunner } from './hooks.ts';
 import { heldVips, RunningInstance } from './instance.ts';
@@ -63,6 +64,8 @@ export class Agent {
   private trackers: Trackers | undefined;
   private offLinks: (() => void) | undefined;
   private stopping = false;
+  /** Each sync group's last notified state (keepalived notifies a group on its own transitions). */
+  private readonly groupStates = new Map<string, VrrpStateName>();
 
   private readonly addresses: AddressManager;
   private readonly routes: RouteManager | undefined;
@@ -105,6 +108,14 @@ export class Agent {
   }
 
   trackedStatus(inst: ResolvedVrrpInstance): TrackedObjectStatus[] {
+    const all = this.trackedStatusAll(inst);
+    // keepalived ignores weighted trackers on sync group members unless the group allows them
+    // (sync_group_tracking_weight): only weight-0 (FAULT) trackers move a group member.
+    const g = inst.syncGroup ? this.config?.syncGroups[inst.syncGroup] : undefined;
+    return g && !g.trackingWeight ? all.filter((t) => t.weight === 0) : all;
+  }
+
+  private trackedStatusAll(inst: ResolvedVrrpInstance): TrackedObjectStatus[] {
     const out: TrackedObjectStatus[] = [];
     for (const t of inst.trackInterfaces) out.push({ name: `interface:${t.interface}`, up: this.linkUp(t.interface), weight: t.weight, reverse: t.reverse });
     for (const t of inst.trackScripts) {
@@ -228,9 +239,30 @@ export class Agent {
     if (specific) this.notify.push(specific, [], user);
     if (hooks?.any) this.notify.push(hooks.any, ['INSTANCE', inst.name, word, String(e.priority)], user);
     this.ports.fifo?.(`INSTANCE "${inst.name}" ${word} ${e.priority}`);
-    if (r?.syncGroup && !this.stopping) {
+    if (r?.syncGroup) {
       const g = this.config?.syncGroups[r.syncGroup];
-      if (g) this.follow(g.group, { name: inst.name, from: e.from, to: e.to });
+      if (g && !this.stopping) this.follow(g.group, { name: inst.name, from: e.from, to: e.to });
+      if (g) this.notifyGroup(r.syncGroup, g);
     }
+  }
+
+  /**
+   * keepalived's group notifies: `notify_master|backup|fault|stop` of the vrrp_sync_group, then
+   * `notify` with "GROUP name STATE 0", and the FIFO line `GROUP "name" STATE 0`, each time the
+   * group's state changes (after the members followed, so MASTER means all of them are).
+   */
+  private notifyGroup(name: string, g: { group: string[]; notify?: NotifyHooks }): void {
+    const states = g.group.map((n) => this.instances.get(n)?.state.state).filter((x): x is VrrpStateName => x !== undefined);
+    const next = syncGroupState(states);
+    if (next === null || this.groupStates.get(name) === next) return;
+    this.groupStates.set(name, next);
+    const hooks = g.notify;
+    const word = STATE_WORD[next];
+    const specific = next === 'master' ? hooks?.master : next === 'backup' ? hooks?.backup : next === 'fault' ? hooks?.fault : hooks?.stop;
+    const user = hooks?.user ?? this.config?.global.scriptUser;
+    this.ports.log('info', `sync group ${name}: ${word}`, { syncGroup: name, state: next });
+    if (specific) this.notify.push(specific, [], user);
+    if (hooks?.any) this.notify.push(hooks.any, ['GROUP', name, word, '0'], user);
+    this.ports.fifo?.(`GROUP "${name}" ${word} 0`);
   }
 }

@@ -3,7 +3,15 @@
  * keeps exactly one timer armed for the earliest deadline, and turns effects into socket sends,
  * address changes and announcements. Nothing here blocks: kernel calls are queued in order on
  * a per-instance promise chain so "add VIPs, then GARP" and "remove VIPs" never interleave,
- * while adverts go out synchronously from the timer callback.
+ * while adverts go out synchronously.
+ *
+ * A master's periodic adverts are handed to the socket's pacer (a native thread sending at
+ * exact instants, see vigil_net.c) when the socket has one: the state machine still decides
+ * everything, but a garbage collection on this thread can no longer delay an advert. The pacer
+ * job mirrors the machine's schedule (advertTimerAt, advertIntervalMs); when the timer fires and
+ * the job already holds the same bytes, the advert is the pacer's to send. Any other advert
+ * (takeover, priority 0, reply to a lower priority) is sent here, at once, and the job is
+ * re-armed on the machine's schedule afterwards.
  */
 import type { AddressManager, Announcer, AddressSpec, Clock, RouteManager, TimerHandle, VrrpSocket } from '../os/ports.ts';
 import { fireDueTimers, step } from '../vrrp/fsm.ts';
@@ -33,6 +41,12 @@ export class RunningInstance {
   vipsHeld = false;
   private timer: TimerHandle | undefined;
   private kernel: Promise<void> = Promise.resolve();
+  /** True while effects of an expired timer run (so a periodic advert may be the pacer's). */
+  private firing = false;
+  /** Pacer jobs by destination: what they send and on which schedule. */
+  private readonly paced = new Map<string, { bytes: Uint8Array; firstAt: number; periodMs: number }>();
+  /** Last encoded advert per destination: adverts rarely change, so encode once per change. */
+  private readonly encoded = new Map<string, { priority: number; src: string; bytes: Uint8Array }>();
 
   constructor(
     readonly plan: InstancePlan,
@@ -66,9 +80,11 @@ export class RunningInstance {
     return this.kernel;
   }
 
+  /** Stops the timer and any pacer job (the instance is leaving or being replaced). */
   cancelTimer(): void {
     this.timer?.cancel();
     this.timer = undefined;
+    this.stopPacing();
   }
 
   private apply(next: InstanceState, effects: Effect[]): void {
@@ -77,6 +93,7 @@ export class RunningInstance {
       this.execute(e);
       this.ports.onEffect(this, e);
     }
+    this.syncPacer();
     this.arm();
   }
 
@@ -89,7 +106,12 @@ export class RunningInstance {
     this.timer = this.ports.clock.setTimeout(() => {
       this.timer = undefined;
       const r = fireDueTimers(this.state, this.ports.clock.now());
-      this.apply(r.state, r.effects);
+      this.firing = true;
+      try {
+        this.apply(r.state, r.effects);
+      } finally {
+        this.firing = false;
+      }
     }, delay);
   }
 
@@ -103,7 +125,12 @@ export class RunningInstance {
     }
   }
 
-  private sendAdvert(priority: number): void {
+  /** The advert to `dst` at `priority`, encoded (cached while nothing in it changes). */
+  private advertBytes(priority: number, dst: string): Uint8Array | undefined {
+    const src = this.socket.localAddress(dst);
+    if (!src) return undefined;
+    const hit = this.encoded.get(dst);
+    if (hit && hit.priority === priority && hit.src === src) return hit.bytes;
     const p = this.plan;
     const advert: Advert = {
       version: p.fsm.version,
@@ -115,15 +142,68 @@ export class RunningInstance {
       authType: p.fsm.version === 2 ? p.authType : 'none',
       authData: p.fsm.version === 2 && p.authType === 'pass' ? passAuthData(p.authPass ?? '') : new Uint8Array(0),
     };
+    const bytes = encodeAdvert(advert, { srcAddress: src, dstAddress: dst });
+    this.encoded.set(dst, { priority, src, bytes });
+    return bytes;
+  }
+
+  private sendAdvert(priority: number): void {
+    const p = this.plan;
     for (const dst of p.destinations) {
-      const src = this.socket.localAddress(dst);
-      if (!src) {
+      const bytes = this.advertBytes(priority, dst);
+      if (!bytes) {
         this.ports.warn(`${p.name}: no source address on ${this.socket.ifname} for ${dst}; advert not sent`);
         continue;
       }
-      const r = this.socket.send(encodeAdvert(advert, { srcAddress: src, dstAddress: dst }), dst);
+      const job = this.paced.get(dst);
+      // The periodic advert of an unchanged master: the pacer sent it at the exact instant.
+      if (this.firing && job && job.bytes === bytes) continue;
+      if (job) this.unpace(dst);
+      const r = this.socket.send(bytes, dst);
       if (!r.ok) this.ports.warn(`${p.name}: advert to ${dst}: ${r.message}`);
     }
+  }
+
+  /** Makes the pacer jobs match the machine: one per destination while master, none otherwise. */
+  private syncPacer(): void {
+    if (!this.socket.pace) return;
+    const s = this.state;
+    if (s.state !== 'master' || s.advertTimerAt === null) {
+      this.stopPacing();
+      return;
+    }
+    const periodMs = s.config.advertIntervalMs;
+    for (const dst of this.plan.destinations) {
+      const bytes = this.advertBytes(s.priority, dst);
+      const job = this.paced.get(dst);
+      if (!bytes) {
+        if (job) this.unpace(dst);
+        continue;
+      }
+      // Same bytes, same period, and the machine's next deadline is one of the job's instants.
+      const phase = job ? Math.abs(((s.advertTimerAt - job.firstAt) % periodMs + periodMs) % periodMs) : 0;
+      if (job && job.bytes === bytes && job.periodMs === periodMs && Math.min(phase, periodMs - phase) < 0.5) continue;
+      const r = this.socket.pace(this.paceKey(dst), bytes, dst, s.advertTimerAt, periodMs);
+      if (r.ok) this.paced.set(dst, { bytes, firstAt: s.advertTimerAt, periodMs });
+      else {
+        // No pacer for this one: the timer path sends it (firing && !job falls through to send).
+        this.paced.delete(dst);
+        this.ports.warn(`${this.plan.name}: advert pacer for ${dst}: ${r.message}`);
+      }
+    }
+  }
+
+  private paceKey(dst: string): string {
+    return `${this.plan.name}|${dst}`;
+  }
+
+  private unpace(dst: string): void {
+    this.socket.unpace?.(this.paceKey(dst));
+    this.paced.delete(dst);
+  }
+
+  private stopPacing(): void {
+    for (const dst of [...this.paced.keys()]) this.unpace(dst);
   }
 
   private queue(op: () => Promise<void>): void {

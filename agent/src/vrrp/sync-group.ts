@@ -51,3 +51,17 @@ export function syncGroupFollow(members: readonly SyncGroupMember[], trigger?: M
   }
   return out;
 }
+
+/**
+ * The group's own state, for its notify hooks (keepalived's sgroup->state): FAULT while any
+ * member is faulted, MASTER once every member is, BACKUP when a member is backup, STOP once every
+ * member stopped; null while members are still initialising (no group notify yet).
+ */
+export function syncGroupState(memberStates: readonly VrrpStateName[]): Exclude<VrrpStateName, 'initialize'> | null {
+  if (memberStates.length === 0) return null;
+  if (memberStates.some((s) => s === 'fault')) return 'fault';
+  if (memberStates.every((s) => s === 'stopped')) return 'stopped';
+  if (memberStates.every((s) => s === 'master')) return 'master';
+  if (memberStates.some((s) => s === 'backup')) return 'backup';
+  return null;
+}

@@ -37,6 +37,7 @@ export const FLEET_RULES = {
   FLEET_SYNC_GROUP_UNKNOWN_INSTANCE: { severity: 'error', summary: 'a sync group names an unknown instance', hint: 'list names of vrrpInstances in the group (names are case-sensitive)' },
   FLEET_SYNC_GROUP_OVERLAP: { severity: 'error', summary: 'an instance is in two sync groups', hint: 'keepalived allows one sync group per instance: remove it from one group' },
   FLEET_SYNC_GROUP_SINGLE: { severity: 'warning', summary: 'a sync group with one instance', hint: 'a sync group of one has no effect (keepalived removes it): add the instances that must fail over together, or drop the group' },
+  FLEET_SYNC_GROUP_TRACKER_WEIGHT_IGNORED: { severity: 'warning', summary: 'a weighted tracker on a sync group member is ignored', hint: 'keepalived (and Vigil) ignore trackers with a non-zero weight on sync group members: use weight 0 (failure = FAULT, and the group follows) or set sync_group_tracking_weight on the group' },
   FLEET_SYNC_GROUP_MEMBERS_DIFFER: { severity: 'error', summary: 'instances of a sync group run on different directors', hint: 'instances that fail over together must run on the same directors: align their members' },
   FLEET_UNKNOWN_TRACK_SCRIPT: { severity: 'error', summary: 'track_script names an unknown vrrp_script', hint: 'define it under vrrpScripts or fix the name' },
   FLEET_UNKNOWN_TRACK_FILE: { severity: 'error', summary: 'a track_file reference names an unknown track_file', hint: 'define it under trackFiles or fix the name' },

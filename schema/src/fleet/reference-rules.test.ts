@@ -7,8 +7,11 @@ import { specFrom } from './testing.ts';
 type Mutate = (s: Record<string, any>) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
 const VI = ['vrrpInstances', 'VI_1'];
 
+/** VI_1's chk_web at weight 0: a weighted tracker on a sync group member is ignored (warned). */
+const groupable: Mutate = (s) => { s.vrrpInstances.VI_1.trackScripts = [{ name: 'chk_web', weight: 0 }]; };
 /** Adds VI_2 on eth1 (VRID 52, VIP .110) so sync groups have two members. */
 const addVi2: Mutate = (s) => {
+  groupable(s);
   s.vrrpInstances.VI_2 = { interface: 'eth1', virtualRouterId: 52, virtualIpAddresses: ['198.51.100.110/24'], directors: { lb1: { priority: 150 }, lb2: { priority: 100 } } };
 };
 const unicast: Mutate = (s) => { s.vrrpInstances.VI_1.unicastPeers = [{ address: '192.0.2.11' }, { address: '192.0.2.12' }]; };
@@ -23,7 +26,7 @@ describe('reference and unicast rules: each case raises exactly the expected cod
     ['track_file naming an unknown file', (s) => { s.vrrpInstances.VI_1.trackFiles = [{ name: 'maint2', weight: -50 }]; }, 'FLEET_UNKNOWN_TRACK_FILE', [...VI, 'trackFiles', 0, 'name']],
     ['track_process naming an unknown process', (s) => { s.vrrpInstances.VI_1.trackProcesses = [{ name: 'nginx' }]; }, 'FLEET_UNKNOWN_TRACK_PROCESS', [...VI, 'trackProcesses', 0, 'name']],
     ['FILE_CHECK naming an unknown track_file', (s) => { s.virtualServers[0].realServers[0].checkers = [{ type: 'FILE_CHECK', trackFile: 'rs1' }]; }, 'FLEET_UNKNOWN_TRACK_FILE', ['virtualServers', 0, 'realServers', 0, 'checkers', 0, 'trackFile']],
-    ['sync group naming an unknown instance', (s) => { s.syncGroups = { G: { group: ['VI_1', 'VI_X'] } }; }, 'FLEET_SYNC_GROUP_UNKNOWN_INSTANCE', ['syncGroups', 'G', 'group', 1]],
+    ['sync group naming an unknown instance', (s) => { groupable(s); s.syncGroups = { G: { group: ['VI_1', 'VI_X'] } }; }, 'FLEET_SYNC_GROUP_UNKNOWN_INSTANCE', ['syncGroups', 'G', 'group', 1]],
     ['sync group names are case-sensitive', (s) => {
       addVi2(s);
       s.syncGroups = { G: { group: ['VI_1', 'vi_2'] } };
@@ -33,7 +36,13 @@ describe('reference and unicast rules: each case raises exactly the expected cod
       s.vrrpInstances.VI_3 = { interface: 'eth2', virtualRouterId: 53, virtualIpAddresses: ['203.0.113.1/24'], directors: { lb1: { priority: 150 }, lb2: { priority: 100 } } };
       s.syncGroups = { G1: { group: ['VI_1', 'VI_2'] }, G2: { group: ['VI_1', 'VI_3'] } };
     }, 'FLEET_SYNC_GROUP_OVERLAP', ['syncGroups', 'G2', 'group', 0]],
-    ['sync group of one', (s) => { s.syncGroups = { G: { group: ['VI_1'] } }; }, 'FLEET_SYNC_GROUP_SINGLE', ['syncGroups', 'G', 'group']],
+    ['weighted track_script on a sync group member', (s) => {
+      addVi2(s);
+      s.vrrpScripts.chk = { script: '/bin/true', weight: -20 };
+      s.vrrpInstances.VI_2.trackScripts = [{ name: 'chk' }];
+      s.syncGroups = { G: { group: ['VI_1', 'VI_2'] } };
+    }, 'FLEET_SYNC_GROUP_TRACKER_WEIGHT_IGNORED', ['vrrpInstances', 'VI_2', 'trackScripts', 0]],
+    ['sync group of one', (s) => { groupable(s); s.syncGroups = { G: { group: ['VI_1'] } }; }, 'FLEET_SYNC_GROUP_SINGLE', ['syncGroups', 'G', 'group']],
     ['sync group instances on different directors', (s) => {
       addVi2(s);
       s.vrrpInstances.VI_2.members = ['lb1'];
@@ -105,7 +114,7 @@ describe('reference and unicast rules: valid variants pass', () => {
 describe('names that collide with Object.prototype members', () => {
   it.each<[string, Mutate, FleetCode, (string | number)[]]>([
     ['track_script "constructor"', (s) => { s.vrrpInstances.VI_1.trackScripts = [{ name: 'constructor' }]; }, 'FLEET_UNKNOWN_TRACK_SCRIPT', [...VI, 'trackScripts', 0, 'name']],
-    ['sync group naming "toString"', (s) => { s.syncGroups = { G: { group: ['VI_1', 'toString'] } }; }, 'FLEET_SYNC_GROUP_UNKNOWN_INSTANCE', ['syncGroups', 'G', 'group', 1]],
+    ['sync group naming "toString"', (s) => { groupable(s); s.syncGroups = { G: { group: ['VI_1', 'toString'] } }; }, 'FLEET_SYNC_GROUP_UNKNOWN_INSTANCE', ['syncGroups', 'G', 'group', 1]],
     ['override for director "constructor"', (s) => { s.vrrpInstances.VI_1.directors.constructor = { priority: 1 }; }, 'FLEET_UNKNOWN_DIRECTOR', [...VI, 'directors', 'constructor']],
   ])('%s is treated as unknown', (_name, mutate, code, path) => {
     expect(checkFleetRules(specFrom(mutate))).toEqual([expect.objectContaining({ code, path })]);

@@ -79,7 +79,26 @@ function checkSyncGroups(issues: SpecIssue[], spec: ClusterSpec): void {
       }
     });
     checkTrackRefs(issues, spec, ['syncGroups', g], `sync group ${g}`, group);
+    if (!group.trackingWeight) for (const name of group.group) checkMemberWeights(issues, spec, g, name);
   }
+}
+
+/**
+ * keepalived drops a tracker with a non-zero weight from a sync group member ("ignoring tracked
+ * script X with weights due to SYNC group") unless the group has sync_group_tracking_weight:
+ * a member's priority change alone would split the group. Vigil does the same; say so.
+ */
+function checkMemberWeights(issues: SpecIssue[], spec: ClusterSpec, g: string, name: string): void {
+  const inst = own(spec.vrrpInstances, name);
+  if (!inst) return;
+  const path = ['vrrpInstances', name];
+  const warn = (kind: string, i: number, ref: string, weight: number) =>
+    issues.push(fleetIssue('FLEET_SYNC_GROUP_TRACKER_WEIGHT_IGNORED', [...path, kind, i],
+      `${name} is in sync group ${g}: its ${kind === 'trackInterfaces' ? 'track_interface' : kind === 'trackScripts' ? 'track_script' : kind === 'trackFiles' ? 'track_file' : 'track_process'} ${ref} has weight ${weight} and is ignored`));
+  (inst.trackInterfaces ?? []).forEach((t, i) => { if (t.weight !== 0) warn('trackInterfaces', i, t.interface, t.weight); });
+  inst.trackScripts.forEach((t, i) => { const w = t.weight ?? own(spec.vrrpScripts, t.name)?.weight ?? 0; if (w !== 0) warn('trackScripts', i, t.name, w); });
+  inst.trackProcesses.forEach((t, i) => { const w = t.weight ?? own(spec.trackProcesses, t.name)?.weight ?? 0; if (w !== 0) warn('trackProcesses', i, t.name, w); });
+  inst.trackFiles.forEach((t, i) => { const w = t.weight ?? own(spec.trackFiles, t.name)?.weight ?? 1; if (w !== 0) warn('trackFiles', i, t.name, w); });
 }
 
 function checkUnicast(issues: SpecIssue[], spec: ClusterSpec): void {

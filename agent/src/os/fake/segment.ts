@@ -7,6 +7,7 @@
  * Delivery is asynchronous (a microtask queue), like a real network: `await segment.flush()`
  * delivers everything sent so far, including packets sent by receivers in response.
  */
+import type { Clock } from '../ports.ts';
 import type { InterfaceAddress, VrrpPacket } from '../ports.ts';
 import { FakeAddressManager } from './address-manager.ts';
 import { FakeAnnouncer } from './announcer.ts';
@@ -139,8 +140,9 @@ export class FakeHost {
   readonly links: FakeLinkMonitor;
   private readonly hostId = ++hostCounter;
 
-  constructor(readonly name: string) {
-    this.vrrpSockets = new FakeVrrpSocketFactory(this);
+  /** `options.clock`: VRRP sockets get an advert pacer driven by it (as the native sockets have). */
+  constructor(readonly name: string, options: { clock?: Clock } = {}) {
+    this.vrrpSockets = new FakeVrrpSocketFactory(this, options.clock);
     this.announcer = new FakeAnnouncer(this);
     this.addresses = new FakeAddressManager(this);
     this.links = new FakeLinkMonitor(this);

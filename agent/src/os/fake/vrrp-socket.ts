@@ -1,6 +1,6 @@
 /** In-memory VRRP sockets on a {@link FakeSegment}: same contract as os/vrrp-socket.ts. */
 import { familyOf } from '../ip-text.ts';
-import type { OsResult, VrrpPacket, VrrpSendOptions, VrrpSocket, VrrpSocketFactory, VrrpSocketOptions } from '../ports.ts';
+import type { Clock, OsResult, TimerHandle, VrrpPacket, VrrpSendOptions, VrrpSocket, VrrpSocketFactory, VrrpSocketOptions } from '../ports.ts';
 import type { FakeHost, FakeInterface } from './segment.ts';
 
 const GROUP = { 4: '224.0.0.18', 6: 'ff02::12' } as const;
@@ -9,16 +9,45 @@ export class FakeVrrpSocket implements VrrpSocket {
   readonly group: string;
   private readonly listeners = new Set<(pkt: VrrpPacket) => void>();
   private closed = false;
-  /** Packets this socket sent, for assertions. */
-  readonly sent: Array<{ payload: Uint8Array; dst: string; ttl: number }> = [];
+  /** Packets this socket sent, for assertions (`paced` marks the pacer's). */
+  readonly sent: Array<{ payload: Uint8Array; dst: string; ttl: number; paced?: boolean }> = [];
+  /** Pacer jobs by key (only when the factory was given a clock). */
+  readonly pacing = new Map<string, { timer: TimerHandle; dst: string; periodMs: number; sent: number }>();
 
   constructor(
     readonly iface: FakeInterface,
     readonly family: 4 | 6,
     readonly joined: boolean,
     private readonly sourceAddress: string | undefined,
+    clock?: Clock,
   ) {
     this.group = GROUP[family];
+    if (clock) {
+      // Same contract as the native pacer: exact instants, drift-free, until unpace/close.
+      this.pace = (key, payload, dst, firstAt, periodMs) => {
+        this.unpace(key);
+        const bytes = payload.slice();
+        const job = { timer: undefined as unknown as TimerHandle, dst, periodMs, sent: 0 };
+        let at = firstAt;
+        const tick = () => {
+          job.sent++;
+          const r = this.send(bytes, dst);
+          if (r.ok) this.sent[this.sent.length - 1]!.paced = true;
+          at += periodMs;
+          job.timer = clock.setTimeout(tick, Math.max(0, at - clock.now()));
+        };
+        job.timer = clock.setTimeout(tick, Math.max(0, at - clock.now()));
+        this.pacing.set(key, job);
+        return { ok: true, value: undefined };
+      };
+    }
+  }
+
+  pace?: VrrpSocket['pace'];
+
+  unpace(key: string): void {
+    this.pacing.get(key)?.timer.cancel();
+    this.pacing.delete(key);
   }
 
   get ifname(): string {
@@ -55,6 +84,7 @@ export class FakeVrrpSocket implements VrrpSocket {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    for (const key of [...this.pacing.keys()]) this.unpace(key);
     this.listeners.clear();
     this.iface.segment?.unregister(this);
   }
@@ -70,13 +100,14 @@ export class FakeVrrpSocketFactory implements VrrpSocketFactory {
   /** Every socket opened (closed ones included), for assertions. */
   readonly opened: FakeVrrpSocket[] = [];
 
-  constructor(private readonly host: FakeHost) {}
+  /** `clock`: give the sockets a pacer driven by it (like the native one); none without. */
+  constructor(private readonly host: FakeHost, private readonly clock?: Clock) {}
 
   async open(options: VrrpSocketOptions): Promise<OsResult<VrrpSocket>> {
     if (options.family !== 4 && options.family !== 6) throw new TypeError(`openVrrpSocket: family must be 4 or 6, got ${String(options.family)}`);
     const iface = this.host.iface(options.ifname);
     if (!iface || iface.ifname === 'lo') return { ok: false, code: 'ENODEV', message: `interface ${options.ifname} does not exist` };
-    const sock = new FakeVrrpSocket(iface, options.family, options.multicast ?? true, options.sourceAddress);
+    const sock = new FakeVrrpSocket(iface, options.family, options.multicast ?? true, options.sourceAddress, this.clock);
     iface.segment?.register(sock);
     this.opened.push(sock);
     return { ok: true, value: sock };
