@@ -19,6 +19,11 @@ export interface DesiredInput {
   virtualServerGroups: ClusterSpec['virtualServerGroups'];
   /** Health by {@link realServerKey}; a real server with no entry counts as up (keepalived's start state). */
   health: ReadonlyMap<string, boolean>;
+  /**
+   * Weight by {@link realServerKey} replacing the configured one: dynamic weights (misc_dynamic,
+   * FILE_CHECK) and drains (0: no new connections, existing ones finish).
+   */
+  weights?: ReadonlyMap<string, number>;
   /** Quorum state per virtual server index from the previous evaluation (for `hysteresis`). */
   previousQuorum?: ReadonlyMap<number, boolean>;
 }
@@ -47,7 +52,8 @@ export function desiredTable(input: DesiredInput): DesiredResult {
   const problems: string[] = [];
   input.virtualServers.forEach((vs, vsIndex) => {
     const up = vs.realServers.map((_, i) => input.health.get(realServerKey(vsIndex, i)) ?? true);
-    const liveWeight = vs.realServers.reduce((sum, rs, i) => sum + (up[i] ? rs.weight : 0), 0);
+    const weight = vs.realServers.map((rs, i) => input.weights?.get(realServerKey(vsIndex, i)) ?? rs.weight);
+    const liveWeight = vs.realServers.reduce((sum, _rs, i) => sum + (up[i] ? weight[i]! : 0), 0);
     const was = input.previousQuorum?.get(vsIndex) ?? true;
     const quorumUp = was ? liveWeight >= vs.quorum - vs.hysteresis : liveWeight >= vs.quorum + vs.hysteresis;
     quorum.set(vsIndex, quorumUp);
@@ -64,7 +70,7 @@ export function desiredTable(input: DesiredInput): DesiredResult {
         vs.realServers.forEach((rs, i) => {
           const inhibit = rs.inhibitOnFailure ?? vs.inhibitOnFailure;
           if (!up[i] && !inhibit) return;
-          const d = realDestination(vs, rs, svcPort, up[i] ? rs.weight : 0);
+          const d = realDestination(vs, rs, svcPort, up[i] ? weight[i]! : 0);
           // ip_vs_genl_set_cmd: a destination of the other family is accepted only for TUN.
           if (d.family !== key.family && d.method !== 'TUN') {
             problems.push(`virtualServers[${vsIndex}].realServers[${i}]: ${d.address} is ${d.family} but ${id} is ${key.family}; IPVS forwards across address families only with lvs_method TUN`);

@@ -1,0 +1,143 @@
+/**
+ * The health-check engine: runs every checker on its own schedule, feeds each outcome to the
+ * pure checker machine (checker-state.ts), and reports real-server health changes. It is meant
+ * to run in a worker thread (worker.ts), never on the thread that sends VRRP adverts: a probe
+ * is I/O, but 10,000 of them per second is CPU.
+ *
+ * Each checker has one timer at a time and at most one attempt in flight; the probe contract
+ * (probe.ts) guarantees an attempt resolves within its deadline, so a hung server costs one
+ * timeout, never a stuck checker.
+ */
+import type { Clock, TimerHandle } from '../os/ports.ts';
+import { checkerResult, initialChecker, realServerHealth, type CheckerState, type CheckOutcome } from './checker-state.ts';
+import type { CheckerPlan } from './plan.ts';
+
+export type ProbeFn = (checker: CheckerPlan['checker'], target: CheckerPlan['target'], opts: { timeoutMs: number; signal: AbortSignal }) => Promise<CheckOutcome>;
+
+export interface RealServerHealth {
+  rsKey: string;
+  up: boolean;
+  weight: number;
+  /** Why it is down (the failing checker's last reason), '' when up. */
+  reason: string;
+}
+
+export interface HealthEnginePorts {
+  probe: ProbeFn;
+  clock: Clock;
+  random?: () => number;
+  /** A real server's health (up/down or weight) changed. */
+  onChange: (h: RealServerHealth) => void;
+}
+
+export interface HealthStats {
+  checkers: number;
+  attempts: number;
+  failures: number;
+  inFlight: number;
+}
+
+interface Slot {
+  plan: CheckerPlan;
+  state: CheckerState;
+  timer?: TimerHandle;
+  running: boolean;
+}
+
+export class HealthEngine {
+  private readonly slots = new Map<string, Slot>();
+  private readonly byServer = new Map<string, Slot[]>();
+  private readonly reported = new Map<string, RealServerHealth>();
+  private readonly suspended = new Set<number>();
+  private readonly abort = new AbortController();
+  private stopped = false;
+  readonly stats: HealthStats = { checkers: 0, attempts: 0, failures: 0, inFlight: 0 };
+
+  constructor(plans: readonly CheckerPlan[], private readonly ports: HealthEnginePorts) {
+    const now = ports.clock.now();
+    const random = ports.random ?? Math.random;
+    for (const plan of plans) {
+      const slot: Slot = { plan, state: initialChecker(plan.timing, now, random()), running: false };
+      this.slots.set(plan.id, slot);
+      const list = this.byServer.get(plan.rsKey) ?? [];
+      list.push(slot);
+      this.byServer.set(plan.rsKey, list);
+    }
+    this.stats.checkers = plans.length;
+  }
+
+  /** The starting health of every real server (alpha servers start down). */
+  initial(): RealServerHealth[] {
+    return [...this.byServer.keys()].map((k) => this.healthOf(k));
+  }
+
+  start(): void {
+    for (const h of this.initial()) this.reported.set(h.rsKey, h);
+    for (const slot of this.slots.values()) this.arm(slot);
+  }
+
+  /** ha_suspend: no checks for virtual server `vsIndex` while this director does not hold its VIP. */
+  suspend(vsIndex: number, suspended: boolean): void {
+    if (suspended === this.suspended.has(vsIndex)) return;
+    if (suspended) this.suspended.add(vsIndex);
+    else this.suspended.delete(vsIndex);
+    const now = this.ports.clock.now();
+    for (const slot of this.slots.values()) {
+      if (slot.plan.vsIndex !== vsIndex) continue;
+      slot.timer?.cancel();
+      slot.timer = undefined;
+      if (!suspended) {
+        // Resume at once: the state may be stale after a suspension of any length.
+        slot.state = { ...slot.state, nextAt: now };
+        this.arm(slot);
+      }
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.abort.abort();
+    for (const slot of this.slots.values()) slot.timer?.cancel();
+  }
+
+  private arm(slot: Slot): void {
+    if (this.stopped || slot.running || this.suspended.has(slot.plan.vsIndex)) return;
+    const delay = Math.max(0, slot.state.nextAt - this.ports.clock.now());
+    slot.timer = this.ports.clock.setTimeout(() => {
+      slot.timer = undefined;
+      void this.attempt(slot);
+    }, delay);
+  }
+
+  private async attempt(slot: Slot): Promise<void> {
+    if (this.stopped) return;
+    slot.running = true;
+    this.stats.inFlight++;
+    this.stats.attempts++;
+    let outcome: CheckOutcome;
+    try {
+      outcome = await this.ports.probe(slot.plan.checker, slot.plan.target, { timeoutMs: slot.plan.timeoutMs, signal: this.abort.signal });
+    } catch (err) {
+      outcome = { ok: false, reason: `probe error: ${(err as Error).message}` };
+    }
+    this.stats.inFlight--;
+    slot.running = false;
+    if (this.stopped) return;
+    if (!outcome.ok) this.stats.failures++;
+    const r = checkerResult(slot.state, outcome, slot.plan.timing, this.ports.clock.now());
+    slot.state = r.state;
+    const next = this.healthOf(slot.plan.rsKey);
+    const prev = this.reported.get(slot.plan.rsKey);
+    if (!prev || prev.up !== next.up || prev.weight !== next.weight) {
+      this.reported.set(slot.plan.rsKey, next);
+      this.ports.onChange(next);
+    }
+    this.arm(slot);
+  }
+
+  private healthOf(rsKey: string): RealServerHealth {
+    const slots = this.byServer.get(rsKey) ?? [];
+    const h = realServerHealth(slots[0]?.plan.baseWeight ?? 1, slots.map((s) => s.state));
+    return { rsKey, ...h };
+  }
+}

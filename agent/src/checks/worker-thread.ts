@@ -1,0 +1,50 @@
+/**
+ * Runs inside the health worker thread: one {@link HealthEngine} over the real probes, talking
+ * to the main thread by messages (see health-worker.ts for the protocol). Nothing here touches
+ * VRRP: the thread that sends adverts never waits on a check.
+ */
+import { parentPort } from 'node:worker_threads';
+import type { ClusterSpec } from '#schema';
+import { HealthEngine } from './engine.ts';
+import { checkerPlans } from './plan.ts';
+import { createProber, fileSystemTrackFileReader } from './probes/index.ts';
+import type { HealthRequest, HealthReply } from './health-worker.ts';
+
+const port = parentPort;
+if (!port) throw new Error('checks/worker-thread.ts runs only as a worker thread');
+
+const clock = {
+  now: () => performance.now(),
+  setTimeout: (cb: () => void, ms: number) => {
+    const t = setTimeout(cb, ms);
+    return { cancel: () => clearTimeout(t) };
+  },
+};
+
+let engine: HealthEngine | undefined;
+const send = (m: HealthReply) => port.postMessage(m);
+
+port.on('message', (m: HealthRequest) => {
+  switch (m.type) {
+    case 'start': {
+      engine?.stop();
+      const probe = createProber({ readTrackFile: fileSystemTrackFileReader(m.trackFiles as ClusterSpec['trackFiles']) });
+      engine = new HealthEngine(checkerPlans(m.virtualServers as ClusterSpec['virtualServers']), { probe, clock, onChange: (h) => send({ type: 'health', health: h }) });
+      for (const [v, s] of m.suspended) engine.suspend(v, s);
+      send({ type: 'started', initial: engine.initial() });
+      engine.start();
+      break;
+    }
+    case 'suspend':
+      engine?.suspend(m.vsIndex, m.suspended);
+      break;
+    case 'stats':
+      send({ type: 'stats', id: m.id, stats: engine ? { ...engine.stats } : { checkers: 0, attempts: 0, failures: 0, inFlight: 0 } });
+      break;
+    case 'stop':
+      engine?.stop();
+      engine = undefined;
+      send({ type: 'stopped' });
+      break;
+  }
+});

@@ -1,0 +1,224 @@
+/**
+ * The load-balancer side of the agent, on the main thread: real-server health comes in from the
+ * check engine (a worker thread, see checks/worker.ts), the desired virtual-server table is
+ * recomputed (desired.ts, pure) and handed to the data plane (IPVS over generic netlink, or
+ * nftables), which applies only the difference. Around that, keepalived's LVS behaviour:
+ *
+ * - notify_up / notify_down per real server and quorum_up / quorum_down per virtual server,
+ *   run in order through the hook queue (never on the advert path);
+ * - ha_suspend: a virtual server whose address is not a VIP this director holds is not checked;
+ * - drain: an operator sets a real server's weight to 0 (existing connections finish);
+ * - omega: on shutdown, run notify_down / quorum_down for what was up.
+ *
+ * Reconciles are coalesced: a burst of health changes (a rack losing power) is one pass.
+ */
+import type { ClusterSpec } from '#schema';
+import { parseIp } from '#schema';
+import type { HookQueue } from '../runtime/hooks.ts';
+import type { OsResult } from '../os/ports.ts';
+import type { RealServerHealth } from '../checks/engine.ts';
+import { desiredTable, realServerKey } from './desired.ts';
+import type { ActualTable, VirtualServerTable } from './model.ts';
+
+/** What programs the kernel: IpvsController or NftController. */
+export interface LbDataPlane {
+  readonly name: string;
+  apply(desired: VirtualServerTable): Promise<OsResult<unknown>>;
+  /** The table read back after the last pass (with counters where the data plane has them). */
+  readonly lastTable?: ActualTable | undefined;
+  close?(): Promise<void> | void;
+}
+
+/** Where health comes from: the worker-thread engine, or an in-process one in tests. */
+export interface HealthSource {
+  start(virtualServers: ClusterSpec['virtualServers'], trackFiles: ClusterSpec['trackFiles'], onChange: (h: RealServerHealth) => void): Promise<RealServerHealth[]>;
+  suspend(vsIndex: number, suspended: boolean): void;
+  stop(): Promise<void>;
+  stats(): Promise<{ checkers: number; attempts: number; failures: number; inFlight: number }>;
+}
+
+export interface LbEvent {
+  kind: 'lb.realServer' | 'lb.quorum';
+  virtualServer: string;
+  realServer?: string;
+  up: boolean;
+  reason: string;
+  at: string;
+}
+
+export interface LbPorts {
+  dataPlane: LbDataPlane;
+  health: HealthSource;
+  notify: HookQueue;
+  log: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+  onEvent?: (e: LbEvent) => void;
+  scriptUser?: string;
+}
+
+export interface LbConfig {
+  virtualServers: ClusterSpec['virtualServers'];
+  virtualServerGroups: ClusterSpec['virtualServerGroups'];
+  trackFiles: ClusterSpec['trackFiles'];
+}
+
+export interface RealServerStatus {
+  virtualServer: string;
+  address: string;
+  port: number;
+  up: boolean;
+  weight: number;
+  drained: boolean;
+  reason: string;
+}
+
+export class LbRuntime {
+  private config: LbConfig | undefined;
+  private readonly health = new Map<string, RealServerHealth>();
+  private readonly drained = new Set<string>();
+  private quorum = new Map<number, boolean>();
+  private heldVips = new Set<string>();
+  private scheduled = false;
+  private chain: Promise<void> = Promise.resolve();
+  private stopped = false;
+  lastProblems: string[] = [];
+
+  constructor(private readonly ports: LbPorts) {}
+
+  async start(config: LbConfig): Promise<void> {
+    this.config = config;
+    const initial = await this.ports.health.start(config.virtualServers, config.trackFiles, (h) => this.onHealth(h));
+    for (const h of initial) this.health.set(h.rsKey, h);
+    this.applySuspensions();
+    await this.sync();
+  }
+
+  /** A new spec: restart the checks only if the virtual servers changed. */
+  async reload(config: LbConfig): Promise<void> {
+    const same = JSON.stringify(config) === JSON.stringify(this.config);
+    if (same) return;
+    await this.ports.health.stop();
+    this.health.clear();
+    this.quorum = new Map();
+    await this.start(config);
+  }
+
+  /** The VIPs this director holds now (ha_suspend follows them). */
+  setHeldVips(addresses: Iterable<string>): void {
+    this.heldVips = new Set([...addresses].map((a) => parseIp(a)?.canonical ?? a));
+    this.applySuspensions();
+  }
+
+  /** Operator drain: weight 0 for new connections, existing ones finish; `false` undoes it. */
+  async drain(virtualServer: number, realServer: number, on: boolean): Promise<void> {
+    const key = realServerKey(virtualServer, realServer);
+    if (on) this.drained.add(key);
+    else this.drained.delete(key);
+    await this.sync();
+  }
+
+  status(): RealServerStatus[] {
+    const out: RealServerStatus[] = [];
+    this.config?.virtualServers.forEach((vs, v) => {
+      vs.realServers.forEach((rs, r) => {
+        const key = realServerKey(v, r);
+        const h = this.health.get(key);
+        out.push({ virtualServer: vsName(vs), address: rs.address, port: rs.port ?? vs.port ?? 0, up: h?.up ?? true, weight: this.drained.has(key) ? 0 : (h?.weight ?? rs.weight), drained: this.drained.has(key), reason: h?.reason ?? '' });
+      });
+    });
+    return out;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.ports.health.stop();
+    await this.chain;
+    // omega: tell the notifiers everything that was up is going down with us.
+    this.config?.virtualServers.forEach((vs, v) => {
+      if (!vs.omega) return;
+      vs.realServers.forEach((rs, r) => {
+        if ((this.health.get(realServerKey(v, r))?.up ?? true) && rs.notifyDown) this.ports.notify.push(rs.notifyDown, [], this.ports.scriptUser);
+      });
+      if (this.quorum.get(v) !== false && vs.quorumDown) this.ports.notify.push(vs.quorumDown, [], this.ports.scriptUser);
+    });
+    await this.ports.dataPlane.close?.();
+  }
+
+  private onHealth(h: RealServerHealth): void {
+    const prev = this.health.get(h.rsKey);
+    this.health.set(h.rsKey, h);
+    if (!this.config || this.stopped) return;
+    if (!prev || prev.up !== h.up) {
+      const [v, r] = h.rsKey.split('/').map(Number) as [number, number];
+      const vs = this.config.virtualServers[v];
+      const rs = vs?.realServers[r];
+      if (vs && rs) {
+        const name = `${rs.address}:${rs.port ?? vs.port ?? 0}`;
+        this.ports.log(h.up ? 'info' : 'warn', `real server ${name} of ${vsName(vs)} is ${h.up ? 'UP' : `DOWN (${h.reason})`}`, { virtualServer: vsName(vs), realServer: name, up: h.up, reason: h.reason });
+        this.ports.onEvent?.({ kind: 'lb.realServer', virtualServer: vsName(vs), realServer: name, up: h.up, reason: h.reason, at: new Date().toISOString() });
+        const hook = h.up ? rs.notifyUp : rs.notifyDown;
+        if (hook) this.ports.notify.push(hook, [], this.ports.scriptUser);
+      }
+    }
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // One pass for everything that changed in this turn of the event loop.
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.sync();
+    });
+  }
+
+  private sync(): Promise<void> {
+    const run = this.chain.then(() => this.pass());
+    this.chain = run.catch((err: unknown) => this.ports.log('error', `load balancer reconcile failed: ${(err as Error).message}`));
+    return this.chain;
+  }
+
+  private async pass(): Promise<void> {
+    const config = this.config;
+    if (!config || this.stopped) return;
+    const up = new Map<string, boolean>();
+    const weights = new Map<string, number>();
+    for (const [k, h] of this.health) {
+      up.set(k, h.up);
+      weights.set(k, h.weight);
+    }
+    for (const k of this.drained) weights.set(k, 0);
+    const d = desiredTable({ virtualServers: config.virtualServers, virtualServerGroups: config.virtualServerGroups, health: up, weights, previousQuorum: this.quorum });
+    for (const [v, q] of d.quorum) {
+      const was = this.quorum.get(v);
+      if (was !== undefined && was !== q) {
+        const vs = config.virtualServers[v]!;
+        this.ports.log(q ? 'info' : 'warn', `virtual server ${vsName(vs)}: quorum ${q ? 'gained' : 'lost'}`, { virtualServer: vsName(vs), quorum: q });
+        this.ports.onEvent?.({ kind: 'lb.quorum', virtualServer: vsName(vs), up: q, reason: q ? 'quorum gained' : 'quorum lost', at: new Date().toISOString() });
+        const hook = q ? vs.quorumUp : vs.quorumDown;
+        if (hook) this.ports.notify.push(hook, [], this.ports.scriptUser);
+      }
+    }
+    this.quorum = d.quorum;
+    if (d.problems.join('\n') !== this.lastProblems.join('\n')) for (const p of d.problems) this.ports.log('warn', p);
+    this.lastProblems = d.problems;
+    const r = await this.ports.dataPlane.apply(d.table);
+    if (!r.ok) this.ports.log('error', `${this.ports.dataPlane.name}: ${r.message}`);
+  }
+
+  private applySuspensions(): void {
+    this.config?.virtualServers.forEach((vs, v) => {
+      if (!vs.haSuspend || vs.address === undefined) return;
+      const canonical = parseIp(vs.address)?.canonical ?? vs.address;
+      this.ports.health.suspend(v, !this.heldVips.has(canonical));
+    });
+  }
+}
+
+/** "TCP 192.0.2.100:80", "FWM 5", "group web": how keepalived names a virtual server in logs. */
+export function vsName(vs: ClusterSpec['virtualServers'][number]): string {
+  if (vs.fwmark !== undefined) return `FWM ${vs.fwmark}`;
+  if (vs.group !== undefined) return `group ${vs.group}`;
+  const a = vs.address ?? '';
+  return `${vs.protocol} ${a.includes(':') ? `[${a}]` : a}:${vs.port ?? 0}`;
+}
