@@ -7,7 +7,7 @@
  * (SO_BINDTODEVICE) except as the scope of an IPv6 link-local address, which is what keepalived
  * documents bind_if for ("needed if the bindto address is IPv6 link local").
  */
-import { connect as netConnect, isIPv6, type Socket } from 'node:net';
+import { connect as netConnect, isIP, isIPv6, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import type { ProbeScope, ProbeTarget } from '../probe.ts';
 
@@ -82,7 +82,8 @@ export function tlsConnectTo(scope: ProbeScope, ep: Endpoint, options: TlsConnec
       ...(ep.localPort ? { localPort: ep.localPort } : {}),
       rejectUnauthorized: false,
       // Without a servername Node sends no SNI for an IP literal, like keepalived without enable_sni.
-      ...(options.servername ? { servername: options.servername } : {}),
+      // RFC 6066 §3 forbids an IP address as SNI (Node warns): such a virtualhost sends none.
+      ...(options.servername && !isIP(options.servername) ? { servername: options.servername } : {}),
     });
     scope.defer(() => {
       if (!options.compliant) return void socket.destroy();

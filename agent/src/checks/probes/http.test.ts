@@ -113,7 +113,9 @@ describe('SSL_GET on loopback', () => {
     await probeSslGet(ssl([{ path: '/' }], { enableSni: true, virtualhost: 'vh.example' }), target(s), opts);
     await probeSslGet(ssl([{ path: '/' }], { enableSni: true, virtualhost: 'vh.example', sniName: 'sni.example' }), target(s), opts);
     await probeSslGet(ssl([{ path: '/' }], { enableSni: true, tlsCompliant: true, urls: [{ path: '/', virtualhost: 'url.example' }] }), target(s), opts);
-    expect(s.servernames).toEqual(['vh.example', 'sni.example', 'url.example']);
+    // An IP address is never sent as SNI (RFC 6066 §3).
+    await probeSslGet(ssl([{ path: '/' }], { enableSni: true, virtualhost: '127.0.0.1' }), target(s), opts);
+    expect(s.servernames).toEqual(['vh.example', 'sni.example', 'url.example', undefined]);
   });
 
   it('fails on status, digest, and a server that is not TLS', async () => {

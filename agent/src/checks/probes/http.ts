@@ -17,7 +17,7 @@
 import type { HttpGetCheck, HttpUrl, SslGetCheck } from '#schema';
 import { bodyMatches, compileBodyRegex } from '../body-regex.ts';
 import { formatStatusCodes, statusAccepted } from '../status-codes.ts';
-import { fail, ok, runProbe, type Probe, type ProbeScope, type ProbeTarget } from '../probe.ts';
+import { fail, ok, runProbe, type Probe, type ProbeOptions, type ProbeResult, type ProbeScope, type ProbeTarget } from '../probe.ts';
 import { endpoint, type Endpoint } from './connect.ts';
 import { fetchRaw, type RawResponse } from './http-fetch.ts';
 
@@ -32,16 +32,16 @@ export function withVirtualhost<C extends HttpChecker>(checker: C, realServer?: 
 export const probeHttpGet: Probe<HttpGetCheck> = (checker, target, opts) => probeUrls(checker, target, opts, false);
 export const probeSslGet: Probe<SslGetCheck> = (checker, target, opts) => probeUrls(checker, target, opts, true);
 
-async function probeUrls(checker: HttpChecker, target: ProbeTarget, opts: Parameters<Probe>[2], tls: boolean) {
+async function probeUrls(checker: HttpChecker, target: ProbeTarget, opts: ProbeOptions, tls: boolean): Promise<ProbeResult> {
   const ep = endpoint(checker, target);
   for (const [index, url] of checker.urls.entries()) {
     const result = await runProbe(opts, opts.timeoutMs, (scope) => probeUrl(scope, checker, url, ep, tls));
-    if (!result.ok) return checker.urls.length > 1 ? { ok: false as const, reason: `url ${index + 1} ${url.path}: ${result.reason}` } : result;
+    if (!result.ok) return checker.urls.length > 1 ? fail(`url ${index + 1} ${url.path}: ${result.reason}`) : result;
   }
   return ok();
 }
 
-async function probeUrl(scope: ProbeScope, checker: HttpChecker, url: HttpUrl, ep: Endpoint, tls: boolean) {
+async function probeUrl(scope: ProbeScope, checker: HttpChecker, url: HttpUrl, ep: Endpoint, tls: boolean): Promise<ProbeResult> {
   // Validate the regex before any traffic: a pattern we cannot run is a failure, every time.
   const regex = url.regex === undefined ? undefined : compileBodyRegex(url.regex, url.regexOptions);
   if (typeof regex === 'string') return fail(regex);
