@@ -5,6 +5,9 @@
  *     with multicast membership per ifindex, TTL / hop limit 255 on send, and the received
  *     TTL / hop limit, destination and ifindex reported per packet (IP header / ancillary data);
  *   - AF_PACKET SOCK_DGRAM sockets for gratuitous ARP (and for tests that watch the wire);
+ *   - ICMP "ping" datagram sockets (SOCK_DGRAM + IPPROTO_ICMP/ICMPV6) for PING_CHECK: no IP
+ *     header, the kernel owns the echo identifier and hands back only our replies; allowed to
+ *     the groups in net.ipv4.ping_group_range (EACCES otherwise);
  *   - if_nametoindex and the hardware address of an interface;
  *   - the advert pacer: a thread that sends a master's periodic adverts at exact instants.
  *
@@ -41,7 +44,9 @@
 #define RX_BUF_SIZE 65536
 #define RX_BURST 64
 
-enum kind { KIND_IP4 = 4, KIND_IP6 = 6, KIND_PACKET = 17 };
+enum kind { KIND_IP4 = 4, KIND_IP6 = 6, KIND_PACKET = 17, KIND_PING4 = 104, KIND_PING6 = 106 };
+
+static int is_ping(int kind) { return kind == KIND_PING4 || kind == KIND_PING6; }
 
 typedef struct {
   napi_env env;
@@ -189,7 +194,11 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
     const unsigned char *payload = s->buf;
     size_t len = (size_t)n;
 
-    if (s->kind == KIND_IP4) {
+    if (is_ping(s->kind)) {
+      /* Ping sockets deliver the ICMP message alone; the sender is the datagram's source. */
+      if (from.ss_family == AF_INET) inet_ntop(AF_INET, &((struct sockaddr_in *)&from)->sin_addr, src, sizeof src);
+      else inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&from)->sin6_addr, src, sizeof src);
+    } else if (s->kind == KIND_IP4) {
       /* Raw IPv4 sockets deliver the IP header: TTL, source and destination come from it. */
       if (len < 20) continue;
       size_t ihl = (size_t)(s->buf[0] & 0x0f) * 4;
@@ -286,10 +295,14 @@ static int set_int_opt(int fd, int level, int name, int val) {
  *   ifindex: interface for multicast membership / egress (0 = none); device: SO_BINDTODEVICE name
  *   or null; groups: multicast groups to join on ifindex; hopLimit: TTL / hop limit for unicast
  *   and multicast; multicastLoop: whether our own multicast comes back to this host.
+ *   Optional: bindAddress (string: bind(2) to that local address, e.g. a checker's bindto),
+ *   mark (SO_MARK, a checker's fwmark; 0 = none).
+ *   kind 104 / 106: ICMP datagram ("ping") socket for IPv4 / IPv6; protocol, groups, hopLimit
+ *   and multicastLoop are ignored.
  */
 static napi_value sock_new(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value argv[7], self;
+  size_t argc = 9;
+  napi_value argv[9], self;
   CHECK(napi_get_cb_info(env, info, &argc, argv, &self, NULL));
   if (argc < 7) {
     napi_throw_type_error(env, "ERR_VIGIL_NATIVE", "Socket(kind, protocol, ifindex, device, groups, hopLimit, loop)");
@@ -301,13 +314,40 @@ static napi_value sock_new(napi_env env, napi_callback_info info) {
   int hop = get_int(env, argv[5], 255);
   bool loop = false;
   napi_get_value_bool(env, argv[6], &loop);
-  if ((kind != KIND_IP4 && kind != KIND_IP6 && kind != KIND_PACKET) || protocol < 0) {
-    napi_throw_range_error(env, "ERR_VIGIL_NATIVE", "kind must be 4, 6 or 17 and protocol >= 0");
+  if ((kind != KIND_IP4 && kind != KIND_IP6 && kind != KIND_PACKET && !is_ping(kind)) || protocol < 0) {
+    napi_throw_range_error(env, "ERR_VIGIL_NATIVE", "kind must be 4, 6, 17, 104 or 106 and protocol >= 0");
     return NULL;
+  }
+  char bind_addr[INET6_ADDRSTRLEN + 1] = "";
+  int has_bind = argc > 7 && get_str(env, argv[7], bind_addr, sizeof bind_addr) && bind_addr[0];
+  int mark = argc > 8 ? get_int(env, argv[8], 0) : 0;
+  int family = (kind == KIND_IP6 || kind == KIND_PING6) ? AF_INET6 : AF_INET;
+  struct sockaddr_storage bind_ss;
+  socklen_t bind_len = 0;
+  memset(&bind_ss, 0, sizeof bind_ss);
+  if (has_bind) {
+    if (family == AF_INET) {
+      struct sockaddr_in *b = (struct sockaddr_in *)&bind_ss;
+      b->sin_family = AF_INET;
+      bind_len = sizeof *b;
+      if (inet_pton(AF_INET, bind_addr, &b->sin_addr) != 1) bind_len = 0;
+    } else {
+      struct sockaddr_in6 *b = (struct sockaddr_in6 *)&bind_ss;
+      b->sin6_family = AF_INET6;
+      b->sin6_scope_id = (uint32_t)ifindex;
+      bind_len = sizeof *b;
+      if (inet_pton(AF_INET6, bind_addr, &b->sin6_addr) != 1) bind_len = 0;
+    }
+    if (bind_len == 0) {
+      napi_throw_type_error(env, "ERR_VIGIL_NATIVE", "invalid bind address for the socket's family");
+      return NULL;
+    }
   }
 
   int fd;
-  if (kind == KIND_PACKET) {
+  if (is_ping(kind)) {
+    fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6);
+  } else if (kind == KIND_PACKET) {
     fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, htons((uint16_t)protocol));
   } else {
     fd = socket(kind == KIND_IP4 ? AF_INET : AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
@@ -321,7 +361,14 @@ static napi_value sock_new(napi_env env, napi_callback_info info) {
     return throw_errno(env, what, e_);    \
   }
 
-  if (kind == KIND_PACKET) {
+  if (mark) OPT(set_int_opt(fd, SOL_SOCKET, SO_MARK, mark), "SO_MARK");
+  if (has_bind && kind != KIND_PACKET) OPT(bind(fd, (struct sockaddr *)&bind_ss, bind_len), "bind");
+
+  if (is_ping(kind)) {
+    if (has_device && device[0]) {
+      OPT(setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, device, (socklen_t)strlen(device)), "SO_BINDTODEVICE");
+    }
+  } else if (kind == KIND_PACKET) {
     if (ifindex > 0) {
       struct sockaddr_ll ll = {.sll_family = AF_PACKET, .sll_protocol = htons((uint16_t)protocol), .sll_ifindex = ifindex};
       OPT(bind(fd, (struct sockaddr *)&ll, sizeof ll), "bind(AF_PACKET)");
@@ -470,7 +517,7 @@ static const char *prepare_msg(sock_t *s, const char *dst, int ifindex, const ch
   }
   struct msghdr probe = {.msg_control = m->control, .msg_controllen = sizeof m->control};
   struct cmsghdr *c = CMSG_FIRSTHDR(&probe);
-  if (s->kind == KIND_IP4) {
+  if (s->kind == KIND_IP4 || s->kind == KIND_PING4) {
     struct sockaddr_in *to = (struct sockaddr_in *)&m->to;
     to->sin_family = AF_INET;
     if (inet_pton(AF_INET, dst, &to->sin_addr) != 1) return "send: invalid IPv4 destination";

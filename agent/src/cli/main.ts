@@ -13,6 +13,10 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'run the agent: standalone from a keepalived.conf (--keepalived FILE)',
     load: async () => (await import('./agent.ts')).runAgent,
   },
+  genhash: {
+    summary: 'print the MD5 of a web page body, for an HTTP_GET/SSL_GET digest (keepalived genhash options)',
+    load: async () => (await import('./genhash.ts')).runGenhash,
+  },
   status: {
     summary: 'what the local agent is doing: instances, states, priorities, VIPs, counters',
     load: async () => (await import('./status.ts')).runStatus,

@@ -7,8 +7,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { getSystemErrorName } from 'node:util';
 
-/** Socket kinds understood by the addon. */
-export const SOCKET_KIND = { ip4: 4, ip6: 6, packet: 17 } as const;
+/** Socket kinds understood by the addon (ping4/ping6: ICMP datagram sockets, for PING_CHECK). */
+export const SOCKET_KIND = { ip4: 4, ip6: 6, packet: 17, ping4: 104, ping6: 106 } as const;
 
 export type PacketCallback = (
   err: (Error & { code?: string }) | null,
@@ -39,6 +39,10 @@ export interface NativeAddon {
     groups: string[],
     hopLimit: number,
     multicastLoop: boolean,
+    /** bind(2) to this local address (a checker's bindto). */
+    bindAddress?: string | null,
+    /** SO_MARK (a checker's fwmark); 0 = none. */
+    mark?: number,
   ) => NativeSocket;
   ifIndex(name: string): number;
   hardwareAddress(name: string): string;
