@@ -60,7 +60,10 @@ describe('health engine (fake clock, fake probe)', () => {
     const at = h.probed.filter((p) => p.startsWith('TCP_CHECK 10.0.0.1:80 @')).map((p) => Number(p.split('@')[1]));
     expect(at).toHaveLength(3);
     expect(at[0]).toBe(0);
-    for (let i = 1; i < at.length; i++) expect(at[i]! - at[i - 1]!).toBeGreaterThanOrEqual(1000), expect(at[i]! - at[i - 1]!).toBeLessThanOrEqual(1002);
+    for (let i = 1; i < at.length; i++) {
+      expect(at[i]! - at[i - 1]!).toBeGreaterThanOrEqual(1000);
+      expect(at[i]! - at[i - 1]!).toBeLessThanOrEqual(1002);
+    }
     h.alive.set('10.0.0.1', false);
     await h.run(1200); // fails ~@3002, retries 100 ms later: down
     expect(h.changes).toEqual([{ rsKey: '0/0', up: false, weight: 1, reason: 'connect ECONNREFUSED' }]);

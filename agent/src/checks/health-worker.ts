@@ -5,7 +5,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { ClusterSpec } from '#schema';
-import type { HealthSource } from '../lb/runtime.ts';
+import type { HealthSource } from '../runtime/lb.ts';
 import type { HealthStats, RealServerHealth } from './engine.ts';
 
 export type HealthRequest =

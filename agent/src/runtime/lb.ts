@@ -14,11 +14,11 @@
  */
 import type { ClusterSpec } from '#schema';
 import { parseIp } from '#schema';
-import type { HookQueue } from '../runtime/hooks.ts';
+import type { HookQueue } from './hooks.ts';
 import type { OsResult } from '../os/ports.ts';
 import type { RealServerHealth } from '../checks/engine.ts';
-import { desiredTable, realServerKey } from './desired.ts';
-import type { ActualTable, VirtualServerTable } from './model.ts';
+import { desiredTable, realServerKey } from '../lb/desired.ts';
+import type { ActualTable, VirtualServerTable } from '../lb/model.ts';
 
 /** What programs the kernel: IpvsController or NftController. */
 export interface LbDataPlane {
