@@ -39,7 +39,7 @@ export function openVrrpSocket(options: VrrpSocketOptions): OsResult<VrrpSocket>
 
 class LinuxVrrpSocket implements VrrpSocket {
   private readonly listeners = new Set<(pkt: VrrpPacket) => void>();
-  private readonly sourceCache = new Map<string, { address: string | undefined; at: number }>();
+  private readonly sourceCache = new Map<string, { address: string | undefined; at: number; refreshing: boolean }>();
   private closed = false;
   private readonly paceIds = new Map<string, number>();
   private nextPaceId = 0;
@@ -116,16 +116,24 @@ class LinuxVrrpSocket implements VrrpSocket {
 
   localAddress(dst?: string): string | undefined {
     if (this.sourceAddress) return this.sourceAddress;
-    // getifaddrs() builds every interface's address list: doing it twice per advert made the
-    // advert path allocate enough to trigger a scavenge every ~0.5 s (visible as advert jitter).
-    // Keep the answer for a second, as keepalived keeps the interface address until netlink
-    // tells it otherwise.
+    // getifaddrs() builds every interface's address list (~0.5 ms, and garbage): never on the
+    // advert or takeover path. The answer is kept and refreshed off the path (setImmediate) once
+    // it is a second old, as keepalived keeps the interface address until netlink says otherwise;
+    // only the very first lookup per destination is synchronous.
     const key = dst ?? '';
     const now = performance.now();
     const hit = this.sourceCache.get(key);
-    if (hit && now - hit.at < SOURCE_CACHE_MS) return hit.address;
+    if (hit) {
+      if (now - hit.at >= SOURCE_CACHE_MS && !hit.refreshing) {
+        hit.refreshing = true;
+        setImmediate(() => {
+          if (!this.closed) this.sourceCache.set(key, { address: defaultSourceAddress(this.ifname, this.family, dst), at: performance.now(), refreshing: false });
+        });
+      }
+      return hit.address;
+    }
     const address = defaultSourceAddress(this.ifname, this.family, dst);
-    this.sourceCache.set(key, { address, at: now });
+    this.sourceCache.set(key, { address, at: now, refreshing: false });
     return address;
   }
 

@@ -47,8 +47,14 @@ export interface AgentPorts {
   hooks: HookRunner;
   log: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
   onEvent?: (e: AgentEvent) => void;
-  /** The VIPs held right now, for crash cleanup on the next start. */
+  /**
+   * Every VIP this agent's instances may configure, for crash cleanup on the next start (as
+   * keepalived removes its VIPs at startup). Written when the instance set changes (start,
+   * reload, leave), never on a takeover: a file write must not sit on the failover path.
+   */
   recordVips?: (vips: AddressSpec[]) => void;
+  /** The VIPs held right now changed (the load balancer's ha_suspend follows them). No I/O here. */
+  onHeldVips?: (vips: AddressSpec[]) => void;
   /** notify_fifo writer (keepalived's line format). */
   fifo?: (line: string) => void;
 }
@@ -140,6 +146,11 @@ export class Agent {
     return out;
   }
 
+  /** Every VIP of every running instance (what a crash could leave behind). */
+  configuredVips(): AddressSpec[] {
+    return [...this.instances.values()].flatMap((i) => i.plan.vips);
+  }
+
   resolved(name: string): ResolvedVrrpInstance | undefined {
     return this.config?.instances[name];
   }
@@ -162,7 +173,7 @@ export class Agent {
         ...(this.routes ? { routes: this.routes } : {}),
         clock: this.ports.clock,
         onEffect: (i, e) => this.effect(i, e),
-        onVipsChanged: () => this.ports.recordVips?.(heldVips(this.instances.values())),
+        onVipsChanged: () => this.ports.onHeldVips?.(heldVips(this.instances.values())),
         warn: (m) => this.ports.log('warn', m),
       });
       this.instances.set(name, inst);
@@ -175,6 +186,7 @@ export class Agent {
       this.retrackOne(inst);
     }
     for (const g of Object.values(config.syncGroups)) this.follow(g.group);
+    this.ports.recordVips?.(this.configuredVips());
     for (const inst of started) inst.dispatch({ type: 'startup' });
     void kept;
     this.trackers.start();
@@ -188,7 +200,8 @@ export class Agent {
     await inst.settled();
     this.instances.delete(name);
     this.pool.leave(inst.plan.socket, inst);
-    this.ports.recordVips?.(heldVips(this.instances.values()));
+    this.ports.recordVips?.(this.configuredVips());
+    this.ports.onHeldVips?.(heldVips(this.instances.values()));
   }
 
   private linkUp(ifname: string): boolean {

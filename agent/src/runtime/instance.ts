@@ -41,6 +41,8 @@ export class RunningInstance {
   vipsHeld = false;
   private timer: TimerHandle | undefined;
   private kernel: Promise<void> = Promise.resolve();
+  /** Kernel operations queued or running: 0 means the next one may start right away. */
+  private kernelOps = 0;
   /** True while effects of an expired timer run (so a periodic advert may be the pacer's). */
   private firing = false;
   /** Pacer jobs by destination: what they send and on which schedule. */
@@ -89,8 +91,11 @@ export class RunningInstance {
 
   private apply(next: InstanceState, effects: Effect[]): void {
     this.state = next;
+    // VIP changes first: a takeover is over when the VIP answers, so its netlink request goes
+    // out before the advert, the logs and the hooks (each a fraction of a millisecond).
+    for (const e of effects) if (e.type === 'addVips' || e.type === 'removeVips') this.execute(e);
     for (const e of effects) {
-      this.execute(e);
+      if (e.type !== 'addVips' && e.type !== 'removeVips') this.execute(e);
       this.ports.onEffect(this, e);
     }
     this.syncPacer();
@@ -206,8 +211,11 @@ export class RunningInstance {
     for (const dst of [...this.paced.keys()]) this.unpace(dst);
   }
 
+  /** Runs kernel operations one after another; an idle queue starts the next one synchronously. */
   private queue(op: () => Promise<void>): void {
-    this.kernel = this.kernel.then(op, op);
+    const run = () => op().finally(() => void this.kernelOps--);
+    this.kernelOps++;
+    this.kernel = this.kernelOps === 1 ? run() : this.kernel.then(run, run);
   }
 
   private async addVips(): Promise<void> {

@@ -32,7 +32,10 @@ export class StateDir {
     renameSync(tmp, this.vipsFile); // atomic: a crash mid-write leaves the old record, never half of one
   }
 
-  /** Removes the VIPs a previous (crashed) agent recorded; returns what was removed. */
+  /**
+   * Removes the VIPs a previous (crashed) agent recorded (every VIP it could configure) that are
+   * still on their interface; returns the ones it found and removed.
+   */
   async cleanLeftovers(addresses: AddressManager): Promise<AddressSpec[]> {
     if (!existsSync(this.vipsFile)) return [];
     let vips: AddressSpec[] = [];
@@ -41,9 +44,15 @@ export class StateDir {
     } catch {
       return [];
     }
-    for (const v of vips) await addresses.remove(v);
+    const removed: AddressSpec[] = [];
+    for (const v of vips) {
+      const present = await addresses.list(v.ifname);
+      if (!present.ok || !present.value.some((a) => a.address === v.address && a.prefixLength === v.prefixLength)) continue;
+      const r = await addresses.remove(v);
+      if (r.ok) removed.push(v);
+    }
     this.recordVips([]);
-    return vips;
+    return removed;
   }
 
   release(): void {
