@@ -13,6 +13,7 @@
  * NftController runs in this process with `ip netns exec <director> nft`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterSpec } from '#schema';
@@ -21,6 +22,7 @@ import { renderNft } from '#agent/lb/nft/render.ts';
 import { dest, service, tcp } from '#agent/lb/nft/fixtures.ts';
 import { NftController } from '#agent/os/nft/controller.ts';
 import { execNft } from '#agent/os/nft/exec.ts';
+import { selectLbBackend } from '#agent/os/lb-backend.ts';
 import { NO_FLAGS, type VirtualServerTable } from '#agent/lb/model.ts';
 import { requireCapabilities } from '../support/capabilities.ts';
 import { createLab, type NetnsLab } from '../support/netns.ts';
@@ -179,6 +181,15 @@ table ip vg_foreign_filter {
     await lab?.destroy();
   });
 
+  it('auto picks IPVS when the kernel has it, else nftables', async () => {
+    const r = await selectLbBackend('auto', execNft({ command: ['ip', 'netns', 'exec', director, 'nft'] }));
+    // After the probe: resolving the IPVS genl family may have autoloaded ip_vs.
+    const ipvs = existsSync('/proc/net/ip_vs');
+    expect(r).toMatchObject({ ok: true, value: { backend: ipvs ? 'ipvs' : 'nftables' } });
+    const forced = await selectLbBackend('ipvs', execNft({ command: ['ip', 'netns', 'exec', director, 'nft'] }));
+    expect(forced.ok).toBe(ipvs);
+  });
+
   it('the kernel accepts every shape the renderer writes (check mode)', async () => {
     const ds = [dest('192.0.2.3', 8080, 2), dest('192.0.2.4', 8080, 4), dest('192.0.2.5', 0, 1)];
     const ds6 = [dest('2001:db8::3', 8080, 1), dest('2001:db8::4', 0, 3)];
@@ -191,7 +202,7 @@ table ip vg_foreign_filter {
       service({ kind: 'fwmark', family: 'inet6', fwmark: 4 }, []),
       service(tcp('2001:db8::11', 80), [dest('2001:db8::3', 80, 0)]),
     ] };
-    const r = renderNft(t, { tableName: 'vg_check' }, [{ set: 'p24_tcp_10_0_0_1_80__192_0_2_3_8080', key: '198.51.100.0', expiresSec: 5 }]);
+    const r = renderNft(t, { tableName: 'vg_check' });
     const check = await new Promise<{ code: number; err: string }>((resolve) => {
       const p = spawn('ip', ['netns', 'exec', director, 'nft', '-c', '-f', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
       let err = '';
@@ -233,6 +244,7 @@ table ip vg_foreign_filter {
   });
 
   it('replacing the table is atomic: no connection fails while it is swapped, and a removed server gets no new ones', async () => {
+    await apply(table());
     const load = get({ n: 800, concurrency: 4 });
     for (let i = 0; i < 12; i++) {
       const r = await apply(i % 2 === 0 ? table([[0, 2]]) : table());
@@ -241,6 +253,14 @@ table ip vg_foreign_filter {
     const during = await load;
     expect(during.failures).toEqual({});
     expect(Object.values(during.counts).reduce((a, b) => a + b, 0)).toBe(800);
+    // Control: the same load does notice a gap (delete, 50 ms, re-create: two transactions).
+    const gapLoad = get({ n: 400, concurrency: 4 });
+    for (let i = 0; i < 5; i++) {
+      await nft('delete', 'table', 'inet', 'vigil_lb');
+      await new Promise((r) => setTimeout(r, 50));
+      await apply(table());
+    }
+    expect((await gapLoad).failures.ECONNREFUSED).toBeGreaterThan(0);
     await apply(table([[0, 2]]));
     const after = await get({ n: 200 });
     expect(after.failures).toEqual({});
@@ -269,11 +289,10 @@ table ip vg_foreign_filter {
     expect(Object.values(b.counts)).toEqual([30]);
     const sticky = Object.keys(a.counts)[0]!;
     const idx = ['rs1', 'rs2', 'rs3'].indexOf(sticky);
-    // Change another server's weight: a new ruleset, the client's entry carried into it.
+    // Change another server's weight: a new ruleset; the sticky server's set is left as it was.
     const other = (idx + 1) % 3;
     const changed = await apply(table([], { [`1/${other}`]: 5 }));
-    expect(changed.applied).toBe(true);
-    expect(changed.carried).toBeGreaterThanOrEqual(2);
+    expect(changed).toMatchObject({ applied: true, mode: 'in-place' });
     const a2 = await get({ port: 81, n: 20, localAddress: '198.51.100.1' });
     expect(a2.counts).toEqual({ [sticky]: 20 });
     // The sticky server fails: the client is rescheduled and sticks to its new server.
@@ -287,6 +306,16 @@ table ip vg_foreign_filter {
     expect(dests.map((d) => d.address)).not.toContain(RS[idx]);
     const now = RS[['rs1', 'rs2', 'rs3'].indexOf(Object.keys(a3.counts)[0]!)];
     expect(dests.find((d) => d.address === now)!.persistentConns).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a table someone altered beyond repair in place is re-created (one transaction)', async () => {
+    await apply(table());
+    const r = await lab.exec(director, 'sh', ['-c', 'printf "%s\\n" "flush chain inet vigil_lb prerouting" "delete chain inet vigil_lb prerouting" "add chain inet vigil_lb prerouting { type nat hook prerouting priority 50; policy accept; }" | nft -f -']);
+    expect(r.stderr).toBe('');
+    const fixed = await apply(table());
+    expect(fixed).toMatchObject({ applied: true, mode: 'recreate' });
+    expect((await nft('list', 'chain', 'inet', 'vigil_lb', 'prerouting')).stdout).toContain('priority dstnat');
+    expect((await get({ n: 30 })).failures).toEqual({});
   });
 
   it('never touches a foreign table; stop() removes its own table and nothing else', async () => {

@@ -1,7 +1,14 @@
-import { describe, expect, it } from 'vitest';
-import { chooseLbBackend } from './lb-backend.ts';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { IpvsController } from './ipvs/controller.ts';
+import { chooseLbBackend, type LbController } from './lb-backend.ts';
+import type { NftController } from './nft/controller.ts';
 
 describe('chooseLbBackend', () => {
+  it('both controllers fit the one interface the agent holds', () => {
+    expectTypeOf<IpvsController>().toExtend<LbController>();
+    expectTypeOf<NftController>().toExtend<LbController>();
+  });
+
   it('auto prefers IPVS, falls back to nftables, and says what is missing when neither works', () => {
     expect(chooseLbBackend('auto', { ipvs: true, nftables: true })).toEqual({ ok: true, value: { backend: 'ipvs', reason: 'auto: the kernel has IPVS' } });
     expect(chooseLbBackend('auto', { ipvs: false, nftables: true })).toEqual({ ok: true, value: { backend: 'nftables', reason: 'auto: no IPVS in this kernel, nftables works' } });

@@ -5,9 +5,21 @@
  * NAT with rr/wrr/sh/dh/fo (lb/nft/support.ts).
  */
 import { access } from 'node:fs/promises';
+import type { ActualTable, VirtualServerTable } from '../lb/model.ts';
 import type { OsResult } from './ports.ts';
 import { openIpvs } from './ipvs/genl-table.ts';
 import type { NftExec } from './nft/exec.ts';
+
+/**
+ * What the agent needs of either data plane: IpvsController (os/ipvs/controller.ts) and
+ * NftController (os/nft/controller.ts) both fit. `stop` removes what the data plane owns
+ * (nftables: its table; IPVS keeps services across agent restarts, as keepalived does).
+ */
+export interface LbController {
+  apply(desired: VirtualServerTable): Promise<OsResult<unknown>>;
+  readonly lastTable: ActualTable | undefined;
+  stop?(): Promise<OsResult>;
+}
 
 export type LbBackendMode = 'auto' | 'ipvs' | 'nftables';
 export type LbBackend = 'ipvs' | 'nftables';

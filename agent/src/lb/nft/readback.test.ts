@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dest, service, tcp } from './fixtures.ts';
-import { actualTable, parseNftJson, persistedClients, verifyReadback } from './readback.ts';
+import { actualTable, existingOf, parseNftJson, verifyReadback } from './readback.ts';
 import { renderNft } from './render.ts';
 
 // Shapes as nft 1.0.6 prints them (`nft -j list table inet vigil_lb`), trimmed to what matters.
@@ -9,13 +9,13 @@ const rendered = renderNft(desired);
 const json = (over: { fingerprint?: string; addr2?: string } = {}) => JSON.stringify({ nftables: [
   { metainfo: { version: '1.0.6', release_name: 'Lester Gooch #5', json_schema_version: 1 } },
   { table: { family: 'inet', name: 'vigil_lb', handle: 2 } },
-  { set: { family: 'inet', name: 'p24_tcp_10_0_0_1_443__10_0_1_1_443', table: 'vigil_lb', type: 'ipv4_addr', handle: 7, size: 1048576, flags: ['timeout'], timeout: 300 } },
-  { set: { family: 'inet', name: 'p24_tcp_10_0_0_1_443__10_0_1_2_443', table: 'vigil_lb', type: 'ipv4_addr', handle: 8, size: 1048576, flags: ['timeout'], timeout: 300,
+  { set: { family: 'inet', name: 'p24t300_tcp_10_0_0_1_443__10_0_1_1_443', table: 'vigil_lb', type: 'ipv4_addr', handle: 7, size: 1048576, flags: ['timeout'], timeout: 300 } },
+  { set: { family: 'inet', name: 'p24t300_tcp_10_0_0_1_443__10_0_1_2_443', table: 'vigil_lb', type: 'ipv4_addr', handle: 8, size: 1048576, flags: ['timeout'], timeout: 300,
     elem: [{ elem: { val: '198.51.100.0', expires: 29 } }, { elem: { val: '198.51.101.0', expires: 280 } }] } },
   ...['prerouting', 's_tcp_10_0_0_1_443', 'd_tcp_10_0_0_1_443__10_0_1_1_443', 'd_tcp_10_0_0_1_443__10_0_1_2_443'].map((name) => ({ chain: { family: 'inet', table: 'vigil_lb', name, handle: 1 } })),
   { rule: { family: 'inet', table: 'vigil_lb', chain: 'prerouting', handle: 25, comment: `vigil-lb fingerprint ${over.fingerprint ?? rendered.fingerprint}`, expr: [{ counter: { packets: 12, bytes: 720 } }] } },
   { rule: { family: 'inet', table: 'vigil_lb', chain: 'prerouting', handle: 26, expr: [{ jump: { target: 'dispatch' } }] } },
-  { rule: { family: 'inet', table: 'vigil_lb', chain: 'd_tcp_10_0_0_1_443__10_0_1_1_443', handle: 56, expr: [{ set: { op: 'update', elem: { '&': [{ payload: { protocol: 'ip', field: 'saddr' } }, '255.255.255.0'] }, set: '@p24_tcp_10_0_0_1_443__10_0_1_1_443' } }] } },
+  { rule: { family: 'inet', table: 'vigil_lb', chain: 'd_tcp_10_0_0_1_443__10_0_1_1_443', handle: 56, expr: [{ set: { op: 'update', elem: { '&': [{ payload: { protocol: 'ip', field: 'saddr' } }, '255.255.255.0'] }, set: '@p24t300_tcp_10_0_0_1_443__10_0_1_1_443' } }] } },
   { rule: { family: 'inet', table: 'vigil_lb', chain: 'd_tcp_10_0_0_1_443__10_0_1_1_443', handle: 57, comment: 'TCP 10.0.0.1:443 -> 10.0.1.1:443 weight 1',
     expr: [{ match: { op: '==', left: { meta: { key: 'l4proto' } }, right: 'tcp' } }, { counter: { packets: 4, bytes: 240 } }, { dnat: { family: 'ip', addr: '10.0.1.1', port: 443 } }] } },
   { rule: { family: 'inet', table: 'vigil_lb', chain: 'd_tcp_10_0_0_1_443__10_0_1_2_443', handle: 59, comment: 'TCP 10.0.0.1:443 -> 10.0.1.2:443 weight 2',
@@ -28,10 +28,13 @@ describe('nft JSON read-back', () => {
     expect(r.fingerprint).toBe(rendered.fingerprint);
     expect(r.flowsSeen).toBe(12);
     expect(r.rules.get('d_tcp_10_0_0_1_443__10_0_1_2_443')!.at(-1)).toEqual({ comment: 'TCP 10.0.0.1:443 -> 10.0.1.2:443 weight 2', packets: 8, dnat: { family: 'ip', addr: '10.0.1.2', port: 443 } });
-    expect(persistedClients(r)).toEqual([
-      { set: 'p24_tcp_10_0_0_1_443__10_0_1_2_443', key: '198.51.100.0', expiresSec: 29 },
-      { set: 'p24_tcp_10_0_0_1_443__10_0_1_2_443', key: '198.51.101.0', expiresSec: 280 },
-    ]);
+    expect(r.sets.get('p24t300_tcp_10_0_0_1_443__10_0_1_2_443')).toEqual([{ key: '198.51.100.0', expiresSec: 29 }, { key: '198.51.101.0', expiresSec: 280 }]);
+    expect(existingOf(r)).toEqual({
+      chains: ['prerouting', 's_tcp_10_0_0_1_443', 'd_tcp_10_0_0_1_443__10_0_1_1_443', 'd_tcp_10_0_0_1_443__10_0_1_2_443'],
+      sets: ['p24t300_tcp_10_0_0_1_443__10_0_1_1_443', 'p24t300_tcp_10_0_0_1_443__10_0_1_2_443'],
+      maps: [],
+    });
+    expect(existingOf(undefined)).toBeUndefined();
     expect(() => parseNftJson('{"x":1}')).toThrow(/no "nftables" array/);
   });
 

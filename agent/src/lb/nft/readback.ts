@@ -11,7 +11,7 @@
  */
 import { parseIp } from '#schema';
 import { destinationId, type ActualDestination, type ActualTable, type LbStats, type VirtualServerTable } from '../model.ts';
-import { FINGERPRINT_PREFIX, type NftLayout, type PersistedClient } from './render.ts';
+import { FINGERPRINT_PREFIX, type NftExisting, type NftLayout } from './render.ts';
 
 export interface NftDnat {
   family: 'ip' | 'ip6';
@@ -35,6 +35,8 @@ export interface NftReadback {
   chains: Set<string>;
   /** Set name -> elements (key, seconds until expiry). */
   sets: Map<string, { key: string; expiresSec: number }[]>;
+  /** Named maps (Vigil makes none; someone else's would be removed by the next rewrite). */
+  maps: Set<string>;
 }
 
 type Json = Record<string, unknown>;
@@ -43,9 +45,10 @@ type Json = Record<string, unknown>;
 export function parseNftJson(text: string): NftReadback {
   const doc = JSON.parse(text) as { nftables?: Json[] };
   if (!Array.isArray(doc.nftables)) throw new Error('nft JSON: no "nftables" array');
-  const out: NftReadback = { flowsSeen: 0, rules: new Map(), chains: new Set(), sets: new Map() };
+  const out: NftReadback = { flowsSeen: 0, rules: new Map(), chains: new Set(), sets: new Map(), maps: new Set() };
   for (const item of doc.nftables) {
     if (item.chain) out.chains.add(String((item.chain as Json).name));
+    if (item.map) out.maps.add(String((item.map as Json).name));
     if (item.set) {
       const s = item.set as Json;
       out.sets.set(String(s.name), (Array.isArray(s.elem) ? s.elem : []).flatMap(setElement));
@@ -94,11 +97,13 @@ export function verifyReadback(layout: NftLayout, fingerprint: string, read: Nft
   for (const svc of layout.services) {
     if (svc.live.length && !read.chains.has(svc.chain)) drift.push(`${svc.id}: chain ${svc.chain} is missing`);
     for (const d of svc.live) {
-      const dnat = read.rules.get(d.chain)?.find((r) => r.dnat)?.dnat;
-      if (!dnat) { drift.push(`${svc.id} -> ${d.id}: chain ${d.chain} has no DNAT`); continue; }
+      const dnats = (read.rules.get(d.chain) ?? []).flatMap((r) => (r.dnat ? [r.dnat] : []));
+      if (!dnats.length) drift.push(`${svc.id} -> ${d.id}: chain ${d.chain} has no DNAT`);
       const want = { family: d.family === 'inet' ? 'ip' : 'ip6', addr: d.address, port: d.port || undefined };
-      if (dnat.family !== want.family || parseIp(dnat.addr)?.canonical !== want.addr || dnat.port !== want.port) {
-        drift.push(`${svc.id} -> ${d.id}: chain ${d.chain} DNATs to ${dnat.addr}${dnat.port ? `:${dnat.port}` : ''}`);
+      for (const dnat of dnats) {
+        if (dnat.family !== want.family || parseIp(dnat.addr)?.canonical !== want.addr || dnat.port !== want.port) {
+          drift.push(`${svc.id} -> ${d.id}: chain ${d.chain} DNATs to ${dnat.addr}${dnat.port ? `:${dnat.port}` : ''}`);
+        }
       }
       if (d.set && !read.sets.has(d.set)) drift.push(`${svc.id} -> ${d.id}: persistence set ${d.set} is missing`);
     }
@@ -106,12 +111,9 @@ export function verifyReadback(layout: NftLayout, fingerprint: string, read: Nft
   return drift;
 }
 
-/** Clients in persistence sets, to carry across the next replace (render.ts keeps those it still has). */
-export function persistedClients(read: NftReadback | undefined): PersistedClient[] {
-  if (!read) return [];
-  const out: PersistedClient[] = [];
-  for (const [set, elems] of read.sets) for (const e of elems) out.push({ set, key: e.key, expiresSec: e.expiresSec });
-  return out;
+/** What the next rewrite must clean up; undefined when there is no table. */
+export function existingOf(read: NftReadback | undefined): NftExisting | undefined {
+  return read && { chains: [...read.chains], sets: [...read.sets.keys()], maps: [...read.maps] };
 }
 
 const ZERO: LbStats = { conns: 0, inPkts: 0, outPkts: 0, inBytes: 0, outBytes: 0, cps: 0, inPps: 0, outPps: 0, inBps: 0, outBps: 0 };
@@ -128,7 +130,7 @@ export function actualTable(desired: VirtualServerTable, layout: NftLayout, read
       const lay = layout.services[i];
       const destinations: ActualDestination[] = svc.destinations.map((d) => {
         const l = lay?.live.find((x) => x.id === destinationId(d));
-        const conns = l ? (read?.rules.get(l.chain)?.find((r) => r.dnat)?.packets ?? 0) : 0;
+        const conns = l ? (read?.rules.get(l.chain) ?? []).reduce((n, r) => n + (r.dnat ? (r.packets ?? 0) : 0), 0) : 0;
         const persistentConns = l?.set ? (read?.sets.get(l.set)?.length ?? 0) : 0;
         return { ...structuredClone(d), activeConns: 0, inactiveConns: 0, persistentConns, stats: { ...ZERO, conns } };
       });

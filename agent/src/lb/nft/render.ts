@@ -1,25 +1,43 @@
 /**
- * VirtualServerTable -> one nftables transaction that replaces Vigil's table. Pure.
+ * VirtualServerTable -> one nftables transaction that rewrites Vigil's table. Pure.
  *
- * One table, `table inet vigil_lb` (inet: IPv4 and IPv6 in one place, NAT in inet needs Linux
- * 5.2+). The script is `add table; delete table; table { ... }`, read by one `nft -f`, which the
- * kernel commits as ONE transaction: a packet sees the old ruleset or the new one, never none
- * (the add makes the delete valid when the table is absent). Nothing outside the table is
- * touched. Layout:
+ * One table, `table inet vigil_lb` (inet: IPv4 and IPv6 in one place; NAT in inet needs Linux
+ * 5.2+), fed to one `nft -f`, which the kernel commits as ONE transaction. Nothing outside the
+ * table is named. Layout:
  *
  *   prerouting (nat, dstnat) + output (nat, -100, for clients on the director itself)
- *     -> dispatch: fwmark vmaps, then VIP . proto . port vmaps, then VIP . proto (port 0)
- *        vmaps, per family: the order of ip_vs_service_find (fwmark, exact port, port zero)
- *   s_<service>: persistence lookups, then the pick (numgen/jhash ... mod N vmap over ranges)
+ *     -> dispatch: one rule per service, fwmark services first, then VIP:port, then VIP with
+ *        port 0: the order of ip_vs_service_find (fwmark, exact port, port zero)
+ *   s_<service>: persistence lookups, then the pick (numgen/jhash rules, below)
  *   d_<service>__<destination>: remember the client (persistence), count, DNAT
  *   input (filter): services with no live destination reject with ICMP port unreachable,
  *     as ip_vs_leave() does. (reject is not allowed in nat chains; the VIP is a local address,
  *     so un-DNATed packets to it reach input.)
  *
- * Picks (support.ts says which scheduler gets which): weighted random is
- * `numgen random mod TOTAL vmap { 0-0 : goto a, 1-2 : goto b, 3-5 : goto c }` with the
- * weights divided by their gcd; weight 0 destinations are not in the map (IPVS schedules
- * nothing new to them; existing flows keep their conntrack NAT binding, like IPVS connections).
+ * Atomic for every new flow, which takes two rules about the kernel (test/net/nft-lb.test.ts
+ * found both, as refused connections while the table was rewritten under load):
+ * - Base chains are created once and never replaced. `add table; delete table; table {...}` is
+ *   one transaction too, but it registers the new nat chain as a second hook next to the old
+ *   one; a first packet that runs one hook just before the generation flips and the other just
+ *   after sees no rules in either and gets a null NAT binding. So each transaction flushes the
+ *   base chains, flushes and deletes every other chain the table holds (`existing`), and writes
+ *   the new ones.
+ * - No anonymous sets or maps (vmaps) on the packet path. A chain walk reads the generation
+ *   once, but a set lookup reads it again, and a deleted rule's anonymous map has its elements
+ *   deactivated for the next generation: an old-generation walk that looks up after the flip
+ *   finds nothing. Plain rules (cmp, range, numgen, jhash) are all judged by the walk's
+ *   generation, so a packet walking prerouting -> dispatch -> s_ -> d_ sees the old ruleset
+ *   or the new one. The cost: dispatch is one rule per service, a linear walk for each NEW flow
+ *   (fine for hundreds of services, slow for thousands).
+ *
+ * Picks (support.ts says which scheduler gets which), with weights divided by their gcd and
+ * weight 0 destinations left out (IPVS schedules nothing new to them; existing flows keep their
+ * conntrack NAT binding, like IPVS connections):
+ * - weighted random: rule i `numgen random mod R_i < share_i goto d_i`, R_i the shares not yet
+ *   passed, the last a plain goto: P(i) = share_i / total (each rule draws anew).
+ * - rotation (rr): rule i `numgen inc mod (N - i) 0 goto d_i`: each rule has its own counter and
+ *   sees only the flows the rules before it passed, which makes an exact round robin.
+ * - hashes (sh, dh): `jhash ip saddr mod TOTAL <range> goto d_i`, ranges sized by share.
  *
  * Persistence: one dynamic timeout set per (service, destination) holding the clients (source
  * address masked to the granularity) last sent there; the service chain looks the client up in
@@ -30,12 +48,11 @@
  * one. Why sets and not a `saddr : backend` map: a map filled from the packet path cannot
  * hold verdicts, and the per-destination sets need no scratch register (mark, ct mark) that
  * other rules may own. Why not stateless `jhash saddr`: any pool change would remap nearly
- * every client. The sets live in the table, so the atomic replace empties them; the controller
- * reads them first and carries the entries of destinations that are still live into the same
- * transaction (`carry`); a client whose destination left or went to weight 0 is rescheduled
- * (IPVS with expire_quiescent_template=1). Entries added between that read and the commit are
- * lost (the client is rescheduled once). Sets hold at most `persistenceSetSize` clients; past
- * that new clients are not remembered.
+ * every client. A set's name carries everything that defines it (granularity, timeout, size),
+ * so a rewrite keeps the sets of destinations that stay live, with their clients, untouched
+ * (`add set` of an identical set is a no-op); the sets of destinations that left or went to
+ * weight 0 are deleted, and their clients rescheduled (IPVS with expire_quiescent_template=1).
+ * Sets hold at most `persistenceSetSize` clients; past that new clients are not remembered.
  *
  * Return traffic: LVS-NAT assumes the director is the real servers' gateway; conntrack then
  * rewrites replies back to the VIP. Vigil adds no SNAT/masquerade (real servers see client
@@ -60,13 +77,19 @@ export interface NftRenderOptions extends NftSupportOptions {
   persistenceSetSize?: number;
 }
 
-/** A client remembered by a persistence set (read back from the kernel before a replace). */
-export interface PersistedClient {
-  set: string;
-  /** The set key: the client's address masked to the granularity. */
-  key: string;
-  expiresSec: number;
+/** What the table holds now (from the read-back): the rewrite flushes/deletes it. */
+export interface NftExisting {
+  chains: readonly string[];
+  sets: readonly string[];
+  maps: readonly string[];
 }
+
+/** The base chains: created once, flushed and refilled, never deleted while Vigil runs. */
+const BASE_CHAINS: Record<string, string> = {
+  prerouting: 'type nat hook prerouting priority dstnat; policy accept;',
+  output: 'type nat hook output priority -100; policy accept;',
+  input: 'type filter hook input priority filter; policy accept;',
+};
 
 export interface NftDestinationLayout {
   id: string;
@@ -96,19 +119,24 @@ export interface NftLayout {
 }
 
 export interface RenderedNft {
-  /** The transaction for `nft -f -`, carried persistence entries included. */
+  /** The transaction for `nft -f -`. */
   script: string;
-  /** Hash of the ruleset (not of carried entries); also stored in the table as a rule comment. */
+  /** Hash of the ruleset (not of what it cleans up); also stored in the table as a rule comment. */
   fingerprint: string;
   layout: NftLayout;
-  /** Persistence entries carried over (of those passed in, the ones the new table keeps). */
-  carried: number;
+  /** How the script replaces the old content: in place (atomic), or by re-creating the table. */
+  mode: 'in-place' | 'recreate';
 }
 
 const FP_TOKEN = '@@FINGERPRINT@@';
 
-/** Renders `table`; throws (a programmer error) when {@link checkNftSupport} has problems. */
-export function renderNft(table: VirtualServerTable, options: NftRenderOptions = {}, carry: readonly PersistedClient[] = []): RenderedNft {
+/**
+ * Renders `table` as a rewrite of what the kernel holds (`existing`; undefined = no table yet).
+ * `recreate` (or names in `existing` that cannot go into a script) deletes and re-creates the
+ * whole table instead: for recovery from a table someone altered; not atomic for new flows
+ * (see above). Throws (a programmer error) when {@link checkNftSupport} has problems.
+ */
+export function renderNft(table: VirtualServerTable, options: NftRenderOptions = {}, existing?: NftExisting, recreate = false): RenderedNft {
   const problems = checkNftSupport(table, options);
   if (problems.length) throw new Error(`renderNft: the table is not supported by nftables:\n  ${problems.join('\n  ')}`);
   const name = options.tableName ?? DEFAULT_TABLE;
@@ -119,7 +147,7 @@ export function renderNft(table: VirtualServerTable, options: NftRenderOptions =
   const chains: string[] = [];
   const dispatch = { fw4: [] as string[], fw6: [] as string[], port4: [] as string[], port6: [] as string[], any4: [] as string[], any6: [] as string[] };
   const reject = { fw4: [] as string[], fw6: [] as string[], port4: [] as string[], port6: [] as string[], any4: [] as string[], any6: [] as string[] };
-  const setNames = new Map<string, { family: IpFamily; timeoutSec: number }>();
+  const setNames = new Set<string>();
 
   for (const svc of table.services) {
     const slug = serviceSlug(svc.key);
@@ -128,24 +156,24 @@ export function renderNft(table: VirtualServerTable, options: NftRenderOptions =
     const live: NftDestinationLayout[] = shares.map(({ destination: d, share }) => ({
       id: destinationId(d),
       chain: `d_${slug}__${addressSlug(d.address)}_${d.port}`,
-      ...(svc.persistence ? { set: `p${svc.persistence.netmaskPrefix}_${slug}__${addressSlug(d.address)}_${d.port}` } : {}),
+      ...(svc.persistence ? { set: `p${svc.persistence.netmaskPrefix}t${svc.persistence.timeoutSec}${setSize === DEFAULT_PERSISTENCE_SET_SIZE ? '' : `z${setSize}`}_${slug}__${addressSlug(d.address)}_${d.port}` } : {}),
       family: d.family, address: d.address, port: d.port, weight: d.weight, share,
     }));
     layout.services.push({ id: serviceId(svc.key), key: svc.key, chain, live });
     const f = svc.key.family === 'inet' ? '4' : '6';
     const bucket = svc.key.kind === 'fwmark' ? `fw${f}` : svc.key.port === 0 ? `any${f}` : `port${f}`;
-    const match = serviceMatchKey(svc.key);
+    const match = serviceMatch(svc.key);
     if (live.length === 0) {
       (reject as Record<string, string[]>)[bucket]!.push(match);
       continue;
     }
-    (dispatch as Record<string, string[]>)[bucket]!.push(`${match} : goto ${chain}`);
+    (dispatch as Record<string, string[]>)[bucket]!.push(`${match} goto ${chain}`);
 
     const saddr = svc.key.family === 'inet' ? 'ip saddr' : 'ip6 saddr';
     const clientKey = svc.persistence ? maskedKey(saddr, svc.key.family, svc.persistence.netmaskPrefix) : '';
     const body: string[] = [`comment ${quote(`${serviceId(svc.key)} ${svc.scheduler}`)}`];
     for (const d of live) if (d.set) body.push(`${clientKey} @${d.set} goto ${d.chain}`);
-    body.push(pickRule(svc.key, svc.scheduler, svc.flags.sched2, live));
+    body.push(...pickRules(svc.key, svc.scheduler, svc.flags.sched2, live));
     chains.push(block(`chain ${chain}`, body));
 
     for (const d of live) {
@@ -153,33 +181,52 @@ export function renderNft(table: VirtualServerTable, options: NftRenderOptions =
       const rules: string[] = [];
       if (d.set) {
         sets.push(block(`set ${d.set}`, [`type ${svc.key.family === 'inet' ? 'ipv4_addr' : 'ipv6_addr'}`, `size ${setSize}`, 'flags dynamic,timeout', `timeout ${svc.persistence!.timeoutSec}s`]));
-        setNames.set(d.set, { family: svc.key.family, timeoutSec: svc.persistence!.timeoutSec });
+        setNames.add(d.set);
         rules.push(`update @${d.set} { ${clientKey} }`);
       }
-      rules.push(`${dnatRule(svc.key, dest)} comment ${quote(`${serviceId(svc.key)} -> ${d.id} weight ${d.weight}`)}`);
+      const comment = quote(`${serviceId(svc.key)} -> ${d.id} weight ${d.weight}`);
+      rules.push(...dnatRules(svc.key, dest).map((r) => `${r} comment ${comment}`));
       chains.push(block(`chain ${d.chain}`, rules));
     }
   }
 
-  const lines: string[] = [
-    `# Vigil load balancing (nftables data plane). Generated; every apply replaces this table.`,
-    `add table inet ${name}`,
-    `delete table inet ${name}`,
+  const definitions = [
+    ...Object.entries(BASE_CHAINS).map(([chain, spec]) => `add chain inet ${name} ${chain} { ${spec} }`),
     block(`table inet ${name}`, [
-      `comment ${quote('managed by vigil: IPVS-style load balancing; do not edit')}`,
       ...sets,
-      block('chain prerouting', ['type nat hook prerouting priority dstnat; policy accept;', `counter comment "${FINGERPRINT_PREFIX}${FP_TOKEN}"`, 'jump dispatch']),
-      block('chain output', ['type nat hook output priority -100; policy accept;', 'jump dispatch']),
+      block('chain prerouting', [`counter comment "${FINGERPRINT_PREFIX}${FP_TOKEN}"`, 'jump dispatch']),
+      block('chain output', ['jump dispatch']),
+      block('chain input', rejectRules(reject)),
       block('chain dispatch', dispatchRules(dispatch)),
-      block('chain input', ['type filter hook input priority filter; policy accept;', ...rejectRules(reject)]),
       ...chains,
     ]),
-  ];
-  const ruleset = lines.join('\n');
-  const fingerprint = fnv1a64(`${RENDER_VERSION}\n${ruleset}`);
-  const { lines: carried, count } = carryLines(name, carry, setNames);
-  return { script: `${ruleset.replace(FP_TOKEN, fingerprint)}\n${carried.join('\n')}${carried.length ? '\n' : ''}`, fingerprint, layout, carried: count };
+  ].join('\n');
+  const fingerprint = fnv1a64(`${RENDER_VERSION}\n${definitions}`);
+  const safe = (n: string) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(n);
+  const old = existing ?? { chains: [], sets: [], maps: [] };
+  const mode = recreate || ![...old.chains, ...old.sets, ...old.maps].every(safe) ? 'recreate' : 'in-place';
+  const cleanup: string[] = [];
+  if (mode === 'recreate') cleanup.push(`delete table inet ${name}`, `add table inet ${name} { ${TABLE_COMMENT} }`);
+  else {
+    // Rules first (they hold references), then the chains and sets nothing refers to any more.
+    const regular = old.chains.filter((c) => !(c in BASE_CHAINS));
+    for (const c of Object.keys(BASE_CHAINS)) if (old.chains.includes(c)) cleanup.push(`flush chain inet ${name} ${c}`);
+    for (const c of regular) cleanup.push(`flush chain inet ${name} ${c}`);
+    for (const c of regular) cleanup.push(`delete chain inet ${name} ${c}`);
+    for (const m of old.maps) cleanup.push(`delete map inet ${name} ${m}`);
+    for (const set of old.sets) if (!setNames.has(set)) cleanup.push(`delete set inet ${name} ${set}`);
+  }
+  const script = [
+    '# Vigil load balancing (nftables data plane). Generated; one transaction rewrites this table.',
+    `add table inet ${name} { ${TABLE_COMMENT} }`,
+    ...cleanup,
+    definitions.replace(FP_TOKEN, fingerprint),
+    '',
+  ].join('\n');
+  return { script, fingerprint, layout, mode };
 }
+
+const TABLE_COMMENT = 'comment "managed by vigil: IPVS-style load balancing; do not edit";';
 
 /** Chain/set-name form of a service: `tcp_10_0_0_1_80`, `udp_2001_db8__1_53`, `fwm4_5`. */
 export function serviceSlug(key: ServiceKey): string {
@@ -191,65 +238,62 @@ function addressSlug(address: string): string {
   return address.replace(/[.:]/g, '_');
 }
 
-function serviceMatchKey(key: ServiceKey): string {
-  if (key.kind === 'fwmark') return String(key.fwmark);
+/** The match of a service's packets: `ip daddr 10.0.0.1 tcp dport 80`, `meta nfproto ipv4 meta mark 7`. */
+function serviceMatch(key: ServiceKey): string {
+  if (key.kind === 'fwmark') return `meta nfproto ${key.family === 'inet' ? 'ipv4' : 'ipv6'} meta mark ${key.fwmark}`;
   const proto = key.protocol.toLowerCase();
-  return key.port === 0 ? `${key.address} . ${proto}` : `${key.address} . ${proto} . ${key.port}`;
+  const daddr = `${key.family === 'inet' ? 'ip' : 'ip6'} daddr ${key.address}`;
+  return key.port === 0 ? `${daddr} meta l4proto ${proto}` : `${daddr} ${proto} dport ${key.port}`;
 }
 
-function dispatchRules(d: Record<'fw4' | 'fw6' | 'port4' | 'port6' | 'any4' | 'any6', string[]>): string[] {
-  const out: string[] = [];
-  const vmap = (lhs: string, elems: string[]) => { if (elems.length) out.push(`${lhs} vmap { ${elems.join(', ')} }`); };
-  vmap('meta nfproto ipv4 meta mark', d.fw4);
-  vmap('meta nfproto ipv6 meta mark', d.fw6);
-  vmap('ip daddr . meta l4proto . th dport', d.port4);
-  vmap('ip6 daddr . meta l4proto . th dport', d.port6);
-  vmap('ip daddr . meta l4proto', d.any4);
-  vmap('ip6 daddr . meta l4proto', d.any6);
-  return out;
+const BUCKETS = ['fw4', 'fw6', 'port4', 'port6', 'any4', 'any6'] as const;
+
+function dispatchRules(d: Record<(typeof BUCKETS)[number], string[]>): string[] {
+  return BUCKETS.flatMap((b) => d[b]);
 }
 
-function rejectRules(r: Record<'fw4' | 'fw6' | 'port4' | 'port6' | 'any4' | 'any6', string[]>): string[] {
-  const out: string[] = [];
-  const set = (lhs: string, elems: string[]) => { if (elems.length) out.push(`${lhs} { ${elems.join(', ')} } reject with icmpx port-unreachable`); };
-  set('meta nfproto ipv4 meta mark', r.fw4);
-  set('meta nfproto ipv6 meta mark', r.fw6);
-  set('ip daddr . meta l4proto . th dport', r.port4);
-  set('ip6 daddr . meta l4proto . th dport', r.port6);
-  set('ip daddr . meta l4proto', r.any4);
-  set('ip6 daddr . meta l4proto', r.any6);
-  return out;
+function rejectRules(r: Record<(typeof BUCKETS)[number], string[]>): string[] {
+  return BUCKETS.flatMap((b) => r[b].map((m) => `${m} reject with icmpx port-unreachable`));
 }
 
-function pickRule(key: ServiceKey, scheduler: VirtualServerTable['services'][number]['scheduler'], shPort: boolean, live: NftDestinationLayout[]): string {
+function pickRules(key: ServiceKey, scheduler: VirtualServerTable['services'][number]['scheduler'], shPort: boolean, live: NftDestinationLayout[]): string[] {
   const { pick } = pickOf(scheduler);
   if (pick === 'first-highest') {
     // ip_vs_fo.c: the destination with the highest weight; the first one wins a tie.
     const best = live.reduce((a, b) => (b.weight > a.weight ? b : a));
-    return `goto ${best.chain}`;
+    return [`goto ${best.chain}`];
   }
-  if (live.length === 1) return `goto ${live[0]!.chain}`;
-  const total = live.reduce((n, d) => n + d.share, 0);
+  const last = live[live.length - 1]!;
+  const rest = live.slice(0, -1);
   const ip = key.family === 'inet' ? 'ip' : 'ip6';
-  const expr = pick === 'rotate' ? `numgen inc mod ${total}`
-    : pick === 'random' ? `numgen random mod ${total}`
-      : pick === 'hash-saddr' ? `jhash ${ip} saddr${shPort ? ' . th sport' : ''} mod ${total}`
-        : `jhash ${ip} daddr mod ${total}`;
+  if (pick === 'rotate') return [...rest.map((d, i) => `numgen inc mod ${live.length - i} 0 goto ${d.chain}`), `goto ${last.chain}`];
+  let remaining = live.reduce((n, d) => n + d.share, 0);
+  if (pick === 'random') {
+    return [...rest.map((d) => {
+      const rule = `numgen random mod ${remaining} < ${d.share} goto ${d.chain}`;
+      remaining -= d.share;
+      return rule;
+    }), `goto ${last.chain}`];
+  }
+  const expr = pick === 'hash-saddr' ? `jhash ${ip} saddr${shPort ? ' . th sport' : ''} mod ${remaining}` : `jhash ${ip} daddr mod ${remaining}`;
   let at = 0;
-  const elems = live.map((d) => {
+  return [...rest.map((d) => {
     const from = at;
     at += d.share;
-    return `${from === at - 1 ? from : `${from}-${at - 1}`} : goto ${d.chain}`;
-  });
-  return `${expr} vmap { ${elems.join(', ')} }`;
+    return `${expr} ${from === at - 1 ? from : `${from}-${at - 1}`} goto ${d.chain}`;
+  }), `goto ${last.chain}`];
 }
 
-function dnatRule(key: ServiceKey, d: Destination): string {
+/**
+ * The DNAT of one destination. nft maps a port only after a transport protocol match; a fwmark
+ * service carries any protocol, so it gets one rule per port protocol (not `{ tcp, udp, sctp }`:
+ * no anonymous sets on the packet path, see above).
+ */
+function dnatRules(key: ServiceKey, d: Destination): string[] {
   const ip = d.family === 'inet' ? 'ip' : 'ip6';
-  const host = d.family === 'inet6' && d.port ? `[${d.address}]` : d.address;
-  // nft only maps a port after a transport protocol match; fwmark services carry any protocol.
-  const proto = d.port === 0 ? '' : key.kind === 'address' ? `meta l4proto ${key.protocol.toLowerCase()} ` : 'meta l4proto { tcp, udp, sctp } ';
-  return `${proto}counter dnat ${ip} to ${host}${d.port ? `:${d.port}` : ''}`;
+  const target = d.port ? `${d.family === 'inet6' ? `[${d.address}]` : d.address}:${d.port}` : d.address;
+  const protos = d.port === 0 ? [''] : key.kind === 'address' ? [key.protocol.toLowerCase()] : ['tcp', 'udp', 'sctp'];
+  return protos.map((p) => `${p ? `meta l4proto ${p} ` : ''}counter dnat ${ip} to ${target}`);
 }
 
 /** `ip saddr` or `ip saddr & 255.255.255.0` for persistence_granularity. */
@@ -268,29 +312,6 @@ export function prefixMask(family: IpFamily, prefix: number): string {
   if (family === 'inet') return bytes.join('.');
   const groups = Array.from({ length: 8 }, (_, i) => ((bytes[2 * i]! << 8) | bytes[2 * i + 1]!).toString(16));
   return parseIp(groups.join(':'))!.canonical;
-}
-
-/** `add element` lines re-seeding the persistence sets that survive the replace. */
-function carryLines(table: string, carry: readonly PersistedClient[], sets: ReadonlyMap<string, { family: IpFamily; timeoutSec: number }>): { lines: string[]; count: number } {
-  const bySet = new Map<string, string[]>();
-  let count = 0;
-  for (const c of carry) {
-    const set = sets.get(c.set);
-    const ip = parseIp(c.key);
-    // Only sets of the new table, only keys of the set's family (the text goes into a script).
-    if (!set || !ip || ip.family !== set.family) continue;
-    const expires = Math.min(Math.floor(c.expiresSec), set.timeoutSec);
-    if (!(expires >= 1)) continue;
-    const list = bySet.get(c.set) ?? [];
-    list.push(`${ip.canonical} expires ${expires}s`);
-    count++;
-    bySet.set(c.set, list);
-  }
-  const lines: string[] = [];
-  for (const [set, elems] of bySet) {
-    for (let i = 0; i < elems.length; i += 1000) lines.push(`add element inet ${table} ${set} { ${elems.slice(i, i + 1000).join(', ')} }`);
-  }
-  return { lines, count };
 }
 
 function block(head: string, body: string[]): string {

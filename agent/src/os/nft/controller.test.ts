@@ -40,16 +40,20 @@ describe('NftController', () => {
     expect(writes(nft)).toBe(3);
   });
 
-  it('carries persisted clients of destinations that stay live into the replacement', async () => {
+  it('keeps the persistence sets of servers that stay, with their clients; drops those of a drained server', async () => {
     const nft = new FakeNft();
     const c = new NftController(nft.exec);
     await c.apply(table(1, 1, 1));
-    const sets = nft.tables.get('vigil_lb')!.sets;
-    sets.get('p32_tcp_10_0_0_1_80__10_0_1_1_8080')!.push({ key: '192.0.2.7', expires: 200 });
-    sets.get('p32_tcp_10_0_0_1_80__10_0_1_3_8080')!.push({ key: '192.0.2.8', expires: 100 });
+    const set = (i: number) => nft.tables.get('vigil_lb')!.sets.get(`p32t300_tcp_10_0_0_1_80__10_0_1_${i}_8080`);
+    set(1)!.push({ key: '192.0.2.7', expires: 200 });
+    set(3)!.push({ key: '192.0.2.8', expires: 100 });
     const r = await c.apply(table(1, 1, 0)); // the third server drains: its clients are rescheduled
-    expect(r.ok && r.value.carried).toBe(1);
-    expect(nft.log.at(-2)!.stdin).toContain('add element inet vigil_lb p32_tcp_10_0_0_1_80__10_0_1_1_8080 { 192.0.2.7 expires 200s }');
+    expect(r.ok && r.value.mode).toBe('in-place');
+    const script = nft.log.at(-2)!.stdin!;
+    expect(script).toContain('delete set inet vigil_lb p32t300_tcp_10_0_0_1_80__10_0_1_3_8080');
+    expect(script).not.toContain('delete set inet vigil_lb p32t300_tcp_10_0_0_1_80__10_0_1_1_8080');
+    expect(set(1)).toEqual([{ key: '192.0.2.7', expires: 200 }]);
+    expect(set(3)).toBeUndefined();
     expect(c.lastTable?.services[0]!.destinations.map((d) => [d.address, d.weight, d.persistentConns])).toEqual([['10.0.1.1', 1, 1], ['10.0.1.2', 1, 0], ['10.0.1.3', 0, 0]]);
   });
 
@@ -77,13 +81,23 @@ describe('NftController', () => {
     expect((await approx.apply({ services: [service(tcp('10.0.0.1', 80), [dest('10.0.1.1', 80)], { scheduler: 'wlc' })] })).ok).toBe(true);
   });
 
-  it('a failed replace keeps the old table and says so; passes never overlap', async () => {
+  it('a failed in-place rewrite falls back to re-creating the table; when that fails too the old table stays', async () => {
     const nft = new FakeNft();
     const c = new NftController(nft.exec);
     await c.apply(table(1));
-    nft.failNextApply = { ok: false, code: 'EINVAL', message: 'nft -f -: Error: Could not process rule: No such file or directory' };
+    const err = { ok: false as const, code: 'EINVAL', message: 'nft -f -: Error: Could not process rule: Device or resource busy' };
+    nft.failApplies.push(err);
     const r = await c.apply(table(2));
-    expect(!r.ok && r.message).toMatch(/^replacing table inet vigil_lb failed, the old table stays: nft -f -: Error/);
+    expect(r.ok && r.value.mode).toBe('recreate');
+    expect(nft.log.at(-2)!.stdin).toMatch(/^add table inet vigil_lb \{ comment .*\}\ndelete table inet vigil_lb\nadd table inet vigil_lb/m);
+    nft.failApplies.push(err, err);
+    const r2 = await c.apply(table(3));
+    expect(!r2.ok && r2.message).toMatch(/^rewriting table inet vigil_lb failed, the old table stays: nft -f -: Error.*; re-creating the table failed too: /);
+    expect(c.lastReport?.fingerprint).toBe(r.ok && r.value.fingerprint);
+  });
+
+  it('passes never overlap', async () => {
+    const nft = new FakeNft();
     let inFlight = 0;
     let max = 0;
     const slow = new NftController(async (args, stdin) => {

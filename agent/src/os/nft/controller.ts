@@ -8,13 +8,14 @@
  * about what it created and no other table is ever named. `stop()` deletes that table.
  *
  * Idempotent: each pass reads the table first; when it holds the same ruleset fingerprint and
- * every chain/DNAT the render lays out, nothing is written (persistence sets and counters keep
- * running, also across an agent restart). Otherwise, the persistence sets' clients are read and
- * carried into the new table within the same transaction. Edits inside the table that keep
- * the fingerprint and the DNAT targets (an added rule, a changed map) are not detected.
+ * every chain/DNAT the render lays out, nothing is written (counters keep running, also across
+ * an agent restart). Otherwise the read-back says what the rewrite must flush and delete.
+ * Persistence sets that stay are never rewritten, so their clients survive every change.
+ * Edits inside the table that keep the fingerprint and the DNAT targets (an added rule, a
+ * changed map) are not detected.
  */
 import { checkNftSupport } from '../../lb/nft/support.ts';
-import { actualTable, parseNftJson, persistedClients, verifyReadback, type NftReadback } from '../../lb/nft/readback.ts';
+import { actualTable, existingOf, parseNftJson, verifyReadback, type NftReadback } from '../../lb/nft/readback.ts';
 import { DEFAULT_TABLE, renderNft, type NftRenderOptions } from '../../lb/nft/render.ts';
 import type { ActualTable, VirtualServerTable } from '../../lb/model.ts';
 import type { OsResult } from '../ports.ts';
@@ -26,8 +27,11 @@ export interface NftReport {
   fingerprint: string;
   /** Why the table was rewritten (what the read-back before the pass differed in). */
   reasons: string[];
-  /** Persistence entries carried into the new table. */
-  carried: number;
+  /**
+   * `in-place`: the one atomic rewrite. `recreate`: the in-place rewrite failed (a table someone
+   * altered beyond what it cleans up), so the table was deleted and re-created in one transaction.
+   */
+  mode?: 'in-place' | 'recreate';
 }
 
 export class NftController {
@@ -79,19 +83,26 @@ export class NftController {
     }
     const before = await this.read();
     if (!before.ok) return before;
-    const rendered = renderNft(desired, this.options, persistedClients(before.value));
+    let rendered = renderNft(desired, this.options, existingOf(before.value));
     const reasons = verifyReadback(rendered.layout, rendered.fingerprint, before.value);
     if (reasons.length === 0) {
-      this.lastReport = { applied: false, fingerprint: rendered.fingerprint, reasons, carried: 0 };
+      this.lastReport = { applied: false, fingerprint: rendered.fingerprint, reasons };
       this.lastTable = actualTable(desired, rendered.layout, before.value);
       return { ok: true, value: this.lastReport };
     }
-    const w = await this.nft(['-f', '-'], rendered.script);
-    if (!w.ok) return { ok: false, code: w.code, message: `replacing table inet ${this.table} failed, the old table stays: ${w.message}` };
+    let w = await this.nft(['-f', '-'], rendered.script);
+    if (!w.ok && rendered.mode === 'in-place' && before.value) {
+      // E.g. a base chain someone redefined: start the table over (still one transaction).
+      rendered = renderNft(desired, this.options, existingOf(before.value), true);
+      const again = await this.nft(['-f', '-'], rendered.script);
+      if (again.ok) w = again;
+      else w = { ok: false, code: again.code, message: `${w.message}; re-creating the table failed too: ${again.message}` };
+    }
+    if (!w.ok) return { ok: false, code: w.code, message: `rewriting table inet ${this.table} failed, the old table stays: ${w.message}` };
     const after = await this.read();
     if (!after.ok) return after;
     const drift = verifyReadback(rendered.layout, rendered.fingerprint, after.value);
-    this.lastReport = { applied: true, fingerprint: rendered.fingerprint, reasons, carried: rendered.carried };
+    this.lastReport = { applied: true, fingerprint: rendered.fingerprint, reasons, mode: rendered.mode };
     this.lastTable = actualTable(desired, rendered.layout, after.value);
     if (drift.length) return { ok: false, code: 'EIO', message: `table inet ${this.table} differs from what was just applied (modified concurrently?): ${drift.join('; ')}` };
     return { ok: true, value: this.lastReport };

@@ -1,8 +1,8 @@
 /**
  * An in-memory `nft` for unit tests of the code around the nftables data plane. It understands
- * exactly the scripts lb/nft/render.ts writes (add/delete/define one inet table, add element)
- * and answers `-j list table` in nft's JSON shape, so the controller runs its real read-back
- * path. The real nft and kernel are proven by test/net/nft-lb.test.ts.
+ * exactly the scripts lb/nft/render.ts writes (add table/chain, flush/delete chain/set/map,
+ * delete table, the `table { }` block), all-or-nothing like the kernel's transaction, and
+ * answers `-j list table` in nft's JSON shape, so the controller runs its real read-back path. The real nft and kernel are proven by test/net/nft-lb.test.ts.
  */
 import type { OsResult } from '../ports.ts';
 import type { NftExec } from './exec.ts';
@@ -16,8 +16,8 @@ export class FakeNft {
   readonly tables = new Map<string, FakeTable>();
   /** Every invocation's arguments (and stdin), in order. */
   readonly log: { args: string[]; stdin?: string }[] = [];
-  /** When set, the next `-f` fails with this result. */
-  failNextApply: OsResult<string> | undefined;
+  /** Results the next `-f` invocations fail with, in order. */
+  readonly failApplies: OsResult<string>[] = [];
 
   readonly exec: NftExec = async (args, stdin) => {
     this.log.push({ args, ...(stdin !== undefined ? { stdin } : {}) });
@@ -30,13 +30,9 @@ export class FakeNft {
     if ((m = /^delete table inet (\S+)$/.exec(cmd))) return this.tables.delete(m[1]!) ? { ok: true, value: '' } : enoent(cmd);
     if (cmd === 'list tables') return { ok: true, value: [...this.tables.keys()].map((n) => `table inet ${n}\n`).join('') };
     if (cmd === '-f -') {
-      if (this.failNextApply) {
-        const r = this.failNextApply;
-        this.failNextApply = undefined;
-        return r;
-      }
-      this.load(stdin ?? '');
-      return { ok: true, value: '' };
+      const failure = this.failApplies.shift();
+      if (failure) return failure;
+      return this.load(stdin ?? '');
     }
     return { ok: false, code: 'EINVAL', message: `fake nft: unsupported "${cmd}"` };
   };
@@ -46,16 +42,37 @@ export class FakeNft {
     for (const r of this.tables.get(table)?.chains.get(chain) ?? []) if (r.dnat) r.packets += n;
   }
 
-  private load(script: string): void {
+  /** Runs a script as one transaction: on any error nothing changes. */
+  private load(script: string): OsResult<string> {
+    const tables = new Map([...this.tables].map(([k, t]) => [k, structuredClone(t)]));
+    const fail = (line: string): OsResult<string> => ({ ok: false, code: 'ENOENT', message: `nft -f -: Error: Could not process rule: No such file or directory\n${line}` });
     let current: FakeTable | undefined;
     let chain: string | undefined;
     for (const line of script.split('\n')) {
       let m: RegExpMatchArray | null;
-      if ((m = /^delete table inet (\S+)$/.exec(line))) this.tables.delete(m[1]!);
-      else if ((m = /^table inet (\S+) \{$/.exec(line))) this.tables.set(m[1]!, (current = { chains: new Map(), sets: new Map() }));
-      else if ((m = /^\tchain (\S+) \{$/.exec(line))) current!.chains.set((chain = m[1]!), []);
-      else if ((m = /^\tset (\S+) \{$/.exec(line))) current!.sets.set(m[1]!, []);
-      else if (line === '\t}') chain = undefined;
+      if ((m = /^add table inet (\S+)/.exec(line))) {
+        if (!tables.has(m[1]!)) tables.set(m[1]!, { chains: new Map(), sets: new Map() });
+      } else if ((m = /^delete table inet (\S+)$/.exec(line))) {
+        if (!tables.delete(m[1]!)) return fail(line);
+      } else if ((m = /^add chain inet (\S+) (\S+) \{/.exec(line))) {
+        const t = tables.get(m[1]!);
+        if (!t) return fail(line);
+        if (!t.chains.has(m[2]!)) t.chains.set(m[2]!, []);
+      } else if ((m = /^(flush|delete) (chain|set|map) inet (\S+) (\S+)$/.exec(line))) {
+        const t = tables.get(m[3]!);
+        const coll: Map<string, unknown[]> | undefined = m[2] === 'chain' ? t?.chains : t?.sets;
+        if (!coll?.has(m[4]!)) return fail(line);
+        if (m[1] === 'flush') coll.set(m[4]!, []);
+        else coll.delete(m[4]!);
+      } else if ((m = /^table inet (\S+) \{$/.exec(line))) {
+        current = tables.get(m[1]!) ?? { chains: new Map(), sets: new Map() };
+        tables.set(m[1]!, current);
+      } else if ((m = /^\tchain (\S+) \{$/.exec(line))) {
+        chain = m[1]!;
+        if (!current!.chains.has(chain)) current!.chains.set(chain, []);
+      } else if ((m = /^\tset (\S+) \{$/.exec(line))) {
+        if (!current!.sets.has(m[1]!)) current!.sets.set(m[1]!, []);
+      } else if (line === '\t}') chain = undefined;
       else if (chain && line.startsWith('\t\t') && !/^\t\t(type|comment) /.test(line)) {
         const comment = /comment "([^"]*)"$/.exec(line)?.[1];
         const d = /dnat (ip6?) to (\[[^\]]+\]|[^\s:]+)(?::(\d+))?/.exec(line);
@@ -64,14 +81,11 @@ export class FakeNft {
           ...(d ? { dnat: { family: d[1]!, addr: d[2]!.replace(/[[\]]/g, ''), ...(d[3] ? { port: Number(d[3]) } : {}) } } : {}),
           packets: 0,
         });
-      } else if ((m = /^add element inet (\S+) (\S+) \{ (.*) \}$/.exec(line))) {
-        const elems = this.tables.get(m[1]!)!.sets.get(m[2]!)!;
-        for (const e of m[3]!.split(', ')) {
-          const [key, , exp] = e.split(' ');
-          elems.push({ key: key!, expires: parseInt(exp!, 10) });
-        }
       }
     }
+    this.tables.clear();
+    for (const [k, t] of tables) this.tables.set(k, t);
+    return { ok: true, value: '' };
   }
 
   private json(name: string, t: FakeTable): string {
