@@ -141,7 +141,7 @@ async function benchImpl(lab: NetnsLab, impl: Impl, s: Setting, trials: number) 
     const cap = new Capture(lab.hosts[2]!.ns, A.host.ipv4);
     try {
       await sleep(300);
-      const jit = await jitter(cap, s, s.intervalMs === 1000 ? 15 : 8);
+      const jit = await jitter(cap, s, s.intervalMs === 1000 ? 40 : 30);
       const crash: number[] = [];
       const crashSinceAdvert: number[] = [];
       const term: number[] = [];

@@ -47,6 +47,10 @@ export interface DirectorConf {
   /** Members, or members plus the group's `notify` / `notify_master` scripts. */
   syncGroups?: Record<string, string[] | { members: string[]; notify?: string; notifyMaster?: string }>;
   processes?: Record<string, { process: string; weight?: number; quorum?: number }>;
+  /** keepalived.conf lines appended verbatim (virtual_server blocks, ...). */
+  raw?: string[];
+  /** Extra `vigil agent` arguments (Vigil only), e.g. ['--lb-backend', 'nftables']. */
+  agentArgs?: string[];
   /** Extra global_defs lines. */
   global?: string[];
 }
@@ -83,6 +87,7 @@ export function keepalivedConf(c: DirectorConf): string {
     if (i.routes?.length) out.push('  virtual_routes {', ...i.routes.map((r) => `    ${r}`), '  }');
     out.push('  virtual_ipaddress {', ...i.vips.map((v) => `    ${v}`), '  }', '}');
   });
+  out.push(...(c.raw ?? []));
   return `${out.join('\n')}\n`;
 }
 
@@ -91,6 +96,7 @@ export class Director {
   readonly confPath: string;
   private child: ChildProcess | undefined;
   private output = '';
+  private agentArgs: string[] = [];
 
   constructor(readonly lab: NetnsLab, readonly host: LabHost, readonly impl: Impl, conf: DirectorConf) {
     this.dir = mkdtempSync(join(tmpdir(), `vigil-dir-${impl}-`));
@@ -99,6 +105,7 @@ export class Director {
   }
 
   writeConf(conf: DirectorConf): void {
+    this.agentArgs = conf.agentArgs ?? [];
     writeFileSync(this.confPath, keepalivedConf(conf));
   }
 
@@ -112,7 +119,7 @@ export class Director {
 
   start(): void {
     const args = this.impl === 'vigil'
-      ? ['netns', 'exec', this.host.ns, process.execPath, VIGIL, 'agent', '--keepalived', this.confPath, '--state-dir', join(this.dir, 'state')]
+      ? ['netns', 'exec', this.host.ns, process.execPath, VIGIL, 'agent', '--keepalived', this.confPath, '--state-dir', join(this.dir, 'state'), ...this.agentArgs]
       : ['netns', 'exec', this.host.ns, 'keepalived', '-n', '-l', '-D', '--vrrp', '-f', this.confPath, '-p', join(this.dir, 'k.pid'), '-r', join(this.dir, 'v.pid')];
     this.output = '';
     const child = spawn('ip', args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -21,13 +21,19 @@ import { Agent } from '../runtime/agent.ts';
 import { serveControl } from '../runtime/control.ts';
 import { processHookRunner } from '../runtime/hooks.ts';
 import { StateDir } from '../runtime/state-dir.ts';
+import { HealthWorker } from '../checks/health-worker.ts';
+import { HookQueue } from '../runtime/hooks.ts';
+import { LbRuntime } from '../runtime/lb.ts';
+import { drainCommand, lbStatus, openDataPlane, type OpenedDataPlane } from './agent-lb.ts';
 
-const USAGE = `usage: vigil agent --keepalived FILE [--state-dir DIR] [--director NAME]
+const USAGE = `usage: vigil agent --keepalived FILE [--state-dir DIR] [--director NAME] [--lb-backend auto|ipvs|nftables]
        vigil agent --config FILE [--state-dir DIR]     (managed by a control plane)
 
   --keepalived FILE  run standalone from a keepalived.conf (SIGHUP reloads it)
   --state-dir DIR    pid file, control socket, VIP record (default /var/lib/vigil)
   --director NAME    this director's name (default: router_id, else the host name)
+  --lb-backend MODE  what programs virtual_servers: ipvs, nftables, or auto (IPVS when the
+                     kernel has it, else nftables; default)
 `;
 
 type Loaded = { ok: true; config: ResolvedDirectorConfig } | { ok: false; report: string };
@@ -59,9 +65,9 @@ function fifoWriter(path: string): (line: string) => void {
 }
 
 export async function runAgent(argv: string[]): Promise<number> {
-  let values: { keepalived?: string; config?: string; 'state-dir'?: string; director?: string; help?: boolean };
+  let values: { keepalived?: string; config?: string; 'state-dir'?: string; director?: string; 'lb-backend'?: string; help?: boolean };
   try {
-    ({ values } = parseArgs({ args: argv, options: { keepalived: { type: 'string' }, config: { type: 'string' }, 'state-dir': { type: 'string' }, director: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+    ({ values } = parseArgs({ args: argv, options: { keepalived: { type: 'string' }, config: { type: 'string' }, 'state-dir': { type: 'string' }, director: { type: 'string' }, 'lb-backend': { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
   } catch (e) {
     process.stderr.write(`vigil agent: ${(e as Error).message}\n\n${USAGE}`);
     return 2;
@@ -78,11 +84,27 @@ export async function runAgent(argv: string[]): Promise<number> {
     process.stderr.write(`vigil agent: give --keepalived FILE\n\n${USAGE}`);
     return 2;
   }
+  const lbMode = values['lb-backend'] ?? 'auto';
+  if (lbMode !== 'auto' && lbMode !== 'ipvs' && lbMode !== 'nftables') {
+    process.stderr.write(`vigil agent: --lb-backend must be auto, ipvs or nftables, got "${lbMode}"\n\n${USAGE}`);
+    return 2;
+  }
   const file = values.keepalived;
   const loaded = loadKeepalived(file, values.director);
   if (!loaded.ok) {
     process.stderr.write(`${loaded.report}\nvigil agent: ${file} is invalid; nothing was started\n`);
     return 1;
+  }
+  // The data plane is chosen and the virtual servers checked against it before anything starts:
+  // a config this host cannot program is an error now, not a half-running director.
+  let dataPlane: OpenedDataPlane | undefined;
+  if (loaded.config.virtualServers.length > 0) {
+    const dp = await openDataPlane(lbMode as 'auto' | 'ipvs' | 'nftables', loaded.config, values['state-dir'] ?? '/var/lib/vigil');
+    if (!dp.ok) {
+      process.stderr.write(`vigil agent: ${dp.message}\nvigil agent: nothing was started\n`);
+      return 1;
+    }
+    dataPlane = dp.value;
   }
   const log = pino({ base: { component: 'agent', director: loaded.config.director } });
   const state = new StateDir(values['state-dir'] ?? '/var/lib/vigil');
@@ -104,17 +126,38 @@ export async function runAgent(argv: string[]): Promise<number> {
     log: (level, message, fields) => log[level](fields ?? {}, message),
     onEvent: (e) => log.info({ event: e }, 'event'),
     recordVips: (v) => state.recordVips(v),
+    onHeldVips: (v) => lb?.setHeldVips(v.map((x) => x.address)),
     ...(loaded.config.global.notifyFifo ? { fifo: fifoWriter(loaded.config.global.notifyFifo) } : {}),
   });
-  const control = await serveControl(state.socketPath, ({ command }) => {
-    if (command === 'status') return { ...agent.status(), director: loaded.config.director };
+  if (dataPlane) {
+    log.info({ backend: dataPlane.name, reason: dataPlane.reason }, 'load balancer data plane');
+    for (const w of dataPlane.warnings) log.warn(w);
+  }
+  const lbHooks = new HookQueue(processHookRunner, (cmd, args, r) => {
+    if (r.code !== 0) log.warn({ args }, `notify "${cmd}" ${r.timedOut ? 'timed out' : `exited ${r.code ?? r.error}`}`);
+  });
+  let lb: LbRuntime | undefined = dataPlane
+    ? new LbRuntime({
+      dataPlane,
+      health: new HealthWorker((m) => log.warn(m)),
+      notify: lbHooks,
+      log: (level, message, fields) => log[level](fields ?? {}, message),
+      onEvent: (e) => log.info({ event: e }, 'event'),
+      ...(loaded.config.global.scriptUser ? { scriptUser: loaded.config.global.scriptUser } : {}),
+    })
+    : undefined;
+  const control = await serveControl(state.socketPath, ({ command, args }) => {
+    if (command === 'status') return { ...agent.status(), director: loaded.config.director, ...(lb && dataPlane ? { loadBalancer: lbStatus(lb, dataPlane) } : {}) };
+    if (command === 'drain') return drainCommand(lb, args);
     throw new Error(`unknown command "${command}"`);
   });
   try {
+    if (lb) await lb.start(loaded.config);
     await agent.start(loaded.config);
   } catch (e) {
     log.error({ err: (e as Error).message }, 'start failed');
     await agent.stop();
+    await lb?.stop();
     control.close();
     state.release();
     return 1;
@@ -129,6 +172,8 @@ export async function runAgent(argv: string[]): Promise<number> {
         return;
       }
       const d = await agent.reload(next.config);
+      if (lb) await lb.reload(next.config);
+      else if (next.config.virtualServers.length > 0) log.warn('virtual_servers appeared on reload: restart the agent to start load balancing');
       log.info(d, 'reloaded');
     });
   });
@@ -138,6 +183,9 @@ export async function runAgent(argv: string[]): Promise<number> {
   });
   await busy;
   await agent.stop();
+  await lb?.stop();
+  lb = undefined;
+  await lbHooks.drain();
   control.close();
   addresses.close();
   announcer.close();

@@ -17,8 +17,12 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'print the MD5 of a web page body, for an HTTP_GET/SSL_GET digest (keepalived genhash options)',
     load: async () => (await import('./genhash.ts')).runGenhash,
   },
+  drain: {
+    summary: 'drain a real server (weight 0: no new connections, established ones finish); --undo restores it',
+    load: async () => (await import('./drain.ts')).runDrain,
+  },
   status: {
-    summary: 'what the local agent is doing: instances, states, priorities, VIPs, counters',
+    summary: 'what the local agent is doing: instances, states, priorities, VIPs, counters, real servers',
     load: async () => (await import('./status.ts')).runStatus,
   },
   'control-plane': {

@@ -44,5 +44,14 @@ export async function runStatus(argv: string[]): Promise<number> {
       `  adverts in ${i.counters.advertsRx} out ${i.counters.advertsTx}  transitions ${i.counters.transitions}  drops ${drops}\n\n`,
     );
   }
+  const lb = (status as AgentStatus & { loadBalancer?: { backend: string; reason?: string; realServers: Array<{ virtualServer: string; address: string; port: number; up: boolean; weight: number; drained: boolean; reason: string }> } }).loadBalancer;
+  if (lb) {
+    process.stdout.write(`load balancer: ${lb.backend}${lb.reason ? ` (${lb.reason})` : ''}\n`);
+    let current = '';
+    for (const r of lb.realServers) {
+      if (r.virtualServer !== current) process.stdout.write(`  ${(current = r.virtualServer)}\n`);
+      process.stdout.write(`    ${`${r.address}:${r.port}`.padEnd(24)} ${r.up ? 'UP  ' : 'DOWN'} weight ${r.weight}${r.drained ? ' (drained)' : ''}${r.up ? '' : `  ${r.reason}`}\n`);
+    }
+  }
   return 0;
 }

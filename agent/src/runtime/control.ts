@@ -5,7 +5,7 @@
 import { chmodSync, rmSync } from 'node:fs';
 import { createConnection, createServer, type Server } from 'node:net';
 
-export type ControlHandler = (request: { command: string }) => Promise<unknown> | unknown;
+export type ControlHandler = (request: { command: string; args?: Record<string, unknown> }) => Promise<unknown> | unknown;
 
 export function serveControl(path: string, handler: ControlHandler): Promise<Server> {
   rmSync(path, { force: true }); // a stale socket from a crashed agent
@@ -18,7 +18,7 @@ export function serveControl(path: string, handler: ControlHandler): Promise<Ser
       if (nl < 0) return;
       let reply: unknown;
       try {
-        reply = { ok: true, result: await handler(JSON.parse(buf.slice(0, nl)) as { command: string }) };
+        reply = { ok: true, result: await handler(JSON.parse(buf.slice(0, nl)) as { command: string; args?: Record<string, unknown> }) };
       } catch (e) {
         reply = { ok: false, error: (e as Error).message };
       }
@@ -35,7 +35,7 @@ export function serveControl(path: string, handler: ControlHandler): Promise<Ser
   });
 }
 
-export function requestControl(path: string, command: string, timeoutMs = 5000): Promise<unknown> {
+export function requestControl(path: string, command: string, timeoutMs = 5000, args?: Record<string, unknown>): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const conn = createConnection(path);
     let buf = '';
@@ -44,7 +44,7 @@ export function requestControl(path: string, command: string, timeoutMs = 5000):
       reject(new Error(`no answer from the agent on ${path} within ${timeoutMs} ms`));
     }, timeoutMs);
     conn.setEncoding('utf8');
-    conn.on('connect', () => conn.write(`${JSON.stringify({ command })}\n`));
+    conn.on('connect', () => conn.write(`${JSON.stringify(args ? { command, args } : { command })}\n`));
     conn.on('data', (d: string) => (buf += d));
     conn.on('end', () => {
       clearTimeout(timer);

@@ -15,18 +15,14 @@
 import type { ClusterSpec } from '#schema';
 import { parseIp } from '#schema';
 import type { HookQueue } from './hooks.ts';
-import type { OsResult } from '../os/ports.ts';
 import type { RealServerHealth } from '../checks/engine.ts';
 import { desiredTable, realServerKey } from '../lb/desired.ts';
-import type { ActualTable, VirtualServerTable } from '../lb/model.ts';
+import type { LbController } from '../os/lb-backend.ts';
 
-/** What programs the kernel: IpvsController or NftController. */
+/** What programs the kernel (IpvsController or NftController), and its name for logs. */
 export interface LbDataPlane {
   readonly name: string;
-  apply(desired: VirtualServerTable): Promise<OsResult<unknown>>;
-  /** The table read back after the last pass (with counters where the data plane has them). */
-  readonly lastTable?: ActualTable | undefined;
-  close?(): Promise<void> | void;
+  readonly controller: LbController;
 }
 
 /** Where health comes from: the worker-thread engine, or an in-process one in tests. */
@@ -116,6 +112,11 @@ export class LbRuntime {
     await this.sync();
   }
 
+  /** The kernel's table as last read back (counters where the data plane has them). */
+  table() {
+    return this.ports.dataPlane.controller.lastTable;
+  }
+
   status(): RealServerStatus[] {
     const out: RealServerStatus[] = [];
     this.config?.virtualServers.forEach((vs, v) => {
@@ -140,7 +141,11 @@ export class LbRuntime {
       });
       if (this.quorum.get(v) !== false && vs.quorumDown) this.ports.notify.push(vs.quorumDown, [], this.ports.scriptUser);
     });
-    await this.ports.dataPlane.close?.();
+    // keepalived removes the virtual servers it configured when it stops: so do we (nftables:
+    // the table; IPVS: the services we own, by applying an empty table).
+    const dp = this.ports.dataPlane.controller;
+    const r = dp.stop ? await dp.stop() : await dp.apply({ services: [] });
+    if (!r.ok) this.ports.log('warn', `${this.ports.dataPlane.name}: removing the virtual servers on stop: ${r.message}`);
   }
 
   private onHealth(h: RealServerHealth): void {
@@ -202,7 +207,7 @@ export class LbRuntime {
     this.quorum = d.quorum;
     if (d.problems.join('\n') !== this.lastProblems.join('\n')) for (const p of d.problems) this.ports.log('warn', p);
     this.lastProblems = d.problems;
-    const r = await this.ports.dataPlane.apply(d.table);
+    const r = await this.ports.dataPlane.controller.apply(d.table);
     if (!r.ok) this.ports.log('error', `${this.ports.dataPlane.name}: ${r.message}`);
   }
 

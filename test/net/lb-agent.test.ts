@@ -1,0 +1,251 @@
+/**
+ * The whole load balancer, in network namespaces: two Vigil directors run from keepalived.conf
+ * (a VRRP instance whose VIPs are the service address and both gateways, and a virtual_server
+ * with HTTP_GET checks) on the nftables data plane (this kernel has no IPVS), three real servers
+ * and a sorry server running HTTP, and a client in its own subnet:
+ *
+ *   client h1 198.51.100.1 ── route 203.0.113.0/24 via 198.51.100.254 (a VIP) ─┐
+ *   lbA h2 / lbB h3: VRRP VIPs 203.0.113.10/32, 198.51.100.254/24, 192.0.2.254/24 ├ one L2 segment
+ *   rs1..rs3 h4..h6 :8080, weights 1/2/3, default via 192.0.2.254 (LVS-NAT)       │
+ *   sorry h7 :8080 ──────────────────────────────────────────────────────────────┘
+ *
+ * Proves: traffic spreads by weight; a dead real server leaves the pool within delay_loop +
+ * connect_timeout and returns when healthy; with all down the sorry server answers; the
+ * master crashing keeps the service answering through the backup; a drain takes a server out
+ * of new traffic; status shows real-server health.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireCapabilities } from '../support/capabilities.ts';
+import { Director, type DirectorConf } from '../support/director.ts';
+import { createLab, type NetnsLab } from '../support/netns.ts';
+
+const run = requireCapabilities('load balancer end to end', ['root', 'netns', 'nft']);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const VIGIL = join(import.meta.dirname, '../../agent/bin/vigil.mjs');
+
+const VIP = '203.0.113.10';
+const RS = ['192.0.2.4', '192.0.2.5', '192.0.2.6'];
+const SORRY = '192.0.2.7';
+
+const SERVER = `
+const name = process.argv[1];
+require('node:http').createServer((req, res) => { res.setHeader('connection', 'close'); res.end(name); })
+  .listen(8080, '0.0.0.0', () => console.log('ready'));
+process.stdin.on('end', () => process.exit(0)); process.stdin.resume();
+`;
+
+// n GETs, a new connection each, `concurrency` at a time; counts answers by server name.
+const CLIENT = `
+const http = require('node:http');
+const o = JSON.parse(process.argv[1]);
+const counts = {}; const failures = {}; let next = 0;
+function one() {
+  return new Promise((resolve) => {
+    const req = http.get({ host: o.host, port: 80, path: '/', agent: false, timeout: 2000 }, (res) => {
+      let body = ''; res.setEncoding('utf8'); res.on('data', (c) => { body += c; });
+      res.on('end', () => { counts[body] = (counts[body] || 0) + 1; resolve(); });
+    });
+    req.on('timeout', () => req.destroy(new Error('ETIMEDOUT')));
+    req.on('error', (e) => { const k = e.code || e.message; failures[k] = (failures[k] || 0) + 1; resolve(); });
+  });
+}
+async function worker() { while (next++ < o.n) { await one(); if (o.gapMs) await new Promise((r) => setTimeout(r, o.gapMs)); } }
+Promise.all(Array.from({ length: o.concurrency || 1 }, worker)).then(() => console.log(JSON.stringify({ counts, failures })));
+`;
+
+interface Result { counts: Record<string, number>; failures: Record<string, number> }
+
+const conf = (routerId: string, priority: number): DirectorConf => ({
+  routerId,
+  agentArgs: ['--lb-backend', 'nftables'],
+  instances: [{ name: 'VI_LB', version: 3, vrid: 60, advertInt: 0.1, priority, vips: [`${VIP}/32`, '198.51.100.254/24', '192.0.2.254/24'] }],
+  raw: [
+    `virtual_server ${VIP} 80 {`,
+    '  delay_loop 1',
+    '  lvs_sched wrr',
+    '  lvs_method NAT',
+    '  protocol TCP',
+    `  sorry_server ${SORRY} 8080`,
+    ...RS.flatMap((a, i) => [
+      `  real_server ${a} 8080 {`,
+      `    weight ${i + 1}`,
+      '    HTTP_GET {',
+      '      url {',
+      '        path /',
+      '        status_code 200',
+      '      }',
+      '      connect_timeout 1',
+      '      retry 0',
+      '    }',
+      '  }',
+    ]),
+    '}',
+  ],
+});
+
+describe.skipIf(!run)('load balancer end to end (Vigil agents, nftables, HTTP checks)', () => {
+  let lab: NetnsLab;
+  let A: Director;
+  let B: Director;
+  const servers = new Map<string, ChildProcess>();
+
+  function startServer(i: number, name: string): Promise<void> {
+    const ns = lab.hosts[i]!.ns;
+    return new Promise((resolve, reject) => {
+      const p = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', SERVER, name], { stdio: ['pipe', 'pipe', 'pipe'] });
+      servers.set(name, p);
+      p.once('exit', (code) => reject(new Error(`${name} exited (${code})`)));
+      createInterface({ input: p.stdout! }).once('line', () => resolve());
+    });
+  }
+  function stopServer(name: string): Promise<void> {
+    const p = servers.get(name)!;
+    servers.delete(name);
+    return new Promise((resolve) => {
+      p.removeAllListeners('exit');
+      p.once('exit', () => resolve());
+      p.kill('SIGKILL');
+    });
+  }
+  async function get(n: number, concurrency = 4, gapMs = 0): Promise<Result> {
+    const r = await lab.exec(lab.hosts[0]!.ns, process.execPath, ['-e', CLIENT, JSON.stringify({ host: VIP, n, concurrency, gapMs })], { timeoutMs: 120_000 });
+    if (r.code !== 0) throw new Error(`client failed: ${r.stderr}`);
+    return JSON.parse(r.stdout) as Result;
+  }
+  async function lbStatus(d: Director) {
+    const r = await lab.exec(d.host.ns, process.execPath, [VIGIL, 'status', '--state-dir', join(d.dir, 'state'), '--json']);
+    if (r.code !== 0) throw new Error(`vigil status: ${r.stderr}`);
+    return (JSON.parse(r.stdout) as { loadBalancer: { backend: string; realServers: Array<{ address: string; up: boolean; weight: number; drained: boolean; reason: string }> } }).loadBalancer;
+  }
+  async function until(what: string, pred: () => Promise<boolean>, ms: number): Promise<number> {
+    const t0 = Date.now();
+    for (;;) {
+      if (await pred()) return Date.now() - t0;
+      if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}\nA: ${A.logs().slice(-2000)}\nB: ${B.logs().slice(-2000)}`);
+      await sleep(50);
+    }
+  }
+
+  beforeAll(async () => {
+    lab = await createLab({ hosts: 7 });
+    const [client, lbA, lbB, ...rest] = lab.hosts;
+    const sysctl = (ns: string, ...kv: string[]) => lab.exec(ns, 'sysctl', ['-qw', ...kv]).then((r) => { if (r.code) throw new Error(r.stderr); });
+    await lab.ip(client!.ns, 'addr', 'del', '192.0.2.1/24', 'dev', 'eth0');
+    await lab.ip(client!.ns, 'addr', 'add', '198.51.100.1/24', 'dev', 'eth0');
+    await lab.ip(client!.ns, 'route', 'add', '203.0.113.0/24', 'via', '198.51.100.254');
+    for (const d of [lbA!, lbB!]) await sysctl(d.ns, 'net.ipv4.ip_forward=1', 'net.ipv4.conf.all.send_redirects=0', 'net.ipv4.conf.eth0.send_redirects=0');
+    for (const h of rest) {
+      await lab.ip(h.ns, 'route', 'add', 'default', 'via', '192.0.2.254');
+      await sysctl(h.ns, 'net.ipv4.conf.all.accept_redirects=0', 'net.ipv4.conf.eth0.accept_redirects=0');
+    }
+    await Promise.all([startServer(3, 'rs1'), startServer(4, 'rs2'), startServer(5, 'rs3'), startServer(6, 'sorry')]);
+    A = new Director(lab, lbA!, 'vigil', conf('lbA', 150));
+    B = new Director(lab, lbB!, 'vigil', conf('lbB', 100));
+    A.start();
+    B.start();
+    await A.waitForVip(VIP, true, 10_000);
+    await B.waitForVip(VIP, false, 5000);
+  }, 60_000);
+
+  afterAll(async () => {
+    await A?.destroy();
+    await B?.destroy();
+    for (const name of [...servers.keys()]) await stopServer(name);
+    await lab?.destroy();
+  });
+
+  it('spreads traffic by weight (1/2/3) through the VIP, with every real server healthy in status', async () => {
+    const s = await lbStatus(A);
+    expect(s.backend).toBe('nftables');
+    expect(s.realServers.map((r) => [r.address, r.up])).toEqual(RS.map((a) => [a, true]));
+    const r = await get(600);
+    expect(r.failures).toEqual({});
+    expect(r.counts.rs1! + r.counts.rs2! + r.counts.rs3!).toBe(600);
+    // Weighted random: 100/200/300 expected; ±60 is > 5 standard deviations for these counts.
+    expect(Math.abs(r.counts.rs1! - 100)).toBeLessThan(60);
+    expect(Math.abs(r.counts.rs2! - 200)).toBeLessThan(60);
+    expect(Math.abs(r.counts.rs3! - 300)).toBeLessThan(60);
+  });
+
+  it('a dead real server leaves the pool within delay_loop + connect_timeout and returns when healthy', async () => {
+    await stopServer('rs2');
+    const detected = await until('rs2 down on both directors', async () => {
+      const [a, b] = await Promise.all([lbStatus(A), lbStatus(B)]);
+      return !a.realServers[1]!.up && !b.realServers[1]!.up;
+    }, 5000);
+    expect(detected).toBeLessThanOrEqual(2000 + 500); // delay_loop 1 s + connect_timeout 1 s (+ polling)
+    expect((await lbStatus(A)).realServers[1]!.reason).toMatch(/ECONNREFUSED/);
+    const r = await get(200);
+    expect(r.failures).toEqual({});
+    expect(r.counts.rs2).toBeUndefined();
+    await startServer(4, 'rs2');
+    await until('rs2 back up', async () => (await lbStatus(A)).realServers[1]!.up, 5000);
+    await sleep(200);
+    expect((await get(200)).counts.rs2).toBeGreaterThan(0);
+  });
+
+  it('a real server that stops answering (packets dropped) is out within delay_loop + connect_timeout', async () => {
+    const ns = lab.hosts[3]!.ns; // rs1
+    const nft = (script: string) => new Promise<number>((resolve) => {
+      const p = spawn('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], { stdio: ['pipe', 'ignore', 'inherit'] });
+      p.once('exit', (code) => resolve(code ?? 1));
+      p.stdin!.end(script);
+    });
+    expect(await nft('table inet vg_blackhole { chain in { type filter hook input priority filter; policy accept; tcp dport 8080 drop; }; }')).toBe(0);
+    try {
+      const detected = await until('rs1 down', async () => !(await lbStatus(A)).realServers[0]!.up, 5000);
+      expect(detected).toBeLessThanOrEqual(2000 + 500);
+      expect((await lbStatus(A)).realServers[0]!.reason).toMatch(/timeout after 1000 ms/);
+    } finally {
+      expect(await nft('delete table inet vg_blackhole\n')).toBe(0);
+    }
+    await until('rs1 back up', async () => (await lbStatus(A)).realServers[0]!.up, 5000);
+  });
+
+  it('with every real server down the sorry server answers; they come back after', async () => {
+    for (const n of ['rs1', 'rs2', 'rs3']) await stopServer(n);
+    await until('all down', async () => (await lbStatus(A)).realServers.every((x) => !x.up), 5000);
+    await sleep(200);
+    const r = await get(50);
+    expect(r).toEqual({ counts: { sorry: 50 }, failures: {} });
+    await Promise.all([startServer(3, 'rs1'), startServer(4, 'rs2'), startServer(5, 'rs3')]);
+    await until('all up', async () => (await lbStatus(A)).realServers.every((x) => x.up), 5000);
+    await sleep(200);
+    expect((await get(60)).counts.sorry).toBeUndefined();
+  });
+
+  it('drain: a drained real server gets no new connections; undrain brings it back', async () => {
+    const stateDir = join(A.dir, 'state');
+    const drain = (undo: boolean) => lab.exec(A.host.ns, process.execPath, [VIGIL, 'drain', '--state-dir', stateDir, `TCP ${VIP}:80`, `${RS[2]}:8080`, ...(undo ? ['--undo'] : [])]);
+    const d = await drain(false);
+    expect(d.code, d.stderr).toBe(0);
+    expect((await lbStatus(A)).realServers[2]).toMatchObject({ drained: true, weight: 0, up: true });
+    await sleep(100);
+    expect((await get(100)).counts.rs3).toBeUndefined();
+    expect((await drain(true)).code).toBe(0);
+    await sleep(100);
+    expect((await get(100)).counts.rs3).toBeGreaterThan(0);
+    const bad = await lab.exec(A.host.ns, process.execPath, [VIGIL, 'drain', '--state-dir', stateDir, `TCP ${VIP}:80`, '10.9.9.9:1']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/no real server "10\.9\.9\.9:1"/);
+  });
+
+  it('the master crashing keeps the service answering: the backup takes the VIPs with its table ready', async () => {
+    const load = get(400, 2, 10); // ~2 s of traffic across the crash
+    await sleep(500);
+    await A.crash();
+    const r = await load;
+    await B.waitForVip(VIP, true, 1000);
+    const ok = Object.values(r.counts).reduce((a, b) => a + b, 0);
+    // Connections in flight on the dead director, and new ones during the ~0.36 s down interval,
+    // fail; everything else is answered by one of the real servers.
+    expect(ok).toBeGreaterThan(300);
+    expect(r.counts.sorry).toBeUndefined();
+    const after = await get(60);
+    expect(after.failures).toEqual({});
+    expect(Object.keys(after.counts).sort()).toEqual(['rs1', 'rs2', 'rs3']);
+  });
+});
