@@ -66,12 +66,14 @@ export async function openDataPlane(mode: LbBackendMode, config: ResolvedDirecto
 }
 
 /** `vigil status` rows for the load balancer. */
-export function lbStatus(lb: LbRuntime, dp: OpenedDataPlane | LbDataPlane) {
+export async function lbStatus(lb: LbRuntime, dp: OpenedDataPlane | LbDataPlane) {
   const table = lb.table();
+  const checks = await lb.checkStats();
   const byService = new Map((table?.services ?? []).map((s) => [serviceId(s.key), s]));
   return {
     backend: dp.name,
     ...('reason' in dp ? { reason: dp.reason } : {}),
+    checks,
     realServers: lb.status(),
     services: [...byService.values()].map((s) => ({
       service: serviceId(s.key),

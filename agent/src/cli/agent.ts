@@ -146,8 +146,8 @@ export async function runAgent(argv: string[]): Promise<number> {
       ...(loaded.config.global.scriptUser ? { scriptUser: loaded.config.global.scriptUser } : {}),
     })
     : undefined;
-  const control = await serveControl(state.socketPath, ({ command, args }) => {
-    if (command === 'status') return { ...agent.status(), director: loaded.config.director, ...(lb && dataPlane ? { loadBalancer: lbStatus(lb, dataPlane) } : {}) };
+  const control = await serveControl(state.socketPath, async ({ command, args }) => {
+    if (command === 'status') return { ...agent.status(), director: loaded.config.director, ...(lb && dataPlane ? { loadBalancer: await lbStatus(lb, dataPlane) } : {}) };
     if (command === 'drain') return drainCommand(lb, args);
     throw new Error(`unknown command "${command}"`);
   });

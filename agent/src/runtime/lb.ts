@@ -112,6 +112,11 @@ export class LbRuntime {
     await this.sync();
   }
 
+  /** Checker counters from the health engine (attempts, failures, in flight). */
+  checkStats() {
+    return this.ports.health.stats();
+  }
+
   /** The kernel's table as last read back (counters where the data plane has them). */
   table() {
     return this.ports.dataPlane.controller.lastTable;
