@@ -39,6 +39,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <sys/prctl.h>
+#include <sched.h>
 #include <time.h>
 
 #define RX_BUF_SIZE 65536
@@ -653,6 +654,12 @@ static uint64_t mono_ns(void) {
 static void *pace_main(void *arg) {
   (void)arg;
   prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+  /* Real-time priority 1 for this thread only (keepalived's vrrp_rt_priority, applied to the
+   * one thread that needs it): it runs a few microseconds per advert and otherwise sleeps, so
+   * it costs the machine nothing, and health checks or other processes saturating the CPUs
+   * cannot push an advert back. Without CAP_SYS_NICE this fails and the thread stays SCHED_OTHER. */
+  struct sched_param sp = {.sched_priority = 1};
+  pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
   pthread_mutex_lock(&pace_mu);
   for (;;) {
     uint64_t now = mono_ns(), earliest = UINT64_MAX;

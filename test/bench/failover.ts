@@ -26,6 +26,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { Director, type Impl, type InstanceConf } from '../support/director.ts';
 import { createLab, type NetnsLab } from '../support/netns.ts';
+import { Capture, median, pct } from './capture.ts';
 
 interface Setting { name: string; instance: Omit<InstanceConf, 'priority'>; vip: string; intervalMs: number }
 const SETTINGS: Setting[] = [
@@ -33,11 +34,6 @@ const SETTINGS: Setting[] = [
   { name: 'v3 advert_int 0.1', vip: '192.0.2.101', intervalMs: 100, instance: { version: 3, vrid: 52, advertInt: 0.1, vips: ['192.0.2.101/24'] } },
 ];
 
-const median = (xs: number[]) => pct(xs, 50);
-function pct(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
-}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Resolves with the wall time (ms) at which `ip -ts monitor address` in `ns` reports `vip` added. */
@@ -64,30 +60,6 @@ async function until(t: number): Promise<void> {
   if (bulk > 0) await sleep(bulk);
   const rest = t - wallNow();
   if (rest > 0) Atomics.wait(sleeper, 0, 0, rest);
-}
-
-/** Adverts from one host seen on a third one, with kernel timestamps (tcpdump -tt). */
-class Capture {
-  readonly stamps: number[] = [];
-  private waiters: Array<() => void> = [];
-  private readonly child: ChildProcess;
-  constructor(ns: string, src: string) {
-    this.child = spawn('ip', ['netns', 'exec', ns, 'tcpdump', '-tt', '-n', '-l', '-i', 'eth0', `ip proto 112 and src ${src}`], { stdio: ['ignore', 'pipe', 'ignore'] });
-    createInterface({ input: this.child.stdout! }).on('line', (l) => {
-      const m = /^(\d+\.\d+) /.exec(l);
-      if (!m) return;
-      this.stamps.push(Number(m[1]) * 1000);
-      const w = this.waiters;
-      this.waiters = [];
-      for (const f of w) f();
-    });
-  }
-  next(): Promise<void> {
-    return new Promise((r) => this.waiters.push(r));
-  }
-  stop(): void {
-    this.child.kill();
-  }
 }
 
 async function measureSwitch(A: Director, B: Director, s: Setting, how: 'crash' | 'term', cap: Capture): Promise<{ afterSignal: number; afterLastAdvert: number }> {

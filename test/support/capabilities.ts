@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-export type Capability = 'root' | 'netns' | 'keepalived' | 'uml' | 'qemu' | 'chromium' | 'nft' | 'postgres';
+export type Capability = 'root' | 'netns' | 'keepalived' | 'uml' | 'qemu' | 'chromium' | 'nft' | 'postgres' | 'tcpdump';
 
 const probes: Record<Capability, () => boolean> = {
   root: () => process.getuid?.() === 0,
@@ -17,6 +17,7 @@ const probes: Record<Capability, () => boolean> = {
   chromium: () => existsSync('/usr/bin/chromium'),
   nft: () => existsSync('/usr/sbin/nft'),
   postgres: () => true,
+  tcpdump: () => existsSync('/usr/bin/tcpdump'),
 };
 
 function commandWorks(cmd: string, args: string[]): boolean {
