@@ -142,20 +142,20 @@ static int parse_mac(const char *s, unsigned char out[6]) {
 
 /* ---------- receive path ---------- */
 
-static void deliver(sock_t *s, napi_value err, napi_value args_rest[5]) {
+static void deliver(sock_t *s, napi_value err, napi_value args_rest[6]) {
   napi_env env = s->env;
-  napi_value cb, recv, argv[6], result;
+  napi_value cb, recv, argv[7], result;
   if (napi_get_reference_value(env, s->cb, &cb) != napi_ok || cb == NULL) return;
   /* napi_make_callback converts the receiver with ToObject: undefined would throw. */
   napi_get_global(env, &recv);
   if (err) {
     argv[0] = err;
-    for (int i = 1; i < 6; i++) napi_get_undefined(env, &argv[i]);
+    for (int i = 1; i < 7; i++) napi_get_undefined(env, &argv[i]);
   } else {
     napi_get_null(env, &argv[0]);
-    for (int i = 0; i < 5; i++) argv[i + 1] = args_rest[i];
+    for (int i = 0; i < 6; i++) argv[i + 1] = args_rest[i];
   }
-  napi_status st = napi_make_callback(env, s->actx, recv, cb, 6, argv, &result);
+  napi_status st = napi_make_callback(env, s->actx, recv, cb, 7, argv, &result);
   if (st == napi_pending_exception) {
     napi_value exc;
     napi_get_and_clear_last_exception(env, &exc);
@@ -192,6 +192,18 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
 
     char src[INET6_ADDRSTRLEN + 1] = "", dst[INET6_ADDRSTRLEN + 1] = "";
     int ttl = -1, ifindex = 0;
+    /* How long ago the kernel received it (SO_TIMESTAMPNS, CLOCK_REALTIME): the VRRP timers
+     * start from the reception, not from when this callback got to run. -1 = unknown. */
+    double age_ms = -1;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+        struct timespec ts, now;
+        memcpy(&ts, CMSG_DATA(c), sizeof ts);
+        clock_gettime(CLOCK_REALTIME, &now);
+        double age = (double)(now.tv_sec - ts.tv_sec) * 1e3 + (double)(now.tv_nsec - ts.tv_nsec) / 1e6;
+        if (age >= 0 && age < 1000) age_ms = age;
+      }
+    }
     const unsigned char *payload = s->buf;
     size_t len = (size_t)n;
 
@@ -244,13 +256,14 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
       ifindex = ll->sll_ifindex;
     }
 
-    napi_value rest[5];
+    napi_value rest[6];
     void *data;
     napi_create_buffer_copy(env, len, payload, &data, &rest[0]);
     rest[1] = str(env, src);
     rest[2] = str(env, dst);
     napi_create_int32(env, ttl, &rest[3]);
     napi_create_int32(env, ifindex, &rest[4]);
+    napi_create_double(env, age_ms, &rest[5]);
     deliver(s, NULL, rest);
   }
   napi_close_handle_scope(env, scope);
@@ -378,6 +391,7 @@ static napi_value sock_new(napi_env env, napi_callback_info info) {
     if (has_device && device[0]) {
       OPT(setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, device, (socklen_t)strlen(device)), "SO_BINDTODEVICE");
     }
+    if (kind == KIND_IP4 || kind == KIND_IP6) OPT(set_int_opt(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1), "SO_TIMESTAMPNS");
     if (kind == KIND_IP4) {
       /* IP_HDRINCL stays off: the kernel writes the IP header, we read it back on receive. */
       OPT(set_int_opt(fd, IPPROTO_IP, IP_TTL, hop), "IP_TTL");

@@ -60,7 +60,7 @@ interface Result { counts: Record<string, number>; failures: Record<string, numb
 
 const conf = (routerId: string, priority: number): DirectorConf => ({
   routerId,
-  agentArgs: ['--lb-backend', 'nftables'],
+  agentArgs: ['--lb-backend', 'nftables', '--metrics-listen', '127.0.0.1:9650'],
   instances: [{ name: 'VI_LB', version: 3, vrid: 60, advertInt: 0.1, priority, vips: [`${VIP}/32`, '198.51.100.254/24', '192.0.2.254/24'] }],
   raw: [
     `virtual_server ${VIP} 80 {`,
@@ -168,6 +168,18 @@ describe.skipIf(!run)('load balancer end to end (Vigil agents, nftables, HTTP ch
     expect(Math.abs(r.counts.rs1! - 100)).toBeLessThan(60);
     expect(Math.abs(r.counts.rs2! - 200)).toBeLessThan(60);
     expect(Math.abs(r.counts.rs3! - 300)).toBeLessThan(60);
+  });
+
+  it('serves Prometheus metrics: VRRP state and counters, real-server health, data-plane counters', async () => {
+    const r = await lab.exec(A.host.ns, 'curl', ['-fsS', 'http://127.0.0.1:9650/metrics']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('vigil_vrrp_state{instance="VI_LB",vrid="60",state="MASTER"} 1');
+    expect(r.stdout).toMatch(/^vigil_vrrp_adverts_sent_total\{instance="VI_LB",vrid="60"\} [1-9]\d*$/m);
+    for (const a of RS) expect(r.stdout).toContain(`vigil_real_server_up{virtual_server="TCP ${VIP}:80",real_server="${a}:8080"} 1`);
+    expect(r.stdout).toMatch(/^vigil_ipvs_destination_connections_total\{service="TCP 203\.0\.113\.10:80",destination="192\.0\.2\.6:8080"\} [1-9]\d*$/m);
+    const b = await lab.exec(B.host.ns, 'curl', ['-fsS', 'http://127.0.0.1:9650/metrics']);
+    expect(b.stdout).toContain('vigil_vrrp_state{instance="VI_LB",vrid="60",state="BACKUP"} 1');
+    expect((await lab.exec(A.host.ns, 'curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', 'http://127.0.0.1:9650/nope'])).stdout).toBe('404');
   });
 
   it('a dead real server leaves the pool within delay_loop + connect_timeout and returns when healthy', async () => {

@@ -67,6 +67,7 @@ export async function openDataPlane(mode: LbBackendMode, config: ResolvedDirecto
 
 /** `vigil status` rows for the load balancer. */
 export async function lbStatus(lb: LbRuntime, dp: OpenedDataPlane | LbDataPlane) {
+  await lb.refreshTable();
   const table = lb.table();
   const checks = await lb.checkStats();
   const byService = new Map((table?.services ?? []).map((s) => [serviceId(s.key), s]));

@@ -5,7 +5,9 @@
  * control socket. SIGHUP reloads the file as a diff; SIGTERM/SIGINT leave gracefully.
  */
 import { closeSync, constants, openSync, statSync, writeSync, appendFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { parseArgs } from 'node:util';
+import { renderMetrics } from '../runtime/metrics.ts';
 import pino from 'pino';
 import { resolveDirectorConfig, type ResolvedDirectorConfig } from '../../../schema/src/spec/resolve.ts';
 import { convertToSpec } from '../keepalived/convert.ts';
@@ -32,6 +34,7 @@ const USAGE = `usage: vigil agent --keepalived FILE [--state-dir DIR] [--directo
   --keepalived FILE  run standalone from a keepalived.conf (SIGHUP reloads it)
   --state-dir DIR    pid file, control socket, VIP record (default /var/lib/vigil)
   --director NAME    this director's name (default: router_id, else the host name)
+  --metrics-listen ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics
   --lb-backend MODE  what programs virtual_servers: ipvs, nftables, or auto (IPVS when the
                      kernel has it, else nftables; default)
 `;
@@ -64,10 +67,32 @@ function fifoWriter(path: string): (line: string) => void {
   };
 }
 
+/** "ADDR:PORT" / "[v6]:PORT" -> listen options, or null when malformed. */
+function parseListen(s: string): { host: string; port: number } | null {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+)):(\d{1,5})$/.exec(s);
+  if (!m) return null;
+  const port = Number(m[3]);
+  return port >= 1 && port <= 65535 ? { host: m[1] ?? m[2]!, port } : null;
+}
+
+function serveMetrics(at: { host: string; port: number }, render: () => Promise<string>): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer((req, res) => {
+      if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: GET /metrics\n');
+        return;
+      }
+      render().then((text) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(text), () => res.writeHead(500).end());
+    });
+    server.once('error', reject);
+    server.listen(at.port, at.host, () => resolve(server));
+  });
+}
+
 export async function runAgent(argv: string[]): Promise<number> {
-  let values: { keepalived?: string; config?: string; 'state-dir'?: string; director?: string; 'lb-backend'?: string; help?: boolean };
+  let values: { keepalived?: string; config?: string; 'state-dir'?: string; director?: string; 'lb-backend'?: string; 'metrics-listen'?: string; help?: boolean };
   try {
-    ({ values } = parseArgs({ args: argv, options: { keepalived: { type: 'string' }, config: { type: 'string' }, 'state-dir': { type: 'string' }, director: { type: 'string' }, 'lb-backend': { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+    ({ values } = parseArgs({ args: argv, options: { keepalived: { type: 'string' }, config: { type: 'string' }, 'state-dir': { type: 'string' }, director: { type: 'string' }, 'lb-backend': { type: 'string' }, 'metrics-listen': { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
   } catch (e) {
     process.stderr.write(`vigil agent: ${(e as Error).message}\n\n${USAGE}`);
     return 2;
@@ -87,6 +112,11 @@ export async function runAgent(argv: string[]): Promise<number> {
   const lbMode = values['lb-backend'] ?? 'auto';
   if (lbMode !== 'auto' && lbMode !== 'ipvs' && lbMode !== 'nftables') {
     process.stderr.write(`vigil agent: --lb-backend must be auto, ipvs or nftables, got "${lbMode}"\n\n${USAGE}`);
+    return 2;
+  }
+  const metricsAt = values['metrics-listen'] !== undefined ? parseListen(values['metrics-listen']) : undefined;
+  if (metricsAt === null) {
+    process.stderr.write(`vigil agent: --metrics-listen must be ADDR:PORT (e.g. 127.0.0.1:9650 or [::1]:9650), got "${values['metrics-listen']}"\n`);
     return 2;
   }
   const file = values.keepalived;
@@ -162,6 +192,15 @@ export async function runAgent(argv: string[]): Promise<number> {
     state.release();
     return 1;
   }
+  const metricsServer = metricsAt
+    ? await serveMetrics(metricsAt, async () => {
+      await lb?.refreshTable();
+      return renderMetrics(agent.status(), lb ? { realServers: lb.status(), table: lb.table() } : undefined);
+    }).catch((e: Error) => {
+      log.error({ err: e.message }, `metrics listener on ${values['metrics-listen']} failed; running without it`);
+      return undefined;
+    })
+    : undefined;
   log.info({ instances: [...agent.instances.keys()] }, 'agent running');
   let busy: Promise<unknown> = Promise.resolve();
   process.on('SIGHUP', () => {
@@ -186,6 +225,7 @@ export async function runAgent(argv: string[]): Promise<number> {
   await lb?.stop();
   lb = undefined;
   await lbHooks.drain();
+  metricsServer?.close();
   control.close();
   addresses.close();
   announcer.close();

@@ -17,6 +17,8 @@ export type PacketCallback = (
   dst: string,
   ttl: number,
   ifindex: number,
+  /** ms since the kernel received the packet (SO_TIMESTAMPNS), -1 when unknown. */
+  ageMs: number,
 ) => void;
 
 export interface NativeSocket {

@@ -27,6 +27,11 @@ export interface VrrpPacket {
   ttl: number;
   /** Interface the packet arrived on. */
   ifindex: number;
+  /**
+   * When the kernel received it, in the {@link Clock}'s time (SO_TIMESTAMPNS); absent when
+   * unknown. Timers restarted by this packet count from here, not from when JS got to it.
+   */
+  receivedAt?: number;
 }
 
 /** Options for one outgoing packet. */

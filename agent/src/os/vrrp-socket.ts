@@ -52,7 +52,7 @@ class LinuxVrrpSocket implements VrrpSocket {
     private readonly sourceAddress: string | undefined,
     private readonly multicast: boolean,
   ) {
-    native.start((err, payload, src, dst, ttl, pktIfindex) => {
+    native.start((err, payload, src, dst, ttl, pktIfindex, ageMs) => {
       if (err) {
         // A receive error (e.g. ENETDOWN while the link flaps) is transient: the next readable
         // event will try again. Surface it to whoever listens on the process.
@@ -64,6 +64,7 @@ class LinuxVrrpSocket implements VrrpSocket {
       // list when sk_v6_rcv_saddr is set), so a unicast-only socket drops group traffic here.
       if (!this.multicast && isMulticast(dst)) return;
       const pkt: VrrpPacket = { payload: new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength), src, dst, ttl, ifindex: pktIfindex };
+      if (ageMs >= 0) pkt.receivedAt = performance.now() - ageMs;
       for (const cb of this.listeners) cb(pkt);
     });
   }

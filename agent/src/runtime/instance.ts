@@ -64,8 +64,8 @@ export class RunningInstance {
   }
 
   /** Feeds one event and executes the effects. */
-  dispatch(event: VrrpEvent): void {
-    const r = step(this.state, event, this.ports.clock.now());
+  dispatch(event: VrrpEvent, at?: number): void {
+    const r = step(this.state, event, at ?? this.ports.clock.now());
     this.apply(r.state, r.effects);
   }
 
@@ -74,7 +74,13 @@ export class RunningInstance {
     const unicast = !isMulticast(pkt.dst);
     const r = receiveAdvert(pkt.payload, { ttl: pkt.ttl, srcAddress: pkt.src, dstAddress: pkt.dst, unicast }, { ...this.plan.receive, priority: this.state.priority });
     if (!r.ok) this.dispatch({ type: 'advertRejected', reason: r.reason });
-    else this.dispatch({ type: 'advertReceived', advert: { priority: r.advert.priority, advertIntervalMs: r.advert.advertIntervalMs }, srcAddress: pkt.src });
+    else {
+      // RFC 5798 §6.4.2: the Master_Down_Timer restarts when the advert is received; the
+      // kernel's receive time, when the socket reports it, keeps our scheduling delay out of it.
+      const now = this.ports.clock.now();
+      const at = pkt.receivedAt !== undefined && pkt.receivedAt <= now && now - pkt.receivedAt < this.state.config.advertIntervalMs ? pkt.receivedAt : now;
+      this.dispatch({ type: 'advertReceived', advert: { priority: r.advert.priority, advertIntervalMs: r.advert.advertIntervalMs }, srcAddress: pkt.src }, at);
+    }
   }
 
   /** Resolves when every queued kernel operation (VIP add/remove, GARP) has finished. */

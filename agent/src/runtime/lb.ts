@@ -18,6 +18,7 @@ import type { HookQueue } from './hooks.ts';
 import type { RealServerHealth } from '../checks/engine.ts';
 import { desiredTable, realServerKey } from '../lb/desired.ts';
 import type { LbController } from '../os/lb-backend.ts';
+import type { VirtualServerTable } from '../lb/model.ts';
 
 /** What programs the kernel (IpvsController or NftController), and its name for logs. */
 export interface LbDataPlane {
@@ -76,6 +77,8 @@ export class LbRuntime {
   private scheduled = false;
   private chain: Promise<void> = Promise.resolve();
   private stopped = false;
+  private lastDesired: VirtualServerTable | undefined;
+  private refreshedAt = -Infinity;
   lastProblems: string[] = [];
 
   constructor(private readonly ports: LbPorts) {}
@@ -115,6 +118,24 @@ export class LbRuntime {
   /** Checker counters from the health engine (attempts, failures, in flight). */
   checkStats() {
     return this.ports.health.stats();
+  }
+
+  /**
+   * Reads the kernel's table again (fresh counters for status and metrics): a pass with the
+   * current desired table, which writes nothing when the kernel already matches it.
+   */
+  async refreshTable(): Promise<void> {
+    const desired = this.lastDesired;
+    if (!desired || this.stopped) return;
+    // At most once a second: a scrape every few seconds is normal, a status loop must not turn
+    // into a read-back loop (a big nftables table is a sizeable JSON document).
+    if (performance.now() - this.refreshedAt < 1000) return;
+    this.refreshedAt = performance.now();
+    const run = this.chain.then(async () => {
+      await this.ports.dataPlane.controller.apply(desired);
+    });
+    this.chain = run.catch(() => undefined);
+    await this.chain;
   }
 
   /** The kernel's table as last read back (counters where the data plane has them). */
@@ -212,6 +233,7 @@ export class LbRuntime {
     this.quorum = d.quorum;
     if (d.problems.join('\n') !== this.lastProblems.join('\n')) for (const p of d.problems) this.ports.log('warn', p);
     this.lastProblems = d.problems;
+    this.lastDesired = d.table;
     const r = await this.ports.dataPlane.controller.apply(d.table);
     if (!r.ok) this.ports.log('error', `${this.ports.dataPlane.name}: ${r.message}`);
   }

@@ -1,0 +1,55 @@
+/**
+ * The agent's Prometheus text: VRRP instance state, priorities and counters, real-server health
+ * and the data plane's counters (lb/stats.ts). Pure: status in, exposition text out; the CLI
+ * serves it on `--metrics-listen ADDR:PORT` at /metrics.
+ */
+import type { ActualTable } from '../lb/model.ts';
+import { lbMetrics, type MetricSample } from '../lb/stats.ts';
+import type { AgentStatus } from './status.ts';
+import type { RealServerStatus } from './lb.ts';
+
+const STATES = ['INITIALIZE', 'BACKUP', 'MASTER', 'FAULT', 'STOPPED'];
+
+const HELP: Record<string, string> = {
+  vigil_vrrp_state: 'VRRP state of the instance (1 for the current state label)',
+  vigil_vrrp_priority: 'effective priority',
+  vigil_vrrp_base_priority: 'configured priority',
+  vigil_vrrp_adverts_received_total: 'adverts received and accepted',
+  vigil_vrrp_adverts_sent_total: 'adverts sent',
+  vigil_vrrp_transitions_total: 'state transitions',
+  vigil_vrrp_dropped_total: 'packets dropped, by reason',
+  vigil_real_server_up: 'real server health (1 up, 0 down)',
+  vigil_real_server_weight: 'real server weight in the data plane (0 when drained or inhibited)',
+};
+
+export function renderMetrics(status: AgentStatus, lb?: { realServers: RealServerStatus[]; table: ActualTable | undefined }): string {
+  const samples: MetricSample[] = [];
+  for (const i of status.instances) {
+    const l = { instance: i.name, vrid: String(i.vrid) };
+    for (const st of STATES) samples.push({ name: 'vigil_vrrp_state', labels: { ...l, state: st }, value: i.state === st ? 1 : 0 });
+    samples.push({ name: 'vigil_vrrp_priority', labels: l, value: i.priority });
+    samples.push({ name: 'vigil_vrrp_base_priority', labels: l, value: i.basePriority });
+    const c = i.counters as { advertsRx: number; advertsTx: number; transitions: number; drops: Record<string, number> };
+    samples.push({ name: 'vigil_vrrp_adverts_received_total', labels: l, value: c.advertsRx });
+    samples.push({ name: 'vigil_vrrp_adverts_sent_total', labels: l, value: c.advertsTx });
+    samples.push({ name: 'vigil_vrrp_transitions_total', labels: l, value: c.transitions });
+    for (const [reason, n] of Object.entries(c.drops)) samples.push({ name: 'vigil_vrrp_dropped_total', labels: { ...l, reason }, value: n });
+  }
+  for (const r of lb?.realServers ?? []) {
+    const l = { virtual_server: r.virtualServer, real_server: `${r.address}:${r.port}` };
+    samples.push({ name: 'vigil_real_server_up', labels: l, value: r.up ? 1 : 0 });
+    samples.push({ name: 'vigil_real_server_weight', labels: l, value: r.weight });
+  }
+  if (lb?.table) samples.push(...lbMetrics(lb.table));
+  const out: string[] = [];
+  let last = '';
+  for (const s of samples) {
+    if (s.name !== last) {
+      last = s.name;
+      out.push(`# HELP ${s.name} ${HELP[s.name] ?? s.name.replace(/_/g, ' ')}`, `# TYPE ${s.name} ${s.name.endsWith('_total') ? 'counter' : 'gauge'}`);
+    }
+    const labels = Object.entries(s.labels).map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join(',');
+    out.push(`${s.name}{${labels}} ${s.value}`);
+  }
+  return `${out.join('\n')}\n`;
+}
