@@ -4,7 +4,7 @@ import { bundleOneForVm, parseTap, runInVm, type TapTest, type VmBackend, type V
 export const IPVS_MODULES = ['ip_vs', 'ip_vs_rr', 'ip_vs_wrr', 'ip_vs_lc', 'ip_vs_wlc', 'ip_vs_lblc', 'ip_vs_lblcr', 'ip_vs_dh', 'ip_vs_sh',
   'ip_vs_sed', 'ip_vs_nq', 'ip_vs_mh', 'ip_vs_fo', 'ip_vs_ovf', 'ip_vs_pe_sip', 'veth'];
 export const GUEST_SUITES = ['test/vm/guest/ipvs-contract.guest.ts', 'test/vm/guest/ipvs-reconcile.guest.ts', 'test/vm/guest/ipvs-traffic.guest.ts',
-  'test/vm/guest/keepalived-to-kernel.guest.ts'];
+  'test/vm/guest/keepalived-to-kernel.guest.ts', 'test/vm/guest/agent-lb.guest.ts'];
 
 /**
  * qemu/TCG runs JS ~3.5x slower and is CPU-bound on the shared 2 cores, so by default it runs
