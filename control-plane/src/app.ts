@@ -18,6 +18,9 @@ import { fleetRoutes } from './routes/fleet.ts';
 import { sitesRoutes } from './routes/sites.ts';
 import { specsRoutes } from './routes/specs.ts';
 import { tokensRoutes } from './routes/tokens.ts';
+import { agentRoutes } from './routes/agent.ts';
+import { failoversRoutes } from './routes/failovers.ts';
+import { revisionChanges } from './services/agents/notify.ts';
 
 export interface AppDeps {
   db: DbHandle;
@@ -48,13 +51,16 @@ export function createApp(deps: AppDeps) {
     return c.body(await deps.metrics.registry.metrics());
   });
 
+  // Spec writes in any replica wake this replica's long-polling agents (NOTIFY at commit).
+  void deps.db.listen('vigil_revision', (clusterId) => revisionChanges.notify(clusterId)).catch((err: Error) => deps.logger.warn({ err: err.message }, 'LISTEN vigil_revision failed: agents learn of changes by polling'));
+
   const v1 = new OpenAPIHono<AppEnv>();
   v1.use('*', bodyLimit({
     maxSize: deps.maxBodyBytes ?? 1024 * 1024,
     onError: (c) => errorResponse(c, 'PAYLOAD_TOO_LARGE', `request body exceeds ${deps.maxBodyBytes ?? 1024 * 1024} bytes`),
   }));
   v1.use('*', auth(deps.db.db));
-  for (const sub of [sitesRoutes, clustersRoutes, specsRoutes, tokensRoutes, eventsRoutes, fleetRoutes]) v1.route('/', sub(routeDeps));
+  for (const sub of [sitesRoutes, clustersRoutes, specsRoutes, tokensRoutes, eventsRoutes, failoversRoutes, fleetRoutes, agentRoutes]) v1.route('/', sub(routeDeps));
   app.route('/v1', v1);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'API token (vgl_…)' });

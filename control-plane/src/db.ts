@@ -30,6 +30,8 @@ export interface DbHandle {
   migrate(): Promise<void>;
   /** True when the database answers and every committed migration has been applied. */
   ready(): Promise<{ reachable: boolean; migrated: boolean }>;
+  /** LISTEN on a channel (NOTIFY from any connection, hence any replica); returns an unlisten. */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -77,6 +79,10 @@ export async function openDb(options: DbOptions): Promise<DbHandle> {
         }
         return { reachable: true, migrated: (await appliedMigrationCount(db)) >= expected };
       },
+      async listen(channel, onPayload) {
+        const sub = await client.listen(channel, (payload) => onPayload(payload));
+        return () => sub.unlisten();
+      },
       close: () => client.end({ timeout: 5 }),
     };
   }
@@ -96,6 +102,10 @@ export async function openDb(options: DbOptions): Promise<DbHandle> {
         return { reachable: false, migrated: false };
       }
       return { reachable: true, migrated: (await appliedMigrationCount(db)) >= expected };
+    },
+    async listen(channel, onPayload) {
+      const unlisten = await client.listen(channel, (payload) => onPayload(payload));
+      return () => unlisten();
     },
     close: () => client.close(),
   };

@@ -245,6 +245,23 @@ describe.skipIf(!run)('load balancer end to end (Vigil agents, nftables, HTTP ch
     expect(bad.stderr).toMatch(/no real server "10\.9\.9\.9:1"/);
   });
 
+  it('a virtual server nftables cannot program (DR) is refused before anything starts', async () => {
+    const bad = conf('lbC', 120);
+    bad.raw = [`virtual_server ${VIP} 81 {`, '  lvs_sched wrr', '  lvs_method DR', `  real_server ${RS[0]} 81 {`, '  }', '}'];
+    bad.instances = [{ ...bad.instances[0]!, vrid: 61, vips: ['192.0.2.199/24'] }];
+    const C = new Director(lab, lab.hosts[6]!, 'vigil', bad);
+    try {
+      const r = await lab.exec(C.host.ns, process.execPath, [VIGIL, 'agent', '--keepalived', C.confPath, '--state-dir', join(C.dir, 'state'), '--lb-backend', 'nftables'], { timeoutMs: 30_000 });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/cannot program these virtual servers/);
+      expect(r.stderr).toMatch(/DR/);
+      expect(r.stderr).toMatch(/nothing was started/);
+      expect(await C.holdsVip('192.0.2.199')).toBe(false);
+    } finally {
+      await C.destroy();
+    }
+  });
+
   it('the master crashing keeps the service answering: the backup takes the VIPs with its table ready', async () => {
     const load = get(400, 2, 10); // ~2 s of traffic across the crash
     await sleep(500);

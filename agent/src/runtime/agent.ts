@@ -34,6 +34,10 @@ export interface AgentEvent {
   priority: number;
   /** Wall-clock time of the transition. */
   at: string;
+  /** When the last advert from another router arrived (the old master's, on a takeover). */
+  lastAdvertAt?: string | null;
+  /** The master this instance last heard. */
+  masterAddress?: string | null;
 }
 
 export interface AgentPorts {
@@ -244,7 +248,10 @@ export class Agent {
     if (e.type !== 'transition') return;
     const r = this.config?.instances[inst.name];
     this.ports.log('info', `${inst.name}: ${STATE_WORD[e.from]} -> ${STATE_WORD[e.to]} (${e.reason})`, { instance: inst.name, from: e.from, to: e.to, reason: e.reason, priority: e.priority });
-    this.ports.onEvent?.({ kind: 'vrrp.transition', instance: inst.name, from: e.from, to: e.to, reason: e.reason, priority: e.priority, at: new Date().toISOString() });
+    this.ports.onEvent?.({
+      kind: 'vrrp.transition', instance: inst.name, from: e.from, to: e.to, reason: e.reason, priority: e.priority, at: new Date().toISOString(),
+      lastAdvertAt: inst.lastAdvertAt === null ? null : new Date(inst.lastAdvertAt).toISOString(), masterAddress: inst.state.masterAddress ?? null,
+    });
     const word = STATE_WORD[e.to];
     const hooks = r?.notify;
     const specific = e.to === 'master' ? hooks?.master : e.to === 'backup' ? hooks?.backup : e.to === 'fault' ? hooks?.fault : e.to === 'stopped' ? hooks?.stop : undefined;

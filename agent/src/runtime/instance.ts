@@ -39,6 +39,8 @@ export class RunningInstance {
   state: InstanceState;
   /** VIPs this instance has configured in the kernel (and not removed since). */
   vipsHeld = false;
+  /** Wall time (epoch ms) of the last valid advert from another router: a failover's gap starts there. */
+  lastAdvertAt: number | null = null;
   private timer: TimerHandle | undefined;
   private kernel: Promise<void> = Promise.resolve();
   /** Kernel operations queued or running: 0 means the next one may start right away. */
@@ -79,6 +81,7 @@ export class RunningInstance {
       // kernel's receive time, when the socket reports it, keeps our scheduling delay out of it.
       const now = this.ports.clock.now();
       const at = pkt.receivedAt !== undefined && pkt.receivedAt <= now && now - pkt.receivedAt < this.state.config.advertIntervalMs ? pkt.receivedAt : now;
+      this.lastAdvertAt = Date.now() - (now - at);
       this.dispatch({ type: 'advertReceived', advert: { priority: r.advert.priority, advertIntervalMs: r.advert.advertIntervalMs }, srcAddress: pkt.src }, at);
     }
   }

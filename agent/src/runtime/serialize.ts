@@ -5,10 +5,18 @@
  */
 import type { AddressManager, RouteManager } from '../os/ports.ts';
 
+/**
+ * Runs operations one at a time in submission order. An operation submitted while the queue is
+ * idle starts synchronously: a takeover's VIP request goes to the kernel before the code that
+ * follows it (advert, logs, hooks) runs, instead of a microtask later.
+ */
 function queue(): <T>(op: () => Promise<T>) => Promise<T> {
   let tail: Promise<unknown> = Promise.resolve();
+  let busy = 0;
   return <T>(op: () => Promise<T>): Promise<T> => {
-    const p = tail.then(op, op);
+    const run = () => op().finally(() => void busy--);
+    busy++;
+    const p = busy === 1 ? run() : tail.then(run, run);
     tail = p.catch(() => {});
     return p;
   };

@@ -9,7 +9,11 @@ import { AppError, forbidden } from '../errors.ts';
 
 export type Actor =
   | { type: 'token'; tokenId: string; name: string; role: ApiRole; siteId: string | null }
-  | { type: 'system'; name: string };
+  | { type: 'system'; name: string }
+  /** A director's agent (credential `vga_…`): only the /v1/agent routes accept it. */
+  | { type: 'agent'; directorId: string; name: string; clusterId: string; siteId: string }
+  /** An enrollment token (`vge_…`): only POST /v1/agent/enroll accepts it. */
+  | { type: 'enrollment'; tokenId: string; siteId: string };
 
 export interface ServiceContext {
   db: Db;
@@ -21,12 +25,19 @@ const rank: Record<ApiRole, number> = { viewer: 0, operator: 1, admin: 2 };
 
 /** Audit-log label for the actor, e.g. `token:ci-deploy` or `system:bootstrap`. */
 export function actorLabel(actor: Actor): string {
-  return actor.type === 'token' ? `token:${actor.name}` : `system:${actor.name}`;
+  switch (actor.type) {
+    case 'token': return `token:${actor.name}`;
+    case 'system': return `system:${actor.name}`;
+    case 'agent': return `agent:${actor.name}`;
+    case 'enrollment': return `enrollment:${actor.tokenId}`;
+  }
 }
 
 /** Throws FORBIDDEN unless the actor holds at least `role`. The system actor holds every role. */
 export function requireRole(ctx: ServiceContext, role: ApiRole): void {
   if (ctx.actor.type === 'system') return;
+  if (ctx.actor.type === 'agent') throw forbidden('an agent credential can only call the /v1/agent routes; use an API token');
+  if (ctx.actor.type === 'enrollment') throw forbidden('an enrollment token can only call POST /v1/agent/enroll; use an API token');
   if (rank[ctx.actor.role] < rank[role]) {
     throw forbidden(`this action needs the ${role} role; the token has ${ctx.actor.role}`);
   }
@@ -34,6 +45,7 @@ export function requireRole(ctx: ServiceContext, role: ApiRole): void {
 
 /** Throws FORBIDDEN when a site-scoped token reaches outside its site. */
 export function requireSite(ctx: ServiceContext, siteId: string): void {
+  if ((ctx.actor.type === 'agent' || ctx.actor.type === 'enrollment') && ctx.actor.siteId !== siteId) throw forbidden('this credential belongs to another site');
   if (ctx.actor.type === 'token' && ctx.actor.siteId !== null && ctx.actor.siteId !== siteId) {
     throw forbidden('this token is scoped to another site');
   }
@@ -41,14 +53,14 @@ export function requireSite(ctx: ServiceContext, siteId: string): void {
 
 /** Throws FORBIDDEN for site-scoped tokens (fleet-wide actions such as creating sites). */
 export function requireUnscoped(ctx: ServiceContext): void {
-  if (ctx.actor.type === 'token' && ctx.actor.siteId !== null) {
+  if (ctx.actor.type === 'agent' || ctx.actor.type === 'enrollment' || (ctx.actor.type === 'token' && ctx.actor.siteId !== null)) {
     throw forbidden('a site-scoped token cannot perform fleet-wide actions');
   }
 }
 
 /** The site a scoped actor is limited to, or null for fleet-wide actors. */
 export function scopedSite(ctx: ServiceContext): string | null {
-  return ctx.actor.type === 'token' ? ctx.actor.siteId : null;
+  return ctx.actor.type === 'token' || ctx.actor.type === 'agent' || ctx.actor.type === 'enrollment' ? ctx.actor.siteId : null;
 }
 
 /**

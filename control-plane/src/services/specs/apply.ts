@@ -1,4 +1,5 @@
-import { eq, max } from 'drizzle-orm';
+import { eq, max, sql } from 'drizzle-orm';
+import { revisionChanges } from '../agents/notify.ts';
 import { clusters, specRevisions } from '../../../../schema/src/tables/index.ts';
 import { actorLabel, requireRole, withTransaction, type ServiceContext } from '../context.ts';
 import { appendEvent } from '../events/append.ts';
@@ -31,6 +32,8 @@ async function storeRevision(ctx: ServiceContext, clusterId: string, spec: unkno
       .values({ clusterId: cluster.id, number, spec: normalised, specHash: hash, message, rollbackOf, createdBy: actorLabel(tx.actor) })
       .returning();
     await tx.db.update(clusters).set({ currentRevision: number }).where(eq(clusters.id, cluster.id));
+    // Delivered at commit to every replica that LISTENs (agents long-polling there wake up).
+    await tx.db.execute(sql`select pg_notify('vigil_revision', ${cluster.id})`);
     await appendEvent(tx, {
       kind: rollbackOf === null ? 'spec.revision_created' : 'spec.rolled_back',
       siteId: cluster.siteId,
@@ -44,7 +47,9 @@ async function storeRevision(ctx: ServiceContext, clusterId: string, spec: unkno
 export async function putSpec(ctx: ServiceContext, clusterId: string, raw: PutSpecInput) {
   requireRole(ctx, 'operator');
   const input = PutSpecInput.parse(raw);
-  return storeRevision(ctx, clusterId, input.spec, input.message ?? '', null);
+  const r = await storeRevision(ctx, clusterId, input.spec, input.message ?? '', null);
+  if (!r.unchanged) revisionChanges.notify(r.revision.clusterId);
+  return r;
 }
 
 /** Re-applies an old revision's spec as a new revision (re-validated against today's site). */
@@ -53,5 +58,7 @@ export async function rollbackSpec(ctx: ServiceContext, clusterId: string, raw: 
   const input = RollbackInput.parse(raw);
   const cluster = await getClusterOrThrow(ctx, clusterId);
   const old = await getRevisionOrThrow(ctx, cluster.id, input.revision);
-  return storeRevision(ctx, cluster.id, old.spec, input.message ?? `rollback to revision ${old.number}`, old.number);
+  const r = await storeRevision(ctx, cluster.id, old.spec, input.message ?? `rollback to revision ${old.number}`, old.number);
+  revisionChanges.notify(cluster.id);
+  return r;
 }

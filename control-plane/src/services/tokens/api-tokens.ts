@@ -1,7 +1,7 @@
 import { desc, eq, isNull, and } from 'drizzle-orm';
 import { apiTokens, sites } from '../../../../schema/src/tables/index.ts';
 import { forbidden, notFound } from '../../errors.ts';
-import { requireRole, scopedSite, withTransaction, type ServiceContext } from '../context.ts';
+import { actorLabel, requireRole, scopedSite, withTransaction, type ServiceContext } from '../context.ts';
 import { appendEvent } from '../events/append.ts';
 import { getSiteOrThrow, isUuid } from '../internal.ts';
 import { CreateTokenInput } from './schemas.ts';
@@ -32,7 +32,7 @@ export async function createToken(ctx: ServiceContext, raw: CreateTokenInput) {
         siteId: site?.id ?? null,
         secretHash: hashSecret(secret),
         expiresAt: input.expiresInSeconds ? new Date(Date.now() + input.expiresInSeconds * 1000) : null,
-        createdBy: tx.actor.type === 'token' ? `token:${tx.actor.name}` : `system:${tx.actor.name}`,
+        createdBy: actorLabel(tx.actor),
       })
       .returning();
     await appendEvent(tx, { kind: 'token.created', siteId: site?.id ?? null, details: { tokenId: row!.id, name: row!.name, role: row!.role } });

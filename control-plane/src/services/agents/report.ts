@@ -1,0 +1,52 @@
+/**
+ * An agent's report: its state (what `vigil status` shows), the revision it runs, and a batch
+ * of events from its outbox. Events are stored at least once and exactly once: (source, seq)
+ * is unique, so a batch re-sent after a lost answer stores nothing twice. The answer tells the
+ * agent the highest seq it may drop from its outbox.
+ */
+import { eq, sql } from 'drizzle-orm';
+import { directors } from '../../../../schema/src/tables/index.ts';
+import { forbidden } from '../../errors.ts';
+import { withTransaction, type ServiceContext } from '../context.ts';
+import { appendEvent } from '../events/append.ts';
+import { detectSplitBrain } from './split-brain.ts';
+import { ReportInput } from './schemas.ts';
+
+export async function ingestReport(ctx: ServiceContext, raw: ReportInput) {
+  const agent = ctx.actor;
+  if (agent.type !== 'agent') throw forbidden('this route is for agents (credential vga_…)');
+  const input = ReportInput.parse(raw);
+  let stored = 0;
+  let duplicates = 0;
+  // One transaction per event: a batch that fails half-way keeps what it stored, and the
+  // agent's retry de-duplicates the rest.
+  const events = [...input.events].sort((a, b) => a.seq - b.seq);
+  for (const e of events) {
+    const row = await appendEvent(ctx, {
+      kind: e.kind,
+      siteId: agent.siteId,
+      clusterId: agent.clusterId,
+      directorId: agent.directorId,
+      instance: e.instance ?? null,
+      details: e.details,
+      agentTime: new Date(e.agentTime),
+      actor: `agent:${agent.name}`,
+      source: `director:${agent.directorId}`,
+      sourceSeq: e.seq,
+    });
+    if (row.duplicate) duplicates++;
+    else stored++;
+  }
+  await withTransaction(ctx, async (tx) => {
+    await tx.db
+      .update(directors)
+      .set({
+        lastSeenAt: sql`now()`,
+        ...(input.state ? { reportedState: input.state } : {}),
+        ...(input.appliedRevision !== undefined ? { appliedRevision: input.appliedRevision } : {}),
+      })
+      .where(eq(directors.id, agent.directorId));
+  });
+  if (input.state) await detectSplitBrain(ctx, agent.clusterId);
+  return { acked: events.at(-1)?.seq ?? null, stored, duplicates };
+}

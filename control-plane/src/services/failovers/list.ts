@@ -1,0 +1,82 @@
+/**
+ * Failovers, derived from the audit log: each `vrrp.transition` to MASTER on a director of a
+ * cluster, paired with who was master before (the last director that became MASTER for that
+ * instance) and the moment the old master was last heard (its own leave event, or the last
+ * advert the new master received from it, which the agent reports with the transition).
+ * The gap is the takeover time minus that moment: what clients saw with no master.
+ */
+import { and, asc, eq, lte, type SQL } from 'drizzle-orm';
+import { clusters, directors, events, sites } from '../../../../schema/src/tables/index.ts';
+import { requireRole, scopedSite, type ServiceContext } from '../context.ts';
+
+export interface FailoverQuery {
+  siteId?: string;
+  clusterId?: string;
+  instance?: string;
+  since?: Date;
+  until?: Date;
+  limit?: number;
+}
+
+export interface Failover {
+  site: string;
+  cluster: string;
+  clusterId: string;
+  instance: string;
+  oldMaster: string | null;
+  newMaster: string;
+  cause: string;
+  at: string;
+  /** ms from the old master's last advert (or exit) to the takeover; null when unknown. */
+  gapMs: number | null;
+  eventId: number;
+}
+
+interface TransitionDetails { from?: string; to?: string; reason?: string; lastAdvertAt?: string | null }
+
+export async function listFailovers(ctx: ServiceContext, q: FailoverQuery): Promise<Failover[]> {
+  requireRole(ctx, 'viewer');
+  const where: SQL[] = [eq(events.kind, 'vrrp.transition')];
+  const scoped = scopedSite(ctx);
+  if (scoped) where.push(eq(events.siteId, scoped));
+  if (q.siteId) where.push(eq(events.siteId, q.siteId));
+  if (q.clusterId) where.push(eq(events.clusterId, q.clusterId));
+  if (q.instance) where.push(eq(events.instance, q.instance));
+  if (q.until) where.push(lte(events.agentTime, q.until));
+  // Transitions before `since` still tell who was master; the filter applies to takeovers.
+  const rows = await ctx.db
+    .select({ id: events.id, clusterId: events.clusterId, instance: events.instance, details: events.details, agentTime: events.agentTime, director: directors.name, cluster: clusters.name, site: sites.name })
+    .from(events)
+    .innerJoin(directors, eq(directors.id, events.directorId))
+    .innerJoin(clusters, eq(clusters.id, events.clusterId))
+    .innerJoin(sites, eq(sites.id, events.siteId))
+    .where(and(...where))
+    .orderBy(asc(events.agentTime), asc(events.id))
+    .limit(100_000);
+  const master = new Map<string, { director: string; leftAt: number | null }>();
+  const out: Failover[] = [];
+  for (const r of rows) {
+    const d = r.details as TransitionDetails;
+    const key = `${r.clusterId}/${r.instance}`;
+    const at = r.agentTime?.getTime() ?? 0;
+    const cur = master.get(key);
+    if (d.from === 'master' && cur?.director === r.director) {
+      master.set(key, { director: r.director, leftAt: at });
+      continue;
+    }
+    if (d.to !== 'master') continue;
+    if (cur?.director !== r.director) {
+      const heard = cur?.leftAt ?? (d.lastAdvertAt ? Date.parse(d.lastAdvertAt) : null);
+      if ((!q.since || at >= q.since.getTime()) && cur) {
+        out.push({
+          site: r.site, cluster: r.cluster, clusterId: r.clusterId!, instance: r.instance ?? '',
+          oldMaster: cur.director, newMaster: r.director, cause: d.reason ?? 'unknown',
+          at: new Date(at).toISOString(), gapMs: heard !== null && Number.isFinite(heard) ? Math.max(0, at - heard) : null, eventId: r.id,
+        });
+      }
+    }
+    master.set(key, { director: r.director, leftAt: null });
+  }
+  out.reverse();
+  return out.slice(0, q.limit ?? 100);
+}

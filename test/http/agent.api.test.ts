@@ -1,0 +1,167 @@
+/**
+ * The agent endpoints on both database drivers: enrollment (token uses, expiry, re-enrollment),
+ * the rendered config with its ETag and long-poll, reports stored exactly once however often
+ * they are re-sent, failovers derived from reported transitions, split brain, and the wall
+ * between agent credentials and operator routes.
+ */
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exampleClusterSpecInput } from '../../schema/src/spec/example.ts';
+import { drivers } from '../support/db.ts';
+import { testApp, type TestApp } from '../support/app.ts';
+
+const spec = (vrid: number) => ({ ...exampleClusterSpecInput, vrrpInstances: { VI_WEB: { ...exampleClusterSpecInput.vrrpInstances.VI_WEB, virtualRouterId: vrid } } });
+
+describe.each(drivers)('agent endpoints on %s', (driver) => {
+  let t: TestApp;
+  let clusterId: string;
+  let enrollSecret: string;
+  const creds: Record<string, string> = {};
+
+  async function must(method: string, path: string, body?: unknown, token?: string | null) {
+    const r = await t.call(method, path, { body, ...(token !== undefined ? { token } : {}) });
+    if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body;
+  }
+  const transition = (seq: number, at: string, details: Record<string, unknown>) => ({ seq, kind: 'vrrp.transition', instance: 'VI_WEB', agentTime: at, details });
+
+  beforeAll(async () => {
+    t = await testApp(driver);
+    await must('POST', '/v1/sites', { name: 'alpha' });
+    await must('POST', '/v1/sites', { name: 'beta' });
+    clusterId = (await must('POST', '/v1/sites/alpha/clusters', { name: 'web' })).id;
+    await must('PUT', `/v1/clusters/${clusterId}/spec`, { spec: spec(51) });
+    enrollSecret = (await must('POST', '/v1/sites/alpha/enrollment-tokens', { maxUses: 3, expiresInSeconds: 3600 })).secret;
+  });
+  afterAll(async () => t?.close());
+
+  it('enrolls with an enrollment token: a credential once, its hash stored, the token used', async () => {
+    for (const d of ['lb1', 'lb2']) {
+      const r = await t.call('POST', '/v1/agent/enroll', { token: enrollSecret, body: { cluster: 'web', director: d } });
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      expect(r.body.credential).toMatch(/^vga_/);
+      expect(r.body.director.name).toBe(d);
+      creds[d] = r.body.credential;
+    }
+    const dirs = await must('GET', `/v1/clusters/${clusterId}/directors`);
+    expect(dirs.items.map((d: { name: string; enrolled: boolean }) => [d.name, d.enrolled])).toEqual([['lb1', true], ['lb2', true]]);
+    const stored = await t.db.db.execute(sql`select credential_hash from directors where name = 'lb1'`);
+    expect(JSON.stringify(stored)).not.toContain(creds.lb1);
+    const tokens = await must('GET', '/v1/sites/alpha/enrollment-tokens');
+    expect(tokens.items[0].uses).toBe(2);
+  });
+
+  it('refuses bad enrollments with a clear error and changes nothing', async () => {
+    const before = await must('GET', `/v1/clusters/${clusterId}/directors`);
+    const cases: Array<[string | null, unknown, number, RegExp]> = [
+      [null, { cluster: 'web', director: 'lb3' }, 401, /missing bearer token/],
+      ['vge_nope', { cluster: 'web', director: 'lb3' }, 401, /unknown enrollment token/],
+      [enrollSecret, { cluster: 'nope', director: 'lb3' }, 404, /cluster "nope"/],
+      [enrollSecret, { cluster: 'web', director: 'LB 3!' }, 400, /director/],
+      [enrollSecret, { cluster: 'web', director: 'lb3', extra: 1 }, 400, /extra/],
+    ];
+    for (const [token, body, status, msg] of cases) {
+      const r = await t.call('POST', '/v1/agent/enroll', { token, body });
+      expect(r.status, JSON.stringify(r.body)).toBe(status);
+      expect(r.body.error.message + JSON.stringify(r.body.error.details ?? '')).toMatch(msg);
+    }
+    expect((await must('GET', `/v1/clusters/${clusterId}/directors`)).items.length).toBe(before.items.length);
+    // The 404 above did not consume a use: the third enrollment still works, a fourth does not.
+    expect((await t.call('POST', '/v1/agent/enroll', { token: enrollSecret, body: { cluster: 'web', director: 'lb1' } })).status).toBe(201);
+    const used = await t.call('POST', '/v1/agent/enroll', { token: enrollSecret, body: { cluster: 'web', director: 'lb1' } });
+    expect(used.status).toBe(401);
+    expect(used.body.error.message).toMatch(/used up/);
+  });
+
+  it('re-enrolling replaces the credential: the old one stops working', async () => {
+    const old = creds.lb1!;
+    expect((await t.call('GET', '/v1/agent/config', { token: old })).status).toBe(401);
+    const fresh = (await must('POST', '/v1/sites/alpha/enrollment-tokens', {})).secret;
+    creds.lb1 = (await must('POST', '/v1/agent/enroll', { cluster: 'web', director: 'lb1' }, fresh)).credential;
+    expect((await t.call('GET', '/v1/agent/config', { token: creds.lb1 })).status).toBe(200);
+  });
+
+  it('serves the director\'s resolved config with an ETag; If-None-Match gives 304; ?wait long-polls until a new revision', async () => {
+    const r = await t.call('GET', '/v1/agent/config', { token: creds.lb1 });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('etag')).toBe(`"rev-${r.body.revision}"`);
+    expect(r.body.director).toBe('lb1');
+    expect(r.body.config.instances.VI_WEB.virtualRouterId ?? r.body.config.instances.VI_WEB.vrid).toBe(51);
+    const etag = r.headers.get('etag')!;
+    expect((await t.call('GET', '/v1/agent/config', { token: creds.lb1, headers: { 'if-none-match': etag } })).status).toBe(304);
+    const t0 = Date.now();
+    const waiting = t.call('GET', '/v1/agent/config?wait=10', { token: creds.lb1, headers: { 'if-none-match': etag } });
+    await new Promise((res) => setTimeout(res, 300));
+    await must('PUT', `/v1/clusters/${clusterId}/spec`, { spec: spec(52) });
+    const changed = await waiting;
+    expect(changed.status).toBe(200);
+    expect(changed.body.revision).toBe(r.body.revision + 1);
+    expect(Date.now() - t0).toBeLessThan(1500);
+    const idle = await t.call('GET', '/v1/agent/config?wait=1', { token: creds.lb1, headers: { 'if-none-match': changed.headers.get('etag')! } });
+    expect(idle.status).toBe(304);
+  });
+
+  it('stores reported events exactly once however often a batch is re-sent', async () => {
+    const batch = { events: [transition(1, '2026-11-29T10:00:00.000Z', { from: 'backup', to: 'master', reason: 'master_down_timer' }), { seq: 2, kind: 'config.applied', agentTime: '2026-11-29T10:00:01.000Z', details: { revision: 2 } }], appliedRevision: 2 };
+    const first = await t.call('POST', '/v1/agent/reports', { token: creds.lb1, body: batch });
+    expect(first.body).toEqual({ acked: 2, stored: 2, duplicates: 0 });
+    const again = await t.call('POST', '/v1/agent/reports', { token: creds.lb1, body: batch });
+    expect(again.body).toEqual({ acked: 2, stored: 0, duplicates: 2 });
+    const evs = await must('GET', `/v1/events?cluster=${clusterId}&kind=vrrp.transition`);
+    expect(evs.items.filter((e: { actor: string }) => e.actor === 'agent:lb1')).toHaveLength(1);
+    const d = await must('GET', `/v1/clusters/${clusterId}/directors/lb1`);
+    expect(d.appliedRevision).toBe(2);
+    expect((await must('GET', '/v1/events/verify')).ok ?? true).toBeTruthy();
+  });
+
+  it('rejects malformed reports (with the field path) and stores nothing of them', async () => {
+    const bad = [
+      { events: [{ seq: 0, kind: 'x', agentTime: '2026-11-29T10:00:00Z' }] },
+      { events: [{ seq: 5, kind: 'Not A Kind', agentTime: '2026-11-29T10:00:00Z' }] },
+      { events: [{ seq: 5, kind: 'vrrp.transition', agentTime: 'yesterday' }] },
+      { state: 'up' },
+    ];
+    for (const body of bad) {
+      const r = await t.call('POST', '/v1/agent/reports', { token: creds.lb2, body });
+      expect(r.status, JSON.stringify(body)).toBe(400);
+      expect(JSON.stringify(r.body.error.details)).toMatch(/body/);
+    }
+    const evs = await must('GET', `/v1/events?cluster=${clusterId}`);
+    expect(evs.items.some((e: { actor: string }) => e.actor === 'agent:lb2')).toBe(false);
+  });
+
+  it('derives failovers with their gap from reported transitions', async () => {
+    // lb1 master (above); lb2 takes over after lb1 crashed: its advert last heard at 10:00:05.000.
+    await must('POST', '/v1/agent/reports', { events: [transition(1, '2026-11-29T10:00:05.400Z', { from: 'backup', to: 'master', reason: 'master_down_timer', lastAdvertAt: '2026-11-29T10:00:05.000Z' })] }, creds.lb2);
+    // lb1 comes back and preempts; lb2 leaves master at 10:01:00.000 and lb1 takes over at .020.
+    await must('POST', '/v1/agent/reports', { events: [transition(2, '2026-11-29T10:01:00.000Z', { from: 'master', to: 'backup', reason: 'higher_priority_advert' })] }, creds.lb2);
+    await must('POST', '/v1/agent/reports', { events: [transition(3, '2026-11-29T10:01:00.020Z', { from: 'backup', to: 'master', reason: 'preempt' })] }, creds.lb1);
+    const f = await must('GET', `/v1/failovers?cluster=${clusterId}`);
+    expect(f.items.map((x: Record<string, unknown>) => [x.oldMaster, x.newMaster, x.cause, x.gapMs])).toEqual([
+      ['lb2', 'lb1', 'preempt', 20],
+      ['lb1', 'lb2', 'master_down_timer', 400],
+    ]);
+    expect((await must('GET', `/v1/failovers?cluster=${clusterId}&since=2026-11-29T10:00:30Z`)).items).toHaveLength(1);
+    expect((await must('GET', '/v1/failovers?site=beta')).items).toEqual([]);
+  });
+
+  it('detects split brain from reported states, once per episode', async () => {
+    const state = { instances: [{ name: 'VI_WEB', state: 'MASTER' }] };
+    await must('POST', '/v1/agent/reports', { state }, creds.lb1);
+    await must('POST', '/v1/agent/reports', { state }, creds.lb2);
+    await must('POST', '/v1/agent/reports', { state }, creds.lb2);
+    const evs = await must('GET', `/v1/events?cluster=${clusterId}&kind=vrrp.split_brain`);
+    expect(evs.items).toHaveLength(1);
+    expect(evs.items[0].details.masters).toEqual(['lb1', 'lb2']);
+  });
+
+  it('keeps agent credentials and API tokens apart', async () => {
+    expect((await t.call('GET', '/v1/sites', { token: creds.lb1 })).status).toBe(403);
+    expect((await t.call('PUT', `/v1/clusters/${clusterId}/spec`, { token: creds.lb1, body: { spec: spec(53) } })).status).toBe(403);
+    expect((await t.call('GET', '/v1/agent/config')).status).toBe(403); // the bootstrap admin token
+    expect((await t.call('POST', '/v1/agent/reports', { body: { events: [] } })).status).toBe(403);
+    expect((await t.call('POST', '/v1/agent/enroll', { token: creds.lb1, body: { cluster: 'web', director: 'x' } })).status).toBe(403);
+    expect((await t.call('GET', '/v1/agent/config', { token: 'vga_forged' })).status).toBe(401);
+    expect((await t.call('GET', '/v1/sites', { token: enrollSecret })).status).toBe(401); // used up
+  });
+});
