@@ -30,6 +30,7 @@ describe.each(drivers)('agent endpoints on %s', (driver) => {
     await must('POST', '/v1/sites', { name: 'alpha' });
     await must('POST', '/v1/sites', { name: 'beta' });
     clusterId = (await must('POST', '/v1/sites/alpha/clusters', { name: 'web' })).id;
+    for (const name of ['lb1', 'lb2']) await must('POST', `/v1/clusters/${clusterId}/directors`, { name });
     await must('PUT', `/v1/clusters/${clusterId}/spec`, { spec: spec(51) });
     enrollSecret = (await must('POST', '/v1/sites/alpha/enrollment-tokens', { maxUses: 3, expiresInSeconds: 3600 })).secret;
   });
