@@ -20,7 +20,10 @@ import { specsRoutes } from './routes/specs.ts';
 import { tokensRoutes } from './routes/tokens.ts';
 import { agentRoutes } from './routes/agent.ts';
 import { failoversRoutes } from './routes/failovers.ts';
+import { adminRoutes } from './routes/admin.ts';
 import { revisionChanges } from './services/agents/notify.ts';
+import { agentBundle } from './agent-bundle.ts';
+import { installScript } from './install-script.ts';
 
 export interface AppDeps {
   db: DbHandle;
@@ -46,6 +49,20 @@ export function createApp(deps: AppDeps) {
     const ok = r.reachable && r.migrated;
     return c.json({ status: ok ? 'ready' : 'not_ready', database: r }, ok ? 200 : 503);
   });
+  // The director installer and what it downloads (no auth: the enrollment token is the secret).
+  app.get('/install.sh', async (c) => {
+    const b = await agentBundle();
+    const proto = c.req.header('x-forwarded-proto') ?? new URL(c.req.url).protocol.replace(':', '');
+    const host = c.req.header('x-forwarded-host') ?? c.req.header('host') ?? new URL(c.req.url).host;
+    c.header('content-type', 'text/x-shellscript; charset=utf-8');
+    return c.body(installScript({ url: `${proto}://${host}`, sha256: b.sha256 }));
+  });
+  app.get('/agent/vigil-agent.tar.gz', async (c) => {
+    const b = await agentBundle();
+    c.header('content-type', 'application/gzip');
+    c.header('x-checksum-sha256', b.sha256);
+    return c.body(new Uint8Array(b.tarball));
+  });
   app.get('/metrics', async (c) => {
     c.header('Content-Type', deps.metrics.registry.contentType);
     return c.body(await deps.metrics.registry.metrics());
@@ -60,7 +77,7 @@ export function createApp(deps: AppDeps) {
     onError: (c) => errorResponse(c, 'PAYLOAD_TOO_LARGE', `request body exceeds ${deps.maxBodyBytes ?? 1024 * 1024} bytes`),
   }));
   v1.use('*', auth(deps.db.db));
-  for (const sub of [sitesRoutes, clustersRoutes, specsRoutes, tokensRoutes, eventsRoutes, failoversRoutes, fleetRoutes, agentRoutes]) v1.route('/', sub(routeDeps));
+  for (const sub of [sitesRoutes, clustersRoutes, specsRoutes, tokensRoutes, eventsRoutes, failoversRoutes, fleetRoutes, agentRoutes, adminRoutes]) v1.route('/', sub(routeDeps));
   app.route('/v1', v1);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'API token (vgl_…)' });

@@ -156,6 +156,34 @@ describe.each(drivers)('agent endpoints on %s', (driver) => {
     expect(evs.items[0].details.masters).toEqual(['lb1', 'lb2']);
   });
 
+  it('admin actions reach the agent through its config and are audited: maintenance, move mastership', async () => {
+    const before = await t.call('GET', '/v1/agent/config', { token: creds.lb1 });
+    const etag = before.headers.get('etag')!;
+    const waiting = t.call('GET', '/v1/agent/config?wait=10', { token: creds.lb1, headers: { 'if-none-match': etag } });
+    await new Promise((res) => setTimeout(res, 200));
+    await must('PUT', `/v1/clusters/${clusterId}/directors/lb1/maintenance`, { on: true });
+    const m = await waiting;
+    expect(m.status).toBe(200);
+    expect(m.headers.get('etag')).not.toBe(etag);
+    expect(m.body).toMatchObject({ maintenance: true, config: { instances: {} } });
+    expect((await t.call('GET', '/v1/agent/config', { token: creds.lb2 })).body.config.instances.VI_WEB).toBeDefined();
+    await must('PUT', `/v1/clusters/${clusterId}/directors/lb1/maintenance`, { on: false });
+    expect(Object.keys((await t.call('GET', '/v1/agent/config', { token: creds.lb1 })).body.config.instances)).toEqual(['VI_WEB']);
+
+    await must('PUT', `/v1/clusters/${clusterId}/instances/VI_WEB/master`, { director: 'lb2' });
+    expect((await t.call('GET', '/v1/agent/config', { token: creds.lb2 })).body.config.instances.VI_WEB.priority).toBe(254);
+    expect((await t.call('GET', '/v1/agent/config', { token: creds.lb1 })).body.config.instances.VI_WEB.priority).toBe(150);
+    await must('PUT', `/v1/clusters/${clusterId}/instances/VI_WEB/master`, { director: null });
+    expect((await t.call('GET', '/v1/agent/config', { token: creds.lb2 })).body.config.instances.VI_WEB.priority).toBe(100);
+
+    const bad = await t.call('PUT', `/v1/clusters/${clusterId}/instances/VI_NOPE/master`, { body: { director: 'lb2' } });
+    expect(bad.status).toBe(404);
+    const notMember = await t.call('PUT', `/v1/clusters/${clusterId}/instances/VI_WEB/master`, { body: { director: 'nope' } });
+    expect(notMember.status).toBe(404);
+    const audit = await must('GET', `/v1/events?cluster=${clusterId}&kind=director.maintenance`);
+    expect(audit.items.map((e: { actor: string; details: { on: boolean } }) => [e.actor, e.details.on])).toEqual([['token:bootstrap-admin', true], ['token:bootstrap-admin', false]]);
+  });
+
   it('keeps agent credentials and API tokens apart', async () => {
     expect((await t.call('GET', '/v1/sites', { token: creds.lb1 })).status).toBe(403);
     expect((await t.call('PUT', `/v1/clusters/${clusterId}/spec`, { token: creds.lb1, body: { spec: spec(53) } })).status).toBe(403);

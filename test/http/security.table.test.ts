@@ -57,6 +57,10 @@ async function must(t: TestApp, method: string, path: string, body?: unknown) {
 const spec = (vrid: number) => ({ ...exampleClusterSpecInput, vrrpInstances: { VI_WEB: { ...exampleClusterSpecInput.vrrpInstances.VI_WEB, virtualRouterId: vrid } } });
 
 const ROUTES: Record<string, RouteCase> = {
+  'GET /events/export': { role: 'viewer', scope: 'list', ok: 200, prepare: async () => ({ path: '/v1/events/export?format=csv' }) },
+  'GET /events/stream': { role: 'viewer', scope: 'list', ok: 200, prepare: async () => ({ path: '/v1/events/stream?maxSeconds=1' }) },
+  'PUT /clusters/{id}/directors/{name}/maintenance': { role: 'operator', scope: 'site', ok: 200, prepare: async (w) => ({ path: `/v1/clusters/${w.clusterId}/directors/lb1/maintenance`, body: { on: false } }) },
+  'PUT /clusters/{id}/instances/{instance}/master': { role: 'operator', scope: 'site', ok: 200, prepare: async (w) => ({ path: `/v1/clusters/${w.clusterId}/instances/VI_WEB/master`, body: { director: null } }) },
   'GET /failovers': { role: 'viewer', scope: 'list', ok: 200, prepare: async () => ({ path: '/v1/failovers' }) },
   'GET /sites': { role: 'viewer', scope: 'list', ok: 200, prepare: async () => ({ path: '/v1/sites' }) },
   'POST /sites': { role: 'admin', scope: 'fleet', ok: 201, prepare: async (w) => ({ path: '/v1/sites', body: { name: w.uniq() } }) },

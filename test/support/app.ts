@@ -12,6 +12,8 @@ import { freshDb, type Driver } from './db.ts';
 export interface TestApp {
   db: DbHandle;
   admin: string;
+  /** The raw Response (streams), as the bootstrap admin unless headers say otherwise. */
+  raw(path: string, init?: RequestInit): Promise<Response>;
   call(method: string, path: string, opts?: { token?: string | null; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }> // eslint-disable-line @typescript-eslint/no-explicit-any -- tests index into arbitrary JSON;
   close(): Promise<void>;
 }
@@ -43,6 +45,7 @@ export async function testApp(driver: Driver, opts: { maxBodyBytes?: number } = 
       }
       return { status: res.status, body: parsed, headers: res.headers };
     },
+    raw: (path, init = {}) => Promise.resolve(app.request(path, { ...init, headers: { authorization: `Bearer ${BOOTSTRAP}`, ...(init.headers as Record<string, string> | undefined) } })),
     close: () => db.close(),
   };
 }

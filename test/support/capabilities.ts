@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-export type Capability = 'root' | 'netns' | 'keepalived' | 'uml' | 'qemu' | 'chromium' | 'nft' | 'postgres' | 'tcpdump';
+export type Capability = 'root' | 'netns' | 'keepalived' | 'uml' | 'qemu' | 'chromium' | 'nft' | 'postgres' | 'tcpdump' | 'debootstrap';
 
 const probes: Record<Capability, () => boolean> = {
   root: () => process.getuid?.() === 0,
@@ -18,6 +18,7 @@ const probes: Record<Capability, () => boolean> = {
   nft: () => existsSync('/usr/sbin/nft'),
   postgres: () => true,
   tcpdump: () => existsSync('/usr/bin/tcpdump'),
+  debootstrap: () => existsSync('/usr/sbin/debootstrap'),
 };
 
 function commandWorks(cmd: string, args: string[]): boolean {

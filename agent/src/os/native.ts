@@ -52,7 +52,8 @@ export interface NativeAddon {
   monotonicMs(): number;
 }
 
-const addonPath = fileURLToPath(new URL('../../native/build/vigil_net.node', import.meta.url));
+// VIGIL_NATIVE_ADDON: where an installed (bundled) agent keeps the addon (install.sh sets it).
+const addonPath = process.env.VIGIL_NATIVE_ADDON ?? fileURLToPath(new URL('../../native/build/vigil_net.node', import.meta.url));
 let cached: NativeAddon | undefined;
 
 /** The addon, loaded once. Throws a clear error when it has not been built. */

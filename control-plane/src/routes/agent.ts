@@ -4,7 +4,7 @@
  * and report state and events (idempotent by the outbox sequence number).
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { agentConfig, currentRevision, waitForChange } from '../services/agents/config.ts';
+import { agentConfig, currentVersion, waitForChange } from '../services/agents/config.ts';
 import { enrollAgent } from '../services/agents/enroll.ts';
 import { ingestReport } from '../services/agents/report.ts';
 import { EnrollInput, ReportInput } from '../services/agents/schemas.ts';
@@ -14,11 +14,12 @@ const ConfigQuery = z.strictObject({
   wait: z.coerce.number().int().min(0).max(60).optional().describe('long-poll: seconds to wait for a revision other than If-None-Match'),
 });
 
-const etagOf = (revision: number | null) => (revision === null ? '"none"' : `"rev-${revision}"`);
-const revisionOfEtag = (etag: string | undefined): number | null | undefined => {
+const etagOf = (version: string | null) => (version === null ? '"none"' : `"${version}"`);
+const versionOfEtag = (etag: string | undefined): string | null | undefined => {
   if (!etag) return undefined;
-  const m = /^(?:W\/)?"rev-(\d+)"$/.exec(etag.trim());
-  return m ? Number(m[1]) : etag.trim() === '"none"' ? null : undefined;
+  const m = /^(?:W\/)?"(rev-\d+(?:\.a-\d+)?|none)"$/.exec(etag.trim());
+  if (!m) return undefined;
+  return m[1] === 'none' ? null : m[1];
 };
 
 export function agentRoutes(deps: RouteDeps) {
@@ -41,16 +42,16 @@ export function agentRoutes(deps: RouteDeps) {
     }),
     async (c) => {
       const ctx = ctxOf(c, deps);
-      const known = revisionOfEtag(c.req.header('if-none-match'));
+      const known = versionOfEtag(c.req.header('if-none-match'));
       const wait = c.req.valid('query').wait ?? 0;
-      let rev = await currentRevision(ctx);
-      if (known !== undefined && rev === known && wait > 0) rev = await waitForChange(ctx, known, wait * 1000);
-      if (known !== undefined && rev === known) {
-        c.header('ETag', etagOf(rev));
+      let version = await currentVersion(ctx);
+      if (known !== undefined && version === known && wait > 0) version = await waitForChange(ctx, known, wait * 1000);
+      if (known !== undefined && version === known) {
+        c.header('ETag', etagOf(version));
         return c.body(null, 304) as never;
       }
       const body = await agentConfig(ctx);
-      c.header('ETag', etagOf(body.revision));
+      c.header('ETag', etagOf(body.version));
       return c.json(body as never, 200);
     },
   );

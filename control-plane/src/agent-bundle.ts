@@ -1,0 +1,63 @@
+/**
+ * What install.sh downloads: the agent bundled into one ES module (esbuild, every dependency
+ * inside), the health worker next to it, the native addon, and a `bin/vigil` wrapper, as a
+ * gzipped tarball. Built once per control-plane process from the sources it runs, and published
+ * with its SHA-256 so the installer can verify what it got.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface AgentBundle {
+  tarball: Buffer;
+  sha256: string;
+}
+
+const WRAPPER = `#!/bin/sh
+# vigil (director install): the agent bundle run by the system's node.
+here=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
+VIGIL_NATIVE_ADDON="$here/lib/vigil_net.node" exec node "$here/lib/vigil.mjs" "$@"
+`;
+
+let cached: Promise<AgentBundle> | undefined;
+
+export function agentBundle(): Promise<AgentBundle> {
+  cached ??= build().catch((err: unknown) => {
+    cached = undefined;
+    throw err;
+  });
+  return cached;
+}
+
+async function build(): Promise<AgentBundle> {
+  const { build: esbuild } = await import('esbuild');
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-bundle-'));
+  try {
+    const root = join(dir, 'vigil');
+    mkdirSync(join(root, 'lib'), { recursive: true });
+    mkdirSync(join(root, 'bin'), { recursive: true });
+    await esbuild({
+      entryPoints: { vigil: join(REPO, 'agent/src/cli/director-main.ts'), 'worker-entry': join(REPO, 'agent/src/checks/worker-thread.ts') },
+      outdir: join(root, 'lib'), outExtension: { '.js': '.mjs' },
+      bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'error',
+      // CommonJS dependencies call require(); give the ES module one.
+      banner: { js: "import { createRequire as __vigilCreateRequire } from 'node:module'; const require = __vigilCreateRequire(import.meta.url);" },
+      external: ['*.node'],
+    });
+    copyFileSync(join(REPO, 'agent/native/build/vigil_net.node'), join(root, 'lib/vigil_net.node'));
+    writeFileSync(join(root, 'bin/vigil'), WRAPPER);
+    chmodSync(join(root, 'bin/vigil'), 0o755);
+    writeFileSync(join(root, 'VERSION'), `${JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).version}\n`);
+    const tgz = join(dir, 'vigil-agent.tar.gz');
+    execFileSync('tar', ['-czf', tgz, '-C', dir, 'vigil']);
+    const tarball = readFileSync(tgz);
+    return { tarball, sha256: createHash('sha256').update(tarball).digest('hex') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

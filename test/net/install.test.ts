@@ -1,0 +1,152 @@
+/**
+ * install.sh for real: a fresh Debian root filesystem (debootstrap, cached under
+ * /var/cache/vigil), mounted as an overlay in a namespace with its own mount tree and network
+ * (a lab host), with only the host's node binary added (what the README says a director needs).
+ * A running control plane serves the script; it downloads and verifies the agent, enrolls,
+ * writes /etc/vigil/agent.json and, there being no systemd, starts the agent directly. The agent
+ * fetches its config and takes the VIP. Re-running is harmless; --uninstall removes everything.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireCapabilities } from '../support/capabilities.ts';
+import { createLab, type NetnsLab } from '../support/netns.ts';
+
+const run = requireCapabilities('install.sh in a fresh Debian root', ['root', 'netns', 'debootstrap']);
+const VIGIL = join(import.meta.dirname, '../../agent/bin/vigil.mjs');
+const ROOTFS = '/var/cache/vigil/rootfs-bookworm';
+const TOKEN = 'vgl_install-e2e-bootstrap-token-0123456789abcdef';
+const CP = 'http://192.0.2.2:8080';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The cached Debian root (built once per machine: a few minutes, from Debian's mirror). */
+function ensureRootfs(): void {
+  if (existsSync(join(ROOTFS, 'etc/debian_version'))) return;
+  const tmp = `${ROOTFS}.tmp`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync('/var/cache/vigil', { recursive: true });
+  execFileSync('debootstrap', ['--variant=minbase', '--include=curl,ca-certificates,iproute2,libstdc++6,procps', 'bookworm', tmp, 'http://deb.debian.org/debian'], { stdio: 'ignore', timeout: 900_000 });
+  renameSync(tmp, ROOTFS);
+}
+
+describe.skipIf(!run)('install.sh in a fresh Debian root filesystem', () => {
+  let lab: NetnsLab;
+  let work: string;
+  let cp: ChildProcess | undefined;
+  let merged: string;
+  let upper: string;
+  let enrollToken = '';
+  let clusterId = '';
+
+  async function api(method: string, path: string, body?: unknown) {
+    const args = ['-sS', '-X', method, '-H', `authorization: Bearer ${TOKEN}`, '-w', '\n%{http_code}', `${CP}${path}`];
+    if (body !== undefined) args.push('-H', 'content-type: application/json', '--data', JSON.stringify(body));
+    const r = await lab.exec(lab.hosts[1]!.ns, 'curl', args, { timeoutMs: 60_000 });
+    const nl = r.stdout.lastIndexOf('\n');
+    const status = Number(r.stdout.slice(nl + 1));
+    if (status >= 300 || !status) throw new Error(`${method} ${path}: ${r.stdout} ${r.stderr}`);
+    const text = r.stdout.slice(0, nl);
+    return text ? JSON.parse(text) : null;
+  }
+  const agentPid = (): number | undefined => {
+    const f = join(upper, 'var/lib/vigil/vigil.pid');
+    if (!existsSync(f)) return undefined;
+    const pid = Number(readFileSync(f, 'utf8').trim());
+    try { process.kill(pid, 0); return pid; } catch { return undefined; }
+  };
+  /** Runs a shell command chrooted in the director root, in its mount and network namespace. */
+  async function inRoot(cmd: string, timeoutMs = 120_000) {
+    const pid = agentPid();
+    const enter = pid
+      ? ['nsenter', `--mount=/proc/${pid}/ns/mnt`, `--net=/var/run/netns/${lab.hosts[0]!.ns}`, 'chroot', merged, 'sh', '-c', cmd]
+      : ['ip', 'netns', 'exec', lab.hosts[0]!.ns, 'unshare', '-m', '--propagation', 'private', 'sh', '-c',
+        `set -e; mount -t overlay overlay -o lowerdir=${ROOTFS},upperdir=${upper},workdir=${join(work, 'ovl-work')} ${merged}; mount -t proc proc ${merged}/proc; mount --bind /dev ${merged}/dev; mount -t tmpfs tmpfs ${merged}/run; mount -t tmpfs tmpfs ${merged}/tmp; exec chroot ${merged} sh -c "$0"`, cmd];
+    return new Promise<{ code: number | null; out: string }>((resolve) => {
+      const p = spawn(enter[0]!, enter.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      p.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      p.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+      const t = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+      p.once('exit', (code) => { clearTimeout(t); resolve({ code, out }); });
+    });
+  }
+  const holdsVip = async () => (await lab.exec(lab.hosts[0]!.ns, 'ip', ['-o', 'addr', 'show', 'dev', 'eth0'])).stdout.includes(' 192.0.2.100/');
+
+  beforeAll(async () => {
+    ensureRootfs();
+    lab = await createLab({ hosts: 2 });
+    work = mkdtempSync(join(tmpdir(), 'vigil-install-'));
+    upper = join(work, 'upper');
+    merged = join(work, 'merged');
+    for (const d of [upper, merged, join(work, 'ovl-work'), join(upper, 'usr/local/bin')]) mkdirSync(d, { recursive: true });
+    copyFileSync(process.execPath, join(upper, 'usr/local/bin/node'));
+    cp = spawn('ip', ['netns', 'exec', lab.hosts[1]!.ns, process.execPath, VIGIL, 'control-plane', '--port', '8080', '--data-dir', join(work, 'cp')], { stdio: 'ignore', env: { ...process.env, VIGIL_BOOTSTRAP_TOKEN: TOKEN } });
+    for (let i = 0; ; i++) {
+      try { await api('GET', '/v1/sites'); break; } catch (e) { if (i > 100) throw e; await sleep(300); }
+    }
+    await api('POST', '/v1/sites', { name: 'dc1' });
+    clusterId = (await api('POST', '/v1/sites/dc1/clusters', { name: 'web' })).id;
+    await api('POST', `/v1/clusters/${clusterId}/directors`, { name: 'lb1' });
+    await api('PUT', `/v1/clusters/${clusterId}/spec`, { spec: { version: 1, directors: { lb1: {} }, vrrpInstances: { VI_1: { interface: 'eth0', virtualRouterId: 80, version: 3, advertIntervalMs: 100, virtualIpAddresses: ['192.0.2.100/24'], directors: { lb1: { priority: 150 } } } } } });
+    enrollToken = (await api('POST', '/v1/sites/dc1/enrollment-tokens', { maxUses: 1 })).secret;
+  }, 1_200_000);
+
+  afterAll(async () => {
+    const pid = agentPid();
+    if (pid) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+    if (cp) await new Promise<void>((r) => { cp!.once('exit', () => r()); cp!.kill('SIGTERM'); });
+    await lab?.destroy();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('installs, verifies the download, enrolls, starts the agent without systemd; the agent takes its VIP', async () => {
+    const r = await inRoot(`curl -fsSL ${CP}/install.sh | sh -s -- --token ${enrollToken} --cluster web --director lb1 --labels rack=r1,role=edge`);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/enrolled as director lb1 of cluster web/);
+    expect(r.out).toMatch(/no systemd here: started the agent directly/);
+    expect(agentPid()).toBeGreaterThan(0);
+    const conf = JSON.parse(readFileSync(join(upper, 'etc/vigil/agent.json'), 'utf8'));
+    expect(conf).toMatchObject({ controlPlane: CP, director: 'lb1', cluster: 'web', site: 'dc1' });
+    expect(conf.credential).toMatch(/^vga_/);
+    expect((execFileSync('stat', ['-c', '%a', join(upper, 'etc/vigil/agent.json')]).toString().trim())).toBe('600');
+    for (let i = 0; i < 100 && !(await holdsVip()); i++) await sleep(100);
+    expect(await holdsVip()).toBe(true);
+    let d: { enrolled: boolean; appliedRevision: number | null; labels: Record<string, string> } | undefined;
+    for (let i = 0; i < 100; i++) {
+      d = await api('GET', `/v1/clusters/${clusterId}/directors/lb1`);
+      if (d?.appliedRevision === 1) break;
+      await sleep(200);
+    }
+    expect(d).toMatchObject({ enrolled: true, appliedRevision: 1, labels: { rack: 'r1', role: 'edge' } });
+  });
+
+  it('re-running is harmless: the credential is kept (the one-use token is not needed) and the agent runs again', async () => {
+    const before = readFileSync(join(upper, 'etc/vigil/agent.json'), 'utf8');
+    const r = await inRoot(`curl -fsSL ${CP}/install.sh | sh -s -- --token ${enrollToken} --cluster web --director lb1`);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/already enrolled; keeping the credential/);
+    expect(readFileSync(join(upper, 'etc/vigil/agent.json'), 'utf8')).toBe(before);
+    for (let i = 0; i < 100 && !(await holdsVip()); i++) await sleep(100);
+    expect(await holdsVip()).toBe(true);
+  });
+
+  it('refuses a download whose checksum does not match, installing nothing', async () => {
+    const r = await inRoot(`curl -fsSL ${CP}/install.sh | sed "s/^BUNDLE_SHA256='[0-9a-f]*'/BUNDLE_SHA256='0000'/" | sh -s -- --token x --cluster web --director lb1`);
+    expect(r.code).not.toBe(0);
+    expect(r.out).toMatch(/checksum mismatch: expected 0000/);
+    expect(agentPid()).toBeGreaterThan(0); // the running agent was left alone
+  });
+
+  it('--uninstall stops the agent (it leaves gracefully) and removes everything it added', async () => {
+    const pid = agentPid()!;
+    const r = await inRoot('curl -fsSL http://192.0.2.2:8080/install.sh | sh -s -- --uninstall');
+    expect(r.code, r.out).toBe(0);
+    let alive = true;
+    for (let i = 0; i < 50 && alive; i++) { try { process.kill(pid, 0); await sleep(100); } catch { alive = false; } }
+    expect(alive).toBe(false);
+    expect(await holdsVip()).toBe(false);
+    for (const p of ['opt/vigil', 'etc/vigil', 'var/lib/vigil', 'usr/local/bin/vigil']) expect(existsSync(join(upper, p)), p).toBe(false);
+  });
+});

@@ -1,0 +1,187 @@
+/**
+ * Managed agents end to end, in network namespaces: a real control plane (PGlite under a data
+ * dir) on h3, two directors on h1/h2 enrolled with an enrollment token and run as
+ * `vigil agent --config agent.json`. Proves: the spec reaches them and runs; a spec change
+ * arrives as a diff; a crash failover shows in /v1/failovers with its gap; and with the control
+ * plane down, failovers still happen and every transition reaches the audit log exactly once
+ * when it comes back.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireCapabilities } from '../support/capabilities.ts';
+import { createLab, type NetnsLab } from '../support/netns.ts';
+
+const run = requireCapabilities('managed agents end to end', ['root', 'netns']);
+const VIGIL = join(import.meta.dirname, '../../agent/bin/vigil.mjs');
+const TOKEN = 'vgl_managed-e2e-bootstrap-token-0123456789abcdef';
+const CP = 'http://192.0.2.3:8080';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const spec = (vips: string[]) => ({
+  version: 1,
+  directors: { lb1: {}, lb2: {} },
+  vrrpInstances: {
+    VI_1: {
+      interface: 'eth0', virtualRouterId: 70, version: 3, advertIntervalMs: 100,
+      virtualIpAddresses: vips,
+      directors: { lb1: { priority: 150 }, lb2: { priority: 100 } },
+    },
+  },
+});
+
+describe.skipIf(!run)('managed agents with a real control plane', () => {
+  let lab: NetnsLab;
+  let work: string;
+  let cp: ChildProcess | undefined;
+  const agents: Record<string, ChildProcess | undefined> = {};
+  let clusterId = '';
+
+  async function api(method: string, path: string, body?: unknown, token = TOKEN): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+    const args = ['-sS', '-X', method, '-H', `authorization: Bearer ${token}`, '-w', '\n%{http_code}', `${CP}${path}`];
+    if (body !== undefined) args.push('-H', 'content-type: application/json', '--data', JSON.stringify(body));
+    const r = await lab.exec(lab.hosts[2]!.ns, 'curl', args, { timeoutMs: 30_000 });
+    const nl = r.stdout.lastIndexOf('\n');
+    const status = Number(r.stdout.slice(nl + 1));
+    const text = r.stdout.slice(0, nl);
+    return { status, body: text ? JSON.parse(text) : null };
+  }
+  async function must(method: string, path: string, body?: unknown, token?: string) {
+    const r = await api(method, path, body, token);
+    if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body;
+  }
+  async function startCp(): Promise<void> {
+    cp = spawn('ip', ['netns', 'exec', lab.hosts[2]!.ns, process.execPath, VIGIL, 'control-plane', '--port', '8080', '--data-dir', join(work, 'cp')], {
+      stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, VIGIL_BOOTSTRAP_TOKEN: TOKEN },
+    });
+    cp.stdout!.resume();
+    cp.stderr!.resume();
+    await until('control plane up', async () => (await api('GET', '/v1/sites').catch(() => ({ status: 0 }))).status === 200, 30_000);
+  }
+  async function stopCp(): Promise<void> {
+    const p = cp;
+    cp = undefined;
+    if (!p) return;
+    await new Promise<void>((resolve) => { p.once('exit', () => resolve()); p.kill('SIGTERM'); });
+  }
+  function startAgent(name: 'lb1' | 'lb2'): void {
+    const i = name === 'lb1' ? 0 : 1;
+    const p = spawn('ip', ['netns', 'exec', lab.hosts[i]!.ns, process.execPath, VIGIL, 'agent', '--config', join(work, `${name}.json`), '--state-dir', join(work, name)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout!.on('data', (d: Buffer) => { out = (out + d.toString()).slice(-20_000); });
+    p.stderr!.on('data', (d: Buffer) => { out = (out + d.toString()).slice(-20_000); });
+    (p as ChildProcess & { out: () => string }).out = () => out;
+    agents[name] = p;
+  }
+  async function stopAgent(name: string, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
+    const p = agents[name];
+    agents[name] = undefined;
+    if (!p || p.exitCode !== null) return;
+    await new Promise<void>((resolve) => { p.once('exit', () => resolve()); p.kill(signal); });
+  }
+  async function holds(i: number, vip: string): Promise<boolean> {
+    const r = await lab.exec(lab.hosts[i]!.ns, 'ip', ['-o', 'addr', 'show', 'dev', 'eth0']);
+    return r.stdout.includes(` ${vip}/`);
+  }
+  async function until(what: string, pred: () => Promise<boolean>, ms: number): Promise<void> {
+    const t0 = Date.now();
+    while (!(await pred())) {
+      if (Date.now() - t0 > ms) {
+        const logs = Object.entries(agents).map(([n, p]) => `${n}: ${(p as (ChildProcess & { out?: () => string }) | undefined)?.out?.().slice(-1500) ?? '-'}`).join('\n');
+        throw new Error(`timed out after ${ms} ms waiting for ${what}\n${logs}`);
+      }
+      await sleep(100);
+    }
+  }
+  const transitionsInOutbox = (name: string) => readFileSync(join(work, name, 'outbox', 'outbox.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"kind":"vrrp.transition"')).map((l) => JSON.parse(l) as { seq: number });
+  const drained = (name: string) => {
+    const s = JSON.parse(readFileSync(join(work, name, 'outbox', 'outbox.state'), 'utf8')) as { acked: number; last: number };
+    return s.acked === s.last;
+  };
+
+  beforeAll(async () => {
+    lab = await createLab({ hosts: 3 });
+    work = mkdtempSync(join(tmpdir(), 'vigil-managed-'));
+    await startCp();
+    await must('POST', '/v1/sites', { name: 'dc1' });
+    clusterId = (await must('POST', '/v1/sites/dc1/clusters', { name: 'web' })).id;
+    for (const d of ['lb1', 'lb2']) await must('POST', `/v1/clusters/${clusterId}/directors`, { name: d });
+    await must('PUT', `/v1/clusters/${clusterId}/spec`, { spec: spec(['192.0.2.100/24']) });
+    const enroll = (await must('POST', '/v1/sites/dc1/enrollment-tokens', { maxUses: 2 })).secret as string;
+    for (const d of ['lb1', 'lb2'] as const) {
+      const r = await must('POST', '/v1/agent/enroll', { cluster: 'web', director: d }, enroll);
+      writeFileSync(join(work, `${d}.json`), JSON.stringify({ controlPlane: CP, credential: r.credential, director: d, cluster: 'web', site: 'dc1', pollWaitSeconds: 10 }));
+    }
+  }, 90_000);
+
+  afterAll(async () => {
+    await stopAgent('lb1', 'SIGTERM');
+    await stopAgent('lb2', 'SIGTERM');
+    await stopCp();
+    for (const h of lab?.hosts ?? []) await lab.exec(h.ns, 'ip', ['addr', 'flush', 'dev', 'eth0', 'label', 'eth0']).catch(() => undefined);
+    await lab?.destroy();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('enrolled agents fetch their config and elect: lb1 holds the VIP, both report revision 1', async () => {
+    startAgent('lb1');
+    startAgent('lb2');
+    await until('lb1 holds the VIP', () => holds(0, '192.0.2.100'), 15_000);
+    expect(await holds(1, '192.0.2.100')).toBe(false);
+    await until('both applied revision 1', async () => {
+      const ds = (await must('GET', `/v1/clusters/${clusterId}/directors`)).items as Array<{ appliedRevision: number | null }>;
+      return ds.every((d) => d.appliedRevision === 1);
+    }, 15_000);
+  });
+
+  it('a spec change reaches the agents within the long-poll and applies as a diff', async () => {
+    await must('PUT', `/v1/clusters/${clusterId}/spec`, { spec: spec(['192.0.2.100/24', '192.0.2.101/24']) });
+    await until('lb1 holds the new VIP', () => holds(0, '192.0.2.101'), 5000);
+    await until('both report revision 2', async () => {
+      const ds = (await must('GET', `/v1/clusters/${clusterId}/directors`)).items as Array<{ appliedRevision: number | null }>;
+      return ds.every((d) => d.appliedRevision === 2);
+    }, 10_000);
+    const applied = await must('GET', `/v1/events?cluster=${clusterId}&kind=config.applied`);
+    expect(applied.items.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('a crash failover shows in /v1/failovers with the gap since the old master\'s last advert', async () => {
+    await stopAgent('lb1', 'SIGKILL');
+    await until('lb2 holds the VIP', () => holds(1, '192.0.2.100'), 5000);
+    let f: Array<{ oldMaster: string; newMaster: string; cause: string; gapMs: number }> = [];
+    await until('the failover in the API', async () => {
+      f = (await must('GET', `/v1/failovers?cluster=${clusterId}`)).items;
+      return f.length > 0;
+    }, 10_000);
+    expect(f[0]).toMatchObject({ oldMaster: 'lb1', newMaster: 'lb2' });
+    expect(f[0]!.cause).toMatch(/master_down/);
+    // Master_Down_Interval at 0.1 s for priority 100: 3 × 100 + 60.9 ms.
+    expect(f[0]!.gapMs).toBeGreaterThan(300);
+    expect(f[0]!.gapMs).toBeLessThan(600);
+  });
+
+  it('with the control plane down failovers still happen, and every transition is logged exactly once afterwards', async () => {
+    await stopCp();
+    startAgent('lb1'); // from its cached config: removes the VIPs its crash left, elects, preempts
+    await until('lb1 back as master', async () => (await holds(0, '192.0.2.100')) && !(await holds(1, '192.0.2.100')), 15_000);
+    await stopAgent('lb1', 'SIGKILL');
+    await until('lb2 takes over again', () => holds(1, '192.0.2.100'), 5000);
+    startAgent('lb1');
+    await until('lb1 master again', async () => (await holds(0, '192.0.2.100')) && !(await holds(1, '192.0.2.100')), 15_000);
+    await sleep(500);
+    expect(drained('lb1') && drained('lb2')).toBe(false); // the outage kept events in the outboxes
+    await startCp();
+    await until('outboxes drained', async () => drained('lb1') && drained('lb2'), 30_000);
+    const logged = (await must('GET', `/v1/events?cluster=${clusterId}&kind=vrrp.transition&limit=1000`)).items as Array<{ actor: string }>;
+    for (const d of ['lb1', 'lb2']) {
+      const mine = logged.filter((e) => e.actor === `agent:${d}`).length;
+      expect(mine, d).toBe(transitionsInOutbox(d).length);
+    }
+    expect((await must('GET', '/v1/events/verify')).ok ?? true).toBeTruthy();
+    const f = (await must('GET', `/v1/failovers?cluster=${clusterId}`)).items as Array<{ oldMaster: string; newMaster: string }>;
+    expect(f.map((x) => `${x.oldMaster}->${x.newMaster}`).slice(0, 4)).toEqual(['lb2->lb1', 'lb1->lb2', 'lb2->lb1', 'lb1->lb2']);
+  });
+});
