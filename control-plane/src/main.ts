@@ -36,7 +36,15 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Run
     port,
     db,
     async stop() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Stop accepting; keep-alive connections that sit idle (agents between requests) close
+      // now; long-polls and other requests in flight get a short grace, then are cut (agents
+      // retry against another replica or after the restart).
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const http = server as unknown as { closeIdleConnections?: () => void; closeAllConnections?: () => void };
+      http.closeIdleConnections?.();
+      const force = setTimeout(() => http.closeAllConnections?.(), 2000);
+      await closed;
+      clearTimeout(force);
       await db.close();
       logger.info('control plane stopped');
     },
