@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,9 +47,13 @@ async function build(): Promise<AgentBundle> {
       bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'error',
       // CommonJS dependencies call require(); give the ES module one.
       banner: { js: "import { createRequire as __vigilCreateRequire } from 'node:module'; const require = __vigilCreateRequire(import.meta.url);" },
-      external: ['*.node'],
+      // `netlink` loads its own prebuilt addon relative to its package: it ships as a package.
+      external: ['*.node', 'netlink'],
     });
     copyFileSync(join(REPO, 'agent/native/build/vigil_net.node'), join(root, 'lib/vigil_net.node'));
+    for (const [pkg, parts] of [['netlink', ['package.json', 'dist', 'prebuilds', 'LICENSE']], ['node-gyp-build', ['.']]] as const) {
+      for (const part of parts) cpSync(join(REPO, 'node_modules', pkg, part), join(root, 'lib/node_modules', pkg, part), { recursive: true });
+    }
     writeFileSync(join(root, 'bin/vigil'), WRAPPER);
     chmodSync(join(root, 'bin/vigil'), 0o755);
     writeFileSync(join(root, 'VERSION'), `${JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).version}\n`);

@@ -106,7 +106,9 @@ describe.skipIf(!run)('install.sh in a fresh Debian root filesystem', () => {
     expect(r.code, r.out).toBe(0);
     expect(r.out).toMatch(/enrolled as director lb1 of cluster web/);
     expect(r.out).toMatch(/no systemd here: started the agent directly/);
-    expect(agentPid()).toBeGreaterThan(0);
+    for (let i = 0; i < 100 && !agentPid(); i++) await sleep(100);
+    const log = join(upper, 'var/lib/vigil/agent.log');
+    if (!agentPid()) throw new Error(`the agent is not running: ${existsSync(log) ? readFileSync(log, 'utf8').slice(-3000) : 'no agent.log'}\n${r.out}`);
     const conf = JSON.parse(readFileSync(join(upper, 'etc/vigil/agent.json'), 'utf8'));
     expect(conf).toMatchObject({ controlPlane: CP, director: 'lb1', cluster: 'web', site: 'dc1' });
     expect(conf.credential).toMatch(/^vga_/);
@@ -127,6 +129,7 @@ describe.skipIf(!run)('install.sh in a fresh Debian root filesystem', () => {
     const r = await inRoot(`curl -fsSL ${CP}/install.sh | sh -s -- --token ${enrollToken} --cluster web --director lb1`);
     expect(r.code, r.out).toBe(0);
     expect(r.out).toMatch(/already enrolled; keeping the credential/);
+    for (let i = 0; i < 100 && !agentPid(); i++) await sleep(100);
     expect(readFileSync(join(upper, 'etc/vigil/agent.json'), 'utf8')).toBe(before);
     for (let i = 0; i < 100 && !(await holdsVip()); i++) await sleep(100);
     expect(await holdsVip()).toBe(true);
