@@ -171,6 +171,7 @@ describe.skipIf(!run)('load balancer end to end (Vigil agents, nftables, HTTP ch
   });
 
   it('serves Prometheus metrics: VRRP state and counters, real-server health, data-plane counters', async () => {
+    await sleep(600); // the data plane's counters are read back at most twice a second
     const r = await lab.exec(A.host.ns, 'curl', ['-fsS', 'http://127.0.0.1:9650/metrics']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('vigil_vrrp_state{instance="VI_LB",vrid="60",state="MASTER"} 1');

@@ -127,9 +127,9 @@ export class LbRuntime {
   async refreshTable(): Promise<void> {
     const desired = this.lastDesired;
     if (!desired || this.stopped) return;
-    // At most once a second: a scrape every few seconds is normal, a status loop must not turn
+    // At most twice a second: a scrape every few seconds is normal, a status loop must not turn
     // into a read-back loop (a big nftables table is a sizeable JSON document).
-    if (performance.now() - this.refreshedAt < 1000) return;
+    if (performance.now() - this.refreshedAt < 500) return;
     this.refreshedAt = performance.now();
     const run = this.chain.then(async () => {
       await this.ports.dataPlane.controller.apply(desired);
