@@ -48,7 +48,7 @@ async function build(): Promise<AgentBundle> {
       // CommonJS dependencies call require(); give the ES module one.
       banner: { js: "import { createRequire as __vigilCreateRequire } from 'node:module'; const require = __vigilCreateRequire(import.meta.url);" },
       // `netlink` loads its own prebuilt addon relative to its package: it ships as a package.
-      external: ['*.node', 'netlink'],
+      external: ['*.node', 'netlink', 'bufferutil', 'utf-8-validate'],
     });
     copyFileSync(join(REPO, 'agent/native/build/vigil_net.node'), join(root, 'lib/vigil_net.node'));
     for (const [pkg, parts] of [['netlink', ['package.json', 'dist', 'prebuilds', 'LICENSE']], ['node-gyp-build', ['.']]] as const) {

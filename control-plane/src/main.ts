@@ -5,6 +5,8 @@
 import { serve, type ServerType } from '@hono/node-server';
 import pino from 'pino';
 import { createApp } from './app.ts';
+import type { Server as HttpServer } from 'node:http';
+import { attachAgentWebSocket } from './agent-ws.ts';
 import { ConfigError, loadConfig, type ControlPlaneConfig } from './config.ts';
 import { openDb, type DbHandle } from './db.ts';
 import { createMetrics } from './metrics.ts';
@@ -29,6 +31,9 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Run
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
   });
+  // VIGIL_AGENT_WS=off refuses the agents' WebSocket (they work over HTTP then): for networks
+  // whose proxies do not pass upgrades, and to test that fallback.
+  const ws = process.env.VIGIL_AGENT_WS === 'off' ? { close: () => {} } : attachAgentWebSocket(server as unknown as HttpServer, db.db, logger);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info({ port, driver: db.driver, dataDir: db.driver === 'pglite' ? config.dataDir : undefined }, 'control plane listening');
@@ -39,6 +44,7 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Run
       // Stop accepting; keep-alive connections that sit idle (agents between requests) close
       // now; long-polls and other requests in flight get a short grace, then are cut (agents
       // retry against another replica or after the restart).
+      ws.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       const http = server as unknown as { closeIdleConnections?: () => void; closeAllConnections?: () => void };
       http.closeIdleConnections?.();

@@ -154,6 +154,11 @@ describe.each(drivers)('agent endpoints on %s', (driver) => {
     const evs = await must('GET', `/v1/events?cluster=${clusterId}&kind=vrrp.split_brain`);
     expect(evs.items).toHaveLength(1);
     expect(evs.items[0].details.masters).toEqual(['lb1', 'lb2']);
+    // The fleet view shows it, and each director's drift against the desired revision.
+    const fleet = await must('GET', '/v1/fleet');
+    const web = fleet.sites.find((s: { name: string }) => s.name === 'alpha').clusters[0];
+    expect(web.instances.find((i: { name: string }) => i.name === 'VI_WEB')).toMatchObject({ masters: ['lb1', 'lb2'], splitBrain: true, master: null });
+    expect(web.directors.map((d: { name: string; appliedRevision: number | null; drift: boolean }) => [d.name, d.appliedRevision, d.drift])).toEqual([['lb1', 2, false], ['lb2', null, true]]);
   });
 
   it('admin actions reach the agent through its config and are audited: maintenance, move mastership', async () => {

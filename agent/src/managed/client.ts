@@ -7,7 +7,7 @@ import type { ResolvedDirectorConfig } from '../../../schema/src/spec/resolve.ts
 import type { OutboxEvent } from './outbox.ts';
 
 export type Fetched =
-  | { kind: 'config'; revision: number; etag: string; config: ResolvedDirectorConfig; maintenance: boolean }
+  | { kind: 'config'; revision: number; etag: string; config: ResolvedDirectorConfig; maintenance: boolean; applyAt?: number; held?: { revision: number; waitingFor: string[] } }
   | { kind: 'unchanged' }
   | { kind: 'error'; message: string; retryable: boolean };
 
@@ -29,11 +29,11 @@ export class ControlPlaneClient {
         signal: signal ?? AbortSignal.timeout((waitSeconds + 15) * 1000),
       });
       if (res.status === 304) return { kind: 'unchanged' };
-      const body = (await res.json().catch(() => ({}))) as { revision?: number; version?: string; maintenance?: boolean; config?: ResolvedDirectorConfig; error?: { message?: string } };
+      const body = (await res.json().catch(() => ({}))) as { revision?: number; version?: string; maintenance?: boolean; applyAt?: string; held?: { revision: number; waitingFor: string[] }; config?: ResolvedDirectorConfig; error?: { message?: string } };
       if (res.status !== 200 || !body.config || typeof body.revision !== 'number') {
         return { kind: 'error', message: `GET /v1/agent/config: ${res.status} ${body.error?.message ?? ''}`.trim(), retryable: res.status !== 401 };
       }
-      return { kind: 'config', revision: body.revision, etag: res.headers.get('etag') ?? `"${body.version ?? `rev-${body.revision}`}"`, config: body.config, maintenance: body.maintenance === true };
+      return { kind: 'config', revision: body.revision, etag: res.headers.get('etag') ?? `"${body.version ?? `rev-${body.revision}`}"`, config: body.config, maintenance: body.maintenance === true, ...(body.applyAt ? { applyAt: Date.parse(body.applyAt) } : {}), ...(body.held ? { held: body.held } : {}) };
     } catch (e) {
       return { kind: 'error', message: `GET /v1/agent/config: ${(e as Error).message}`, retryable: true };
     }

@@ -21,6 +21,7 @@ import type { AgentEvent } from '../runtime/agent.ts';
 import type { LbEvent } from '../runtime/lb.ts';
 import { readAgentFile } from './agent-file.ts';
 import { ControlPlaneClient } from './client.ts';
+import { AgentChannel } from './channel.ts';
 import { Outbox, type OutboxEvent } from './outbox.ts';
 
 export interface ManagedOptions {
@@ -58,6 +59,7 @@ export async function runManaged(o: ManagedOptions): Promise<number> {
   const log = pino({ base: { component: 'agent', director: cfg.director, managed: true } });
   const outbox = new Outbox(join(o.stateDir, 'outbox'));
   const client = new ControlPlaneClient(cfg.controlPlane, cfg.credential);
+  const channel = new AgentChannel(cfg.controlPlane, cfg.credential);
   const cachePath = join(o.stateDir, 'config.json');
   const stop = new AbortController();
   let wake: () => void = () => {};
@@ -103,14 +105,35 @@ export async function runManaged(o: ManagedOptions): Promise<number> {
     }
   }
 
+  let pollAbort = new AbortController();
+  let nudged = false;
+  /** The control plane says our config may have changed: cut the long-poll short and fetch. */
+  const nudge = () => {
+    nudged = true;
+    pollAbort.abort();
+  };
   const pullLoop = async () => {
     let backoff = 500;
     while (!stop.signal.aborted) {
-      const r = await client.fetchConfig(etag, cfg.pollWaitSeconds, AbortSignal.any([stop.signal, AbortSignal.timeout((cfg.pollWaitSeconds + 15) * 1000)]));
+      pollAbort = new AbortController();
+      nudged = false;
+      // After a nudge, ask without If-None-Match's long wait: the change is there now.
+      const r = await client.fetchConfig(etag, cfg.pollWaitSeconds, AbortSignal.any([stop.signal, pollAbort.signal, AbortSignal.timeout((cfg.pollWaitSeconds + 15) * 1000)]));
       if (stop.signal.aborted) return;
+      if (nudged) continue;
       if (r.kind === 'config') {
         backoff = 500;
-        if (r.etag !== etag) await apply(r.revision, r.etag, r.config, false);
+        if (r.held) log.info({ revision: r.held.revision, waitingFor: r.held.waitingFor }, 'newer revision held back: the backups apply it first');
+        if (r.etag !== etag) {
+          // A change the peers must agree on: applied at the instant the control plane set for
+          // the whole cluster, so the directors switch together.
+          if (r.applyAt !== undefined && r.applyAt > Date.now()) {
+            log.info({ revision: r.revision, applyAt: new Date(r.applyAt).toISOString() }, 'applying at the cluster\'s scheduled instant');
+            await sleep(r.applyAt - Date.now(), stop.signal);
+            if (stop.signal.aborted) return;
+          }
+          await apply(r.revision, r.etag, r.config, false);
+        }
       } else if (r.kind === 'unchanged') {
         backoff = 500;
       } else {
@@ -135,7 +158,8 @@ export async function runManaged(o: ManagedOptions): Promise<number> {
         wake = () => {};
         continue;
       }
-      const r = await client.report({ events, state: await host.status(), ...(applied !== undefined ? { appliedRevision: applied } : {}) });
+      const body = { events, state: await host.status(), ...(applied !== undefined ? { appliedRevision: applied } : {}) };
+      const r = (await channel.report(body)) ?? (await client.report(body));
       if (r.ok) {
         backoff = 200;
         stateAt = Date.now();
@@ -148,7 +172,18 @@ export async function runManaged(o: ManagedOptions): Promise<number> {
     }
   };
 
-  const loops = Promise.all([pullLoop(), pushLoop()]);
+  const wsLoop = async () => {
+    let backoff = 1000;
+    while (!stop.signal.aborted) {
+      const opened = await channel.connect(stop.signal, nudge, (m) => log.warn(m));
+      if (stop.signal.aborted) return;
+      if (opened) backoff = 1000;
+      await sleep(backoff, stop.signal);
+      backoff = Math.min(backoff * 2, 30_000);
+    }
+  };
+
+  const loops = Promise.all([pullLoop(), pushLoop(), wsLoop()]);
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);

@@ -1,30 +1,87 @@
 /**
  * What an agent runs: its cluster's current spec resolved for it (resolveDirectorConfig), with
- * the revision as the ETag. `waitForChange` is the long-poll: it returns as soon as the cluster's
- * revision differs from the one the agent has, or after `waitMs`.
+ * the admin overlay (admin.ts), versioned for the ETag. `waitForChange` is the long-poll.
+ *
+ * Rollout across a cluster's directors is coordinated here (rollout.ts decides, pure):
+ * - a change peers must agree on (VRID, version, advert_int, authentication, the advertised
+ *   addresses, unicast peers) carries `applyAt`, one instant shared by every director of the
+ *   cluster, so they switch together instead of disagreeing for a poll interval;
+ * - any other change reaches the backups first: the director that reports MASTER of a changed
+ *   instance keeps getting its current revision until the other members have applied the new
+ *   one (or a minute has passed), so a bad change shows on a backup before it touches traffic.
  */
-import { eq } from 'drizzle-orm';
-import { clusters } from '../../../../schema/src/tables/index.ts';
+import { and, eq } from 'drizzle-orm';
+import { clusters, directors } from '../../../../schema/src/tables/index.ts';
 import { ClusterSpec } from '../../../../schema/src/spec/cluster.ts';
-import { resolveDirectorConfig } from '../../../../schema/src/spec/resolve.ts';
+import { resolveDirectorConfig, type ResolvedDirectorConfig } from '../../../../schema/src/spec/resolve.ts';
 import { AppError, forbidden } from '../../errors.ts';
 import type { ServiceContext } from '../context.ts';
 import { getRevisionOrThrow } from '../specs/internal.ts';
 import { revisionChanges } from './notify.ts';
-import { applyOverlay, overlayFor } from './admin.ts';
+import { applyOverlay, overlayFor, type Overlay } from './admin.ts';
+import { planRollout, HOLD_MAX_MS } from './rollout.ts';
 
 function agentOf(ctx: ServiceContext) {
   if (ctx.actor.type !== 'agent') throw forbidden('this route is for agents (credential vga_…)');
   return ctx.actor;
 }
 
-/** The agent's config version: the cluster revision plus the admin overlay ("rev-3" / "rev-3.a-17"). */
-export async function currentVersion(ctx: ServiceContext): Promise<string | null> {
+export interface AgentConfigView {
+  revision: number;
+  /** ETag value: "rev-N", with ".a-K" when an admin overlay applies. */
+  version: string;
+  director: string;
+  maintenance: boolean;
+  preferred: string[];
+  /** Apply at this instant (ISO), together with the cluster's other directors. */
+  applyAt?: string;
+  /** The newer revision this director is held back from, and whom it waits for. */
+  held?: { revision: number; waitingFor: string[] };
+  config: ResolvedDirectorConfig;
+}
+
+const versionOf = (rev: number, o: Overlay) => (o.version ? `rev-${rev}.a-${o.version}` : `rev-${rev}`);
+
+async function render(ctx: ServiceContext, clusterId: string, director: string, rev: number, overlay: Overlay) {
+  const row = await getRevisionOrThrow(ctx, clusterId, rev);
+  return { row, config: applyOverlay(resolveDirectorConfig(ClusterSpec.parse(row.spec), director), overlay) };
+}
+
+/** The config this agent should run now (null: the cluster has no spec yet). */
+export async function effectiveConfig(ctx: ServiceContext): Promise<AgentConfigView | null> {
   const agent = agentOf(ctx);
-  const [row] = await ctx.db.select({ rev: clusters.currentRevision }).from(clusters).where(eq(clusters.id, agent.clusterId)).limit(1);
-  if (!row || row.rev === null) return null;
-  const o = await overlayFor(ctx, agent.clusterId, agent.directorId, agent.name);
-  return o.version ? `rev-${row.rev}.a-${o.version}` : `rev-${row.rev}`;
+  const [cluster] = await ctx.db.select({ rev: clusters.currentRevision }).from(clusters).where(eq(clusters.id, agent.clusterId)).limit(1);
+  const rev = cluster?.rev ?? null;
+  if (rev === null) return null;
+  const overlay = await overlayFor(ctx, agent.clusterId, agent.directorId, agent.name);
+  const target = await render(ctx, agent.clusterId, agent.name, rev, overlay);
+  const base = { director: agent.name, maintenance: overlay.maintenance, preferred: overlay.preferred };
+  const peers = await ctx.db
+    .select({ id: directors.id, name: directors.name, appliedRevision: directors.appliedRevision, reportedState: directors.reportedState, lastSeenAt: directors.lastSeenAt })
+    .from(directors)
+    .where(and(eq(directors.clusterId, agent.clusterId)));
+  const me = peers.find((p) => p.id === agent.directorId);
+  const running = me?.appliedRevision ?? null;
+  if (running === null || running >= rev) return { ...base, revision: rev, version: versionOf(rev, overlay), config: target.config };
+  const current = await render(ctx, agent.clusterId, agent.name, running, overlay).catch(() => undefined);
+  if (!current) return { ...base, revision: rev, version: versionOf(rev, overlay), config: target.config };
+  const plan = planRollout({
+    director: agent.name,
+    current: current.config,
+    target: target.config,
+    targetRevision: rev,
+    revisionCreatedAt: target.row.createdAt.getTime(),
+    now: Date.now(),
+    peers: peers.map((p) => ({ name: p.name, appliedRevision: p.appliedRevision, state: p.reportedState, lastSeenAt: p.lastSeenAt?.getTime() ?? null })),
+  });
+  if (plan.kind === 'hold') {
+    return { ...base, revision: running, version: versionOf(running, overlay), held: { revision: rev, waitingFor: plan.waitingFor }, config: current.config };
+  }
+  return { ...base, revision: rev, version: versionOf(rev, overlay), ...(plan.kind === 'at' ? { applyAt: new Date(plan.applyAt).toISOString() } : {}), config: target.config };
+}
+
+export async function currentVersion(ctx: ServiceContext): Promise<string | null> {
+  return (await effectiveConfig(ctx))?.version ?? null;
 }
 
 /** Resolves when the config version differs from `known`, or after `waitMs`. */
@@ -32,23 +89,18 @@ export async function waitForChange(ctx: ServiceContext, known: string | null, w
   const agent = agentOf(ctx);
   const deadline = Date.now() + waitMs;
   for (;;) {
-    const rev = await currentVersion(ctx);
+    const version = await currentVersion(ctx);
     const left = deadline - Date.now();
-    if (rev !== known || left <= 0) return rev;
-    // Woken by a spec write in any replica (LISTEN/NOTIFY or this process), or re-checked
-    // after a second at the latest.
-    await revisionChanges.wait(agent.clusterId, Math.min(left, 1000));
+    if (version !== known || left <= 0) return version;
+    // Woken by a spec write or a peer's report in any replica (LISTEN/NOTIFY, or this process
+    // directly); the re-check covers a lost notification and a hold that times out.
+    await revisionChanges.wait(agent.clusterId, Math.min(left, 5000, HOLD_MAX_MS));
   }
 }
 
-export async function agentConfig(ctx: ServiceContext) {
+export async function agentConfig(ctx: ServiceContext): Promise<AgentConfigView> {
   const agent = agentOf(ctx);
-  const [row] = await ctx.db.select({ rev: clusters.currentRevision }).from(clusters).where(eq(clusters.id, agent.clusterId)).limit(1);
-  const rev = row?.rev ?? null;
-  if (rev === null) throw new AppError('PRECONDITION_FAILED', `cluster has no spec yet: PUT /v1/clusters/${agent.clusterId}/spec first`);
-  const revision = await getRevisionOrThrow(ctx, agent.clusterId, rev);
-  const spec = ClusterSpec.parse(revision.spec);
-  const overlay = await overlayFor(ctx, agent.clusterId, agent.directorId, agent.name);
-  const version = overlay.version ? `rev-${rev}.a-${overlay.version}` : `rev-${rev}`;
-  return { revision: rev, version, director: agent.name, maintenance: overlay.maintenance, preferred: overlay.preferred, config: applyOverlay(resolveDirectorConfig(spec, agent.name), overlay) };
+  const view = await effectiveConfig(ctx);
+  if (!view) throw new AppError('PRECONDITION_FAILED', `cluster has no spec yet: PUT /v1/clusters/${agent.clusterId}/spec first`);
+  return view;
 }

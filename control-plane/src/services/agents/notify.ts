@@ -2,7 +2,8 @@
  * Wakes long-polling agents when a cluster's spec changes. In-process waiters are woken
  * directly; across replicas the spec writer sends `NOTIFY vigil_revision, '<clusterId>'` and
  * every replica that LISTENs wakes its own waiters (db.ts subscribes when the driver can).
- * Waiters also re-check on a timer, so a lost notification costs at most a second.
+ * Long-poll waiters also re-check on a timer (5 s), for a lost notification; WebSocket
+ * subscribers (agent-ws.ts) get a nudge.
  */
 type Waiter = () => void;
 
@@ -24,8 +25,22 @@ class RevisionChanges {
     });
   }
 
+  private readonly subscribers = new Map<string, Set<Waiter>>();
+
+  /** Calls `fn` on every change of the cluster until the returned function is called. */
+  subscribe(clusterId: string, fn: Waiter): () => void {
+    const set = this.subscribers.get(clusterId) ?? new Set<Waiter>();
+    this.subscribers.set(clusterId, set);
+    set.add(fn);
+    return () => {
+      set.delete(fn);
+      if (set.size === 0) this.subscribers.delete(clusterId);
+    };
+  }
+
   notify(clusterId: string): void {
     for (const w of [...(this.waiters.get(clusterId) ?? [])]) w();
+    for (const s of [...(this.subscribers.get(clusterId) ?? [])]) s();
   }
 }
 

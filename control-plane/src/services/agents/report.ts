@@ -10,6 +10,7 @@ import { forbidden } from '../../errors.ts';
 import { withTransaction, type ServiceContext } from '../context.ts';
 import { appendEvent } from '../events/append.ts';
 import { detectSplitBrain } from './split-brain.ts';
+import { revisionChanges } from './notify.ts';
 import { ReportInput } from './schemas.ts';
 
 export async function ingestReport(ctx: ServiceContext, raw: ReportInput) {
@@ -37,7 +38,12 @@ export async function ingestReport(ctx: ServiceContext, raw: ReportInput) {
     if (row.duplicate) duplicates++;
     else stored++;
   }
+  let revisionMoved = false;
   await withTransaction(ctx, async (tx) => {
+    if (input.appliedRevision !== undefined) {
+      const [before] = await tx.db.select({ rev: directors.appliedRevision }).from(directors).where(eq(directors.id, agent.directorId)).limit(1);
+      revisionMoved = before?.rev !== input.appliedRevision;
+    }
     await tx.db
       .update(directors)
       .set({
@@ -46,7 +52,10 @@ export async function ingestReport(ctx: ServiceContext, raw: ReportInput) {
         ...(input.appliedRevision !== undefined ? { appliedRevision: input.appliedRevision } : {}),
       })
       .where(eq(directors.id, agent.directorId));
+    // A master held back for its backups (rollout.ts) may go now: wake it, in every replica.
+    if (revisionMoved) await tx.db.execute(sql`select pg_notify('vigil_revision', ${agent.clusterId})`);
   });
+  if (revisionMoved) revisionChanges.notify(agent.clusterId);
   if (input.state) await detectSplitBrain(ctx, agent.clusterId);
   return { acked: events.at(-1)?.seq ?? null, stored, duplicates };
 }

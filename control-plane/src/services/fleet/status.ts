@@ -41,7 +41,8 @@ export async function fleetStatus(ctx: ServiceContext) {
           for (const d of ds) {
             for (const i of reportedInstances(d.reportedState)) {
               const masters = instances.get(i.name) ?? [];
-              if (i.state === 'master') masters.push(d.name);
+              // Agents report keepalived's words (MASTER); only fresh reports count (a silent director's last word is stale).
+              if (i.state.toUpperCase() === 'MASTER' && d.lastSeenAt && Date.now() - d.lastSeenAt.getTime() < 30_000) masters.push(d.name);
               instances.set(i.name, masters);
             }
           }

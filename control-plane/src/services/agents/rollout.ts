@@ -1,0 +1,69 @@
+/**
+ * How one director moves from the revision it runs to the cluster's current one. Pure.
+ *
+ * - If any instance's advertisement parameters change (what peers compare in every advert:
+ *   VRID, VRRP version, advert_int, authentication, address family, the advertised VIPs,
+ *   unicast peers), every director applies at one instant: the revision's creation time plus
+ *   SYNC_DELAY_MS, time for every agent's long-poll to deliver it (clocks are NTP-synchronised
+ *   on directors, as keepalived deployments already need for their logs).
+ * - Otherwise, a director that is MASTER (by its fresh report) of a changed instance waits until
+ *   every other fresh, enrolled member of that instance runs the new revision, at most
+ *   HOLD_MAX_MS after the revision was created: backups first, master last.
+ */
+import type { ResolvedDirectorConfig, ResolvedVrrpInstance } from '../../../../schema/src/spec/resolve.ts';
+
+export const SYNC_DELAY_MS = 5000;
+export const HOLD_MAX_MS = 60_000;
+const FRESH_MS = 30_000;
+
+export interface RolloutPeer {
+  name: string;
+  appliedRevision: number | null;
+  state: unknown;
+  lastSeenAt: number | null;
+}
+
+export interface RolloutInput {
+  director: string;
+  current: ResolvedDirectorConfig;
+  target: ResolvedDirectorConfig;
+  targetRevision: number;
+  revisionCreatedAt: number;
+  now: number;
+  peers: RolloutPeer[];
+}
+
+export type RolloutPlan = { kind: 'now' } | { kind: 'at'; applyAt: number } | { kind: 'hold'; waitingFor: string[] };
+
+/** The fields of an instance its peers see in every advert. */
+export function advertKey(i: ResolvedVrrpInstance | undefined): string {
+  if (!i) return '';
+  // The advertised address list: VIPs outside virtual_ipaddress_excluded (RFC 5798 §5.2.9).
+  const advertised = i.virtualIpAddresses.map((v) => v.address);
+  return JSON.stringify([i.virtualRouterId, i.version, i.advertIntervalMs, i.family, i.auth ?? null, advertised, i.transport]);
+}
+
+function reportedState(state: unknown, instance: string): string | undefined {
+  const list = (state as { instances?: Array<{ name?: string; state?: string }> } | null)?.instances;
+  return list?.find((i) => i.name === instance)?.state?.toUpperCase();
+}
+
+export function planRollout(o: RolloutInput): RolloutPlan {
+  const names = new Set([...Object.keys(o.current.instances), ...Object.keys(o.target.instances)]);
+  const changed = [...names].filter((n) => JSON.stringify(o.current.instances[n] ?? null) !== JSON.stringify(o.target.instances[n] ?? null));
+  if (changed.some((n) => advertKey(o.current.instances[n]) !== advertKey(o.target.instances[n]))) {
+    const at = o.revisionCreatedAt + SYNC_DELAY_MS;
+    return at > o.now ? { kind: 'at', applyAt: at } : { kind: 'now' };
+  }
+  if (o.now - o.revisionCreatedAt >= HOLD_MAX_MS) return { kind: 'now' };
+  const fresh = (p: RolloutPeer) => p.lastSeenAt !== null && o.now - p.lastSeenAt < FRESH_MS;
+  const me = o.peers.find((p) => p.name === o.director);
+  const mastered = changed.filter((n) => me && fresh(me) && reportedState(me.state, n) === 'MASTER');
+  if (mastered.length === 0) return { kind: 'now' };
+  const waitingFor = o.peers
+    .filter((p) => p.name !== o.director && fresh(p) && mastered.some((n) => reportedState(p.state, n) !== undefined))
+    .filter((p) => (p.appliedRevision ?? 0) < o.targetRevision)
+    .map((p) => p.name)
+    .sort();
+  return waitingFor.length ? { kind: 'hold', waitingFor } : { kind: 'now' };
+}

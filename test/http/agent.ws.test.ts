@@ -1,0 +1,105 @@
+/**
+ * The agents' WebSocket on a real HTTP server (both drivers): a nudge on every config change,
+ * reports acknowledged like POST /v1/agent/reports (stored once), and the right refusals.
+ */
+import type { Server } from 'node:http';
+import { serve } from '@hono/node-server';
+import pino from 'pino';
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// app.ts first: it loads @hono/zod-openapi, which the schemas' .openapi() calls need.
+import { createApp } from '../../control-plane/src/app.ts';
+import { attachAgentWebSocket } from '../../control-plane/src/agent-ws.ts';
+import { createMetrics } from '../../control-plane/src/metrics.ts';
+import { exampleClusterSpecInput } from '../../schema/src/spec/example.ts';
+import { drivers } from '../support/db.ts';
+import { testApp, type TestApp } from '../support/app.ts';
+
+const spec = (vrid: number) => ({ ...exampleClusterSpecInput, vrrpInstances: { VI_WEB: { ...exampleClusterSpecInput.vrrpInstances.VI_WEB, virtualRouterId: vrid } } });
+
+describe.each(drivers)('agent WebSocket on %s', (driver) => {
+  let t: TestApp;
+  let server: Server;
+  let ws: { close: () => void };
+  let port = 0;
+  let cred = '';
+  let clusterId = '';
+
+  const must = async (method: string, path: string, body?: unknown, token?: string) => {
+    const r = await t.call(method, path, { body, ...(token ? { token } : {}) });
+    if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body;
+  };
+  const open = (token?: string) => {
+    const s = new WebSocket(`ws://127.0.0.1:${port}/v1/agent/ws`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+    s.on('error', () => { /* refusals are asserted through 'unexpected-response' */ });
+    return s;
+  };
+  /** The next message of `type` (a change may nudge more than once: in-process and by NOTIFY). */
+  const nextMessage = (s: WebSocket, type?: string) => new Promise<Record<string, unknown>>((resolve, reject) => {
+    const t0 = setTimeout(() => reject(new Error(`no ${type ?? ''} message within 5 s`)), 5000);
+    const on = (d: unknown) => {
+      const m = JSON.parse(String(d)) as Record<string, unknown>;
+      if (type && m.type !== type) return;
+      clearTimeout(t0);
+      s.off('message', on);
+      resolve(m);
+    };
+    s.on('message', on);
+  });
+  const refusal = (s: WebSocket) => new Promise<number>((resolve) => s.once('unexpected-response', (_q, res) => { resolve(res.statusCode ?? 0); s.terminate(); }));
+
+  beforeAll(async () => {
+    t = await testApp(driver);
+    const app = createApp({ db: t.db, logger: pino({ level: 'silent' }), metrics: createMetrics() });
+    server = await new Promise((resolve) => { const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as unknown as Server)); });
+    port = (server.address() as { port: number }).port;
+    ws = attachAgentWebSocket(server, t.db.db, pino({ level: 'silent' }));
+    await must('POST', '/v1/sites', { name: 'alpha' });
+    clusterId = (await must('POST', '/v1/sites/alpha/clusters', { name: 'web' })).id;
+    for (const name of ['lb1', 'lb2']) await must('POST', `/v1/clusters/${clusterId}/directors`, { name });
+    await must('PUT', `/v1/clusters/${clusterId}/spec`, { spec: spec(51) });
+    const enroll = (await must('POST', '/v1/sites/alpha/enrollment-tokens', {})).secret;
+    cred = (await must('POST', '/v1/agent/enroll', { cluster: 'web', director: 'lb1' }, enroll)).credential;
+  });
+  afterAll(async () => {
+    ws?.close();
+    await new Promise<void>((r) => server?.close(() => r()));
+    await t?.close();
+  });
+
+  it('greets, nudges on a spec change and on an admin action, and acks reports exactly once', async () => {
+    const s = open(cred);
+    expect(await nextMessage(s)).toEqual({ type: 'hello', director: 'lb1' });
+    const nudged = nextMessage(s);
+    await must('PUT', `/v1/clusters/${clusterId}/spec`, { spec: spec(52) });
+    expect(await nudged).toEqual({ type: 'nudge' });
+    await new Promise((r) => setTimeout(r, 200)); // let the duplicate nudge (NOTIFY) of the spec change arrive
+    const again = nextMessage(s, 'nudge');
+    await must('PUT', `/v1/clusters/${clusterId}/directors/lb1/maintenance`, { on: true });
+    expect(await again).toEqual({ type: 'nudge' });
+    const report = { type: 'report', id: 7, events: [{ seq: 1, kind: 'config.applied', agentTime: '2026-11-29T10:00:00Z', details: { revision: 2 } }], appliedRevision: 2 };
+    let ack = nextMessage(s, 'ack');
+    s.send(JSON.stringify(report));
+    expect(await ack).toEqual({ type: 'ack', id: 7, acked: 1, stored: 1, duplicates: 0 });
+    ack = nextMessage(s, 'ack');
+    s.send(JSON.stringify(report));
+    expect(await ack).toEqual({ type: 'ack', id: 7, acked: 1, stored: 0, duplicates: 1 });
+    const bad = nextMessage(s, 'error');
+    s.send(JSON.stringify({ type: 'report', id: 8, events: [{ seq: 0 }] }));
+    expect(await bad).toMatchObject({ type: 'error', id: 8 });
+    const junk = nextMessage(s, 'error');
+    s.send('not json');
+    expect(await junk).toMatchObject({ type: 'error' });
+    s.close();
+  });
+
+  it('refuses API tokens (403), unknown or missing credentials (401) and other paths', async () => {
+    expect(await refusal(open(t.admin))).toBe(403);
+    expect(await refusal(open('vga_forged'))).toBe(401);
+    expect(await refusal(open())).toBe(401);
+    const other = new WebSocket(`ws://127.0.0.1:${port}/v1/nope`, { headers: { authorization: `Bearer ${cred}` } });
+    other.on('error', () => {});
+    expect(await refusal(other)).toBe(404);
+  });
+});

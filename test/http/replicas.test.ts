@@ -1,0 +1,67 @@
+/**
+ * Two control-plane replicas (real `vigil control-plane` processes) on one Postgres: an agent
+ * long-polling replica B learns of a spec change made through replica A within a second.
+ * Only Postgres LISTEN/NOTIFY can do that: a waiter's own re-check comes after 5 s.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exampleClusterSpecInput } from '../../schema/src/spec/example.ts';
+import { freshDb } from '../support/db.ts';
+
+const VIGIL = join(import.meta.dirname, '../../agent/bin/vigil.mjs');
+const TOKEN = 'vgl_replicas-test-bootstrap-token-0123456789';
+const spec = (vrid: number) => ({ ...exampleClusterSpecInput, vrrpInstances: { VI_WEB: { ...exampleClusterSpecInput.vrrpInstances.VI_WEB, virtualRouterId: vrid } } });
+
+describe('control-plane replicas on one Postgres', () => {
+  let db: Awaited<ReturnType<typeof freshDb>>;
+  const procs: ChildProcess[] = [];
+  const ports = [18000 + Math.floor(Math.random() * 500), 18600 + Math.floor(Math.random() * 500)];
+  const call = async (port: number, method: string, path: string, body?: unknown, token = TOKEN, headers: Record<string, string> = {}) => {
+    const res = await fetch(`http://127.0.0.1:${port}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}), ...headers }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
+  };
+
+  beforeAll(async () => {
+    db = await freshDb('postgres');
+    for (const port of ports) {
+      const p = spawn(process.execPath, [VIGIL, 'control-plane', '--host', '127.0.0.1', '--port', String(port), '--database-url', db.url!], { stdio: 'ignore', env: { ...process.env, VIGIL_BOOTSTRAP_TOKEN: TOKEN } });
+      procs.push(p);
+    }
+    for (const port of ports) {
+      for (let i = 0; ; i++) {
+        const ok = await call(port, 'GET', '/readyz').then((r) => r.status === 200, () => false);
+        if (ok) break;
+        if (i > 200) throw new Error(`replica on ${port} did not become ready`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const p of procs) await new Promise<void>((r) => { if (p.exitCode !== null) r(); else { p.once('exit', () => r()); p.kill('SIGTERM'); } });
+    await db?.close();
+  });
+
+  it('a change through replica A wakes a long-poll on replica B within a second', async () => {
+    const [a, b] = ports as [number, number];
+    await call(a, 'POST', '/v1/sites', { name: 'alpha' });
+    const cluster = (await call(a, 'POST', '/v1/sites/alpha/clusters', { name: 'web' })).body;
+    for (const name of ['lb1', 'lb2']) await call(a, 'POST', `/v1/clusters/${cluster.id}/directors`, { name });
+    await call(a, 'PUT', `/v1/clusters/${cluster.id}/spec`, { spec: spec(51) });
+    const enroll = (await call(a, 'POST', '/v1/sites/alpha/enrollment-tokens', {})).body.secret;
+    const cred = (await call(b, 'POST', '/v1/agent/enroll', { cluster: 'web', director: 'lb1' }, enroll)).body.credential;
+    const first = await call(b, 'GET', '/v1/agent/config', undefined, cred);
+    const etag = first.headers.get('etag')!;
+    const polling = call(b, 'GET', '/v1/agent/config?wait=20', undefined, cred, { 'if-none-match': etag });
+    await new Promise((r) => setTimeout(r, 500)); // the long-poll is parked on B
+    const t0 = performance.now();
+    expect((await call(a, 'PUT', `/v1/clusters/${cluster.id}/spec`, { spec: spec(52) })).status).toBe(200);
+    const r = await polling;
+    const ms = performance.now() - t0;
+    expect(r.status).toBe(200);
+    expect(r.body.revision).toBe(first.body.revision + 1);
+    expect(ms).toBeLessThan(1000);
+  });
+});
