@@ -42,9 +42,23 @@ export interface AgentConfigView {
 
 const versionOf = (rev: number, o: Overlay) => (o.version ? `rev-${rev}.a-${o.version}` : `rev-${rev}`);
 
+/**
+ * Parsed specs by (cluster, revision): revisions are immutable, and parsing (zod) is most of the
+ * cost of serving a config, which 2,000 agents ask for at once after a change.
+ */
+const parsed = new Map<string, { row: Awaited<ReturnType<typeof getRevisionOrThrow>>; spec: ClusterSpec }>();
+const PARSED_MAX = 2000;
+
 async function render(ctx: ServiceContext, clusterId: string, director: string, rev: number, overlay: Overlay) {
-  const row = await getRevisionOrThrow(ctx, clusterId, rev);
-  return { row, config: applyOverlay(resolveDirectorConfig(ClusterSpec.parse(row.spec), director), overlay) };
+  const key = `${clusterId}:${rev}`;
+  let hit = parsed.get(key);
+  if (!hit) {
+    const row = await getRevisionOrThrow(ctx, clusterId, rev);
+    hit = { row, spec: ClusterSpec.parse(row.spec) };
+    if (parsed.size >= PARSED_MAX) parsed.delete(parsed.keys().next().value!);
+    parsed.set(key, hit);
+  }
+  return { row: hit.row, config: applyOverlay(resolveDirectorConfig(hit.spec, director), overlay) };
 }
 
 /** The config this agent should run now (null: the cluster has no spec yet). */

@@ -38,9 +38,18 @@ class RevisionChanges {
     };
   }
 
+  private readonly pendingNudges = new Set<string>();
+
   notify(clusterId: string): void {
     for (const w of [...(this.waiters.get(clusterId) ?? [])]) w();
-    for (const s of [...(this.subscribers.get(clusterId) ?? [])]) s();
+    // One change arrives twice in the writing replica (directly, then by NOTIFY): nudges within
+    // 20 ms coalesce into one, sent after the last of them, so none is lost.
+    if (this.pendingNudges.has(clusterId) || !this.subscribers.has(clusterId)) return;
+    this.pendingNudges.add(clusterId);
+    setTimeout(() => {
+      this.pendingNudges.delete(clusterId);
+      for (const s of [...(this.subscribers.get(clusterId) ?? [])]) s();
+    }, 20).unref();
   }
 }
 

@@ -19,25 +19,27 @@ export async function ingestReport(ctx: ServiceContext, raw: ReportInput) {
   const input = ReportInput.parse(raw);
   let stored = 0;
   let duplicates = 0;
-  // One transaction per event: a batch that fails half-way keeps what it stored, and the
-  // agent's retry de-duplicates the rest.
+  // One transaction for the batch (one turn of the chain's advisory lock, not one per event):
+  // all of it is stored or none, and the agent's retry de-duplicates what was.
   const events = [...input.events].sort((a, b) => a.seq - b.seq);
-  for (const e of events) {
-    const row = await appendEvent(ctx, {
-      kind: e.kind,
-      siteId: agent.siteId,
-      clusterId: agent.clusterId,
-      directorId: agent.directorId,
-      instance: e.instance ?? null,
-      details: e.details,
-      agentTime: new Date(e.agentTime),
-      actor: `agent:${agent.name}`,
-      source: `director:${agent.directorId}`,
-      sourceSeq: e.seq,
-    });
-    if (row.duplicate) duplicates++;
-    else stored++;
-  }
+  if (events.length) await withTransaction(ctx, async (tx) => {
+    for (const e of events) {
+      const row = await appendEvent(tx, {
+        kind: e.kind,
+        siteId: agent.siteId,
+        clusterId: agent.clusterId,
+        directorId: agent.directorId,
+        instance: e.instance ?? null,
+        details: e.details,
+        agentTime: new Date(e.agentTime),
+        actor: `agent:${agent.name}`,
+        source: `director:${agent.directorId}`,
+        sourceSeq: e.seq,
+      });
+      if (row.duplicate) duplicates++;
+      else stored++;
+    }
+  });
   let revisionMoved = false;
   await withTransaction(ctx, async (tx) => {
     if (input.appliedRevision !== undefined) {
