@@ -7,35 +7,24 @@
  * fetches its config and takes the VIP. Re-running is harmless; --uninstall removes everything.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireCapabilities } from '../support/capabilities.ts';
+import { DirectorRoot, ensureRootfs } from '../support/director-root.ts';
 import { createLab, type NetnsLab } from '../support/netns.ts';
 
 const run = requireCapabilities('install.sh in a fresh Debian root', ['root', 'netns', 'debootstrap']);
 const VIGIL = join(import.meta.dirname, '../../agent/bin/vigil.mjs');
-const ROOTFS = '/var/cache/vigil/rootfs-bookworm';
 const TOKEN = 'vgl_install-e2e-bootstrap-token-0123456789abcdef';
 const CP = 'http://192.0.2.2:8080';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** The cached Debian root (built once per machine: a few minutes, from Debian's mirror). */
-function ensureRootfs(): void {
-  if (existsSync(join(ROOTFS, 'etc/debian_version'))) return;
-  const tmp = `${ROOTFS}.tmp`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync('/var/cache/vigil', { recursive: true });
-  execFileSync('debootstrap', ['--variant=minbase', '--include=curl,ca-certificates,iproute2,libstdc++6,procps', 'bookworm', tmp, 'http://deb.debian.org/debian'], { stdio: 'ignore', timeout: 900_000 });
-  renameSync(tmp, ROOTFS);
-}
 
 describe.skipIf(!run)('install.sh in a fresh Debian root filesystem', () => {
   let lab: NetnsLab;
   let work: string;
   let cp: ChildProcess | undefined;
-  let merged: string;
   let upper: string;
   let enrollToken = '';
   let clusterId = '';
@@ -50,38 +39,17 @@ describe.skipIf(!run)('install.sh in a fresh Debian root filesystem', () => {
     const text = r.stdout.slice(0, nl);
     return text ? JSON.parse(text) : null;
   }
-  const agentPid = (): number | undefined => {
-    const f = join(upper, 'var/lib/vigil/vigil.pid');
-    if (!existsSync(f)) return undefined;
-    const pid = Number(readFileSync(f, 'utf8').trim());
-    try { process.kill(pid, 0); return pid; } catch { return undefined; }
-  };
-  /** Runs a shell command chrooted in the director root, in its mount and network namespace. */
-  async function inRoot(cmd: string, timeoutMs = 120_000) {
-    const pid = agentPid();
-    const enter = pid
-      ? ['nsenter', `--mount=/proc/${pid}/ns/mnt`, `--net=/var/run/netns/${lab.hosts[0]!.ns}`, 'chroot', merged, 'sh', '-c', cmd]
-      : ['ip', 'netns', 'exec', lab.hosts[0]!.ns, 'unshare', '-m', '--propagation', 'private', 'sh', '-c',
-        `set -e; mount -t overlay overlay -o lowerdir=${ROOTFS},upperdir=${upper},workdir=${join(work, 'ovl-work')} ${merged}; mount -t proc proc ${merged}/proc; mount --bind /dev ${merged}/dev; mount -t tmpfs tmpfs ${merged}/run; mount -t tmpfs tmpfs ${merged}/tmp; exec chroot ${merged} sh -c "$0"`, cmd];
-    return new Promise<{ code: number | null; out: string }>((resolve) => {
-      const p = spawn(enter[0]!, enter.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      p.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-      p.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-      const t = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
-      p.once('exit', (code) => { clearTimeout(t); resolve({ code, out }); });
-    });
-  }
+  let root: DirectorRoot;
+  const agentPid = () => root.agentPid();
+  const inRoot = (cmd: string) => root.run(cmd);
   const holdsVip = async () => (await lab.exec(lab.hosts[0]!.ns, 'ip', ['-o', 'addr', 'show', 'dev', 'eth0'])).stdout.includes(' 192.0.2.100/');
 
   beforeAll(async () => {
     ensureRootfs();
     lab = await createLab({ hosts: 2 });
     work = mkdtempSync(join(tmpdir(), 'vigil-install-'));
-    upper = join(work, 'upper');
-    merged = join(work, 'merged');
-    for (const d of [upper, merged, join(work, 'ovl-work'), join(upper, 'usr/local/bin')]) mkdirSync(d, { recursive: true });
-    copyFileSync(process.execPath, join(upper, 'usr/local/bin/node'));
+    root = new DirectorRoot(lab.hosts[0]!, join(work, 'root'));
+    upper = root.upper;
     cp = spawn('ip', ['netns', 'exec', lab.hosts[1]!.ns, process.execPath, VIGIL, 'control-plane', '--port', '8080', '--data-dir', join(work, 'cp')], { stdio: 'ignore', env: { ...process.env, VIGIL_BOOTSTRAP_TOKEN: TOKEN } });
     for (let i = 0; ; i++) {
       try { await api('GET', '/v1/sites'); break; } catch (e) { if (i > 100) throw e; await sleep(300); }

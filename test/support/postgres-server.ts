@@ -44,7 +44,12 @@ function postgresUser(): { uid: number; gid: number } {
   }
 }
 
-export async function startPostgres(): Promise<PostgresServer> {
+/**
+ * `netns`: run the server inside that network namespace (its 127.0.0.1), for a control plane
+ * running there; it is entered as root, then setpriv drops to the postgres user and execs the
+ * postmaster (no process in between to swallow the shutdown signal).
+ */
+export async function startPostgres(options: { netns?: string } = {}): Promise<PostgresServer> {
   const bin = pgBinDir();
   // Spawned with the postgres user's uid/gid directly (not through runuser, which would sit in
   // between and swallow the SIGINT that asks the postmaster for a fast shutdown).
@@ -55,10 +60,13 @@ export async function startPostgres(): Promise<PostgresServer> {
   const asOwner = { ...owner, cwd: dir, env: { ...process.env, HOME: dir } };
   execFileSync(join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8'], { stdio: 'ignore', ...asOwner });
   const port = await freePort();
-  const child = spawn(join(bin, 'postgres'), [
+  const pgArgs = [
     '-D', dataDir, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1',
     '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=300',
-  ], { stdio: ['ignore', 'ignore', 'pipe'], ...asOwner });
+  ];
+  const child = options.netns && owner
+    ? spawn('ip', ['netns', 'exec', options.netns, 'setpriv', `--reuid=${owner.uid}`, `--regid=${owner.gid}`, '--clear-groups', join(bin, 'postgres'), ...pgArgs], { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir, env: { ...process.env, HOME: dir } })
+    : spawn(join(bin, 'postgres'), pgArgs, { stdio: ['ignore', 'ignore', 'pipe'], ...asOwner });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;

@@ -64,8 +64,15 @@ export class StateDir {
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // A crashed agent can stay a zombie where PID 1 does not reap (containers, chroots): it
+  // answers kill(0) but runs nothing, and must not block its successor.
+  try {
+    const state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return true;
   }
 }
