@@ -174,7 +174,12 @@ export class DirectorHost {
       log.info({ instances: [...agent.instances.keys()] }, 'agent running');
       return { ok: true, started: true };
     }
-    const diff = await this.agent.reload(config);
+    let diff;
+    try {
+      diff = await this.agent.reload(config);
+    } catch (e) {
+      return { ok: false, message: (e as Error).message };
+    }
     this.config = config;
     log.info(diff, 'reloaded');
     return { ok: true, started: false, diff };

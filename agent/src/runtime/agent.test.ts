@@ -119,6 +119,23 @@ describe.each([false, true])('Agent on the in-memory OS (advert pacer: %s)', (pa
   });
 });
 
+describe('reload preflight', () => {
+  it('a reload whose instance cannot run (no such interface) changes nothing and says why', async () => {
+    const w = world();
+    const a = w.make('lb1', '192.0.2.1');
+    await a.agent.start(resolved('lb1'));
+    await w.run(600);
+    const bad = resolved('lb1', { vip: '192.0.2.150/24' });
+    (bad.instances.VI_1 as { interface: string | undefined }).interface = 'eth9';
+    await expect(a.agent.reload(bad)).rejects.toThrow(/eth9.*nothing was changed/);
+    await w.run(300);
+    expect(a.agent.status().instances.map((i) => i.state)).toEqual(['MASTER', 'MASTER']);
+    expect(await w.holds(a.host, '192.0.2.100')).toBe(true);
+    expect(await w.holds(a.host, '192.0.2.150')).toBe(false);
+    await a.agent.stop();
+  });
+});
+
 describe('advert pacer', () => {
   it("a steady master's periodic adverts are all the pacer's, on the exact schedule; leaving stops it", async () => {
     const w = world(true);

@@ -99,9 +99,29 @@ export class Agent {
   /** Applies a new config as a diff; returns what changed. */
   async reload(config: ResolvedDirectorConfig): Promise<{ kept: string[]; restarted: string[]; removed: string[]; added: string[] }> {
     const d = diffInstances(this.config!, config);
+    // Everything the new instances need must be there before anything running is touched: a
+    // reload that cannot complete changes nothing (the running config stays).
+    await this.preflight(config, [...d.added, ...d.changed]);
     for (const name of [...d.removed, ...d.changed]) await this.leave(name);
     await this.apply(config, [...d.added, ...d.changed], d.kept);
     return { kept: d.kept, restarted: d.changed, removed: d.removed, added: d.added };
+  }
+
+  /** Throws (changing nothing) when an instance of `names` cannot run: no interface, no address. */
+  private async preflight(config: ResolvedDirectorConfig, names: string[]): Promise<void> {
+    const problems: string[] = [];
+    for (const name of names) {
+      try {
+        const plan = planInstance(config.instances[name]!);
+        const sock = await this.pool.acquire(plan.socket);
+        if (!sock.ok) problems.push(`vrrp_instance ${name}: VRRP socket on ${plan.socket.ifname}: ${sock.message}`);
+        else if (!sock.value.localAddress(plan.destinations[0])) problems.push(`vrrp_instance ${name}: ${plan.socket.ifname} has no IPv${plan.socket.family} address to send adverts from`);
+      } catch (e) {
+        problems.push(`vrrp_instance ${name}: ${(e as Error).message}`);
+      }
+    }
+    this.pool.releaseUnused();
+    if (problems.length) throw new Error(`${problems.join('; ')} (nothing was changed)`);
   }
 
   async stop(): Promise<void> {

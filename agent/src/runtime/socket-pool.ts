@@ -49,6 +49,16 @@ export class SocketPool {
     }
   }
 
+  /** Closes sockets no instance uses (opened by a preflight that was not followed through). */
+  releaseUnused(): void {
+    for (const [id, e] of this.entries) {
+      if (e.members.size > 0) continue;
+      e.off();
+      e.socket.close();
+      this.entries.delete(id);
+    }
+  }
+
   closeAll(): void {
     for (const e of this.entries.values()) {
       e.off();
