@@ -21,7 +21,7 @@ import { tokensRoutes } from './routes/tokens.ts';
 import { agentRoutes } from './routes/agent.ts';
 import { failoversRoutes } from './routes/failovers.ts';
 import { adminRoutes } from './routes/admin.ts';
-import { revisionChanges } from './services/agents/notify.ts';
+import { REVISION_CHANNEL, revisionChanges } from './services/agents/notify.ts';
 import { agentBundle } from './agent-bundle.ts';
 import { installScript } from './install-script.ts';
 
@@ -69,7 +69,7 @@ export function createApp(deps: AppDeps) {
   });
 
   // Spec writes in any replica wake this replica's long-polling agents (NOTIFY at commit).
-  void deps.db.listen('vigil_revision', (clusterId) => revisionChanges.notify(clusterId)).catch((err: Error) => deps.logger.warn({ err: err.message }, 'LISTEN vigil_revision failed: agents learn of changes by polling'));
+  void deps.db.listen(REVISION_CHANNEL, (clusterId) => revisionChanges.notify(clusterId)).catch((err: Error) => deps.logger.warn({ err: err.message }, `LISTEN ${REVISION_CHANNEL} failed: agents learn of changes by polling`));
 
   const v1 = new OpenAPIHono<AppEnv>();
   v1.use('*', bodyLimit({

@@ -1,5 +1,6 @@
-/** Bench helpers: VRRP adverts seen on a capture host (kernel timestamps), percentiles. */
+/** Bench helpers: VRRP adverts seen on a capture host (kernel timestamps), percentiles, RSS. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 export const median = (xs: number[]) => pct(xs, 50);
@@ -36,4 +37,10 @@ export class Capture {
   stop(): void {
     this.child.kill();
   }
+}
+
+/** Resident memory of a process, MB (VmRSS). */
+export function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
 }

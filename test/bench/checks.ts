@@ -21,7 +21,7 @@ import { createInterface } from 'node:readline';
 import { requestControl } from '../../agent/src/runtime/control.ts';
 import { Director, type DirectorConf } from '../support/director.ts';
 import { createLab, type NetnsLab } from '../support/netns.ts';
-import { Capture, pct } from './capture.ts';
+import { Capture, pct, rssMb } from './capture.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const PER_VS = 100;
@@ -60,11 +60,6 @@ function cpuTicks(pid: number): number {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return Number(f[11]) + Number(f[12]); // utime, stime (fields 14, 15)
 }
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
-
 interface LbStatusJson {
   loadBalancer?: { checks: { attempts: number; failures: number; checkers: number }; realServers: Array<{ address: string; up: boolean }> };
 }

@@ -9,20 +9,14 @@
  * control plane's memory per connected agent (RSS delta / N). `--agents=N`, `--per-cluster=K`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { startPostgres } from '../support/postgres-server.ts';
-import { pct } from './capture.ts';
+import { pct, rssMb } from './capture.ts';
 
 const VIGIL = join(import.meta.dirname, '../../agent/bin/vigil.mjs');
 const TOKEN = 'vgl_fleet-bench-bootstrap-token-0123456789abcdef';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
 
 const specFor = (names: string[], vrid: number, vip: number) => ({
   version: 1,

@@ -37,6 +37,11 @@ export interface HealthStats {
   inFlight: number;
 }
 
+/** Counters of an engine that checks nothing (yet). */
+export function noStats(): HealthStats {
+  return { checkers: 0, attempts: 0, failures: 0, inFlight: 0 };
+}
+
 interface Slot {
   plan: CheckerPlan;
   state: CheckerState;
@@ -51,7 +56,7 @@ export class HealthEngine {
   private readonly suspended = new Set<number>();
   private readonly abort = new AbortController();
   private stopped = false;
-  readonly stats: HealthStats = { checkers: 0, attempts: 0, failures: 0, inFlight: 0 };
+  readonly stats: HealthStats = noStats();
 
   constructor(plans: readonly CheckerPlan[], private readonly ports: HealthEnginePorts) {
     const now = ports.clock.now();

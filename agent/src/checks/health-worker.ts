@@ -6,7 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import type { ClusterSpec } from '#schema';
 import type { HealthSource } from '../runtime/lb.ts';
-import type { HealthStats, RealServerHealth } from './engine.ts';
+import { noStats, type HealthStats, type RealServerHealth } from './engine.ts';
 
 export type HealthRequest =
   | { type: 'start'; virtualServers: unknown; trackFiles: unknown; suspended: Array<[number, boolean]> }
@@ -78,7 +78,7 @@ export class HealthWorker implements HealthSource {
 
   stats(): Promise<HealthStats> {
     const w = this.worker;
-    if (!w) return Promise.resolve({ checkers: 0, attempts: 0, failures: 0, inFlight: 0 });
+    if (!w) return Promise.resolve(noStats());
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.statsWaiters.set(id, resolve);

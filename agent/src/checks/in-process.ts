@@ -3,25 +3,18 @@
  * have no VRRP to protect (the agent itself uses the worker thread, health-worker.ts).
  */
 import type { ClusterSpec } from '#schema';
+import { timerClock } from '../os/clock.ts';
 import type { Clock } from '../os/ports.ts';
 import type { HealthSource } from '../runtime/lb.ts';
-import { HealthEngine, type RealServerHealth } from './engine.ts';
+import { HealthEngine, noStats, type RealServerHealth } from './engine.ts';
 import { checkerPlans } from './plan.ts';
 import { createProber, fileSystemTrackFileReader } from './probes/index.ts';
-
-const realClock: Clock = {
-  now: () => performance.now(),
-  setTimeout: (cb, ms) => {
-    const t = setTimeout(cb, ms);
-    return { cancel: () => clearTimeout(t) };
-  },
-};
 
 export class InProcessHealth implements HealthSource {
   private engine: HealthEngine | undefined;
   private readonly suspended = new Map<number, boolean>();
 
-  constructor(private readonly clock: Clock = realClock) {}
+  constructor(private readonly clock: Clock = timerClock) {}
 
   async start(virtualServers: ClusterSpec['virtualServers'], trackFiles: ClusterSpec['trackFiles'], onChange: (h: RealServerHealth) => void): Promise<RealServerHealth[]> {
     this.engine?.stop();
@@ -45,6 +38,6 @@ export class InProcessHealth implements HealthSource {
   }
 
   async stats() {
-    return this.engine ? { ...this.engine.stats } : { checkers: 0, attempts: 0, failures: 0, inFlight: 0 };
+    return this.engine ? { ...this.engine.stats } : noStats();
   }
 }

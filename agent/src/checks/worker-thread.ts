@@ -5,21 +5,14 @@
  */
 import { parentPort } from 'node:worker_threads';
 import type { ClusterSpec } from '#schema';
-import { HealthEngine } from './engine.ts';
+import { timerClock } from '../os/clock.ts';
+import { HealthEngine, noStats } from './engine.ts';
 import { checkerPlans } from './plan.ts';
 import { createProber, fileSystemTrackFileReader } from './probes/index.ts';
 import type { HealthRequest, HealthReply } from './health-worker.ts';
 
 const port = parentPort;
 if (!port) throw new Error('checks/worker-thread.ts runs only as a worker thread');
-
-const clock = {
-  now: () => performance.now(),
-  setTimeout: (cb: () => void, ms: number) => {
-    const t = setTimeout(cb, ms);
-    return { cancel: () => clearTimeout(t) };
-  },
-};
 
 let engine: HealthEngine | undefined;
 const send = (m: HealthReply) => port.postMessage(m);
@@ -29,7 +22,7 @@ port.on('message', (m: HealthRequest) => {
     case 'start': {
       engine?.stop();
       const probe = createProber({ readTrackFile: fileSystemTrackFileReader(m.trackFiles as ClusterSpec['trackFiles']) });
-      engine = new HealthEngine(checkerPlans(m.virtualServers as ClusterSpec['virtualServers']), { probe, clock, onChange: (h) => send({ type: 'health', health: h }) });
+      engine = new HealthEngine(checkerPlans(m.virtualServers as ClusterSpec['virtualServers']), { probe, clock: timerClock, onChange: (h) => send({ type: 'health', health: h }) });
       for (const [v, s] of m.suspended) engine.suspend(v, s);
       send({ type: 'started', initial: engine.initial() });
       engine.start();
@@ -39,7 +32,7 @@ port.on('message', (m: HealthRequest) => {
       engine?.suspend(m.vsIndex, m.suspended);
       break;
     case 'stats':
-      send({ type: 'stats', id: m.id, stats: engine ? { ...engine.stats } : { checkers: 0, attempts: 0, failures: 0, inFlight: 0 } });
+      send({ type: 'stats', id: m.id, stats: engine ? { ...engine.stats } : noStats() });
       break;
     case 'stop':
       engine?.stop();

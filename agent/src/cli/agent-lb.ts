@@ -3,7 +3,8 @@
  * generic netlink, or nftables), checks the virtual servers against it before anything starts,
  * and serves the `status` / `drain` control commands.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../os/atomic-file.ts';
 import { join } from 'node:path';
 import type { ResolvedDirectorConfig } from '../../../schema/src/spec/resolve.ts';
 import { desiredTable, realServerKey } from '../lb/desired.ts';
@@ -15,7 +16,7 @@ import { selectLbBackend, type LbBackendMode } from '../os/lb-backend.ts';
 import { NftController } from '../os/nft/controller.ts';
 import { execNft } from '../os/nft/exec.ts';
 import type { OsResult } from '../os/ports.ts';
-import { vsName, type LbDataPlane, type LbRuntime } from '../runtime/lb.ts';
+import type { LbDataPlane, LbRuntime } from '../runtime/lb.ts';
 
 export interface OpenedDataPlane extends LbDataPlane {
   reason: string;
@@ -34,8 +35,7 @@ function fileOwnershipStore(path: string): OwnershipStore {
       }
     },
     async save(ids) {
-      writeFileSync(`${path}.tmp`, JSON.stringify(ids));
-      renameSync(`${path}.tmp`, path);
+      writeFileAtomic(path, JSON.stringify(ids));
     },
   };
 }
@@ -104,4 +104,3 @@ export async function drainCommand(lb: LbRuntime | undefined, args: Record<strin
   return lb.status().filter((x) => x.virtualServer === vsNames[v])[r];
 }
 
-export { vsName };

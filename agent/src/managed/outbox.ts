@@ -8,7 +8,8 @@
  *   outbox.jsonl   one event per line: {"seq":N,"kind":...,"agentTime":...,"details":{...}}
  *   outbox.state   {"acked":N,"last":N}, replaced atomically (tmp + rename)
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync, writeSync, ftruncateSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, statSync, writeSync, ftruncateSync } from 'node:fs';
+import { writeFileAtomic } from '../os/atomic-file.ts';
 import { join } from 'node:path';
 
 export interface OutboxEvent {
@@ -94,8 +95,6 @@ export class Outbox {
   }
 
   private saveState(): void {
-    const tmp = `${this.stateFile}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ acked: this.acked, last: this.last }));
-    renameSync(tmp, this.stateFile);
+    writeFileAtomic(this.stateFile, JSON.stringify({ acked: this.acked, last: this.last }));
   }
 }

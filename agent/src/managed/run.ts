@@ -11,7 +11,8 @@
  *   each (director, seq) once, so an outage of either loses and duplicates nothing.
  * - State (what `vigil status` shows) is reported every few seconds and after each event.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../os/atomic-file.ts';
 import { join } from 'node:path';
 import pino from 'pino';
 import type { ResolvedDirectorConfig } from '../../../schema/src/spec/resolve.ts';
@@ -82,8 +83,7 @@ export async function runManaged(o: ManagedOptions): Promise<number> {
       applied = revision;
       etag = version;
       if (!fromCache) {
-        writeFileSync(`${cachePath}.tmp`, JSON.stringify({ revision, etag: version, config } satisfies Cached));
-        renameSync(`${cachePath}.tmp`, cachePath);
+        writeFileAtomic(cachePath, JSON.stringify({ revision, etag: version, config } satisfies Cached));
       }
       outbox.append({ kind: 'config.applied', agentTime: new Date().toISOString(), details: { revision, version, fromCache, ...(r.diff ? { diff: r.diff } : {}) } });
       log.info({ revision, fromCache }, 'config applied');

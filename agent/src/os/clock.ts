@@ -14,6 +14,18 @@ import type { Clock } from './ports.ts';
 const SPIN_MS = 3;
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
+/**
+ * Plain timers (libuv's millisecond resolution, no futex wait): for schedules measured in
+ * seconds where blocking the thread even for the last few ms would be waste (health checks).
+ */
+export const timerClock: Clock = {
+  now: () => performance.now(),
+  setTimeout(cb, delayMs) {
+    const t = setTimeout(cb, delayMs);
+    return { cancel: () => clearTimeout(t) };
+  },
+};
+
 export const systemClock: Clock = {
   now: () => performance.now(),
   setTimeout(cb, delayMs) {

@@ -3,7 +3,8 @@
  * different network namespaces): the pid file, the VIPs it holds (so a restart after a crash
  * removes what the dead process left configured), and the control socket `vigil status` uses.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../os/atomic-file.ts';
 import { join } from 'node:path';
 import type { AddressManager, AddressSpec } from '../os/ports.ts';
 
@@ -27,9 +28,7 @@ export class StateDir {
   }
 
   recordVips(vips: AddressSpec[]): void {
-    const tmp = `${this.vipsFile}.tmp`;
-    writeFileSync(tmp, JSON.stringify(vips));
-    renameSync(tmp, this.vipsFile); // atomic: a crash mid-write leaves the old record, never half of one
+    writeFileAtomic(this.vipsFile, JSON.stringify(vips));
   }
 
   /**

@@ -4,7 +4,7 @@
  * and report state and events (idempotent by the outbox sequence number).
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { agentConfig, currentVersion, waitForChange } from '../services/agents/config.ts';
+import { agentConfig } from '../services/agents/config.ts';
 import { enrollAgent } from '../services/agents/enroll.ts';
 import { ingestReport } from '../services/agents/report.ts';
 import { EnrollInput, ReportInput } from '../services/agents/schemas.ts';
@@ -44,15 +44,13 @@ export function agentRoutes(deps: RouteDeps) {
       const ctx = ctxOf(c, deps);
       const known = versionOfEtag(c.req.header('if-none-match'));
       const wait = c.req.valid('query').wait ?? 0;
-      let version = await currentVersion(ctx);
-      if (known !== undefined && version === known && wait > 0) version = await waitForChange(ctx, known, wait * 1000);
-      if (known !== undefined && version === known) {
-        c.header('ETag', etagOf(version));
+      const r = await agentConfig(ctx, known, wait * 1000);
+      if (r.unchanged) {
+        c.header('ETag', etagOf(r.version));
         return c.body(null, 304) as never;
       }
-      const body = await agentConfig(ctx);
-      c.header('ETag', etagOf(body.version));
-      return c.json(body as never, 200);
+      c.header('ETag', etagOf(r.view.version));
+      return c.json(r.view as never, 200);
     },
   );
   app.openapi(

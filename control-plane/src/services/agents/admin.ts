@@ -19,8 +19,7 @@ import { requireRole, withTransaction, type ServiceContext } from '../context.ts
 import { appendEvent } from '../events/append.ts';
 import { getClusterOrThrow, getDirectorOrThrow } from '../internal.ts';
 import { getRevisionOrThrow } from '../specs/internal.ts';
-import { revisionChanges } from './notify.ts';
-import { sql } from 'drizzle-orm';
+import { notifyReplicas, revisionChanges } from './notify.ts';
 
 export const MOVE_MASTER_PRIORITY = 254;
 
@@ -59,17 +58,13 @@ export function applyOverlay(config: ResolvedDirectorConfig, o: Overlay): Resolv
   return { ...config, instances };
 }
 
-async function wake(ctx: ServiceContext, clusterId: string) {
-  await ctx.db.execute(sql`select pg_notify('vigil_revision', ${clusterId})`);
-}
-
 export async function setMaintenance(ctx: ServiceContext, clusterId: string, directorName: string, on: boolean) {
   requireRole(ctx, 'operator');
   const r = await withTransaction(ctx, async (tx) => {
     const cluster = await getClusterOrThrow(tx, clusterId);
     const d = await getDirectorOrThrow(tx, cluster, directorName);
     const e = await appendEvent(tx, { kind: 'director.maintenance', siteId: cluster.siteId, clusterId: cluster.id, directorId: d.id, details: { on, director: d.name } });
-    await wake(tx, cluster.id);
+    await notifyReplicas(tx.db, cluster.id);
     return { director: d.name, maintenance: on, eventId: e.id };
   });
   revisionChanges.notify(clusterId);
@@ -94,7 +89,7 @@ export async function moveMaster(ctx: ServiceContext, clusterId: string, instanc
       directorId = d.id;
     }
     const e = await appendEvent(tx, { kind: 'instance.move_master', siteId: cluster.siteId, clusterId: cluster.id, directorId, instance, details: { to } });
-    await wake(tx, cluster.id);
+    await notifyReplicas(tx.db, cluster.id);
     return { instance, to, eventId: e.id };
   });
   revisionChanges.notify(clusterId);

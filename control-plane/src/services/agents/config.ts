@@ -94,27 +94,29 @@ export async function effectiveConfig(ctx: ServiceContext): Promise<AgentConfigV
   return { ...base, revision: rev, version: versionOf(rev, overlay), ...(plan.kind === 'at' ? { applyAt: new Date(plan.applyAt).toISOString() } : {}), config: target.config };
 }
 
-export async function currentVersion(ctx: ServiceContext): Promise<string | null> {
-  return (await effectiveConfig(ctx))?.version ?? null;
-}
-
-/** Resolves when the config version differs from `known`, or after `waitMs`. */
-export async function waitForChange(ctx: ServiceContext, known: string | null, waitMs: number): Promise<string | null> {
+/** Resolves with the config once its version differs from `known`, or after `waitMs`. */
+async function waitForChange(ctx: ServiceContext, known: string | null, waitMs: number): Promise<AgentConfigView | null> {
   const agent = agentOf(ctx);
   const deadline = Date.now() + waitMs;
   for (;;) {
-    const version = await currentVersion(ctx);
+    const view = await effectiveConfig(ctx);
     const left = deadline - Date.now();
-    if (version !== known || left <= 0) return version;
+    if ((view?.version ?? null) !== known || left <= 0) return view;
     // Woken by a spec write or a peer's report in any replica (LISTEN/NOTIFY, or this process
     // directly); the re-check covers a lost notification and a hold that times out.
     await revisionChanges.wait(agent.clusterId, Math.min(left, 5000, HOLD_MAX_MS));
   }
 }
 
-export async function agentConfig(ctx: ServiceContext): Promise<AgentConfigView> {
+/**
+ * GET /v1/agent/config: the agent's config, or `unchanged` when its version is still `known`
+ * (the agent's If-None-Match), after waiting up to `waitMs` for a change (long-poll).
+ */
+export async function agentConfig(ctx: ServiceContext, known?: string | null, waitMs = 0): Promise<{ unchanged: true; version: string | null } | { unchanged: false; view: AgentConfigView }> {
   const agent = agentOf(ctx);
-  const view = await effectiveConfig(ctx);
+  let view = await effectiveConfig(ctx);
+  if (known !== undefined && (view?.version ?? null) === known && waitMs > 0) view = await waitForChange(ctx, known, waitMs);
+  if (known !== undefined && (view?.version ?? null) === known) return { unchanged: true, version: known };
   if (!view) throw new AppError('PRECONDITION_FAILED', `cluster has no spec yet: PUT /v1/clusters/${agent.clusterId}/spec first`);
-  return view;
+  return { unchanged: false, view };
 }

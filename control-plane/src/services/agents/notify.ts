@@ -5,7 +5,22 @@
  * Long-poll waiters also re-check on a timer (5 s), for a lost notification; WebSocket
  * subscribers (agent-ws.ts) get a nudge.
  */
+import { sql } from 'drizzle-orm';
+import type { Db } from '../../db.ts';
+
 type Waiter = () => void;
+
+/** The Postgres channel every replica LISTENs on; the payload is a cluster id. */
+export const REVISION_CHANNEL = 'vigil_revision';
+
+/**
+ * Tells every replica (NOTIFY, delivered when `db`'s transaction commits) that a cluster's
+ * agent configs may have changed. Call `revisionChanges.notify` too once committed, for this
+ * process's own waiters without the round trip.
+ */
+export async function notifyReplicas(db: Db, clusterId: string): Promise<void> {
+  await db.execute(sql`select pg_notify(${REVISION_CHANNEL}, ${clusterId})`);
+}
 
 class RevisionChanges {
   private readonly waiters = new Map<string, Set<Waiter>>();

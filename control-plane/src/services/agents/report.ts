@@ -10,7 +10,7 @@ import { forbidden } from '../../errors.ts';
 import { withTransaction, type ServiceContext } from '../context.ts';
 import { appendEvent } from '../events/append.ts';
 import { detectSplitBrain } from './split-brain.ts';
-import { revisionChanges } from './notify.ts';
+import { notifyReplicas, revisionChanges } from './notify.ts';
 import { ReportInput } from './schemas.ts';
 
 export async function ingestReport(ctx: ServiceContext, raw: ReportInput) {
@@ -55,9 +55,9 @@ export async function ingestReport(ctx: ServiceContext, raw: ReportInput) {
       })
       .where(eq(directors.id, agent.directorId));
     // A master held back for its backups (rollout.ts) may go now: wake it, in every replica.
-    if (revisionMoved) await tx.db.execute(sql`select pg_notify('vigil_revision', ${agent.clusterId})`);
+    if (revisionMoved) await notifyReplicas(tx.db, agent.clusterId);
   });
   if (revisionMoved) revisionChanges.notify(agent.clusterId);
-  if (input.state) await detectSplitBrain(ctx, agent.clusterId);
+  if (input.state) await detectSplitBrain(ctx, agent.siteId, agent.clusterId);
   return { acked: events.at(-1)?.seq ?? null, stored, duplicates };
 }

@@ -11,10 +11,10 @@
  *   HOLD_MAX_MS after the revision was created: backups first, master last.
  */
 import type { ResolvedDirectorConfig, ResolvedVrrpInstance } from '../../../../schema/src/spec/resolve.ts';
+import { isFresh, reportedState } from './reported.ts';
 
 export const SYNC_DELAY_MS = 5000;
 export const HOLD_MAX_MS = 60_000;
-const FRESH_MS = 30_000;
 
 export interface RolloutPeer {
   name: string;
@@ -43,11 +43,6 @@ export function advertKey(i: ResolvedVrrpInstance | undefined): string {
   return JSON.stringify([i.virtualRouterId, i.version, i.advertIntervalMs, i.family, i.auth ?? null, advertised, i.transport]);
 }
 
-function reportedState(state: unknown, instance: string): string | undefined {
-  const list = (state as { instances?: Array<{ name?: string; state?: string }> } | null)?.instances;
-  return list?.find((i) => i.name === instance)?.state?.toUpperCase();
-}
-
 export function planRollout(o: RolloutInput): RolloutPlan {
   const names = new Set([...Object.keys(o.current.instances), ...Object.keys(o.target.instances)]);
   const changed = [...names].filter((n) => JSON.stringify(o.current.instances[n] ?? null) !== JSON.stringify(o.target.instances[n] ?? null));
@@ -56,7 +51,7 @@ export function planRollout(o: RolloutInput): RolloutPlan {
     return at > o.now ? { kind: 'at', applyAt: at } : { kind: 'now' };
   }
   if (o.now - o.revisionCreatedAt >= HOLD_MAX_MS) return { kind: 'now' };
-  const fresh = (p: RolloutPeer) => p.lastSeenAt !== null && o.now - p.lastSeenAt < FRESH_MS;
+  const fresh = (p: RolloutPeer) => isFresh(p.lastSeenAt, o.now);
   const me = o.peers.find((p) => p.name === o.director);
   const mastered = changed.filter((n) => me && fresh(me) && reportedState(me.state, n) === 'MASTER');
   if (mastered.length === 0) return { kind: 'now' };

@@ -6,30 +6,27 @@
 import { and, desc, eq, gt, sql } from 'drizzle-orm';
 import { directors, events } from '../../../../schema/src/tables/index.ts';
 import type { ServiceContext } from '../context.ts';
+import { REPORT_FRESH_MS, reportedInstances } from './reported.ts';
 import { appendEvent } from '../events/append.ts';
 
-const FRESH_MS = 30_000;
-
-interface ReportedInstance { name?: string; state?: string }
 
 /** Instances with more than one fresh MASTER: { instance: [director names] }. */
 export async function splitBrains(ctx: ServiceContext, clusterId: string): Promise<Record<string, string[]>> {
   const rows = await ctx.db
     .select({ name: directors.name, state: directors.reportedState, seen: directors.lastSeenAt })
     .from(directors)
-    .where(and(eq(directors.clusterId, clusterId), gt(directors.lastSeenAt, new Date(Date.now() - FRESH_MS))));
+    .where(and(eq(directors.clusterId, clusterId), gt(directors.lastSeenAt, new Date(Date.now() - REPORT_FRESH_MS))));
   const masters = new Map<string, string[]>();
   for (const r of rows) {
-    const instances = ((r.state as { instances?: ReportedInstance[] } | null)?.instances ?? []);
-    for (const i of instances) {
-      if (i.state !== 'MASTER' || !i.name) continue;
+    for (const i of reportedInstances(r.state)) {
+      if (i.state.toUpperCase() !== 'MASTER') continue;
       masters.set(i.name, [...(masters.get(i.name) ?? []), r.name].sort());
     }
   }
   return Object.fromEntries([...masters].filter(([, ds]) => ds.length > 1));
 }
 
-export async function detectSplitBrain(ctx: ServiceContext, clusterId: string): Promise<void> {
+export async function detectSplitBrain(ctx: ServiceContext, siteId: string, clusterId: string): Promise<void> {
   const now = await splitBrains(ctx, clusterId);
   for (const [instance, masters] of Object.entries(now)) {
     // Once per episode: skip when the last split-brain event for this instance names the same set
@@ -41,7 +38,6 @@ export async function detectSplitBrain(ctx: ServiceContext, clusterId: string): 
       .orderBy(desc(events.id))
       .limit(1);
     if (last?.kind === 'vrrp.split_brain' && JSON.stringify(last.details.masters) === JSON.stringify(masters)) continue;
-    const [d] = await ctx.db.select({ siteId: sql<string>`(select site_id from clusters where id = ${clusterId})` }).from(directors).limit(1);
-    await appendEvent(ctx, { kind: 'vrrp.split_brain', siteId: d?.siteId ?? null, clusterId, instance, actor: 'system:split-brain', details: { masters } });
+    await appendEvent(ctx, { kind: 'vrrp.split_brain', siteId, clusterId, instance, actor: 'system:split-brain', details: { masters } });
   }
 }

@@ -1,18 +1,7 @@
 import { asc, eq, inArray } from 'drizzle-orm';
 import { clusters, directors, sites } from '../../../../schema/src/tables/index.ts';
 import { requireRole, scopedSite, type ServiceContext } from '../context.ts';
-
-/** What an agent reports about one VRRP instance (the part the fleet view reads). */
-interface ReportedInstance {
-  name: string;
-  state: string;
-  effectivePriority?: number;
-}
-
-function reportedInstances(state: unknown): ReportedInstance[] {
-  const list = (state as { instances?: unknown })?.instances;
-  return Array.isArray(list) ? list.filter((i): i is ReportedInstance => typeof i?.name === 'string' && typeof i?.state === 'string') : [];
-}
+import { isFresh, reportedInstances } from '../agents/reported.ts';
 
 /**
  * The fleet at a glance: per site, its clusters and directors, the desired vs applied
@@ -42,7 +31,7 @@ export async function fleetStatus(ctx: ServiceContext) {
             for (const i of reportedInstances(d.reportedState)) {
               const masters = instances.get(i.name) ?? [];
               // Agents report keepalived's words (MASTER); only fresh reports count (a silent director's last word is stale).
-              if (i.state.toUpperCase() === 'MASTER' && d.lastSeenAt && Date.now() - d.lastSeenAt.getTime() < 30_000) masters.push(d.name);
+              if (i.state.toUpperCase() === 'MASTER' && isFresh(d.lastSeenAt)) masters.push(d.name);
               instances.set(i.name, masters);
             }
           }

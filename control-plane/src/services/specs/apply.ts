@@ -1,5 +1,5 @@
-import { eq, max, sql } from 'drizzle-orm';
-import { revisionChanges } from '../agents/notify.ts';
+import { eq, max } from 'drizzle-orm';
+import { notifyReplicas, revisionChanges } from '../agents/notify.ts';
 import { clusters, specRevisions } from '../../../../schema/src/tables/index.ts';
 import { actorLabel, requireRole, withTransaction, type ServiceContext } from '../context.ts';
 import { appendEvent } from '../events/append.ts';
@@ -33,7 +33,7 @@ async function storeRevision(ctx: ServiceContext, clusterId: string, spec: unkno
       .returning();
     await tx.db.update(clusters).set({ currentRevision: number }).where(eq(clusters.id, cluster.id));
     // Delivered at commit to every replica that LISTENs (agents long-polling there wake up).
-    await tx.db.execute(sql`select pg_notify('vigil_revision', ${cluster.id})`);
+    await notifyReplicas(tx.db, cluster.id);
     await appendEvent(tx, {
       kind: rollbackOf === null ? 'spec.revision_created' : 'spec.rolled_back',
       siteId: cluster.siteId,
