@@ -20,6 +20,7 @@ import { AgentFrame, jsonDepth, MAX_JSON_DEPTH, WS_CLOSE, type ServerFrame } fro
 import type { Db } from './db.ts';
 import { AppError } from './errors.ts';
 import { safeError } from './http/safe-error.ts';
+import { firstProblem } from './http/middleware/input-guard.ts';
 import type { ServiceContext } from './services/context.ts';
 import type { IngestGate } from './services/agents/ingest-gate.ts';
 import { revisionChanges } from './services/agents/notify.ts';
@@ -107,6 +108,8 @@ export function attachAgentWebSocket(server: Server, deps: AgentWsDeps): { close
       } catch {
         return refuseFrame('frames are JSON objects');
       }
+      const problem = firstProblem(raw, []);
+      if (problem) return refuseFrame(`invalid frame: ${problem.path.join('.')}: ${problem.message}`);
       const parsed = AgentFrame.safeParse(raw);
       if (!parsed.success) {
         const i = parsed.error.issues[0];
