@@ -3,6 +3,7 @@
  * the way a client would (`app.request`, JSON, bearer tokens).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server as HttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
@@ -87,8 +88,8 @@ export async function tableCounts(db: DbHandle): Promise<Record<string, number>>
 export async function serveTestApp(t: TestApp): Promise<{ port: number; base: string; close(): Promise<void> }> {
   const { serve } = await import('@hono/node-server');
   const { attachAgentWebSocket } = await import('../../control-plane/src/agent-ws.ts');
-  const server = await new Promise<import('node:http').Server>((resolve) => {
-    const s = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as unknown as import('node:http').Server));
+  const server = await new Promise<HttpServer>((resolve) => {
+    const s = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as unknown as HttpServer));
   });
   const ws = attachAgentWebSocket(server, { db: t.db.db, logger: pino({ level: 'silent' }), ingest: t.ingest, sessions: t.sessions });
   const port = (server.address() as { port: number }).port;

@@ -180,7 +180,7 @@ Wants=network-online.target
 
 [Service]
 ExecStart=/opt/vigil/bin/vigil agent --config /etc/vigil/agent.json --state-dir /var/lib/vigil
-\$UNIT_ENV
+$UNIT_ENV
 Restart=always
 RestartSec=1
 # Raw sockets, addresses/routes/IPVS, the pacer thread's real-time priority, signalling hooks.
