@@ -69,4 +69,29 @@ describe('control-plane replicas on one Postgres', () => {
     expect(r.body.revision).toBe(first.body.revision + 1);
     expect(ms).toBeLessThan(1000);
   });
+
+  it('revoking a token through replica A ends its SSE stream on replica B; re-enrolling a director through A closes its WebSocket on B', async () => {
+    const [a, b] = ports as [number, number];
+    const minted = (await call(a, 'POST', '/v1/tokens', { name: 'sse-replica', role: 'viewer' })).body;
+    const res = await fetch(`http://127.0.0.1:${b}/v1/events/stream?maxSeconds=60`, { headers: { authorization: `Bearer ${minted.secret}` } });
+    const reader = res.body!.getReader();
+    await reader.read();
+    const t0 = performance.now();
+    expect((await call(a, 'DELETE', `/v1/tokens/${minted.token.id}`)).status).toBe(200);
+    while (!(await reader.read()).done) { /* until the stream ends */ }
+    expect(performance.now() - t0).toBeLessThan(1500);
+
+    const cluster = (await call(a, 'GET', '/v1/sites/alpha/clusters')).body.items[0];
+    const bound = (await call(a, 'POST', '/v1/sites/alpha/enrollment-tokens', { cluster: 'web', director: 'lb2', maxUses: 2 })).body.secret;
+    const cred = (await call(a, 'POST', '/v1/agent/enroll', { cluster: 'web', director: 'lb2' }, bound)).body.credential;
+    expect(cluster.name).toBe('web');
+    const { default: WebSocket } = await import('ws');
+    const ws = new WebSocket(`ws://127.0.0.1:${b}/v1/agent/ws`, { headers: { authorization: `Bearer ${cred}` } });
+    await new Promise<void>((r, j) => { ws.once('open', () => r()); ws.once('error', j); });
+    const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)));
+    const t1 = performance.now();
+    expect((await call(a, 'POST', '/v1/agent/enroll', { cluster: 'web', director: 'lb2' }, bound)).status).toBe(201);
+    expect(await closed).toBe(4001);
+    expect(performance.now() - t1).toBeLessThan(1500);
+  });
 });
