@@ -79,7 +79,7 @@ describe.skipIf(!run)('install.sh in a fresh Debian root filesystem', () => {
     const r = await inRoot(`curl -fsSLk ${CP}/install.sh -o /tmp/i.sh && sh /tmp/i.sh --token ${enrollToken} --cluster web --director lb1`);
     expect(r.code).not.toBe(0);
     expect(r.out).toMatch(/never goes on the command line.*--token-stdin.*--token-file/);
-    const f = await inRoot(`printf '%s\\n' ${enrollToken} > /tmp/tok && chmod 644 /tmp/tok && sh /tmp/i.sh --token-file /tmp/tok --cluster web --director lb1`);
+    const f = await inRoot(`curl -fsSLk ${CP}/install.sh -o /tmp/i.sh && printf '%s\\n' ${enrollToken} > /tmp/tok && chmod 644 /tmp/tok && sh /tmp/i.sh --token-file /tmp/tok --cluster web --director lb1`);
     expect(f.code).not.toBe(0);
     expect(f.out).toMatch(/must be mode 0600/);
     expect(agentPid()).toBeUndefined();
