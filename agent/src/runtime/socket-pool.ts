@@ -24,7 +24,10 @@ export class SocketPool {
     const id = socketKeyId(key);
     const have = this.entries.get(id);
     if (have) return { ok: true, value: have.socket };
-    const r = await this.factory.open({ family: key.family, ifname: key.ifname, multicast: key.multicast, ...(key.sourceAddress ? { sourceAddress: key.sourceAddress } : {}) });
+    const r = await this.factory.open({
+      family: key.family, ifname: key.ifname, multicast: key.multicast,
+      ...(key.group ? { group: key.group } : {}), ...(key.sourceAddress ? { sourceAddress: key.sourceAddress } : {}),
+    });
     if (!r.ok) return r;
     const entry: PoolEntry = { socket: r.value, members: new Set(), off: () => {} };
     entry.off = r.value.onPacket((pkt) => dispatch(entry, pkt));
