@@ -79,6 +79,7 @@ export class RunningInstance {
       ...this.plan.receive,
       priority: s.priority,
       masterAddress: s.state === 'backup' ? s.masterAddress : null,
+      ...(this.plan.receive.unicastPeers ? { unicastAddress: this.plan.socket.sourceAddress ?? s.config.primaryAddress } : {}),
     });
     if (!r.ok) this.dispatch({ type: 'advertRejected', reason: r.reason });
     else {

@@ -41,7 +41,7 @@ export interface InstancePlan {
   /** TTL / hop limit of unicast adverts (`unicast_ttl`); undefined = 255. */
   sendTtl?: number;
   /** Receive checks, without the priority and master (the runtime fills in the live ones). */
-  receive: Omit<ReceiveConfig, 'priority' | 'masterAddress'>;
+  receive: Omit<ReceiveConfig, 'priority' | 'masterAddress' | 'unicastAddress'>;
   /** Base priority and the rest of the state machine's config, without the primary address. */
   fsm: Omit<InstanceConfig, 'primaryAddress'>;
 }

@@ -114,6 +114,12 @@ describe('destination: the configuration decides, not the packet', () => {
   it('unicast instance: a group-addressed packet is dropped (keepalived: "Expected unicast packet")', () => {
     expect(reason(run(UNI, {}, { dstAddress: '224.0.0.18' }))).toBe('dst');
   });
+
+  it('unicast instance: only its own unicast address (keepalived binds its socket to unicast_src_ip)', () => {
+    const c: ReceiveConfig = { ...UNI, unicastAddress: '10.77.0.1' };
+    expect(reason(run(c, {}, { dstAddress: '10.77.0.1' }))).toBe('accepted');
+    for (const dstAddress of ['10.77.0.255', '255.255.255.255', '10.77.0.100']) expect(reason(run(c, {}, { dstAddress })), dstAddress).toBe('dst');
+  });
 });
 
 describe('unicast_peer: only listed peers (Vigil always does what keepalived\'s check_unicast_src does)', () => {

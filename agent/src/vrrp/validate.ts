@@ -56,6 +56,12 @@ export interface ReceiveConfig {
   group?: string;
   /** Unicast instance (`unicast_peer`): the only sources accepted. Non-empty makes the instance unicast. */
   unicastPeers?: readonly UnicastPeer[];
+  /**
+   * Unicast instance: the address its peers send to (`unicast_src_ip`, else the address its
+   * own adverts leave from); the only destination accepted. keepalived gets the same effect by
+   * binding its unicast socket to that address.
+   */
+  unicastAddress?: string;
   /** v3 IPv4: the checksum form accepted (and sent); default 'pseudo' (RFC 5798, keepalived). */
   v3Ipv4Checksum?: 'pseudo' | 'plain';
   /**
@@ -101,8 +107,10 @@ export function checkEnvelope(rx: RxMeta, cfg: ReceiveConfig): ValidateResult {
   if (rx.ttl < minTtl || rx.ttl > maxTtl) return drop('ttl');
   if (dst === null) return drop('dst');
   if (peers.length > 0) {
-    // keepalived: "Expected unicast packet but received multicast packet".
+    // keepalived: "Expected unicast packet but received multicast packet"; and its socket,
+    // bound to unicast_src_ip, never sees a broadcast or another local address.
     if (isMulticast(cfg.family, dst)) return drop('dst');
+    if (cfg.unicastAddress !== undefined && dst !== canonicalAddress(cfg.family, cfg.unicastAddress)) return drop('dst');
   } else {
     // RFC 5798 §5.1.1.2 / §5.1.2.2: adverts go to the group. One sent to our own address, the
     // broadcast address or a VIP is no advert of this virtual router (keepalived: "Expected

@@ -80,7 +80,8 @@ export function ipv4Packet(o: Ipv4Options, payload: Uint8Array, frag?: { offset8
 export function ipv4Fragments(o: Ipv4Options, payload: Uint8Array, chunk: number): Uint8Array[] {
   if (chunk % 8 !== 0 || chunk <= 0) throw new RangeError('fragment size must be a positive multiple of 8');
   const out: Uint8Array[] = [];
-  for (let off = 0; off < payload.length; off += chunk) {
+  // An empty payload still makes one (atomic) fragment.
+  for (let off = 0; off < payload.length || off === 0; off += chunk) {
     const more = off + chunk < payload.length;
     // Options are copied only when their copy bit is set (RFC 791); the fuzz options that reach
     // fragments are NOP/RA, so the first fragment alone carries them.
@@ -142,7 +143,7 @@ export function ipv6Packet(o: Ipv6Options, payload: Uint8Array, frag?: { offset8
 export function ipv6Fragments(o: Ipv6Options, payload: Uint8Array, chunk: number, id: number): Uint8Array[] {
   if (chunk % 8 !== 0 || chunk <= 0) throw new RangeError('fragment size must be a positive multiple of 8');
   const out: Uint8Array[] = [];
-  for (let off = 0; off < payload.length; off += chunk) {
+  for (let off = 0; off < payload.length || off === 0; off += chunk) {
     out.push(ipv6Packet(o, payload.subarray(off, off + chunk), { offset8: off / 8, more: off + chunk < payload.length, id }));
   }
   return out;

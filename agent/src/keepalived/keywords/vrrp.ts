@@ -74,7 +74,9 @@ export const vrrpInstance: BlockSpec = {
     vrf: unsupportedFree,
     track_bfd: { block: 'track_names', unsupported: true },
     track_src_ip: unsupportedFree,
-    old_unicast_checksum: unsupportedFree,
+    // `never` (no pre-1.3.6 checksum, no auto-detection) is what Vigil always does; the bare
+    // keyword (send the old form) is refused in validate.ts.
+    old_unicast_checksum: { optional: [oneOf('never')] },
     native_ipv6: unsupportedFree,
     linkbeat_use_polling: unsupportedFree,
     virtual_rules: { block: 'free', unsupported: true },
