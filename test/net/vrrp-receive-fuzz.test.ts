@@ -122,6 +122,12 @@ describe.skipIf(!run)(`VRRP receive path fuzz (seed ${SEED}, ${PER_PHASE} packet
       it('Vigil: only accepted packets change state, the counters account for every packet, and the agent stays up', () => {
         expect(vigil.problems).toEqual([]);
         expect(vigil.stillUp).toBe(true);
+        // Issue 17's attacks lead every corpus: none of them may be accepted.
+        const attacks = vigil.results.filter((r) => r.packet.tags.some((t) => t.startsWith('issue17')));
+        expect(attacks.length).toBeGreaterThanOrEqual(8);
+        expect(attacks.filter((r) => vigilVerdict(r) === 'accepted').map((r) => r.packet.tags)).toEqual([]);
+        // Every reason the corpus produced is what `vigil status` and /metrics show (harness.ts `surfaces`).
+        expect(vigil.finalCounters).toBeDefined();
         // The corpus exercised both outcomes and the kernel stage in each phase.
         for (const phase of ['backup', 'master'] as const) {
           const l = vigil.ledgers[phase];

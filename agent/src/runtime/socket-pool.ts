@@ -2,7 +2,7 @@
  * keepalived's socket pool: one VRRP socket per (family, interface, transport, source), shared
  * by every instance on it, with packets dispatched by VRID. A packet no instance on the socket
  * claims (unknown VRID, or too short to carry one) is counted as a drop on each of them, so an
- * operator sees stray or forged traffic in `vigil status`.
+ * operator sees stray or forged traffic in `vigil status`. Step 3 of vrrp/RECEIVE.md.
  */
 import type { OsResult, VrrpPacket, VrrpSocket, VrrpSocketFactory } from '../os/ports.ts';
 import type { RunningInstance } from './instance.ts';

@@ -354,8 +354,35 @@ const MUTATIONS: Mutation[] = [
 export const basePriority = (phase: Phase) => (phase === 'master' ? 254 : 0);
 
 /**
- * `n` packets for `ctx` from `seed`. About one in twelve is left valid (every mutation list
- * needs its baseline); the rest carry one to three mutations.
+ * Issue 17's attacks, first in every corpus: adverts that an off-link sender (or one that is
+ * on-link but not talking to the group) could use to move a VIP, each of which Vigil 0.x
+ * accepted. The rest of the corpus explores around them.
+ */
+function issue17(ctx: FuzzContext): Array<{ tag: string; change: (p: Plan) => void }> {
+  const s = ctx.scenario;
+  const own = s.family === 4 ? TARGET.ipv4 : TARGET.ipv6;
+  if (s.unicastPeers) {
+    return [
+      { tag: 'issue17: listed peer, TTL 254', change: (p) => { p.ttl = 254; } },
+      { tag: 'issue17: listed peer, TTL 128', change: (p) => { p.ttl = 128; } },
+      { tag: 'issue17: unlisted off-link source, TTL 255', change: (p) => { p.src = OFFLINK.ipv4; } },
+      { tag: 'issue17: listed peer to the broadcast address', change: (p) => { p.dst = '192.0.2.255'; } },
+    ];
+  }
+  return [
+    { tag: 'issue17: to its own address, TTL 254', change: (p) => { p.dst = own; p.ttl = 254; } },
+    { tag: 'issue17: to its own address, TTL 128', change: (p) => { p.dst = own; p.ttl = 128; } },
+    { tag: 'issue17: to its own address, TTL 255', change: (p) => { p.dst = own; } },
+    { tag: 'issue17: off-link source to its own address', change: (p) => { p.dst = own; p.src = s.family === 4 ? OFFLINK.ipv4 : OFFLINK.ipv6; p.ttl = 250; } },
+    { tag: 'issue17: to a VIP, TTL 64', change: (p) => { p.dst = s.vips.find((v) => !v.startsWith('fe80'))!; p.mac = ctx.targetMac; p.ttl = 64; } },
+    ...(s.family === 4 ? [{ tag: 'issue17: to the broadcast address, TTL 254', change: (p: Plan) => { p.dst = '192.0.2.255'; p.ttl = 254; } }] : []),
+  ];
+}
+
+/**
+ * `n` packets for `ctx` from `seed`: issue 17's attacks, then random ones. About one in twelve
+ * of those is left valid (every mutation needs its baseline); the rest carry one to three
+ * mutations.
  */
 export function generateCorpus(ctx: FuzzContext, seed: number, n: number): FuzzPacket[] {
   const r = rng(seed);
@@ -367,7 +394,13 @@ export function generateCorpus(ctx: FuzzContext, seed: number, n: number): FuzzP
     return usable[usable.length - 1]!;
   };
   const out: FuzzPacket[] = [];
-  for (let id = 0; id < n; id++) {
+  const fixed = issue17(ctx);
+  for (let id = 0; id < Math.min(n, fixed.length); id++) {
+    const p = basePlan(ctx, basePriority(ctx.phase));
+    fixed[id]!.change(p);
+    out.push(build(ctx, p, id, [fixed[id]!.tag], r));
+  }
+  for (let id = out.length; id < n; id++) {
     const p = basePlan(ctx, basePriority(ctx.phase));
     const k = r() < 1 / 12 ? 0 : r() < 0.6 ? 1 : r() < 0.75 ? 2 : 3;
     const tags: string[] = [];

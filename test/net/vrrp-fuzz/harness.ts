@@ -16,6 +16,7 @@
  * For keepalived, a marker after every packet splits its log into per-packet verdicts.
  */
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { requestControl } from '#agent/runtime/control.ts';
 import { Director, type Impl } from '#test/support/director.ts';
 import { createLab, type LabHost, type NetnsLab, type RpcChild } from '#test/support/netns.ts';
@@ -51,6 +52,8 @@ export interface RunResult {
   controls: number;
   stillUp: boolean;
   elapsedMs: number;
+  /** Vigil: the instance's counters at the end, as `vigil status`, its JSON and /metrics all showed them. */
+  finalCounters?: { advertsRx: number; drops: Record<string, number> };
 }
 
 interface InstanceStatus {
@@ -61,6 +64,8 @@ interface InstanceStatus {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+const VIGIL = fileURLToPath(new URL('../../../agent/bin/vigil.mjs', import.meta.url));
+const METRICS_PORT = 9650;
 const DROPPED_BATCH = 100;
 const ACCEPTED_BATCH = 30;
 const KA_SLICE = 20;
@@ -82,6 +87,7 @@ export async function runImpl(impl: Impl, scenario: Scenario, seed: number, perP
   const ledgers = {} as Record<Phase, PhaseLedger>;
   let controls = 0;
   let stillUp = false;
+  let finalCounters: RunResult['finalCounters'];
   try {
     const [target, attacker] = [lab.hosts[0]!, lab.hosts[1]!];
     const targetMac = (await lab.ip(target.ns, '-br', 'link', 'show', 'eth0')).split(/\s+/)[2]!;
@@ -107,7 +113,10 @@ export async function runImpl(impl: Impl, scenario: Scenario, seed: number, perP
     // Keeper first, then the target: it starts, and stays, BACKUP.
     const keeperPeriod = Math.min(scenario.advertIntervalMs / 2, 250);
     await fuzzer.call('keeperStart', validAdvert(ctx('backup'), { priority: KEEPER.priority }).frames[0], keeperPeriod);
-    director = new Director(lab, target, impl, { routerId: `fuzz-${impl}`, instances: [{ ...scenario.instance, state: 'BACKUP' }] });
+    director = new Director(lab, target, impl, {
+      routerId: `fuzz-${impl}`, instances: [{ ...scenario.instance, state: 'BACKUP' }],
+      ...(impl === 'vigil' ? { agentArgs: ['--metrics-listen', `127.0.0.1:${METRICS_PORT}`] } : {}),
+    });
     t.director = director;
     director.start();
     await t.waitStarted(15_000);
@@ -181,6 +190,11 @@ export async function runImpl(impl: Impl, scenario: Scenario, seed: number, perP
     await runPhase('master');
     stillUp = await t.alive();
     if (!stillUp) problems.push(`${impl} is no longer running at the end:\n${director.logs().slice(-2000)}`);
+    if (impl === 'vigil' && stillUp) {
+      const s = await t.surfaces();
+      finalCounters = s.counters;
+      problems.push(...s.problems);
+    }
   } catch (err) {
     problems.push(`harness: ${(err as Error).stack ?? String(err)}\n${director?.logs().slice(-3000) ?? ''}`);
   } finally {
@@ -188,7 +202,7 @@ export async function runImpl(impl: Impl, scenario: Scenario, seed: number, perP
     await director?.destroy().catch(() => {});
     await lab.destroy();
   }
-  return { impl, results, ledgers, problems, controls, stillUp, elapsedMs: Date.now() - t0 };
+  return { impl, results, ledgers, problems, controls, stillUp, elapsedMs: Date.now() - t0, ...(finalCounters ? { finalCounters } : {}) };
 }
 
 /** The target as the harness sees it: state, counters (Vigil), verdicts (keepalived). */
@@ -215,6 +229,26 @@ class Target {
     }
     if (this.impl === 'vigil') return this.status().then(() => true, () => false);
     return true;
+  }
+
+  /**
+   * The drop counters where an operator reads them: `vigil status` (text), its --json twin
+   * (the control socket) and the Prometheus endpoint must show the same numbers.
+   */
+  async surfaces(): Promise<{ problems: string[]; counters: { advertsRx: number; drops: Record<string, number> } }> {
+    const problems: string[] = [];
+    const s = await this.status();
+    const want = sorted(s.counters.drops);
+    const text = await this.lab.exec(this.host.ns, process.execPath, [VIGIL, 'status', '--state-dir', join(this.director.dir, 'state')]);
+    const line = /drops (.*)$/m.exec(text.stdout)?.[1] ?? '';
+    const shown = sorted(Object.fromEntries(line.split(/\s+/).filter((w) => w.includes('=')).map((w) => [w.split('=')[0]!, Number(w.split('=')[1])])));
+    if (JSON.stringify(shown) !== JSON.stringify(want)) problems.push(`vigil status shows drops ${JSON.stringify(shown)}, the agent counts ${JSON.stringify(want)}`);
+    const m = await this.lab.exec(this.host.ns, process.execPath, ['-e', `fetch('http://127.0.0.1:${METRICS_PORT}/metrics').then((r) => r.text()).then((t) => process.stdout.write(t))`]);
+    const exported: Record<string, number> = {};
+    for (const mm of m.stdout.matchAll(/^vigil_vrrp_dropped_total\{[^}]*reason="([a-z_]+)"\} (\d+)$/gm)) exported[mm[1]!] = Number(mm[2]);
+    if (JSON.stringify(sorted(exported)) !== JSON.stringify(want)) problems.push(`/metrics exports drops ${JSON.stringify(sorted(exported))}, the agent counts ${JSON.stringify(want)}`);
+    if (!m.stdout.includes(`vigil_vrrp_adverts_received_total{instance="VI_1",vrid="${this.scenario.vrid}"} ${s.counters.advertsRx}`)) problems.push('/metrics does not export the accepted adverts count');
+    return { problems, counters: { advertsRx: s.counters.advertsRx, drops: want } };
   }
 
   /** MASTER/BACKUP from the implementation itself, VIP presence from the kernel. */
