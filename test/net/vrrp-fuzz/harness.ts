@@ -111,8 +111,14 @@ export async function runImpl(impl: Impl, scenario: Scenario, seed: number, perP
     };
 
     // Keeper first, then the target: it starts, and stays, BACKUP.
-    const keeperPeriod = Math.min(scenario.advertIntervalMs / 2, 250);
-    await fuzzer.call('keeperStart', validAdvert(ctx('backup'), { priority: KEEPER.priority }).frames[0], keeperPeriod);
+    // The keeper advertises every 250 ms, and (VRRPv3) a Max Adver Int of at least 1 s, which a
+    // v3 backup adopts (RFC 5798 §6.4.2): its Master_Down_Interval stays above 3 s even at
+    // advert_int 0.1, so pausing the keeper around a counter read on a loaded machine cannot
+    // make it take over. (keepalived reads one packet per turn of its loop: a 0.32 s timer let
+    // a burst of corpus packets hold the keeper's advert back long enough for that.)
+    const keeperPeriod = 250;
+    const keeperInterval = scenario.version === 3 ? Math.max(scenario.advertIntervalMs, 1000) : scenario.advertIntervalMs;
+    await fuzzer.call('keeperStart', validAdvert(ctx('backup'), { priority: KEEPER.priority, intervalMs: keeperInterval }).frames[0], keeperPeriod);
     director = new Director(lab, target, impl, {
       routerId: `fuzz-${impl}`, instances: [{ ...scenario.instance, state: 'BACKUP' }],
       ...(impl === 'vigil' ? { agentArgs: ['--metrics-listen', `127.0.0.1:${METRICS_PORT}`] } : {}),
@@ -175,6 +181,8 @@ export async function runImpl(impl: Impl, scenario: Scenario, seed: number, perP
       const rest = accepted.filter((i) => !sensitive(i));
       for (let i = 0; i < rest.length; i += ACCEPTED_BATCH) batches.push({ ids: rest.slice(i, i + ACCEPTED_BATCH), accepted: true });
       for (const b of batches) {
+        // Start every batch from the phase's steady state, never from a transient.
+        await t.waitState(phase === 'master' ? 'MASTER' : 'BACKUP', 8000);
         const r = await t.batch(c, b.ids.map((i) => corpus[i]!), b.ids.map((i) => fates[i]!), b.accepted, send);
         problems.push(...r.problems.map((p) => `${phase}: ${p}`));
         r.ka?.forEach((v, k) => kaVerdicts.set(b.ids[k]!, v));
