@@ -100,6 +100,13 @@ describe.skipIf(!run)(`VRRP receive path fuzz (seed ${SEED}, ${PER_PHASE} packet
     const byKnown = new Map<string, number>();
     for (const d of disagreements) byKnown.set(d.known ?? 'UNEXPLAINED', (byKnown.get(d.known ?? 'UNEXPLAINED') ?? 0) + 1);
     lines.push(`  disagreements with keepalived: ${disagreements.length} ${JSON.stringify(Object.fromEntries(byKnown))}`);
+    for (const [id, n] of byKnown) {
+      const known = KNOWN_DIFFERENCES.find((d) => d.id === id);
+      lines.push(`    ${id} (${n}): ${known?.why ?? 'not on the allow-list'}`);
+      for (const d of disagreements.filter((x) => (x.known ?? 'UNEXPLAINED') === id).slice(0, 4)) {
+        lines.push(`      ${d.scenario} @ ${d.phase} #${d.id} [${d.tags.join(', ')}]: Vigil ${d.vigil}, keepalived ${d.keepalived}`);
+      }
+    }
     console.log(lines.join('\n'));
   });
 
