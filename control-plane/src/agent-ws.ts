@@ -95,7 +95,10 @@ export function attachAgentWebSocket(server: Server, deps: AgentWsDeps): { close
     const refuseFrame = (message: string, id?: number) => {
       bad++;
       send({ type: 'error', code: 'VALIDATION', message, ...(id !== undefined ? { id } : {}) });
-      if (bad >= MAX_BAD_FRAMES) ws.close(WS_CLOSE.policy, `${bad} frames failed to parse`);
+      if (bad === MAX_BAD_FRAMES) {
+        ws.close(WS_CLOSE.policy, `${bad} frames failed to parse`);
+        setTimeout(() => ws.terminate(), 1000).unref(); // no waiting on a hostile peer's close reply
+      }
     };
 
     const onMessage = async (data: RawData, isBinary: boolean) => {
@@ -131,7 +134,8 @@ export function attachAgentWebSocket(server: Server, deps: AgentWsDeps): { close
         if (known && err.code === 'UNAUTHORIZED') ws.close(WS_CLOSE.credential, 'credential no longer valid');
       } finally {
         release?.();
-        if (ws.readyState === ws.OPEN) ws.resume();
+        // Also while closing: the peer's close frame must be read for the close to complete.
+        if (ws.readyState === ws.OPEN || ws.readyState === ws.CLOSING) ws.resume();
       }
     };
     ws.on('message', (data, isBinary) => {
