@@ -309,7 +309,6 @@ const MUTATIONS: Mutation[] = [
   },
   {
     name: 'count', weight: 6, apply: (p, c, r) => {
-      const alen = c.scenario.family === 4 ? 4 : 16;
       const kind = pick(r, ['count+1', 'count-1', 'add-address', 'drop-address', 'duplicate', 'foreign', 'permute', 'count=0']);
       const foreign = c.scenario.family === 4 ? '192.0.2.199' : '2001:db8:0:1::199';
       switch (kind) {
@@ -322,16 +321,14 @@ const MUTATIONS: Mutation[] = [
         case 'foreign': p.addresses[p.addresses.length - 1] = foreign; break;
         case 'permute': p.addresses.reverse(); break;
       }
-      void alen;
       return `addresses=${kind}`;
     },
   },
   {
-    name: 'interval', weight: 5, apply: (p, c, r) => {
+    name: 'interval', weight: 5, apply: (p, _c, r) => {
       if (p.layoutVersion === 2) p.intervalField = pick(r, [0, 2, 3, 255]);
       else if (r() < 0.3) { p.v3Reserved = int(r, 1, 15); return `interval reserved=${p.v3Reserved}`; }
       else p.intervalField = pick(r, [0, 1, 4095, 50, int(r, 0, 4095)]);
-      void c;
       return `interval=${p.intervalField}`;
     },
   },

@@ -135,8 +135,8 @@ export async function runImpl(impl: Impl, scenario: Scenario, seed: number, perP
       const restore = async () => {
         if (phase === 'master') await toMaster(c);
         else {
-          // The keeper's next advert makes a master that took over yield and re-teaches a
-          // backup the configured interval (v3).
+          // The keeper's next advert makes a master that took over yield, and teaches a backup
+          // that adopted a corpus advert's interval (v3) the keeper's 1 s again.
           await t.waitState('BACKUP', 8000);
           await sleep(2 * keeperPeriod);
           await t.waitState('BACKUP', 8000);
