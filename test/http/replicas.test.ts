@@ -4,6 +4,8 @@
  * Only Postgres LISTEN/NOTIFY can do that: a waiter's own re-check comes after 5 s.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleClusterSpecInput } from '../../schema/src/spec/example.ts';
@@ -23,10 +25,13 @@ describe('control-plane replicas on one Postgres', () => {
     return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
   };
 
+  const keyDir = mkdtempSync(join(tmpdir(), 'vigil-replicas-'));
+  afterAll(() => rmSync(keyDir, { recursive: true, force: true }));
   beforeAll(async () => {
     db = await freshDb('postgres');
     for (const port of ports) {
-      const p = spawn(process.execPath, [VIGIL, 'control-plane', '--host', '127.0.0.1', '--port', String(port), '--database-url', db.url!], { stdio: 'ignore', env: { ...process.env, VIGIL_BOOTSTRAP_TOKEN: TOKEN } });
+      // Replicas share one audit key (as production replicas share VIGIL_AUDIT_KEY).
+      const p = spawn(process.execPath, [VIGIL, 'control-plane', '--host', '127.0.0.1', '--port', String(port), '--database-url', db.url!, '--data-dir', keyDir], { stdio: 'ignore', env: { ...process.env, VIGIL_BOOTSTRAP_TOKEN: TOKEN } });
       procs.push(p);
     }
     for (const port of ports) {
