@@ -79,7 +79,7 @@ export function attachAgentWebSocket(server: Server, deps: AgentWsDeps): { close
     let bad = 0;
     let alive = true;
     const abort = new AbortController();
-    const unsubscribe = revisionChanges.subscribe(actor.clusterId, () => send({ type: 'nudge' }));
+    const unsubscribe = revisionChanges.subscribe(actor.clusterId, () => send({ type: 'nudge' }), actor.name);
     const unregister = deps.sessions.add({ kind: 'agent', directorId: actor.directorId, credentialHash: actor.credentialHash }, (reason) => {
       send({ type: 'error', code: 'UNAUTHORIZED', message: `session ended: ${reason}` });
       ws.close(WS_CLOSE.credential, 'credential no longer valid');
