@@ -10,8 +10,10 @@ import { resolveDirectorConfig, type ResolvedDirectorConfig } from '../../../sch
 import { convertToSpec } from '../keepalived/convert.ts';
 import { formatDiagnostic, hasErrors, sortDiagnostics } from '../keepalived/diagnostics.ts';
 import { parseKeepalivedConf } from '../keepalived/parser.ts';
+import { DirectorHost } from '../host/director-host.ts';
+import { linuxHostPorts } from '../host/linux.ts';
+import { pinoLog } from '../host/log.ts';
 import { runManaged } from '../managed/run.ts';
-import { DirectorHost } from './director-host.ts';
 
 const USAGE = `usage: vigil agent --keepalived FILE [--state-dir DIR] [--director NAME] [--lb-backend auto|ipvs|nftables]
        vigil agent --config FILE [--state-dir DIR]     (managed by a control plane)
@@ -83,7 +85,8 @@ export async function runAgent(argv: string[]): Promise<number> {
     return 1;
   }
   const log = pino({ base: { component: 'agent', director: loaded.config.director } });
-  const host = await DirectorHost.open({ stateDir, lbMode, log, ...(metricsAt ? { metricsAt } : {}) });
+  const hostLog = pinoLog(log);
+  const host = await DirectorHost.open(linuxHostPorts({ stateDir, lbMode, log: hostLog }), { stateDir, log: hostLog, ...(metricsAt ? { metricsAt } : {}) });
   const started = await host.apply(loaded.config);
   if (!started.ok) {
     process.stderr.write(`vigil agent: ${started.message}\nvigil agent: nothing was started\n`);
