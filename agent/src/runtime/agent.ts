@@ -248,6 +248,10 @@ export class Agent {
       started.push(inst);
     }
     this.pool.releaseUnused();
+    // Config order (status lists instances as the config does, restarted ones included).
+    const ordered = Object.keys(config.instances).map((n) => [n, this.instances.get(n)!] as const).filter(([, i]) => i);
+    this.instances.clear();
+    for (const [n, i] of ordered) this.instances.set(n, i);
     for (const inst of started) {
       const r = config.instances[inst.name]!;
       if (!r.dontTrackPrimary && this.links.has(inst.plan.socket.ifname) && !this.linkUp(inst.plan.socket.ifname)) inst.dispatch({ type: 'interfaceDown' });
