@@ -216,7 +216,8 @@ export class Agent {
   async commit(p: PreparedVrrp): Promise<void> {
     const { config, diff, runs } = p;
     this.ports.recordVips?.([...this.configuredVips(), ...[...runs.values()].flatMap((r) => r.plan.vips)]);
-    for (const c of diff.instances) if (c.action === 'removed' || c.action === 'restarted') await this.leave(c.name, 'reload');
+    // Sockets stay open through the commit: the prepared instances hold the same pooled ones.
+    for (const c of diff.instances) if (c.action === 'removed' || c.action === 'restarted') await this.leave(c.name, 'reload', true);
     this.config = config;
     this.trackers.update(config);
     const work: Promise<void>[] = [];
@@ -225,7 +226,7 @@ export class Agent {
       const inst = this.instances.get(c.name)!;
       const run = runs.get(c.name)!;
       if (socketKeyId(run.plan.socket) !== socketKeyId(inst.plan.socket)) {
-        this.pool.leave(inst.plan.socket, inst);
+        this.pool.leave(inst.plan.socket, inst, true);
         this.pool.join(run.plan.socket, inst);
       }
       work.push(inst.reconfigure(run.plan, run.socket, run.primary));
@@ -322,14 +323,14 @@ export class Agent {
     return this.config?.instances[name];
   }
 
-  private async leave(name: string, reason: 'shutdown' | 'reload'): Promise<void> {
+  private async leave(name: string, reason: 'shutdown' | 'reload', keepSocket = false): Promise<void> {
     const inst = this.instances.get(name);
     if (!inst) return;
     inst.dispatch(reason === 'reload' ? { type: 'shutdown', reason } : { type: 'shutdown' });
     inst.cancelTimer();
     await inst.settled();
     this.instances.delete(name);
-    this.pool.leave(inst.plan.socket, inst);
+    this.pool.leave(inst.plan.socket, inst, keepSocket);
     this.ports.recordVips?.(this.configuredVips());
     this.ports.onHeldVips?.(heldVips(this.instances.values()));
   }
