@@ -5,9 +5,9 @@
  * - PGlite (Postgres compiled to WASM) under `--data-dir` otherwise, so `vigil control-plane`
  *   runs with nothing installed. The same migrations run on both.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
@@ -16,6 +16,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import * as tables from '../../schema/src/tables/index.ts';
+import { PGliteProxy } from './pglite/proxy.ts';
 
 export type Schema = typeof tables;
 /** A drizzle database or transaction; services accept either. */
@@ -86,10 +87,12 @@ export async function openDb(options: DbOptions): Promise<DbHandle> {
       close: () => client.end({ timeout: 5 }),
     };
   }
-  if (options.dataDir && !existsSync(options.dataDir)) mkdirSync(options.dataDir, { recursive: true });
-  const client = options.dataDir ? new PGlite(options.dataDir) : new PGlite();
+  if (options.dataDir) privateDataDir(options.dataDir);
+  // PGlite runs on a worker thread (pglite/worker.ts): its statements are synchronous
+  // WebAssembly and would otherwise stall the HTTP server for as long as each one runs.
+  const client = new PGliteProxy(options.dataDir);
   await client.waitReady;
-  const pdb = drizzlePglite(client, { schema: tables });
+  const pdb = drizzlePglite(client as never, { schema: tables });
   const db = pdb as unknown as Db;
   return {
     db,
@@ -104,9 +107,28 @@ export async function openDb(options: DbOptions): Promise<DbHandle> {
       return { reachable: true, migrated: (await appliedMigrationCount(db)) >= expected };
     },
     async listen(channel, onPayload) {
-      const unlisten = await client.listen(channel, (payload) => onPayload(payload));
-      return () => unlisten();
+      return client.listen(channel, (payload) => onPayload(payload));
     },
     close: () => client.close(),
   };
+}
+
+/**
+ * The embedded database's directory holds every secret the control plane keeps (token hashes,
+ * the audit log): 0700, and every file in it 0600 (also fixed up for a directory created by an
+ * older version). New files get 0600 from the umask, which the process sets before opening it
+ * (main.ts), since PGlite creates files with the default mode.
+ */
+export function privateDataDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const walk = (d: string) => {
+    chmodSync(d, 0o700);
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      const st = statSync(p);
+      if (st.isDirectory()) walk(p);
+      else if (st.isFile() && (st.mode & 0o077) !== 0) chmodSync(p, st.mode & 0o600);
+    }
+  };
+  walk(dir);
 }
