@@ -8,6 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClusterSpec } from '../../../schema/src/spec/cluster.ts';
 import { resolveDirectorConfig, type ResolvedDirectorConfig } from '../../../schema/src/spec/resolve.ts';
@@ -15,13 +16,15 @@ import { DirectorHost } from '../host/director-host.ts';
 import { fakeDirectorOs } from '../host/fake.ts';
 import { FakeClock, FakeHost, FakeSegment } from '../os/fake/index.ts';
 import { ManagedAgent } from './agent.ts';
-import type { ControlPlaneApi, Fetched, ReportAck } from './client.ts';
+import { parseAgentEvent, ReportedStatus, ReportInput } from '../../../schema/src/wire/index.ts';
+import type { ControlPlaneApi, Fetched, ReportAck, ReportBody } from './client.ts';
 import { Outbox, type OutboxEvent } from './outbox.ts';
 
-const config = (vips: string[], iface = 'eth0'): ResolvedDirectorConfig => resolveDirectorConfig(ClusterSpec.parse({
+const config = (vips: string[], iface = 'eth0', lb = false): ResolvedDirectorConfig => resolveDirectorConfig(ClusterSpec.parse({
   version: 1,
   directors: { lb1: {} },
   vrrpInstances: { VI_1: { interface: iface, virtualRouterId: 51, version: 3, advertIntervalMs: 100, virtualIpAddresses: vips, directors: { lb1: { priority: 150 } } } },
+  ...(lb ? { virtualServers: [{ address: '192.0.2.100', port: 80, protocol: 'TCP', scheduler: 'rr', quorum: 1, realServers: [{ address: '10.0.0.1', port: 80, checkers: [{ type: 'TCP_CHECK', delayLoopMs: 200, retry: 0, warmupMs: 0 }] }] }] } : {}),
 }), 'lb1');
 
 /** An in-memory control plane: one director's revisions, long-polled; reports stored by seq. */
@@ -53,10 +56,24 @@ class FakeControlPlane implements ControlPlaneApi {
     return { kind: 'config', revision: this.revision, etag: `"rev-${this.revision}"`, config: this.current, maintenance: false };
   }
 
-  async report(body: { events: OutboxEvent[]; state?: unknown }): Promise<ReportAck> {
+  /** Events the wire contract refused, or parsed with keys dropped (both must stay empty). */
+  readonly contract: string[] = [];
+
+  async report(body: ReportBody): Promise<ReportAck> {
     if (this.refuse) return { ok: false, message: 'POST /v1/agent/reports: 401', refused: true };
-    for (const e of body.events) this.stored.set(e.seq, e);
-    if (body.state) this.states.push(body.state);
+    // As the real control plane does: the envelope, then each event, with the wire contract.
+    const input = ReportInput.parse(body);
+    for (const e of body.events) {
+      const p = parseAgentEvent(e);
+      if (!p.ok) this.contract.push(`event ${e.seq} (${e.kind}) refused: ${p.reason}`);
+      else if (!isDeepStrictEqual(JSON.parse(JSON.stringify(p.event)), JSON.parse(JSON.stringify(e)))) this.contract.push(`event ${e.seq} (${e.kind}) lost fields: sent ${JSON.stringify(e)}, stored ${JSON.stringify(p.event)}`);
+      this.stored.set(e.seq, e);
+    }
+    if (body.state) {
+      const st = ReportedStatus.safeParse(body.state);
+      if (!st.success) this.contract.push(`state refused: ${st.error.message}`);
+      this.states.push(input.state);
+    }
     return { ok: true, acked: body.events.at(-1)?.seq ?? null };
   }
 
@@ -154,6 +171,26 @@ describe('ManagedAgent on the in-memory OS and control plane', () => {
     expect(await w.holds('192.0.2.100')).toBe(true);
     await w.managed.close();
     w.outbox.close();
+  });
+
+  it('every event and status it sends is in the wire contract, nothing refused and no field dropped', async () => {
+    const w = await managedWorld();
+    w.os.down.add('10.0.0.1:80');
+    w.cp.publish(config(['192.0.2.100/24'], 'eth0', true));
+    await w.managed.start();
+    await w.until('master', () => w.holds('192.0.2.100'));
+    await w.until('the real server down and the quorum lost, reported', () => w.cp.events('lb.realServer').length > 0 && w.cp.events('lb.quorum').length > 0);
+    w.cp.publish(config(['192.0.2.100/24', '192.0.2.101/24'], 'eth0', true));
+    await w.until('revision 2', () => w.managed.appliedRevision === 2);
+    w.cp.publish(config(['192.0.2.100/24'], 'eth9', true));
+    await w.until('revision 3 rejected', () => w.cp.events('config.rejected').length === 1);
+    await w.until('state reported', () => w.cp.states.length > 0);
+    await w.managed.close(); // the leave (MASTER -> STOP) goes out in the last report
+    w.outbox.close();
+    expect(new Set([...w.cp.stored.values()].map((e) => e.kind))).toEqual(new Set(['vrrp.transition', 'lb.realServer', 'lb.quorum', 'config.applied', 'config.rejected']));
+    expect(w.cp.events('vrrp.transition').some((e) => (e.details as { to: string }).to === 'stopped')).toBe(true);
+    expect(w.cp.events('config.applied')[1]!.details).toMatchObject({ instances: [{ name: 'VI_1', change: 'in_place', why: 'virtual_ipaddress +192.0.2.101/24' }] });
+    expect(w.cp.contract).toEqual([]);
   });
 
   it('starts from the cached revision with the control plane unreachable', async () => {

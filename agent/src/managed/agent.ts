@@ -17,17 +17,20 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { ResolvedDirectorConfig } from '../../../schema/src/spec/resolve.ts';
-import type { DirectorHost, HostLog } from '../host/director-host.ts';
+import type { ApplyReport, DirectorHost, HostLog } from '../host/director-host.ts';
 import { writeFileAtomic } from '../os/atomic-file.ts';
 import type { AgentEvent } from '../runtime/agent.ts';
 import type { LbEvent } from '../runtime/lb.ts';
-import type { ControlPlaneApi, ReportAck } from './client.ts';
+import { z } from 'zod';
+import { ReportedStatus, ResolvedDirectorConfigWire, Revision } from '../../../schema/src/wire/index.ts';
+import type { ControlPlaneApi, ReportAck, ReportBody } from './client.ts';
 import type { Outbox, OutboxEvent } from './outbox.ts';
+import { resolvedFromWire } from './wire-config.ts';
 
 /** The WebSocket side, optional: nudges in, reports out (undefined = not open, use HTTP). */
 export interface ChannelApi {
-  connect(signal: AbortSignal, onNudge: () => void, warn: (m: string) => void): Promise<boolean>;
-  report(body: { events: OutboxEvent[]; state?: unknown; appliedRevision?: number }): Promise<ReportAck | undefined>;
+  connect(signal: AbortSignal, onNudge: () => void, warn: (m: string) => void, onRefused?: (m: string) => void): Promise<boolean>;
+  report(body: ReportBody): Promise<ReportAck | undefined>;
 }
 
 export interface ManagedAgentOptions {
@@ -44,6 +47,18 @@ export interface ManagedAgentOptions {
 }
 
 interface Cached { revision: number; etag: string; config: ResolvedDirectorConfig }
+
+/** The state dir's config.json, parsed like the control plane's answer it came from. */
+const CachedFile = z.strictObject({ revision: Revision, etag: z.string().max(80), config: ResolvedDirectorConfigWire });
+
+/** Per instance, in the wire contract's words (config.applied `instances`). */
+function appliedInstances(report: ApplyReport) {
+  return report.instances.map((c) => {
+    const change = c.action === 'changed' ? 'in_place' as const : c.action;
+    const why = c.action === 'changed' ? c.changes.join('; ') : c.action === 'restarted' ? c.why.join('; ') : undefined;
+    return { name: c.name, change, ...(why ? { why: why.length > 300 ? `${why.slice(0, 297)}...` : why } : {}) };
+  });
+}
 
 /** A runtime event as an outbox event (kind, instance, details, agent time). */
 export function toOutbox(e: AgentEvent | LbEvent): Omit<OutboxEvent, 'seq'> {
@@ -71,6 +86,8 @@ export class ManagedAgent {
   private pollAbort = new AbortController();
   private nudged = false;
   private loops: Promise<unknown> | undefined;
+  /** The last status did not fit the wire contract (said once, until it fits again). */
+  private badState = false;
 
   constructor(private readonly o: ManagedAgentOptions) {}
 
@@ -89,12 +106,15 @@ export class ManagedAgent {
   async start(): Promise<void> {
     const { cachePath, log } = this.o;
     if (existsSync(cachePath)) {
+      let cached: Cached | undefined;
       try {
-        const cached = JSON.parse(readFileSync(cachePath, 'utf8')) as Cached;
-        await this.apply(cached.revision, cached.etag ?? `"rev-${cached.revision}"`, cached.config, true);
+        const c = CachedFile.safeParse(JSON.parse(readFileSync(cachePath, 'utf8')));
+        if (c.success) cached = { ...c.data, config: resolvedFromWire(c.data.config) };
+        else log('error', `cached config ${cachePath} is not a config this agent wrote (${c.error.issues[0]?.path.join('.')}: ${c.error.issues[0]?.message}); waiting for the control plane`);
       } catch (e) {
-        log('error', `cached config ${cachePath} unreadable; waiting for the control plane`, { err: (e as Error).message });
+        log('error', `cached config ${cachePath} unreadable (${(e as Error).message}); waiting for the control plane`);
       }
+      if (cached) await this.apply(cached.revision, cached.etag, cached.config, true);
     }
     this.loops = Promise.all([this.pullLoop(), this.pushLoop(), this.wsLoop()]);
   }
@@ -125,7 +145,7 @@ export class ManagedAgent {
       this.applied = revision;
       this.etag = version;
       if (!fromCache) writeFileAtomic(this.o.cachePath, JSON.stringify({ revision, etag: version, config } satisfies Cached));
-      outbox.append({ kind: 'config.applied', agentTime: new Date().toISOString(), details: { revision, version, fromCache, diff: r.report } });
+      outbox.append({ kind: 'config.applied', agentTime: new Date().toISOString(), details: { revision, version, fromCache, instances: appliedInstances(r.report), diff: r.report } });
       log('info', 'config applied', { revision, fromCache });
     } else {
       this.etag = version; // do not refetch the same broken revision in a loop
@@ -197,11 +217,17 @@ export class ManagedAgent {
         this.wake = () => {};
         continue;
       }
-      const body = { events, state: await host.status(), ...(this.applied !== undefined ? { appliedRevision: this.applied } : {}) };
+      // Our own state, held to the wire contract before it leaves: a shape the control plane
+      // would refuse must not block the events behind it (they go without the state, said once).
+      const state = ReportedStatus.safeParse(await host.status());
+      if (!state.success && !this.badState) log('error', `this agent's status does not fit the wire contract (${state.error.issues[0]?.path.join('.')}: ${state.error.issues[0]?.message}); reporting events without it`);
+      this.badState = !state.success;
+      const body: ReportBody = { events, ...(state.success ? { state: state.data } : {}), ...(this.applied !== undefined ? { appliedRevision: this.applied } : {}) };
       const r = (await channel?.report(body)) ?? (await client.report(body));
       if (r.ok) {
         backoff = 200;
         stateAt = Date.now();
+        for (const x of r.refused ?? []) log('error', `the control plane refused event ${x.seq}: ${x.reason}`, { seq: x.seq });
         if (r.acked !== null) outbox.ack(r.acked);
       } else if (r.refused) {
         this.refusedBy(r.message);
@@ -219,7 +245,7 @@ export class ManagedAgent {
     const signal = this.stop.signal;
     let backoff = 1000;
     while (!signal.aborted && !this.refused) {
-      const opened = await channel.connect(signal, () => this.nudge(), (m) => this.o.log('warn', m));
+      const opened = await channel.connect(signal, () => this.nudge(), (m) => this.o.log('warn', m), (m) => this.refusedBy(m));
       if (signal.aborted) return;
       if (opened) backoff = 1000;
       await sleep(backoff, signal);

@@ -25,7 +25,7 @@ export interface InstanceStatus {
   vipsHeld: boolean;
   tracked: { name: string; up: boolean; weight: number }[];
   lastTransition: { from: string; to: string; reason: string } | null;
-  counters: Record<string, unknown>;
+  counters: Record<string, number | Record<string, number>>;
 }
 
 export interface AgentStatus {
