@@ -6,6 +6,7 @@
  * field is read; a frame that does not parse is ignored and counted in one warning per socket.
  */
 import WebSocket from 'ws';
+import type { z } from 'zod';
 import { ServerFrame, WS_CLOSE, type ReportFrame } from '../../../schema/src/wire/index.ts';
 import type { ReportAck, ReportBody } from './client.ts';
 
@@ -91,7 +92,7 @@ export class AgentChannel {
         clearTimeout(t);
         resolve(a);
       });
-      const frame = { type: 'report', id, ...body } satisfies Omit<import('zod').input<typeof ReportFrame>, 'events'> & { events: unknown[] };
+      const frame = { type: 'report', id, ...body } satisfies Omit<z.input<typeof ReportFrame>, 'events'> & { events: unknown[] };
       ws.send(JSON.stringify(frame));
     });
   }
