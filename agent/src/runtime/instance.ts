@@ -235,16 +235,19 @@ export class RunningInstance {
   private static async sendBurstsOf(targets: Array<{ inst: RunningInstance; vips: readonly AddressSpec[]; count: number }>, rounds: number): Promise<number | null> {
     let first: number | null = null;
     for (let i = 0; i < rounds; i++) {
-      for (const t of targets) {
-        // Only a master announces (a takeover undone before its announcements stays silent).
-        if (i >= t.count || t.inst.state.state !== 'master') continue;
-        for (const v of t.vips) {
-          const a = t.inst.ports.announcer;
-          const r = v.address.includes(':') ? await a.unsolicitedNa(v.ifname, v.address) : await a.garp(v.ifname, v.address);
-          if (!r.ok) t.inst.ports.warn(`${t.inst.name}: announce ${v.address} on ${v.ifname}: ${r.message}`);
-          else first ??= Date.now();
-        }
-      }
+      // Only a master announces (a takeover undone before its announcements stays silent).
+      const items = targets.filter((t) => i < t.count && t.inst.state.state === 'master').flatMap((t) => t.vips.map((v) => ({ t, v })));
+      if (items.length === 0) continue;
+      const a = items[0]!.t.inst.ports.announcer;
+      // The whole round in one call where the announcer can (no event-loop turn in between).
+      const results = a.burst
+        ? a.burst(items.map(({ v }) => ({ ifname: v.ifname, ip: v.address })))
+        : await Promise.all(items.map(({ v }) => (v.address.includes(':') ? a.unsolicitedNa(v.ifname, v.address) : a.garp(v.ifname, v.address))));
+      results.forEach((r, k) => {
+        const { t, v } = items[k]!;
+        if (!r.ok) t.inst.ports.warn(`${t.inst.name}: announce ${v.address} on ${v.ifname}: ${r.message}`);
+        else first ??= Date.now();
+      });
     }
     return first;
   }
