@@ -7,6 +7,7 @@
  * change restarts the instance gracefully. The managed-mode counterpart is in managed.test.ts;
  * the same scenarios on the in-memory OS are agent/src/host/director-host.test.ts.
  */
+import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,21 @@ import { Director, type DirectorConf, type InstanceConf } from '../support/direc
 import { createLab, type NetnsLab } from '../support/netns.ts';
 
 const run = requireCapabilities('reload as a diff', ['root', 'netns', 'keepalived']);
+
+const ECHO_SERVER = `require('node:net').createServer((c) => c.end('ok')).listen(7777, '0.0.0.0');
+process.stdin.on('end', () => process.exit(0)); process.stdin.resume();`;
+
+// Connects to argv[1]:7777 every 10 ms (200 ms timeout each) until the file argv[2] exists.
+const PROBE_CLIENT = `
+const net = require('node:net'); const fs = require('node:fs');
+const [host, stop] = process.argv.slice(1); let sent = 0, answered = 0;
+function one() { return new Promise((resolve) => {
+  sent++; const s = net.connect({ host, port: 7777, timeout: 200 });
+  s.on('data', () => { answered++; s.destroy(); resolve(); });
+  s.on('timeout', () => { s.destroy(); resolve(); }); s.on('error', () => resolve());
+}); }
+(async () => { while (!fs.existsSync(stop)) { await one(); await new Promise((r) => setTimeout(r, 10)); }
+  console.log(sent + ' sent, ' + answered + ' answered'); })();`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Transitions so far: Vigil's counters, keepalived's "Entering X STATE" log lines. */
@@ -30,7 +46,7 @@ describe.skipIf(!run)('reload as a diff in network namespaces (SIGHUP)', () => {
   let lab: NetnsLab;
   let work: string;
   beforeAll(async () => {
-    lab = await createLab({ hosts: 2 });
+    lab = await createLab({ hosts: 3 });
     work = mkdtempSync(join(tmpdir(), 'vigil-reload-'));
     writeFileSync(join(work, 'ok.sh'), '#!/bin/sh\nexit 0\n');
     chmodSync(join(work, 'ok.sh'), 0o755);
@@ -57,6 +73,7 @@ describe.skipIf(!run)('reload as a diff in network namespaces (SIGHUP)', () => {
       const A = new Director(lab, lab.hosts[0]!, 'vigil', conf('lbA', 150, { vips: ['192.0.2.180/24'] }, advertInt));
       const B = new Director(lab, lab.hosts[1]!, peer, conf('lbB', 100, { vips: ['192.0.2.180/24'] }, advertInt));
       let watch: AddressWatch | undefined;
+      let server: ReturnType<typeof spawn> | undefined;
       try {
         B.start();
         await B.waitForVip('192.0.2.180', true, 8000);
@@ -66,6 +83,12 @@ describe.skipIf(!run)('reload as a diff in network namespaces (SIGHUP)', () => {
         await sleep(500);
         watch = await AddressWatch.start(lab.hosts[0]!.ns);
         const bWatch = await AddressWatch.start(lab.hosts[1]!.ns);
+        // A client on a third host opens a TCP connection to the VIP every 10 ms through all four
+        // reloads (a listener on the master answers on every address it has).
+        server = spawn('ip', ['netns', 'exec', lab.hosts[0]!.ns, process.execPath, '-e', ECHO_SERVER], { stdio: ['pipe', 'ignore', 'ignore'] });
+        await sleep(300);
+        const stopClient = join(work, `stop-client-${peer}`);
+        const pinger = lab.exec(lab.hosts[2]!.ns, process.execPath, ['-e', PROBE_CLIENT, '192.0.2.180', stopClient], { timeoutMs: 180_000 });
         const reload = async (s: Step) => {
           const t = [await transitions(A), await transitions(B)];
           A.writeConf(conf('lbA', 150, s, advertInt));
@@ -105,12 +128,22 @@ describe.skipIf(!run)('reload as a diff in network namespaces (SIGHUP)', () => {
         await settled(r.t, 'add a track_script');
         expect((await A.status()).instances[0]!.tracked).toEqual([{ name: 'script:chk', up: true, weight: -20 }]);
 
-        // Through all four reloads the untouched VIP never left the master, not for a moment.
+        // Through all four reloads the untouched VIP never left the master, not for a moment,
+        // and a client pinging it every 10 ms lost nothing.
         expect(watch.deletions('192.0.2.180')).toEqual([]);
+        writeFileSync(stopClient, '');
+        const probe = await pinger;
+        server.kill();
+        const m = /(\d+) sent, (\d+) answered/.exec(probe.stdout);
+        expect(m, probe.stdout + probe.stderr).not.toBeNull();
+        console.log(`VIP continuity through 4 reloads (${peer} peer): ${m![2]}/${m![1]} connections answered`);
+        expect(Number(m![1])).toBeGreaterThan(500);
+        expect(Number(m![2])).toBe(Number(m![1]));
         expect(bWatch.events.filter((e) => e.address === '192.0.2.180')).toEqual([]);
         expect(A.logs()).toMatch(/reloaded: VI_1: changed in place \(virtual_ipaddress \+192\.0\.2\.181\/24\)/);
         bWatch.stop();
       } finally {
+        server?.kill();
         watch?.stop();
         await A.destroy();
         await B.destroy();
