@@ -26,6 +26,9 @@ const USAGE = `usage: vigil agent --keepalived FILE [--state-dir DIR] [--directo
                      kernel has it, else nftables; default)
 `;
 
+/** Where scripts and hooks are looked up when the agent runs without a PATH (systemd gives one). */
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
 type Loaded = { ok: true; config: ResolvedDirectorConfig } | { ok: false; report: string };
 
 /** keepalived.conf → this director's effective config, or every diagnostic as text. */
@@ -76,7 +79,7 @@ export async function runAgent(argv: string[]): Promise<number> {
   }
   const stateDir = values['state-dir'] ?? '/var/lib/vigil';
   if (values.config) {
-    return runManaged({ configFile: values.config, stateDir, lbMode, ...(metricsAt ? { metricsAt } : {}) });
+    return runManaged({ configFile: values.config, stateDir, lbMode, path: process.env.PATH ?? DEFAULT_PATH, ...(metricsAt ? { metricsAt } : {}) });
   }
   const file = values.keepalived!;
   const loaded = loadKeepalived(file, values.director);
@@ -86,7 +89,7 @@ export async function runAgent(argv: string[]): Promise<number> {
   }
   const log = pino({ base: { component: 'agent', director: loaded.config.director } });
   const hostLog = pinoLog(log);
-  const host = await DirectorHost.open(linuxHostPorts({ stateDir, lbMode, log: hostLog }), { stateDir, log: hostLog, ...(metricsAt ? { metricsAt } : {}) });
+  const host = await DirectorHost.open(linuxHostPorts({ stateDir, lbMode, log: hostLog, path: process.env.PATH ?? DEFAULT_PATH }), { stateDir, log: hostLog, ...(metricsAt ? { metricsAt } : {}) });
   const started = await host.apply(loaded.config);
   if (!started.ok) {
     process.stderr.write(`vigil agent: ${started.message}\nvigil agent: nothing was started\n`);

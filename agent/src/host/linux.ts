@@ -17,7 +17,7 @@ import { openLinuxDataPlane } from './data-plane.ts';
 import type { HostLog, HostPorts } from './director-host.ts';
 import { fifoWriter } from './fifo.ts';
 
-export function linuxHostPorts(o: { stateDir: string; lbMode: LbBackendMode; log: HostLog }): HostPorts {
+export function linuxHostPorts(o: { stateDir: string; lbMode: LbBackendMode; log: HostLog; path: string }): HostPorts {
   const addresses = createLinuxAddressManager();
   const announcer = createLinuxAnnouncer();
   const links = createLinuxLinkMonitor();
@@ -30,7 +30,7 @@ export function linuxHostPorts(o: { stateDir: string; lbMode: LbBackendMode; log
     routes,
     links,
     clock: systemClock,
-    hooks: processHookRunner,
+    hooks: processHookRunner(o.path),
     openDataPlane: (_lb, global) => openLinuxDataPlane(o.lbMode, o.stateDir, global.lvsFlush, warn),
     health: () => new HealthWorker(warn),
     fifo: (path) => fifoWriter(path, warn),

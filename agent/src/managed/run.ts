@@ -22,6 +22,8 @@ export interface ManagedOptions {
   stateDir: string;
   lbMode: LbBackendMode;
   metricsAt?: { host: string; port: number };
+  /** PATH that scripts and hooks are looked up in. */
+  path: string;
 }
 
 export async function runManaged(o: ManagedOptions): Promise<number> {
@@ -35,7 +37,7 @@ export async function runManaged(o: ManagedOptions): Promise<number> {
   const outbox = new Outbox(join(o.stateDir, 'outbox'));
   // The host's events go to the managed agent, built next (it needs the host).
   const events: { to?: ManagedAgent } = {};
-  const host = await DirectorHost.open(linuxHostPorts({ stateDir: o.stateDir, lbMode: cfg.lbBackend ?? o.lbMode, log }), {
+  const host = await DirectorHost.open(linuxHostPorts({ stateDir: o.stateDir, lbMode: cfg.lbBackend ?? o.lbMode, log, path: o.path }), {
     stateDir: o.stateDir,
     log,
     ...(o.metricsAt ? { metricsAt: o.metricsAt } : {}),

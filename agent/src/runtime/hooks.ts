@@ -28,8 +28,8 @@ export interface HookRunner {
   check?(command: string): string | undefined;
 }
 
-/** The program of a command line (keepalived's word splitting), found as exec would find it. */
-export function checkCommand(command: string, path = process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'): string | undefined {
+/** The program of a command line (keepalived's word splitting), found as exec would find it in `path` (PATH). */
+export function checkCommand(command: string, path: string): string | undefined {
   const argv = splitCommand(command);
   if (typeof argv === 'string') return argv;
   const program = argv[0]!;
@@ -48,8 +48,9 @@ export function checkCommand(command: string, path = process.env.PATH ?? '/usr/s
 /** Shell-quotes one argument for /bin/sh. */
 const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
 
-export const processHookRunner: HookRunner = {
-  check: (command) => checkCommand(command),
+/** Hooks as child processes; `path` is the PATH they are looked up in (the agent's own). */
+export const processHookRunner = (path: string): HookRunner => ({
+  check: (command) => checkCommand(command, path),
   run(command, args, { timeoutMs, user }) {
     return new Promise((resolve) => {
       // `exec` so the timeout's SIGKILL reaches the script itself, not only the shell.
@@ -71,7 +72,7 @@ export const processHookRunner: HookRunner = {
       });
     });
   },
-};
+});
 
 /** Runs hooks one after another in submission order. */
 export class HookQueue {
