@@ -38,11 +38,6 @@ export function endpoint(co: ConnOptions, target: ProbeTarget): Endpoint {
   return ep;
 }
 
-/** "192.0.2.1:80" / "[2001:db8::1]:80" */
-export function formatEndpoint(ep: { host: string; port: number }): string {
-  return isIPv6(ep.host.split('%')[0]!) ? `[${ep.host}]:${ep.port}` : `${ep.host}:${ep.port}`;
-}
-
 /** Resolves once the TCP connection is up; the socket is destroyed when the probe ends. */
 export function tcpConnect(scope: ProbeScope, ep: Endpoint): Promise<Socket> {
   scope.phase('connecting');
