@@ -20,6 +20,7 @@ import { AgentFrame, jsonDepth, MAX_JSON_DEPTH, WS_CLOSE, type ServerFrame } fro
 import type { Db } from './db.ts';
 import { AppError } from './errors.ts';
 import { safeError } from './http/safe-error.ts';
+import { firstProblem } from './http/middleware/input-guard.ts';
 import type { ServiceContext } from './services/context.ts';
 import type { IngestGate } from './services/agents/ingest-gate.ts';
 import { revisionChanges } from './services/agents/notify.ts';
@@ -94,7 +95,10 @@ export function attachAgentWebSocket(server: Server, deps: AgentWsDeps): { close
     const refuseFrame = (message: string, id?: number) => {
       bad++;
       send({ type: 'error', code: 'VALIDATION', message, ...(id !== undefined ? { id } : {}) });
-      if (bad >= MAX_BAD_FRAMES) ws.close(WS_CLOSE.policy, `${bad} frames failed to parse`);
+      if (bad === MAX_BAD_FRAMES) {
+        ws.close(WS_CLOSE.policy, `${bad} frames failed to parse`);
+        setTimeout(() => ws.terminate(), 1000).unref(); // no waiting on a hostile peer's close reply
+      }
     };
 
     const onMessage = async (data: RawData, isBinary: boolean) => {
@@ -107,6 +111,8 @@ export function attachAgentWebSocket(server: Server, deps: AgentWsDeps): { close
       } catch {
         return refuseFrame('frames are JSON objects');
       }
+      const problem = firstProblem(raw, []);
+      if (problem) return refuseFrame(`invalid frame: ${problem.path.join('.')}: ${problem.message}`);
       const parsed = AgentFrame.safeParse(raw);
       if (!parsed.success) {
         const i = parsed.error.issues[0];
@@ -128,7 +134,8 @@ export function attachAgentWebSocket(server: Server, deps: AgentWsDeps): { close
         if (known && err.code === 'UNAUTHORIZED') ws.close(WS_CLOSE.credential, 'credential no longer valid');
       } finally {
         release?.();
-        if (ws.readyState === ws.OPEN) ws.resume();
+        // Also while closing: the peer's close frame must be read for the close to complete.
+        if (ws.readyState === ws.OPEN || ws.readyState === ws.CLOSING) ws.resume();
       }
     };
     ws.on('message', (data, isBinary) => {

@@ -31,6 +31,8 @@ export interface DbHandle {
   migrate(): Promise<void>;
   /** True when the database answers and every committed migration has been applied. */
   ready(): Promise<{ reachable: boolean; migrated: boolean }>;
+  /** Statements run through `db` so far (drizzle's logger): lets tests prove idle costs nothing. */
+  queries(): number;
   /** LISTEN on a channel (NOTIFY from any connection, hence any replica); returns an unlisten. */
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
@@ -54,15 +56,24 @@ async function appliedMigrationCount(db: Db): Promise<number> {
   }
 }
 
+class QueryCounter {
+  n = 0;
+  logQuery(): void {
+    this.n++;
+  }
+}
+
 /** Opens the database. Does not migrate; call `migrate()` (the CLI does on start). */
 export async function openDb(options: DbOptions): Promise<DbHandle> {
   const expected = expectedMigrationCount();
   if (options.driver === 'postgres') {
     const client = postgres(options.url, { max: options.maxConnections ?? 10, onnotice: () => {} });
-    const db = drizzlePostgres(client, { schema: tables }) as unknown as Db;
+    const counter = new QueryCounter();
+    const db = drizzlePostgres(client, { schema: tables, logger: counter }) as unknown as Db;
     return {
       db,
       driver: 'postgres',
+      queries: () => counter.n,
       async migrate() {
         // Migrations run over their own single connection (drizzle's postgres-js advice).
         const one = postgres(options.url, { max: 1, onnotice: () => {} });
@@ -92,11 +103,13 @@ export async function openDb(options: DbOptions): Promise<DbHandle> {
   // WebAssembly and would otherwise stall the HTTP server for as long as each one runs.
   const client = new PGliteProxy(options.dataDir);
   await client.waitReady;
-  const pdb = drizzlePglite(client as never, { schema: tables });
+  const counter = new QueryCounter();
+  const pdb = drizzlePglite(client as never, { schema: tables, logger: counter });
   const db = pdb as unknown as Db;
   return {
     db,
     driver: 'pglite',
+    queries: () => counter.n,
     migrate: () => migratePglite(pdb, { migrationsFolder }),
     async ready() {
       try {

@@ -44,7 +44,7 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
   const ingest = new IngestGate();
   const app = createApp({
     db, logger, metrics, audit, sessions, ingest,
-    install: { policy: { publicUrl: config.publicUrl, trustedProxies: config.trustedProxies, scheme: tls ? 'https' : 'http' }, ...(tls ? { tlsPin: tls.pin, selfSigned: tls.selfSigned } : {}) },
+    install: { policy: { publicUrl: config.publicUrl, trustedProxies: config.trustedProxies, scheme: tls ? 'https' : 'http' }, ...(tls ? { tlsPin: tls.pin, selfSigned: tls.selfSigned, ...(tls.selfSigned ? { caPem: tls.certPem } : {}) } : {}) },
   });
   const server: ServerType = await new Promise((resolve) => {
     const s = tls

@@ -3,6 +3,7 @@
  * the way a client would (`app.request`, JSON, bearer tokens).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server as HttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
@@ -81,4 +82,24 @@ export async function tableCounts(db: DbHandle): Promise<Record<string, number>>
     out[t] = Number(r.rows?.[0]?.n ?? r[0]?.n);
   }
   return out;
+}
+
+/** The test app on a real HTTP server (loopback, a free port) with the agent WebSocket attached. */
+export async function serveTestApp(t: TestApp): Promise<{ port: number; base: string; close(): Promise<void> }> {
+  const { serve } = await import('@hono/node-server');
+  const { attachAgentWebSocket } = await import('../../control-plane/src/agent-ws.ts');
+  const server = await new Promise<HttpServer>((resolve) => {
+    const s = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as unknown as HttpServer));
+  });
+  const ws = attachAgentWebSocket(server, { db: t.db.db, logger: pino({ level: 'silent' }), ingest: t.ingest, sessions: t.sessions });
+  const port = (server.address() as { port: number }).port;
+  return {
+    port,
+    base: `http://127.0.0.1:${port}`,
+    async close() {
+      ws.close();
+      server.closeAllConnections?.();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
 }

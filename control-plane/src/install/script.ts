@@ -28,11 +28,14 @@ export interface InstallScriptInput {
   tlsPin?: string;
   /** The certificate is self-signed: curl skips CA verification and relies on the pin. */
   selfSigned?: boolean;
+  /** The self-signed certificate (PEM): the agent trusts it as its CA (NODE_EXTRA_CA_CERTS). */
+  caPem?: string;
 }
 
 export function installScript(o: InstallScriptInput): string {
   if (!/^[0-9a-f]{64}$/.test(o.sha256)) throw new Error('bundle checksum must be 64 hex digits');
   if (o.tlsPin !== undefined && !/^sha256\/\/[A-Za-z0-9+/=]{44}$/.test(o.tlsPin)) throw new Error('bad TLS pin');
+  if (o.caPem !== undefined && !/^(-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+-----END CERTIFICATE-----\n?)+$/.test(o.caPem)) throw new Error('bad CA certificate');
   return `#!/bin/sh
 # Vigil agent installer, served by the control plane
 set -eu
@@ -41,6 +44,7 @@ CP=${shellQuote(o.url)}
 BUNDLE_SHA256=${shellQuote(o.sha256)}
 CURL_PIN=${shellQuote(o.tlsPin ?? '')}
 CURL_INSECURE=${o.selfSigned ? "'1'" : "''"}
+CA_PEM=${shellQuote(o.caPem ?? '')}
 PREFIX=/opt/vigil
 CONF_DIR=/etc/vigil
 STATE_DIR=/var/lib/vigil
@@ -123,6 +127,14 @@ tar -xzf "$tmp/vigil-agent.tar.gz" -C "$tmp"
 # Enroll unless an existing credential still works.
 mkdir -p "$CONF_DIR" "$STATE_DIR"
 chmod 700 "$CONF_DIR"
+# A self-signed control plane: the agent trusts exactly its certificate (embedded in this
+# script, whose checksum the install command verified).
+NODE_CA=
+if [ -n "$CA_PEM" ]; then
+  printf '%s\\n' "$CA_PEM" > "$CONF_DIR/control-plane.pem"
+  chmod 644 "$CONF_DIR/control-plane.pem"
+  NODE_CA="$CONF_DIR/control-plane.pem"
+fi
 enrolled=
 if [ -f "$CONF_DIR/agent.json" ]; then
   cred=$(node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")).credential||"")' "$CONF_DIR/agent.json" 2>/dev/null || true)
@@ -146,8 +158,8 @@ if [ -z "$enrolled" ]; then
   umask 077
   printf '%s' "$json" | node -e '
     const r = JSON.parse(require("fs").readFileSync(0, "utf8"));
-    const conf = { controlPlane: process.argv[1], credential: r.credential, director: r.director.name, cluster: r.cluster.name, site: r.site.name, ...(process.argv[3] ? { tlsPin: process.argv[3] } : {}) };
-    require("fs").writeFileSync(process.argv[2], JSON.stringify(conf, null, 2) + "\\n", { mode: 0o600 });' "$CP" "$CONF_DIR/agent.json" "$CURL_PIN"
+    const conf = { controlPlane: process.argv[1], credential: r.credential, director: r.director.name, cluster: r.cluster.name, site: r.site.name };
+    require("fs").writeFileSync(process.argv[2], JSON.stringify(conf, null, 2) + "\\n", { mode: 0o600 });' "$CP" "$CONF_DIR/agent.json"
   say "enrolled as director $DIRECTOR of cluster $CLUSTER"
 fi
 
@@ -159,7 +171,8 @@ mv "$PREFIX.new" "$PREFIX"
 ln -sf "$PREFIX/bin/vigil" /usr/local/bin/vigil
 
 if [ -n "$HAVE_SYSTEMD" ]; then
-  cat > "$UNIT" <<'UNIT_EOF'
+  if [ -n "$NODE_CA" ]; then UNIT_ENV="Environment=NODE_EXTRA_CA_CERTS=$NODE_CA"; else UNIT_ENV=; fi
+  cat > "$UNIT" <<UNIT_EOF
 [Unit]
 Description=Vigil agent (VRRP + load balancing, managed)
 After=network-online.target
@@ -167,6 +180,7 @@ Wants=network-online.target
 
 [Service]
 ExecStart=/opt/vigil/bin/vigil agent --config /etc/vigil/agent.json --state-dir /var/lib/vigil
+$UNIT_ENV
 Restart=always
 RestartSec=1
 # Raw sockets, addresses/routes/IPVS, the pacer thread's real-time priority, signalling hooks.
@@ -190,6 +204,7 @@ UNIT_EOF
   systemctl enable --now vigil-agent.service
   say "installed and started vigil-agent.service"
 else
+  if [ -n "$NODE_CA" ]; then export NODE_EXTRA_CA_CERTS="$NODE_CA"; fi
   nohup "$PREFIX/bin/vigil" agent --config "$CONF_DIR/agent.json" --state-dir "$STATE_DIR" >>"$STATE_DIR/agent.log" 2>&1 </dev/null &
   say "no systemd here: started the agent directly (pid $!, log $STATE_DIR/agent.log); start it from your init system at boot"
 fi

@@ -15,6 +15,8 @@ export interface InstallSettings {
   /** `sha256//<base64 SPKI hash>` of the server certificate, when serving HTTPS. */
   tlsPin?: string;
   selfSigned?: boolean;
+  /** The self-signed certificate, embedded in the script for the agent to trust. */
+  caPem?: string;
 }
 
 export const defaultInstallSettings: InstallSettings = { policy: { trustedProxies: [], scheme: 'http' } };
@@ -33,10 +35,10 @@ export function baseUrl(c: Context<AppEnv>, s: InstallSettings): string {
 
 export async function scriptFor(c: Context<AppEnv>, s: InstallSettings): Promise<string> {
   const b = await agentBundle();
-  return installScript({ url: baseUrl(c, s), sha256: b.sha256, tlsPin: s.tlsPin, selfSigned: s.selfSigned });
+  return installScript({ url: baseUrl(c, s), sha256: b.sha256, tlsPin: s.tlsPin, selfSigned: s.selfSigned, caPem: s.caPem });
 }
 
 export async function commandFor(c: Context<AppEnv>, s: InstallSettings, token: string, target: { cluster?: string | null; director?: string | null }): Promise<InstallCommand> {
   const b = await agentBundle();
-  return installCommand({ url: baseUrl(c, s), sha256: b.sha256, tlsPin: s.tlsPin, selfSigned: s.selfSigned, token, cluster: target.cluster ?? undefined, director: target.director ?? undefined });
+  return installCommand({ url: baseUrl(c, s), sha256: b.sha256, tlsPin: s.tlsPin, selfSigned: s.selfSigned, caPem: s.caPem, token, cluster: target.cluster ?? undefined, director: target.director ?? undefined });
 }

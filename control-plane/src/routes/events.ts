@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { Instant } from '../../../schema/src/wire/bounded.ts';
 import { ObjectName } from '../../../schema/src/spec/primitives.ts';
-import { createCheckpoint, eventsAppended, listCheckpoints, listEvents, verifyEvents } from '../services/events/index.ts';
+import { createCheckpoint, eventsAppended, FullVerifyLimit, listCheckpoints, listEvents, verifyEvents } from '../services/events/index.ts';
 import { requireRole, requireUnscoped } from '../services/context.ts';
 import { encodeCursor } from '../services/events/list.ts';
 import { AppError, validation } from '../errors.ts';
@@ -24,6 +24,7 @@ const EventsQuery = z.strictObject({
 export function eventsRoutes(deps: RouteDeps) {
   const app = router();
   let verifying: ReturnType<typeof verifyEvents> | undefined;
+  const fullLimit = new FullVerifyLimit();
   app.openapi(
     createRoute({
       method: 'get',
@@ -186,7 +187,7 @@ export function eventsRoutes(deps: RouteDeps) {
     }),
     async (c) => {
       const ctx = ctxOf(c, deps);
-      if (c.req.valid('query').full === 'true') return c.json((await verifyEvents(ctx, deps.audit, { full: true })) as never, 200);
+      if (c.req.valid('query').full === 'true') return c.json((await verifyEvents(ctx, deps.audit, { full: fullLimit })) as never, 200);
       // Concurrent verifications share one walk: ten viewers cost one.
       requireRole(ctx, 'viewer');
       requireUnscoped(ctx);

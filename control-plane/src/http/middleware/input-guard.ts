@@ -7,6 +7,8 @@
  * - JSON nested deeper than MAX_JSON_DEPTH: 400, measured by a linear scan before JSON.parse;
  * - a string anywhere (body, query, path) with NUL or a lone surrogate, which Postgres cannot
  *   store: 400 naming where;
+ * - a key named "__proto__" anywhere in a body: 400 (schemas would silently drop it, so the
+ *   request would mean something other than what was sent);
  * - a query string or path that is not valid percent-encoded UTF-8: 400.
  */
 import type { MiddlewareHandler } from 'hono';
@@ -16,17 +18,21 @@ import { errorResponse } from '../errors.ts';
 
 const JSON_TYPE = /^application\/(?:[a-z0-9.+-]+\+)?json\s*(?:;|$)/i;
 
-function firstUnstorable(v: unknown, path: (string | number)[]): (string | number)[] | undefined {
-  if (typeof v === 'string') return storable(v) ? undefined : path;
+const PROTO_MESSAGE = 'a key named "__proto__" is reserved';
+
+/** The first key or string that cannot be taken as sent: its path and why. */
+export function firstProblem(v: unknown, path: (string | number)[]): { path: (string | number)[]; message: string } | undefined {
+  if (typeof v === 'string') return storable(v) ? undefined : { path, message: STORABLE_MESSAGE };
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) {
-      const p = firstUnstorable(v[i], [...path, i]);
+      const p = firstProblem(v[i], [...path, i]);
       if (p) return p;
     }
   } else if (v && typeof v === 'object') {
     for (const [k, x] of Object.entries(v)) {
-      if (!storable(k)) return [...path, k];
-      const p = firstUnstorable(x, [...path, k]);
+      if (k === '__proto__') return { path: [...path, k], message: PROTO_MESSAGE };
+      if (!storable(k)) return { path: [...path, k], message: STORABLE_MESSAGE };
+      const p = firstProblem(x, [...path, k]);
       if (p) return p;
     }
   }
@@ -52,24 +58,25 @@ export const inputGuard = (): MiddlewareHandler<AppEnv> =>
     }
     if (!storable(path)) return errorResponse(c, 'VALIDATION', `path: ${STORABLE_MESSAGE}`, [{ path: ['path'], message: STORABLE_MESSAGE }]);
 
-    const hasBody = c.req.header('content-length') !== undefined ? c.req.header('content-length') !== '0' : c.req.header('transfer-encoding') !== undefined;
-    if (hasBody && c.req.method !== 'GET' && c.req.method !== 'HEAD') {
-      const type = c.req.header('content-type') ?? '';
-      if (!JSON_TYPE.test(type)) {
-        return errorResponse(c, 'UNSUPPORTED_MEDIA_TYPE', `request bodies are JSON: send "content-type: application/json"${type ? ` (got "${type.slice(0, 80)}")` : ''}`);
-      }
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && c.req.raw.body !== null) {
       const text = await c.req.text();
-      if (jsonDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
-        return errorResponse(c, 'VALIDATION', `the JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`, [{ path: ['body'], message: `at most ${MAX_JSON_DEPTH} levels of nesting` }]);
+      if (text.length > 0) {
+        const type = c.req.header('content-type') ?? '';
+        if (!JSON_TYPE.test(type)) {
+          return errorResponse(c, 'UNSUPPORTED_MEDIA_TYPE', `request bodies are JSON: send "content-type: application/json"${type ? ` (got "${type.slice(0, 80)}")` : ''}`);
+        }
+        if (jsonDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+          return errorResponse(c, 'VALIDATION', `the JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`, [{ path: ['body'], message: `at most ${MAX_JSON_DEPTH} levels of nesting` }]);
+        }
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(text);
+        } catch (e) {
+          return errorResponse(c, 'VALIDATION', `the body is not valid JSON: ${(e as Error).message.slice(0, 200)}`, [{ path: ['body'], message: 'malformed JSON' }]);
+        }
+        const bad = firstProblem(parsed, ['body']);
+        if (bad) return errorResponse(c, 'VALIDATION', `${bad.path.join('.')}: ${bad.message}`, [bad]);
       }
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch (e) {
-        return errorResponse(c, 'VALIDATION', `the body is not valid JSON: ${(e as Error).message.slice(0, 200)}`, [{ path: ['body'], message: 'malformed JSON' }]);
-      }
-      const bad = firstUnstorable(parsed, ['body']);
-      if (bad) return errorResponse(c, 'VALIDATION', `${bad.join('.')}: ${STORABLE_MESSAGE}`, [{ path: bad, message: STORABLE_MESSAGE }]);
     }
     await next();
   };

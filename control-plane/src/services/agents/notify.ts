@@ -44,6 +44,11 @@ class RevisionChanges {
     });
   }
 
+  /** Long-polls waiting on a cluster (tests and metrics). */
+  waiting(clusterId: string): number {
+    return this.waiters.get(clusterId)?.size ?? 0;
+  }
+
   private readonly subscribers = new Map<string, Set<Waiter>>();
 
   /** Calls `fn` on every change of the cluster until the returned function is called. */

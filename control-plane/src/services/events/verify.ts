@@ -31,23 +31,28 @@ export interface VerifyResult {
   brokenAt?: { id: number; reason: 'prev_hash_mismatch' | 'hash_mismatch' | 'checkpoint_mismatch' | 'missing' };
 }
 
-const FULL_MIN_INTERVAL_MS = 60_000;
-let fullRunning = false;
-let fullLastAt = 0;
+/** One full verification at a time, at most once a minute (one per control-plane process). */
+export class FullVerifyLimit {
+  private running = false;
+  private lastAt = 0;
+  constructor(private readonly minIntervalMs = 60_000) {}
 
-export async function verifyEvents(ctx: ServiceContext, signer?: AuditSigner, opts: { full?: boolean } = {}): Promise<VerifyResult> {
-  requireRole(ctx, opts.full ? 'admin' : 'viewer');
-  requireUnscoped(ctx); // the chain spans every site
-  if (opts.full) {
-    if (fullRunning || Date.now() - fullLastAt < FULL_MIN_INTERVAL_MS) throw rateLimited('a full verification ran less than a minute ago or is running: use the incremental one, or retry later', Math.ceil(FULL_MIN_INTERVAL_MS / 1000));
-    fullRunning = true;
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.running || Date.now() - this.lastAt < this.minIntervalMs) throw rateLimited('a full verification ran less than a minute ago or is running: use the incremental one, or retry later', Math.ceil(this.minIntervalMs / 1000));
+    this.running = true;
     try {
-      return await fullVerify(ctx, signer);
+      return await fn();
     } finally {
-      fullRunning = false;
-      fullLastAt = Date.now();
+      this.running = false;
+      this.lastAt = Date.now();
     }
   }
+}
+
+export async function verifyEvents(ctx: ServiceContext, signer?: AuditSigner, opts: { full?: FullVerifyLimit } = {}): Promise<VerifyResult> {
+  requireRole(ctx, opts.full ? 'admin' : 'viewer');
+  requireUnscoped(ctx); // the chain spans every site
+  if (opts.full) return opts.full.run(() => fullVerify(ctx, signer));
   const anchor = await latestCheckpoint(ctx);
   const fail = (problem: string, brokenAt?: VerifyResult['brokenAt'], checked = 0): VerifyResult => ({ ok: false, mode: 'incremental', checked, lastHash: anchor?.hash ?? GENESIS_HASH, anchor: anchor ?? null, problem, ...(brokenAt ? { brokenAt } : {}) });
   const witness = signer?.readWitness();
@@ -57,9 +62,12 @@ export async function verifyEvents(ctx: ServiceContext, signer?: AuditSigner, op
     if (witness && anchor && anchor.eventId === witness.eventId && anchor.hash !== witness.hash) return fail('the newest checkpoint differs from the witness kept outside the database');
   }
   if (anchor) {
-    const [row] = await ctx.db.select({ hash: events.hash }).from(events).where(eq(events.id, anchor.eventId)).limit(1);
+    const [row] = await ctx.db.select().from(events).where(eq(events.id, anchor.eventId)).limit(1);
     if (!row) return fail(`event ${anchor.eventId}, anchored by a signed checkpoint, is missing: the log was truncated`, { id: anchor.eventId, reason: 'missing' });
     if (row.hash !== anchor.hash) return fail(`event ${anchor.eventId} no longer has the hash its signed checkpoint holds: the chain was rewritten`, { id: anchor.eventId, reason: 'checkpoint_mismatch' });
+    // The anchored row itself must still match its hash (rows before it were verified when
+    // the checkpoint was signed; `full=true` re-checks them).
+    if (eventHash(row.prevHash, row) !== row.hash) return fail(`event ${anchor.eventId} does not match its hash`, { id: anchor.eventId, reason: 'hash_mismatch' });
   }
   const seg = await verifySegment(ctx, anchor ? { eventId: anchor.eventId, hash: anchor.hash } : { eventId: 0, hash: GENESIS_HASH });
   if (!seg.ok) return fail('a row after the newest checkpoint does not match its hash or link', seg.brokenAt, seg.checked);
