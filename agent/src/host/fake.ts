@@ -86,6 +86,10 @@ export function fakeDirectorOs(host: FakeHost, clock: FakeClock): FakeDirectorOs
       os.addressLog.push({ at: clock.now(), op: 'garp', address: ip });
       return host.announcer.unsolicitedNa(ifname, ip, o);
     },
+    burst: (items) => {
+      for (const it of items) os.addressLog.push({ at: clock.now(), op: 'garp', address: it.ip });
+      return host.announcer.burst(items);
+    },
     close: () => {},
   };
   const full = os as FakeDirectorOs;
