@@ -19,6 +19,8 @@ import type { LbConfig, LbDataPlane } from '../runtime/lb.ts';
 export interface OpenedDataPlane extends LbDataPlane {
   readonly reason: string;
   check(lb: Pick<LbConfig, 'virtualServers' | 'virtualServerGroups'>): SupportVerdict;
+  /** Releases what opening took (the IPVS netlink socket), leaving the kernel's table as it is. */
+  close?(): void;
 }
 
 /**
@@ -62,7 +64,7 @@ export async function openLinuxDataPlane(mode: LbBackendMode, stateDir: string, 
     const t = await openIpvs();
     if (!t.ok) return { ok: false, code: t.code, message: `IPVS: ${t.message}` };
     const controller = new IpvsController(t.value, fileOwnershipStore(join(stateDir, 'ipvs-services.json'), warn), lvsFlush);
-    return { ok: true, value: { name: 'IPVS', reason: sel.value.reason, controller, check: (lb) => dataPlaneSupport('ipvs', lb) } };
+    return { ok: true, value: { name: 'IPVS', reason: sel.value.reason, controller, check: (lb) => dataPlaneSupport('ipvs', lb), close: () => t.value.close() } };
   }
   const controller = new NftController(nft, { approximateLeastConnection: true });
   return {

@@ -186,7 +186,8 @@ export class DirectorHost {
     if (!vrrp.ok) problems.push(...vrrp.problems);
     if (problems.length) {
       if (vrrp.ok) this.agent.abandon(vrrp.value);
-      if (opened) await opened.controller.stop?.().catch(() => undefined);
+      // Not stop(): that would remove a table a previous agent left serving traffic.
+      opened?.close?.();
       return { ok: false, message: `${problems.join('; ')} (nothing was changed)` };
     }
     if (!vrrp.ok) throw new Error('unreachable');
