@@ -236,6 +236,7 @@ export class DirectorHost {
     await this.agent.stop();
     await this.lb?.stop();
     this.lb = undefined;
+    this.dataPlane?.close?.();
     await this.lbHooks.drain();
     this.metrics?.close();
     this.control?.close();

@@ -187,7 +187,7 @@ describe('ManagedAgent on the in-memory OS and control plane', () => {
     await w.until('state reported', () => w.cp.states.length > 0);
     await w.managed.close(); // the leave (MASTER -> STOP) goes out in the last report
     w.outbox.close();
-    expect(new Set([...w.cp.stored.values()].map((e) => e.kind))).toEqual(new Set(['vrrp.transition', 'lb.realServer', 'lb.quorum', 'config.applied', 'config.rejected']));
+    expect(new Set([...w.cp.stored.values()].map((e) => e.kind))).toEqual(new Set(['agent.started', 'vrrp.transition', 'lb.realServer', 'lb.quorum', 'config.applied', 'config.rejected', 'agent.stopping']));
     expect(w.cp.events('vrrp.transition').some((e) => (e.details as { to: string }).to === 'stopped')).toBe(true);
     expect(w.cp.events('config.applied')[1]!.details).toMatchObject({ instances: [{ name: 'VI_1', change: 'in_place', why: 'virtual_ipaddress +192.0.2.101/24' }] });
     expect(w.cp.contract).toEqual([]);

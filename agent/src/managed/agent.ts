@@ -105,6 +105,8 @@ export class ManagedAgent {
   /** Applies the cached revision (if any), then runs the loops until `close`. */
   async start(): Promise<void> {
     const { cachePath, log } = this.o;
+    // The run's boundary in the audit log: a restart shows as stopping/started around its gap.
+    this.o.outbox.append({ kind: 'agent.started', agentTime: new Date().toISOString(), details: {} });
     if (existsSync(cachePath)) {
       let cached: Cached | undefined;
       try {
@@ -120,7 +122,8 @@ export class ManagedAgent {
   }
 
   /** Leaves gracefully (its transitions land in the outbox), delivers what it can, stops. */
-  async close(): Promise<void> {
+  async close(reason = 'stopped'): Promise<void> {
+    this.o.outbox.append({ kind: 'agent.stopping', agentTime: new Date().toISOString(), details: { reason } });
     await this.o.host.close();
     const last = this.o.outbox.pending(1000);
     if (last.length && !this.refused) {

@@ -54,12 +54,12 @@ export async function runManaged(o: ManagedOptions): Promise<number> {
   });
   events.to = managed;
   await managed.start();
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
+  const signal = await new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
   });
   log('info', 'stopping');
-  await managed.close();
+  await managed.close(signal);
   outbox.close();
   log('info', 'agent stopped');
   setTimeout(() => process.exit(0), 50).unref();
