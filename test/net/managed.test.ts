@@ -166,7 +166,9 @@ describe.skipIf(!run)('managed agents with a real control plane', () => {
       expect(watch.deletions('192.0.2.100')).toEqual([]);
       const scheduled = [...(agents.lb1 as ChildProcess & { out: () => string }).out().matchAll(/"applyAt":"([^"]+)"/g)].at(-1)?.[1];
       expect(scheduled).toBeDefined();
-      expect(Math.abs(watch.added('192.0.2.101')!.at - Date.parse(scheduled!))).toBeLessThan(300);
+      const offset = watch.added('192.0.2.101')!.at - Date.parse(scheduled!);
+      console.log(`the new VIP appeared ${offset.toFixed(1)} ms after the scheduled instant`);
+      expect(Math.abs(offset)).toBeLessThan(300);
       expect(await holds(1, '192.0.2.101')).toBe(false);
     } finally {
       watch.stop();
