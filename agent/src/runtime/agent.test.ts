@@ -204,6 +204,17 @@ describe('diffConfig', () => {
     ]);
   });
 
+  it('a field of the resolved instance the report table does not name is still a change (under its own name)', () => {
+    const a = resolved('lb1');
+    const b = structuredClone(a);
+    (b.instances.VI_1 as unknown as Record<string, unknown>).skipCheckAdvAddr = true;
+    b.instances.VI_2!.peerDirectors = ['lb2', 'lb3']; // another director joined: nothing to do here
+    expect(diffConfig(a, b).instances).toEqual([
+      { name: 'VI_1', action: 'changed', changes: ['skipCheckAdvAddr - -> true'] },
+      { name: 'VI_2', action: 'unchanged' },
+    ]);
+  });
+
   it('a tracked script whose definition changed is restarted; the instances using it change in place', () => {
     const a = resolved('lb1', { script: true });
     const b = structuredClone(a);

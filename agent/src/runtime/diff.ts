@@ -48,7 +48,14 @@ const IDENTITY = [
   ['family', 'address family'],
 ] as const satisfies ReadonlyArray<readonly [keyof ResolvedVrrpInstance, string]>;
 
-/** Everything else that shapes the instance, with keepalived's keyword for the report. */
+/** Fields that do not shape how this director runs the instance. */
+const IGNORED = new Set<keyof ResolvedVrrpInstance>(['name', 'peerDirectors']);
+
+/**
+ * keepalived's keyword for the fields changed in place (for the report). Every other field of
+ * the resolved instance is compared too, under its own name: a field added to the resolved
+ * config later is never missed by the diff.
+ */
 const IN_PLACE = [
   ['priority', 'priority'],
   ['advertIntervalMs', 'advert_int'],
@@ -125,7 +132,12 @@ function instanceChange(before: ResolvedDirectorConfig, after: ResolvedDirectorC
   const b = after.instances[name]!;
   const why = IDENTITY.filter(([k]) => !same(a[k], b[k])).map(([k, kw]) => describe(kw, a[k], b[k]));
   if (why.length) return { name, action: 'restarted', why };
-  const changes = IN_PLACE.filter(([k]) => !same(a[k], b[k])).map(([k, kw]) => describe(kw, a[k], b[k]));
+  const keyword = new Map<string, string>(IN_PLACE);
+  const identity = new Set<string>(IDENTITY.map(([k]) => k));
+  const fields = [...new Set([...Object.keys(a), ...Object.keys(b)])] as Array<keyof ResolvedVrrpInstance>;
+  const changes = fields
+    .filter((k) => !IGNORED.has(k) && !identity.has(k) && !same(a[k], b[k]))
+    .map((k) => describe(keyword.get(k) ?? k, a[k], b[k]));
   const ta = trackerDefs(before, a);
   for (const [k, def] of trackerDefs(after, b)) if (ta.has(k) && !same(ta.get(k), def)) changes.push(`${k} definition changed`);
   const ga = a.syncGroup ? own(before.syncGroups, a.syncGroup) : undefined;
