@@ -82,6 +82,8 @@ const IN_PLACE = [
   ['useVmac', 'use_vmac'],
   ['vmacXmitBase', 'vmac_xmit_base'],
   ['syncGroup', 'sync group'],
+  ['skipCheckAdvAddr', 'skip_check_adv_addr'],
+  ['v3ChecksumAsV2', 'v3_checksum_as_v2'],
 ] as const satisfies ReadonlyArray<readonly [keyof ResolvedVrrpInstance, string]>;
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
