@@ -55,7 +55,7 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
   });
   // VIGIL_AGENT_WS=off refuses the agents' WebSocket (they work over HTTP then): for networks
   // whose proxies do not pass upgrades, and to test that fallback.
-  const ws = process.env.VIGIL_AGENT_WS === 'off'
+  const ws = !config.agentWebSocket
     ? { close: () => {} }
     : attachAgentWebSocket(server as unknown as HttpServer, { db: db.db, logger, ingest, committer, sessions, onConnections: (n) => metrics.agentsConnected.set(n) });
 

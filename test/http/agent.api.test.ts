@@ -191,6 +191,40 @@ describe.each(drivers)('agent endpoints on %s', (driver) => {
     expect(web.directors.map((d: { name: string; appliedRevision: number | null; drift: boolean }) => [d.name, d.appliedRevision, d.drift])).toEqual([['lb1', 2, false], ['lb2', null, true]]);
   });
 
+  it('a handover is not split brain: a preempt at startup, a crashed master\'s stale report; a real one is confirmed by the next report', async () => {
+    const I = 'VI_PRE';
+    const st = (state: string) => ({ instances: [{ name: I, state }] });
+    const tr = (seq: number, from: string, to: string, reason: string) => ({ seq, kind: 'vrrp.transition', instance: I, agentTime: new Date().toISOString(), details: { from, to, reason, priority: 100 } });
+    const pause = () => new Promise((r) => setTimeout(r, 20));
+    const splits = async () => ((await must('GET', `/v1/events?cluster=${clusterId}&kind=vrrp.split_brain&instance=${I}`)).items as unknown[]).length;
+    const seq = { lb1: 9000, lb2: 9000 } as Record<string, number>;
+    const report = async (d: 'lb1' | 'lb2', state: string, ...evs: Array<[string, string, string]>) => {
+      await must('POST', '/v1/agent/reports', { state: st(state), events: evs.map(([f, to, why]) => tr(++seq[d]!, f, to, why)) }, creds[d]);
+      await pause();
+    };
+    // lb2 has been master; lb1 starts and preempts. Its report (MASTER, with the takeover) lands
+    // before lb2's next one says BACKUP: for a moment both stored states say MASTER.
+    await report('lb2', 'MASTER', ['initialize', 'backup', 'startup'], ['backup', 'master', 'master_down_timer']);
+    await report('lb1', 'MASTER', ['initialize', 'backup', 'startup'], ['backup', 'master', 'preempt']);
+    expect(await splits()).toBe(0);
+    await report('lb2', 'BACKUP', ['master', 'backup', 'higher_priority_advert']);
+    await report('lb1', 'MASTER');
+    expect(await splits()).toBe(0);
+    // lb1 crashes while master: its last MASTER report stays fresh; lb2 takes over and reports twice.
+    await report('lb2', 'MASTER', ['backup', 'master', 'master_down_timer']);
+    await report('lb2', 'MASTER');
+    expect(await splits()).toBe(0);
+    // A partition: lb1 is alive and takes over on its side; both keep reporting MASTER.
+    await report('lb1', 'MASTER', ['master', 'backup', 'higher_priority_advert'], ['backup', 'master', 'master_down_timer']);
+    expect(await splits()).toBe(0); // lb2's stored claim predates lb1's takeover
+    await report('lb2', 'MASTER');
+    expect(await splits()).toBe(1);
+    const ev = (await must('GET', `/v1/events?cluster=${clusterId}&kind=vrrp.split_brain&instance=${I}`)).items[0];
+    expect(ev.details.masters).toEqual(['lb1', 'lb2']);
+    await report('lb1', 'MASTER');
+    expect(await splits()).toBe(1); // once per episode
+  });
+
   it('admin actions reach the agent through its config and are audited: maintenance, move mastership', async () => {
     const before = await t.call('GET', '/v1/agent/config', { token: creds.lb1 });
     const etag = before.headers.get('etag')!;
