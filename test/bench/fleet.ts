@@ -20,6 +20,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import postgres from 'postgres';
 import WebSocket from 'ws';
 import { startPostgres } from '../support/postgres-server.ts';
 import { pct, rssMb } from './capture.ts';
@@ -276,6 +277,16 @@ export async function run(args: string[]): Promise<void> {
       const verify = await must('GET', '/v1/events/verify?full=true');
       rows.push([`sustained event ingest (Postgres ${durable ? 'durable: fsync on' : 'fsync off'})`, `${(events / seconds).toFixed(0)} events/s, ${events} stored once each over ${seconds.toFixed(1)} s; chain ${verify.ok ? `verifies (${verify.checked} rows)` : 'DOES NOT verify'}`]);
       rows.push(['  event-loop p99 meanwhile', `${loop.toFixed(1)} ms`]);
+      // The log's size on disk per event (table, TOAST and indexes of every daily partition):
+      // the figure the sizing in the README multiplies.
+      const q = postgres(pg.url, { max: 1, onnotice: () => {} });
+      try {
+        const [size] = await q<{ bytes: string; rows: string; parts: string }[]>`select sum(pg_total_relation_size(c.oid))::bigint as bytes, (select count(*) from events)::bigint as rows, count(*)::bigint as parts
+          from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = 'events'::regclass`;
+        rows.push(['audit log on disk', `${(Number(size!.bytes) / Number(size!.rows)).toFixed(0)} bytes/event with its indexes (${(Number(size!.bytes) / 1048576).toFixed(0)} MiB for ${size!.rows} events in ${size!.parts} daily partitions)`]);
+      } finally {
+        await q.end();
+      }
     }
 
     // Restart: every replica stops and starts; every agent reconnects (backoff + jitter) and syncs.
