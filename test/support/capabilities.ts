@@ -6,7 +6,10 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-export type Capability = 'root' | 'netns' | 'keepalived' | 'uml' | 'qemu' | 'chromium' | 'nft' | 'postgres' | 'tcpdump' | 'debootstrap';
+/** Debian's libfaketime (clock-skew faults). */
+export const FAKETIME_LIB = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
+
+export type Capability = 'root' | 'netns' | 'keepalived' | 'uml' | 'qemu' | 'chromium' | 'nft' | 'postgres' | 'tcpdump' | 'debootstrap' | 'faketime';
 
 const probes: Record<Capability, () => boolean> = {
   root: () => process.getuid?.() === 0,
@@ -18,6 +21,7 @@ const probes: Record<Capability, () => boolean> = {
   nft: () => existsSync('/usr/sbin/nft'),
   postgres: () => true,
   tcpdump: () => existsSync('/usr/bin/tcpdump'),
+  faketime: () => existsSync(FAKETIME_LIB),
   debootstrap: () => existsSync('/usr/sbin/debootstrap'),
 };
 
