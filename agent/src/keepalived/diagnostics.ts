@@ -27,7 +27,9 @@ export type DiagnosticCode =
   | 'missing-keyword'
   | 'undefined-reference'
   | 'spec-invalid'
-  | 'io-error';
+  | 'io-error'
+  | 'limit' // a bound of limits.ts: the file is too big, too deep, expands too far
+  | 'keepalived-differs'; // keepalived does something surprising here; Vigil does the same and says so
 
 export interface Diagnostic {
   severity: Severity;
@@ -77,15 +79,37 @@ export function hasErrors(list: readonly Diagnostic[]): boolean {
   return list.some((d) => d.severity === 'error');
 }
 
-/** Builds a diagnostic at a location. */
+/** A parameter definition that supplied text (lexer.ts DefRef). */
+interface DefNote {
+  name: string;
+  file: string;
+  line: number;
+}
+
+/**
+ * What a location built from parameters says about them: where each was defined, and which
+ * `$NAME`s were left as written because no such parameter exists. A bad substituted value is
+ * then reported with the definition that produced it.
+ */
+function parameterNotes(at: Location & { via?: DefNote[]; unresolved?: string[] }): string {
+  const notes: string[] = [];
+  for (const v of at.via ?? []) {
+    const note = v.line > 0 ? `$${v.name} is defined at ${v.file}:${v.line}` : `$${v.name} is predefined`;
+    if (!notes.includes(note)) notes.push(note);
+  }
+  for (const n of at.unresolved ?? []) notes.push(`$${n} is not a defined parameter, so keepalived keeps "$${n}" as written`);
+  return notes.length ? ` (${notes.slice(0, 4).join('; ')})` : '';
+}
+
+/** Builds a diagnostic at a location (a token built from parameters adds where they came from). */
 export function diag(
   severity: Severity,
   code: DiagnosticCode,
-  at: Location,
+  at: Location & { via?: DefNote[]; unresolved?: string[] },
   message: string,
   extra: { expected?: string; hint?: string } = {},
 ): Diagnostic {
-  const d: Diagnostic = { severity, code, message, file: at.file, line: at.line, column: at.column };
+  const d: Diagnostic = { severity, code, message: message + parameterNotes(at), file: at.file, line: at.line, column: at.column };
   if (extra.expected !== undefined) d.expected = extra.expected;
   if (extra.hint !== undefined) d.hint = extra.hint;
   return d;

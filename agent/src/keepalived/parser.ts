@@ -1,24 +1,28 @@
 /**
  * keepalived.conf reader, in layers:
  *
- *   lexer.ts     text -> lines of tokens (file/line/column), comments, quotes, Unicode spaces
- *   include.ts   `include` + glob/brace expansion, cycle detection -> one stream of lines
+ *   lexer.ts     one line -> tokens (file/line/column), comments, quotes, braces, Unicode spaces
+ *   params.ts    $NAME=value parameters, ${NAME} substitution, ~SEQ/~LST
+ *   include.ts   the line reader: files, `include` + glob/brace expansion, @id conditional
+ *                lines, parameters and sequences in keepalived's order -> one stream of lines
  *   parser.ts    lines -> generic block tree (this file): `keyword args... { children }`
  *   validate.ts  tree + keywords/*.ts tables -> diagnostics (unknown keyword with
  *                did-you-mean, arity/types, old aliases, keywords Vigil does not support)
  *   convert.ts   tree -> ClusterSpec for one director; merge.ts joins several directors
  *
  * Block rules follow keepalived 2.2.x lib/parser.c: a `{` opens a block for the statement
- * before it on the same line (or, with an info note, for the previous statement when the `{`
- * starts a line); words after a `{` or `}` on the same line start a new statement; a `}` at
- * top level is an error ("Extra '}' found"); blocks still open at end of input are errors at
- * their opening brace ("There are N missing '}'s").
+ * read just before it (on the same line or the next); words after a `{` or `}` on the same
+ * line start a new statement; a `}` at top level is an error ("Extra '}' found"); blocks still
+ * open at end of input are errors at their opening brace ("There are N missing '}'s"). Blocks
+ * nest at most MAX_BLOCK_DEPTH deep (keepalived's own nest 4 deep), so nothing recursing over
+ * the tree can run out of stack.
  *
  * Diagnostics never stop parsing: every problem in the file is reported in one run.
  */
 import { diag, sortDiagnostics, type Diagnostic } from './diagnostics.ts';
 import { nodeConfigFs, type ConfigFs } from './fs.ts';
 import { loadWithIncludes } from './include.ts';
+import { MAX_BLOCK_DEPTH } from './limits.ts';
 import type { LexLine, Token } from './lexer.ts';
 import { validateTree } from './validate.ts';
 
@@ -27,6 +31,8 @@ export interface ConfNode {
   args: Token[];
   /** Present when the statement opened a `{ ... }` block. */
   children?: ConfNode[];
+  /** The physical line before ended with `\\`, which keepalived does not join to this one. */
+  afterBackslash?: boolean;
   open?: Token;
   close?: Token;
 }
@@ -37,30 +43,58 @@ export interface ParseResult {
   files: string[];
 }
 
+/**
+ * Merges what the line's other tokens say about parameters into its keyword token, so that any
+ * diagnostic placed on the statement names the definitions that built it.
+ */
+function withParameterNotes(stmt: Token[]): Token {
+  const kw = stmt[0]!;
+  if (!stmt.some((t) => t.via || t.unresolved)) return kw;
+  const via = stmt.flatMap((t) => t.via ?? []);
+  const unresolved = [...new Set(stmt.flatMap((t) => t.unresolved ?? []))];
+  return { ...kw, ...(via.length && { via }), ...(unresolved.length && { unresolved }) };
+}
+
 /** Builds the block tree from lexed lines, reporting brace problems. */
 export function buildTree(lines: LexLine[]): { tree: ConfNode[]; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const root: ConfNode[] = [];
   const stack: { node: ConfNode; list: ConfNode[] }[] = [];
   const current = () => (stack.length ? stack[stack.length - 1]!.node.children! : root);
+  // The statement just before, while nothing else came between it and a `{` (keepalived wants a
+  // block keyword's `{` as the very next thing it reads, on that line or the next).
+  let last: ConfNode | undefined;
+  // Blocks opened beyond MAX_BLOCK_DEPTH: counted, not built (their contents are dropped).
+  let excess = 0;
 
   for (const line of lines) {
     let stmt: Token[] = [];
     const finish = (): ConfNode | undefined => {
       if (stmt.length === 0) return undefined;
-      const node: ConfNode = { keyword: stmt[0]!, args: stmt.slice(1) };
+      const node: ConfNode = { keyword: withParameterNotes(stmt), args: stmt.slice(1) };
       current().push(node);
       stmt = [];
+      last = node;
+      if (line.afterBackslash) node.afterBackslash = true;
       return node;
     };
     for (const tok of line.tokens) {
       if (!tok.quoted && tok.text === '{') {
         let owner = finish();
+        if (excess > 0 || stack.length >= MAX_BLOCK_DEPTH) {
+          if (excess === 0) {
+            diagnostics.push(diag('error', 'limit', tok, `blocks nested more than ${MAX_BLOCK_DEPTH} deep; what is inside is not read`, {
+              hint: 'keepalived blocks nest at most 4 deep (virtual_server > real_server > HTTP_GET > url): look for a missing "}"',
+            }));
+          }
+          excess++;
+          last = undefined;
+          continue;
+        }
         if (!owner) {
           const list = current();
-          const prev = list[list.length - 1];
-          if (prev && !prev.children && prev.keyword.line < tok.line) {
-            owner = prev;
+          if (last && !last.children && list[list.length - 1] === last) {
+            owner = last;
           } else {
             diagnostics.push(
               diag('error', 'unexpected-block', tok, 'unexpected "{" with no keyword before it', {
@@ -75,10 +109,16 @@ export function buildTree(lines: LexLine[]): { tree: ConfNode[]; diagnostics: Di
         owner.children = [];
         owner.open = tok;
         stack.push({ node: owner, list: current() });
+        last = undefined;
         continue;
       }
       if (!tok.quoted && tok.text === '}') {
         finish();
+        last = undefined;
+        if (excess > 0) {
+          excess--;
+          continue;
+        }
         const top = stack.pop();
         if (!top) {
           diagnostics.push(
@@ -89,6 +129,7 @@ export function buildTree(lines: LexLine[]): { tree: ConfNode[]; diagnostics: Di
         } else top.node.close = tok;
         continue;
       }
+      if (excess > 0) continue;
       stmt.push(tok);
     }
     finish();
@@ -110,6 +151,8 @@ export interface ParseOptions {
   fs?: ConfigFs;
   /** Name shown in diagnostics when parsing text (default `keepalived.conf`). */
   file?: string;
+  /** keepalived's `-i`/`--config-id` for `@id` lines (default: the host name up to its first dot). */
+  configId?: string;
 }
 
 /**
@@ -123,8 +166,9 @@ export interface ParseOptions {
  */
 export function parseKeepalivedConf(input: { path: string } | { text: string }, options: ParseOptions = {}): ParseResult {
   const fs = options.fs ?? nodeConfigFs;
+  const load = options.configId !== undefined ? { configId: options.configId } : {};
   const loaded =
-    'path' in input ? loadWithIncludes(input.path, fs) : loadWithIncludes(options.file ?? 'keepalived.conf', fs, input.text);
+    'path' in input ? loadWithIncludes(input.path, fs, undefined, load) : loadWithIncludes(options.file ?? 'keepalived.conf', fs, input.text, load);
   const { tree, diagnostics } = buildTree(loaded.lines);
   const checked = validateTree(tree);
   return {

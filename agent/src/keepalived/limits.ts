@@ -1,0 +1,60 @@
+/**
+ * Every bound the keepalived.conf reader enforces, in one place. A config is often generated,
+ * sometimes by someone else: no file may hang `vigil check`, exhaust its memory or drown the
+ * real problems in a million lines of output. Each bound that trips gives a diagnostic with
+ * file:line (code `limit`), and reading goes on with what fits.
+ *
+ * The figures are far above what real configurations use (the largest published ones have a few
+ * thousand lines, blocks nested five deep and a handful of includes) and keep `vigil check` on
+ * any input under 2 s and 200 MB, measured by test/unit/keepalived-fuzz.test.ts.
+ */
+
+/**
+ * keepalived reads a physical line with fgets() into a 1024-byte buffer (lib/parser.h MAXBUF):
+ * a longer line is cut into 1023-byte pieces, each read as a line of its own. The same limit
+ * caps a line after parameter substitution ("would exceed maximum line length").
+ */
+export const MAX_LINE_BYTES = 1023;
+
+/** One configuration file (the entry file or an included one). */
+export const MAX_FILE_BYTES = 1024 * 1024;
+
+/** All files together, includes counted each time they are read. */
+export const MAX_TOTAL_BYTES = 4 * 1024 * 1024;
+
+/** Files read in one run (keepalived has no limit until it runs out of file descriptors). */
+export const MAX_FILES = 256;
+
+/** Includes inside includes. */
+export const MAX_INCLUDE_DEPTH = 16;
+
+/** Patterns one `include` line may expand to with `{a,b}` alternatives, before globbing. */
+export const MAX_BRACE_PATTERNS = 256;
+
+/** Paths one `include` line may match. */
+export const MAX_GLOB_MATCHES = 1024;
+
+/** Directory listings one `include` line may read while globbing, and entries kept per listing. */
+export const MAX_GLOB_DIR_READS = 1024;
+export const MAX_DIR_ENTRIES = 10_000;
+
+/** Statements produced by the whole configuration, after `~SEQ`/`~LST` and multi-line parameters. */
+export const MAX_STATEMENTS = 100_000;
+
+/**
+ * Parameter substitutions in one line. keepalived substitutes again inside the text it has just
+ * put in, so `$A=${A}` never ends there (it spins until killed); Vigil stops and says why.
+ */
+export const MAX_SUBSTITUTIONS_PER_LINE = 1024;
+
+/** Lines produced by expanding parameters, sequences and lists, per configuration. */
+export const MAX_EXPANSION_STEPS = 1_000_000;
+
+/** `{ ... }` blocks nested inside each other (keepalived's own deepest is 4: virtual_server > real_server > HTTP_GET > url). */
+export const MAX_BLOCK_DEPTH = 32;
+
+/** Words considered for "did you mean": no keyword is longer than 40 characters. */
+export const MAX_SUGGEST_LENGTH = 64;
+
+/** Diagnostics kept for one run; the rest are counted in one final note. */
+export const MAX_DIAGNOSTICS = 1000;
