@@ -3,7 +3,9 @@
  * each spec field came from, so spec validation issues can be reported at file:line:column.
  */
 import { diag, type Diagnostic, type Location } from './diagnostics.ts';
+import { FIRST_WINS } from './keywords/index.ts';
 import type { ConfNode } from './parser.ts';
+import { keepalivedAddress } from './validate.ts';
 
 export type SpecPath = (string | number)[];
 
@@ -44,6 +46,23 @@ export function arg(node: ConfNode, i = 0): string | undefined {
   return node.args[i]?.text;
 }
 
+/** An address argument as keepalived reads it ("10.0.0.5/24" is 10.0.0.5; validate.ts noted it). */
+export function addressArg(node: ConfNode, i = 0): string | undefined {
+  const t = arg(node, i);
+  return t === undefined ? undefined : (keepalivedAddress(t) ?? t);
+}
+
+/** A real/sorry server port: keepalived reads 0 (or 00...) as "no port" (check_data.c alloc_rs). */
+export function portArg(node: ConfNode, i: number): number | undefined {
+  const p = intArg(node, i);
+  return p === 0 ? undefined : p;
+}
+
+/** An object whose keys come from a config file: no prototype, so `__proto__` is just a key. */
+export function record<T = unknown>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
 /** Integer argument (validation already reported bad values; those come back undefined). */
 export function intArg(node: ConfNode, i = 0): number | undefined {
   const t = arg(node, i);
@@ -76,10 +95,25 @@ export function commandUser(node: ConfNode): string | undefined {
   return node.args[0]?.quoted && node.args[1] ? node.args[1].text : undefined;
 }
 
-/** Lines of a block (its children), or none. */
+/** Lines of a list block (its children), or none. */
 export function lines(node: ConfNode): ConfNode[] {
-  // `//...` lines and `@conditional` lines were reported by validate.ts; they carry no config.
-  return (node.children ?? []).filter((n) => n.keyword.quoted || !(n.keyword.text.startsWith('//') || n.keyword.text.startsWith('@')));
+  // `//...` lines were reported by validate.ts; they carry no config.
+  return (node.children ?? []).filter((n) => n.keyword.quoted || !n.keyword.text.startsWith('//'));
+}
+
+/**
+ * Statements of a keyword block: as `lines`, without the repeats keepalived ignores (it keeps
+ * the first notify_master, quorum_up, ... of a block; validate.ts warned).
+ */
+export function keywordLines(node: ConfNode): ConfNode[] {
+  const seen = new Set<string>();
+  return lines(node).filter((n) => {
+    const k = n.keyword.text;
+    if (!FIRST_WINS.has(k)) return true;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
 }
 
 /** All tokens of a list line. */
@@ -93,4 +127,14 @@ export function words(node: ConfNode): string[] {
 export function compact<T extends Record<string, unknown>>(o: T): T {
   for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k];
   return o;
+}
+
+/**
+ * Sets `o[key]` from statement `n` and records where it was written, under the spec's own
+ * field name, so a spec-level problem with the value is reported on that statement's line.
+ */
+export function put(ctx: ConvertContext, path: SpecPath, o: Record<string, unknown>, key: string, n: ConfNode, v: unknown): void {
+  if (v === undefined) return;
+  o[key] = v;
+  ctx.at([...path, key], n.keyword);
 }
