@@ -17,18 +17,17 @@ type Obj = Record<string, unknown>;
 
 /** Timing keywords shared by virtual servers, real servers and checkers. */
 function timing(n: ConfNode, o: Obj, ctx: ConvertContext, path: SpecPath, checker?: string): boolean {
-  const set = (key: string, v: unknown) => put(ctx, path, o, key, n, v);
   switch (n.keyword.text) {
-    case 'connect_timeout': set('connectTimeoutMs', msArg(n)); return true;
-    case 'delay_loop': set('delayLoopMs', msArg(n)); return true;
-    case 'retry': set('retry', intArg(n)); return true;
+    case 'connect_timeout': put(ctx, path, o, 'connectTimeoutMs', n, msArg(n)); return true;
+    case 'delay_loop': put(ctx, path, o, 'delayLoopMs', n, msArg(n)); return true;
+    case 'retry': put(ctx, path, o, 'retry', n, intArg(n)); return true;
     case 'nb_get_retry':
       // Only HTTP_GET/SSL_GET know it; elsewhere keepalived skips it (validate.ts warned).
-      if (checker === 'HTTP_GET' || checker === 'SSL_GET') set('retry', intArg(n));
+      if (checker === 'HTTP_GET' || checker === 'SSL_GET') put(ctx, path, o, 'retry', n, intArg(n));
       return true;
-    case 'delay_before_retry': set('delayBeforeRetryMs', msArg(n)); return true;
-    case 'warmup': set('warmupMs', msArg(n)); return true;
-    case 'alpha': set('alpha', flagArg(n)); return true;
+    case 'delay_before_retry': put(ctx, path, o, 'delayBeforeRetryMs', n, msArg(n)); return true;
+    case 'warmup': put(ctx, path, o, 'warmupMs', n, msArg(n)); return true;
+    case 'alpha': put(ctx, path, o, 'alpha', n, flagArg(n)); return true;
   }
   return false;
 }
@@ -64,11 +63,12 @@ function convertChecker(node: ConfNode, ctx: ConvertContext, path: SpecPath): Ob
   const c: Obj = { type };
   ctx.at(path, node.keyword);
   const urls: Obj[] = [];
-  for (const n of keywordLines(node)) {
+  let n!: ConfNode;
+  const set = (key: string, v: unknown) => put(ctx, path, c, key, n, v);
+  for (n of keywordLines(node)) {
     const k = n.keyword.text;
-    ctx.at([...path, k], n.keyword);
+    ctx.atField(path, k, n.keyword);
     if (timing(n, c, ctx, path, type)) continue;
-    const set = (key: string, v: unknown) => put(ctx, path, c, key, n, v);
     switch (k) {
       case 'connect_ip': set('connectIp', addressArg(n)); break;
       case 'connect_port': set('connectPort', intArg(n)); break;
@@ -133,11 +133,12 @@ function convertRealServer(node: ConfNode, ctx: ConvertContext, path: SpecPath):
   ctx.at([...path, 'address'], node.keyword);
   ctx.at([...path, 'port'], node.keyword);
   const checkers: Obj[] = [];
-  for (const n of keywordLines(node)) {
+  let n!: ConfNode;
+  const set = (key: string, v: unknown) => put(ctx, path, rs, key, n, v);
+  for (n of keywordLines(node)) {
     const k = n.keyword.text;
-    ctx.at([...path, k], n.keyword);
+    ctx.atField(path, k, n.keyword);
     if (timing(n, rs, ctx, path)) continue;
-    const set = (key: string, v: unknown) => put(ctx, path, rs, key, n, v);
     switch (k) {
       case 'weight': set('weight', intArg(n)); break;
       case 'lvs_method': method(n, rs, ctx, path); break;
@@ -173,12 +174,13 @@ export function convertVirtualServer(node: ConfNode, ctx: ConvertContext, path: 
   const realServers: Obj[] = [];
   const flags: string[] = [];
   let sorry: Obj | undefined;
-  for (const n of keywordLines(node)) {
+  let n!: ConfNode;
+  const set = (key: string, v: unknown) => put(ctx, path, vs, key, n, v);
+  const sorryPath = [...path, 'sorryServer'];
+  for (n of keywordLines(node)) {
     const k = n.keyword.text;
-    ctx.at([...path, k], n.keyword);
+    ctx.atField(path, k, n.keyword);
     if (timing(n, vs, ctx, path)) continue;
-    const set = (key: string, v: unknown) => put(ctx, path, vs, key, n, v);
-    const sorryPath = [...path, 'sorryServer'];
     switch (k) {
       case 'lvs_sched': case 'lb_algo': set('scheduler', arg(n)); break;
       case 'lvs_method': case 'lb_kind': method(n, vs, ctx, path); break;

@@ -20,6 +20,11 @@ export class ConvertContext {
     this.locations.set(pathKey(path), loc);
   }
 
+  /** `at([...path, key], loc)` without building the array (this runs for every field). */
+  atField(path: SpecPath, key: string, loc: Location): void {
+    this.locations.set(`${pathKey(path)}\u0000${key}`, loc);
+  }
+
   /** The location of the longest recorded prefix of `path` (or the entry file). */
   locate(path: SpecPath): Location {
     for (let n = path.length; n > 0; n--) {
@@ -38,8 +43,16 @@ export class ConvertContext {
   }
 }
 
+// A block's path array is reused for every field of the block: its key is computed once.
+const pathKeys = new WeakMap<SpecPath, string>();
+
 export function pathKey(path: SpecPath): string {
-  return path.map(String).join('\u0000');
+  let k = pathKeys.get(path);
+  if (k === undefined) {
+    k = path.map(String).join('\u0000');
+    pathKeys.set(path, k);
+  }
+  return k;
 }
 
 export function arg(node: ConfNode, i = 0): string | undefined {
@@ -136,5 +149,5 @@ export function compact<T extends Record<string, unknown>>(o: T): T {
 export function put(ctx: ConvertContext, path: SpecPath, o: Record<string, unknown>, key: string, n: ConfNode, v: unknown): void {
   if (v === undefined) return;
   o[key] = v;
-  ctx.at([...path, key], n.keyword);
+  ctx.atField(path, key, n.keyword);
 }

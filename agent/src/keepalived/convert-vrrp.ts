@@ -38,16 +38,18 @@ const SYNC_DAEMON = new Map<string, [string, boolean]>([['inst', ['instance', fa
 
 export function convertGlobal(node: ConfNode, global: Obj, director: Obj, ctx: ConvertContext): void {
   const garp = (global.garp ??= {}) as Obj;
-  for (const n of keywordLines(node)) {
+  const path: SpecPath = ['global'];
+  const garpPath: SpecPath = ['global', 'garp'];
+  let n!: ConfNode;
+  const set = (key: string, v: unknown) => put(ctx, path, global, key, n, v);
+  for (n of keywordLines(node)) {
     const k = n.keyword.text;
-    const path: SpecPath = ['global'];
-    const set = (key: string, v: unknown) => put(ctx, path, global, key, n, v);
     const g = GARP_KEYS.get(k);
     if (g) {
       const v = g[1] === 'ms' ? msArg(n) : g[1] === 'int' ? intArg(n) : flagArg(n);
       // keepalived ignores an interval of 0 (outside 0.000001..4294.967295; validate.ts warned).
       if (v === undefined || ((k === 'vrrp_garp_interval' || k === 'vrrp_gna_interval') && v === 0)) continue;
-      put(ctx, ['global', 'garp'], garp, g[0], n, v);
+      put(ctx, garpPath, garp, g[0], n, v);
       continue;
     }
     switch (k) {
@@ -106,10 +108,11 @@ export function convertGlobal(node: ConfNode, global: Obj, director: Obj, ctx: C
 export function convertScript(node: ConfNode, ctx: ConvertContext, path: SpecPath): Obj {
   const s: Obj = {};
   ctx.at(path, node.keyword);
-  for (const n of keywordLines(node)) {
+  let n!: ConfNode;
+  const set = (key: string, v: unknown) => put(ctx, path, s, key, n, v);
+  for (n of keywordLines(node)) {
     const k = n.keyword.text;
-    ctx.at([...path, k], n.keyword);
-    const set = (key: string, v: unknown) => put(ctx, path, s, key, n, v);
+    ctx.atField(path, k, n.keyword);
     if (k === 'script') set('script', commandArg(n));
     else if (k === 'interval') set('intervalMs', msArg(n));
     else if (k === 'timeout') set('timeoutMs', msArg(n));
@@ -128,8 +131,9 @@ export function convertScript(node: ConfNode, ctx: ConvertContext, path: SpecPat
 export function convertTrackFile(node: ConfNode, ctx: ConvertContext, path: SpecPath): Obj {
   const f: Obj = {};
   ctx.at(path, node.keyword);
-  for (const n of keywordLines(node)) {
-    const set = (key: string, v: unknown) => put(ctx, path, f, key, n, v);
+  let n!: ConfNode;
+  const set = (key: string, v: unknown) => put(ctx, path, f, key, n, v);
+  for (n of keywordLines(node)) {
     if (n.keyword.text === 'file') set('file', arg(n));
     else if (n.keyword.text === 'weight') {
       set('weight', intArg(n));
@@ -142,9 +146,10 @@ export function convertTrackFile(node: ConfNode, ctx: ConvertContext, path: Spec
 export function convertTrackProcess(node: ConfNode, ctx: ConvertContext, path: SpecPath): Obj {
   const p: Obj = {};
   ctx.at(path, node.keyword);
-  for (const n of keywordLines(node)) {
+  let n!: ConfNode;
+  const set = (key: string, v: unknown) => put(ctx, path, p, key, n, v);
+  for (n of keywordLines(node)) {
     const k = n.keyword.text;
-    const set = (key: string, v: unknown) => put(ctx, path, p, key, n, v);
     if (k === 'process') set('process', commandArg(n));
     else if (k === 'param_match') set('paramMatch', arg(n));
     else if (k === 'weight') {
@@ -270,11 +275,12 @@ export function convertInstance(node: ConfNode, ctx: ConvertContext, path: SpecP
     list.push(...items);
     ctx.at([...path, key], n.keyword);
   };
-  for (const n of keywordLines(node)) {
+  let n!: ConfNode;
+  const set = (key: string, v: unknown) => put(ctx, path, inst, key, n, v);
+  const setGarp = (key: string, v: unknown) => put(ctx, [...path, 'garp'], (inst.garp ??= {}) as Obj, key, n, v);
+  for (n of keywordLines(node)) {
     const k = n.keyword.text;
-    ctx.at([...path, k], n.keyword);
-    const set = (key: string, v: unknown) => put(ctx, path, inst, key, n, v);
-    const setGarp = (key: string, v: unknown) => put(ctx, [...path, 'garp'], (inst.garp ??= {}) as Obj, key, n, v);
+    ctx.atField(path, k, n.keyword);
     switch (k) {
       case 'state': {
         const s = arg(n);
@@ -446,10 +452,11 @@ export function convertSyncGroup(node: ConfNode, ctx: ConvertContext, path: Spec
   const g: Obj = { group: [] as string[] };
   const notify: Obj = {};
   ctx.at(path, node.keyword);
-  for (const n of keywordLines(node)) {
+  let n!: ConfNode;
+  const set = (key: string, v: unknown) => put(ctx, path, g, key, n, v);
+  for (n of keywordLines(node)) {
     const k = n.keyword.text;
-    ctx.at([...path, k], n.keyword);
-    const set = (key: string, v: unknown) => put(ctx, path, g, key, n, v);
+    ctx.atField(path, k, n.keyword);
     if (k === 'group') {
       set('group', lines(n).flatMap(words));
       lines(n).forEach((c, i) => ctx.at([...path, 'group', i], c.keyword));

@@ -32,7 +32,7 @@ import { dirname, resolve } from 'node:path';
 import { diag, type Diagnostic, type Location } from './diagnostics.ts';
 import { memoryConfigFs, type ConfigFs } from './fs.ts';
 import { expandBraces, globMatch, type GlobBudget } from './glob.ts';
-import { byteLength, charsOf, decomment, sliceChars, splitAtBrace, splitWords, textOf, UnicodeSpaces, type Chars, type LexLine, type LexResult, type Token } from './lexer.ts';
+import { byteLength, charsOf, colAt, decomment, sliceChars, splitAtBrace, splitWords, textOf, UnicodeSpaces, type Chars, type LexLine, type LexResult, type Token } from './lexer.ts';
 import {
   MAX_BRACE_PATTERNS, MAX_EXPANSION_STEPS, MAX_FILE_BYTES, MAX_FILES, MAX_GLOB_DIR_READS, MAX_GLOB_MATCHES, MAX_INCLUDE_DEPTH,
   MAX_LINE_BYTES, MAX_STATEMENTS, MAX_SUBSTITUTIONS_PER_LINE, MAX_TOTAL_BYTES,
@@ -44,13 +44,13 @@ const INCLUDE_R = 1; // a matched file cannot be read / is not a regular non-exe
 const INCLUDE_M = 2; // a named file or directory is missing
 const INCLUDE_W = 4; // a wildcard matched nothing
 const INCLUDE_B = 8; // some brace alternative is missing
-const VARIANTS: Record<string, number> = {
-  r: INCLUDE_R,
-  m: INCLUDE_R | INCLUDE_M,
-  w: INCLUDE_R | INCLUDE_M | INCLUDE_W,
-  b: INCLUDE_R | INCLUDE_B,
-  a: INCLUDE_R | INCLUDE_M | INCLUDE_W | INCLUDE_B,
-};
+const VARIANTS = new Map([
+  ['r', INCLUDE_R],
+  ['m', INCLUDE_R | INCLUDE_M],
+  ['w', INCLUDE_R | INCLUDE_M | INCLUDE_W],
+  ['b', INCLUDE_R | INCLUDE_B],
+  ['a', INCLUDE_R | INCLUDE_M | INCLUDE_W | INCLUDE_B],
+]);
 
 export interface LoadResult {
   lines: LexLine[];
@@ -89,6 +89,8 @@ interface OpenFile {
   pieces: { text: string; column: number }[];
   pieceLine: number;
   spaces: UnicodeSpaces;
+  /** The file has Unicode spaces somewhere (most have none: no per-line test then). */
+  unicodeSpaces: boolean;
   prevContinued: boolean;
   /** The include that opened this file, for its remaining matches and its checks. */
   include?: { remaining: string[]; type: number; savedCheck: number; at: Location; pattern: string };
@@ -132,7 +134,7 @@ class Reader {
     random: () => number,
   ) {
     const std = (name: string, value: string, fn?: (p: number[]) => string, maxParams = 0) =>
-      this.defs.set(name, { name, value: Array.from(value), lineOf: Array.from(value).map(() => 0), file: '(predefined)', line: 0, multiline: false, ...(fn && { fn }), maxParams });
+      this.defs.set(name, { name, value, lineOf: [], file: '(predefined)', line: 0, multiline: false, ...(fn && { fn }), maxParams });
     std('_PWD', '', () => dirname(this.files[this.files.length - 1]?.path ?? resolve('.')));
     std('_INSTANCE', '', () => this.configId);
     std('_RANDOM', '', (p) => {
@@ -161,7 +163,8 @@ class Reader {
   private openFile(path: string, display: string, text: string, include?: OpenFile['include']): void {
     this.out.files.push(path);
     this.totalBytes += Buffer.byteLength(text);
-    this.files.push({ path, display, lines: text.split('\n'), next: 0, pieces: [], pieceLine: 0, spaces: new UnicodeSpaces(display), prevContinued: false, ...(include && { include }) });
+    const spaces = new UnicodeSpaces(display);
+    this.files.push({ path, display, lines: text.split('\n'), next: 0, pieces: [], pieceLine: 0, spaces, unicodeSpaces: spaces.present(text), prevContinued: false, ...(include && { include }) });
   }
 
   private closeFile(): void {
@@ -193,7 +196,11 @@ class Reader {
           continue;
         }
         lineNo = f.next + 1;
-        raw = f.lines[f.next++]!.replace(/[\r\n]+$/, '');
+        raw = f.lines[f.next++]!;
+        // keepalived drops the line end and any \r before it.
+        let end = raw.length;
+        while (end > 0 && (raw.charCodeAt(end - 1) === 13 || raw.charCodeAt(end - 1) === 10)) end--;
+        if (end !== raw.length) raw = raw.slice(0, end);
         if (raw.length === 0) {
           // A blank line ends a multi-line definition (keepalived checks before decommenting).
           if (this.defining) this.endDefinition();
@@ -204,17 +211,18 @@ class Reader {
           this.report(diag('warning', 'invalid-value', { file: f.display, line: lineNo, column: Array.from(raw.slice(0, nul)).length + 1 }, 'NUL byte: keepalived ignores the rest of this line'));
           raw = raw.slice(0, nul);
         }
-        raw = f.spaces.normalise(raw, lineNo);
-        const chars = charsOf(raw);
-        if (byteLength(chars) > MAX_LINE_BYTES) {
-          const pieces = splitBytes(chars.s, MAX_LINE_BYTES);
+        if (f.unicodeSpaces) raw = f.spaces.normalise(raw, lineNo);
+        // A UTF-16 unit is at most 3 UTF-8 bytes: only a long line needs counting.
+        const bytes = raw.length * 3 > MAX_LINE_BYTES ? byteLength(raw) : raw.length;
+        if (bytes > MAX_LINE_BYTES) {
+          const pieces = splitBytes(raw, MAX_LINE_BYTES);
           this.report(diag('error', 'limit', { file: f.display, line: lineNo, column: pieces[0]!.length + 1 },
-            `line is ${byteLength(chars)} bytes long; keepalived reads at most ${MAX_LINE_BYTES} bytes of a line and reads the rest as ${pieces.length - 1} more line${pieces.length > 2 ? 's' : ''}`,
+            `line is ${bytes} bytes long; keepalived reads at most ${MAX_LINE_BYTES} bytes of a line and reads the rest as ${pieces.length - 1} more line${pieces.length > 2 ? 's' : ''}`,
             { hint: 'shorten the line, e.g. move a long command into a script' }));
           let col = 1;
-          const all = pieces.map((p) => {
-            const piece = { text: p.join(''), column: col };
-            col += p.length;
+          const all = pieces.map((text) => {
+            const piece = { text, column: col };
+            col += text.length;
             return piece;
           });
           raw = all[0]!.text;
@@ -229,7 +237,9 @@ class Reader {
       const afterBackslash = f.prevContinued;
       f.prevContinued = d.continued;
       if (d.text.s.length === 0) continue;
-      return { text: d.text, file: f.display, line: lineNo, ...(afterBackslash && { afterBackslash }) };
+      const buf: Buf = { text: d.text, file: f.display, line: lineNo };
+      if (afterBackslash) buf.afterBackslash = true;
+      return buf;
     }
     return undefined;
   }
@@ -284,7 +294,7 @@ class Reader {
           this.report(diag('warning', 'invalid-value', locOf(buf, t, 0), `conditional line "${clip(textOf(t))}" has nothing after its config id; keepalived ignores it`));
           return undefined;
         }
-        const id = t.s.slice(from, sp).join('');
+        const id = t.s.slice(from, sp);
         if ((id !== this.configId) !== negate) return undefined;
         while (isBlank(t.s[sp])) sp++;
         t = sliceChars(t, sp);
@@ -296,7 +306,7 @@ class Reader {
           return undefined;
         }
       }
-      const head = t.s.slice(0, 4).join('');
+      const head = t.s.slice(0, 4);
       if (head === '~SEQ' || head === '~LST') {
         this.addSeq(t, buf, head === '~SEQ');
         return undefined;
@@ -326,12 +336,9 @@ class Reader {
   }
 
   private define(d: NonNullable<ReturnType<typeof parseDefinition>>, t: Chars, buf: Buf): void {
-    const value = t.s.slice(d.valueFrom, d.valueTo);
-    const def: Definition = { name: d.name, value, lineOf: value.map(() => buf.line), file: buf.file, line: buf.line, multiline: d.continued };
-    if (d.continued && value.length > 0) {
-      def.value.push('\n');
-      def.lineOf.push(buf.line);
-    }
+    let value = t.s.slice(d.valueFrom, d.valueTo);
+    if (d.continued && value.length > 0) value += '\n';
+    const def: Definition = { name: d.name, value, lineOf: new Array<number>(value.length).fill(buf.line), file: buf.file, line: buf.line, multiline: d.continued };
     this.defs.set(d.name, def);
     if (d.continued) this.defining = def;
   }
@@ -339,17 +346,15 @@ class Reader {
   /** A line of a multi-line definition: added, ending the definition unless it ends in `\`. */
   private continueDefinition(buf: Buf): void {
     const def = this.defining!;
-    const s = buf.text.s.slice();
+    let s = buf.text.s;
     let still = false;
-    if (s[s.length - 1] === '\\') {
-      s.pop();
-      while (s.length > 0 && isBlank(s[s.length - 1])) s.pop();
-      s.push('\n');
+    if (s.endsWith('\\')) {
+      s = `${s.slice(0, -1).replace(/[ \t]+$/, '')}\n`;
       still = true;
     } else this.endDefinition();
     if (s.length >= 2 || (s.length > 0 && !still)) {
-      def.value.push(...s);
-      def.lineOf.push(...s.map(() => buf.line));
+      def.value += s;
+      for (let i = 0; i < s.length; i++) def.lineOf.push(buf.line);
     }
   }
 
@@ -408,8 +413,8 @@ class Reader {
     if (!next || next.last) this.seqs.pop();
     if (!next) return undefined;
     a.seq.vars.forEach((name, i) => {
-      const value = Array.from(next.values[i] ?? '');
-      this.defs.set(name, { name, value, lineOf: value.map(() => a.line), file: a.file, line: a.line, multiline: false });
+      const value = next.values[i] ?? '';
+      this.defs.set(name, { name, value, lineOf: new Array<number>(value.length).fill(a.line), file: a.file, line: a.line, multiline: false });
     });
     return { text: a.text, file: a.file, line: a.line };
   }
@@ -417,9 +422,9 @@ class Reader {
   /** Step 5: `include` and its variants. */
   private tryInclude(buf: Buf): boolean {
     const s = buf.text.s;
-    if (s.length < 7 || s.slice(0, 7).join('') !== 'include') return false;
-    if (s.length === 7 || (s.length === 8 && s[7]! in VARIANTS)) {
-      this.report(diag('error', 'missing-argument', locOf(buf, buf.text, 0), `"${s.join('')}" needs a file name or glob pattern`, { expected: 'a path such as /etc/keepalived/conf.d/*.conf' }));
+    if (!s.startsWith('include')) return false;
+    if (s.length === 7 || (s.length === 8 && VARIANTS.has(s[7]!))) {
+      this.report(diag('error', 'missing-argument', locOf(buf, buf.text, 0), `"${s}" needs a file name or glob pattern`, { expected: 'a path such as /etc/keepalived/conf.d/*.conf' }));
       return true;
     }
     let type: number;
@@ -427,15 +432,15 @@ class Reader {
     if (isSpace(s[7])) {
       type = 0;
       from = 8;
-    } else if (s[7]! in VARIANTS && isSpace(s[8])) {
-      type = VARIANTS[s[7]!]!;
+    } else if (VARIANTS.has(s[7]!) && isSpace(s[8])) {
+      type = VARIANTS.get(s[7]!)!;
       from = 9;
     } else return false;
     while (isBlank(s[from])) from++;
-    const pattern = s.slice(from).join('');
+    const pattern = s.slice(from);
     const at = locOf(buf, buf.text, Math.min(from, s.length - 1));
     if (pattern === '') {
-      this.report(diag('error', 'missing-argument', locOf(buf, buf.text, 0), `"${s.slice(0, from).join('').trim()}" needs a file name or glob pattern`, { expected: 'a path such as /etc/keepalived/conf.d/*.conf' }));
+      this.report(diag('error', 'missing-argument', locOf(buf, buf.text, 0), `"${s.slice(0, from).trim()}" needs a file name or glob pattern`, { expected: 'a path such as /etc/keepalived/conf.d/*.conf' }));
       return true;
     }
     this.include(pattern, type, at);
@@ -498,11 +503,13 @@ class Reader {
         info.kind === 'directory' ? 'is a directory'
         : info.kind === 'other' ? 'is not a regular file (a device, FIFO or socket)'
         : info.kind === 'missing' ? 'does not exist'
-        : info.refused ? `cannot be read: ${info.refused}`
+        : info.refused ? `is not read: ${info.refused} (reading one can block or drain kernel state)`
         : info.executable ? 'is executable: keepalived only reads regular non-executable files'
         : undefined;
       if (problem) {
-        this.report(diag(severity, 'include-error', inc.at, `included path ${path} ${problem}; ${skipped}`));
+        // keepalived would open a pseudo-file and may hang on it: never a config it runs.
+        if (info.refused) this.report(diag('error', 'include-error', inc.at, `included path ${path} ${problem}`));
+        else this.report(diag(severity, 'include-error', inc.at, `included path ${path} ${problem}; ${skipped}`));
         continue;
       }
       if (this.files.some((f) => f.path === path)) {
@@ -539,12 +546,12 @@ class Reader {
       this.includeCheck = INCLUDE_R | INCLUDE_M | INCLUDE_W | INCLUDE_B;
       return;
     }
-    const names: Record<string, number> = { read: INCLUDE_R, match: INCLUDE_M, wildcard_match: INCLUDE_W, brace_match: INCLUDE_B };
+    const names = new Map([['read', INCLUDE_R], ['match', INCLUDE_M], ['wildcard_match', INCLUDE_W], ['brace_match', INCLUDE_B]]);
     tokens.slice(1).forEach((tok, i) => {
       const w = tok.text;
       const mode = w[0] === '-' ? -1 : w[0] === '+' ? 1 : 0;
       if (mode === 0 && i > 0) return;
-      const flag = Object.hasOwn(names, w.slice(mode === 0 ? 0 : 1)) ? names[w.slice(mode === 0 ? 0 : 1)]! : 0;
+      const flag = names.get(w.slice(mode === 0 ? 0 : 1)) ?? 0;
       if (!flag) return;
       if (mode === 0) this.includeCheck = INCLUDE_R | flag;
       else if (mode === 1) this.includeCheck |= flag;
@@ -567,7 +574,7 @@ class Reader {
 }
 
 function locOf(buf: Buf, t: Chars, i: number): Location {
-  return { file: buf.file, line: buf.line, column: t.col[i] ?? t.col[0] ?? 1 };
+  return { file: buf.file, line: buf.line, column: colAt(t, i) };
 }
 
 function clip(s: string): string {
@@ -575,22 +582,16 @@ function clip(s: string): string {
   return chars.length > 60 ? `${chars.slice(0, 60).join('')}…` : s;
 }
 
-/** Splits code points into pieces of at most `max` UTF-8 bytes. */
-function splitBytes(s: string[], max: number): string[][] {
-  const pieces: string[][] = [];
-  let cur: string[] = [];
-  let n = 0;
-  for (const ch of s) {
-    const b = Buffer.byteLength(ch);
-    if (n + b > max) {
-      pieces.push(cur);
-      cur = [];
-      n = 0;
-    }
-    cur.push(ch);
-    n += b;
+/** Cuts `s` into pieces of at most `max` UTF-8 bytes, never inside a character (as fgets would, almost). */
+function splitBytes(s: string, max: number): string[] {
+  const buf = Buffer.from(s);
+  const pieces: string[] = [];
+  for (let from = 0; from < buf.length;) {
+    let to = Math.min(buf.length, from + max);
+    while (to < buf.length && to > from && (buf[to]! & 0xc0) === 0x80) to--;
+    pieces.push(buf.subarray(from, to).toString('utf8'));
+    from = to;
   }
-  pieces.push(cur);
   return pieces;
 }
 
@@ -652,7 +653,8 @@ export function loadWithIncludes(entry: string, fs: ConfigFs, text?: string, opt
       const unresolved = [...tok.text.matchAll(PARAM_REF)].map((m) => m[1]!).filter((n) => !reader.isDefined(n));
       if (unresolved.length) tok.unresolved = [...new Set(unresolved)];
     }
-    if (++statements > MAX_STATEMENTS) {
+    const isBrace = tokens.length === 1 && !tokens[0]!.quoted && (tokens[0]!.text === '{' || tokens[0]!.text === '}');
+    if (!isBrace && ++statements > MAX_STATEMENTS) {
       out.diagnostics.push(diag('error', 'limit', tokens[0]!, `more than ${MAX_STATEMENTS} statements (after ~SEQ, ~LST and multi-line parameters); the rest is not read`));
       break;
     }

@@ -20,8 +20,8 @@
  * many lines and which) rather than one per line: pasted configs have them on nearly every line
  * and a wall of identical warnings would bury the real problems.
  *
- * Text is handled as arrays of code points, each with the column (1-based, in code points) it
- * came from and, when a parameter supplied it, the parameter's definition.
+ * Text keeps, per character, the column (1-based, in code points) it came from and, when a
+ * parameter supplied it, the parameter's definition.
  */
 import { diag, type Diagnostic, type Location } from './diagnostics.ts';
 
@@ -58,37 +58,62 @@ export interface LexResult {
   diagnostics: Diagnostic[];
 }
 
-/** Text with where each code point came from. */
+/**
+ * Text with where each character came from. Columns are counted in code points; `col` is only
+ * materialised when they differ from `base + index` (astral characters, removed escapes,
+ * substituted text), so the common line costs a string and a number.
+ */
 export interface Chars {
-  s: string[];
-  col: number[];
-  /** Present once a parameter supplied some of the text: the definition per code point. */
+  s: string;
+  base: number;
+  /** Column of each UTF-16 unit, when not `base + index`. */
+  col?: number[];
+  /** Present once a parameter supplied some of the text: the definitions per UTF-16 unit. */
   via?: (DefRef[] | undefined)[];
 }
 
+const ASTRAL = /[\uD800-\uDFFF]/;
+
 export function charsOf(text: string, firstColumn = 1): Chars {
-  const s = Array.from(text);
-  return { s, col: s.map((_, i) => firstColumn + i) };
+  if (!ASTRAL.test(text)) return { s: text, base: firstColumn };
+  const col: number[] = [];
+  let c = firstColumn;
+  for (let i = 0; i < text.length; i++) {
+    col.push(c);
+    const u = text.charCodeAt(i);
+    // The high half of a surrogate pair shares its column with the low half.
+    if (!(u >= 0xd800 && u <= 0xdbff && i + 1 < text.length)) c++;
+  }
+  return { s: text, base: firstColumn, col };
+}
+
+export function colAt(c: Chars, i: number): number {
+  if (c.col) return c.col[i] ?? (c.col.length ? c.col[c.col.length - 1]! + 1 : c.base);
+  return c.base + i;
+}
+
+/** Columns of every unit, materialised (for edits that move text around). */
+export function columnsOf(c: Chars): number[] {
+  if (c.col) return c.col;
+  const col = new Array<number>(c.s.length);
+  for (let i = 0; i < c.s.length; i++) col[i] = c.base + i;
+  return col;
 }
 
 export function sliceChars(c: Chars, from: number, to = c.s.length): Chars {
-  const out: Chars = { s: c.s.slice(from, to), col: c.col.slice(from, to) };
+  const out: Chars = { s: c.s.slice(from, to), base: c.col ? c.base : c.base + from };
+  if (c.col) out.col = c.col.slice(from, to);
   if (c.via) out.via = c.via.slice(from, to);
   return out;
 }
 
 export function textOf(c: Chars): string {
-  return c.s.join('');
+  return c.s;
 }
 
 /** UTF-8 length, the unit keepalived's line buffer counts in. */
-export function byteLength(c: Chars): number {
-  let n = 0;
-  for (const ch of c.s) {
-    const cp = ch.codePointAt(0)!;
-    n += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-  }
-  return n;
+export function byteLength(c: Chars | string): number {
+  return Buffer.byteLength(typeof c === 'string' ? c : c.s);
 }
 
 // Unicode space separators plus the BOM and NEL: every one of them is invisible in an editor.
@@ -103,6 +128,11 @@ export class UnicodeSpaces {
   private first: Location | undefined;
 
   constructor(private readonly file: string) {}
+
+  /** Whether `text` has any Unicode space at all. */
+  present(text: string): boolean {
+    return IS_UNICODE_SPACE.test(text);
+  }
 
   /** `raw` with Unicode spaces made ASCII, noting where they were. */
   normalise(raw: string, line: number): string {
@@ -147,71 +177,81 @@ const isBlank = (c: string | undefined) => c === ' ' || c === '\t';
  * removed, trailing blanks removed, a trailing `\` kept (and flagged).
  */
 export function decomment(input: Chars): Decommented {
+  const s = input.s;
   let start = 0;
-  while (isBlank(input.s[start])) start++;
-  const s: string[] = [];
-  const col: number[] = [];
-  const via: (DefRef[] | undefined)[] | undefined = input.via ? [] : undefined;
-  const push = (i: number) => {
-    s.push(input.s[i]!);
-    col.push(input.col[i]!);
-    via?.push(input.via![i]);
-  };
+  while (isBlank(s[start])) start++;
+  // Indices of `input` kept, as runs [from, to): most lines are one run.
+  const runs: number[] = [];
+  let runFrom = start;
   let quote = false;
-  let quoteCol = 0;
-  let comment = false;
+  let quoteAt = -1;
+  let commentAt = -1;
   let continued = false;
   let backslashAt = -1;
-  for (let i = start; i < input.s.length; i++) {
-    const c = input.s[i]!;
-    if (c === '"') {
-      if (!comment) {
+  for (let i = start; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      if (commentAt < 0) {
         quote = !quote;
-        if (quote) quoteCol = input.col[i]!;
+        if (quote) quoteAt = i;
       }
-      if (!comment) push(i);
       continue;
     }
-    if (c === '\\') {
-      if (i + 1 >= input.s.length) {
+    if (c === 0x5c /* \ */) {
+      if (i + 1 >= s.length) {
         continued = true;
         backslashAt = i;
         break;
       }
-      const next = input.s[i + 1]!;
-      if (!comment) {
-        if (!quote && (next === '#' || next === '!')) push(i + 1);
-        else {
-          push(i);
-          push(i + 1);
-        }
+      const next = s[i + 1];
+      if (commentAt < 0 && !quote && (next === '#' || next === '!')) {
+        // `\#` is a `#` that starts no comment: drop the backslash.
+        runs.push(runFrom, i);
+        runFrom = i + 1;
       }
       i++;
       continue;
     }
-    if (!quote && !comment && (c === '!' || c === '#')) {
+    if (!quote && commentAt < 0 && (c === 0x21 /* ! */ || c === 0x23 /* # */)) {
       // Text after the comment start is dropped, but a final `\` still counts (keepalived
       // keeps scanning for it), so `$X= \  # note \` continues a definition.
-      comment = true;
-      continue;
+      commentAt = i;
     }
-    if (!comment) push(i);
   }
-  while (s.length > 0 && isBlank(s[s.length - 1])) {
-    s.pop();
-    col.pop();
-    via?.pop();
+  let end = commentAt >= 0 ? commentAt : continued ? backslashAt : s.length;
+  runs.push(runFrom, end);
+  // Trailing blanks go (from the last run: escapes are never blank).
+  while (runs.length >= 2) {
+    let to = runs[runs.length - 1]!;
+    const from = runs[runs.length - 2]!;
+    while (to > from && isBlank(s[to - 1])) to--;
+    runs[runs.length - 1] = to;
+    if (to > from || runs.length === 2) break;
+    runs.length -= 2;
   }
-  if (continued) {
-    s.push('\\');
-    col.push(input.col[backslashAt]!);
-    via?.push(input.via?.[backslashAt]);
+  end = runs[runs.length - 1]!;
+  let text: Chars;
+  if (runs.length === 2 && !continued) text = sliceChars(input, runs[0]!, end);
+  else {
+    let out = '';
+    const col: number[] = [];
+    const via: (DefRef[] | undefined)[] | undefined = input.via ? [] : undefined;
+    if (continued) runs.push(backslashAt, backslashAt + 1);
+    for (let r = 0; r < runs.length; r += 2) {
+      const from = runs[r]!;
+      const to = runs[r + 1]!;
+      out += s.slice(from, to);
+      for (let k = from; k < to; k++) {
+        col.push(colAt(input, k));
+        via?.push(input.via![k]);
+      }
+    }
+    text = { s: out, base: col[0] ?? input.base, col };
+    if (via) text.via = via;
   }
-  const text: Chars = { s, col };
-  if (via) text.via = via;
-  const out: Decommented = { text, continued };
-  if (quote) out.unterminatedAt = quoteCol;
-  return out;
+  const result: Decommented = { text, continued };
+  if (quote) result.unterminatedAt = colAt(input, quoteAt);
+  return result;
 }
 
 /**
@@ -220,19 +260,19 @@ export function decomment(input: Chars): Decommented {
  * line and the rest (blanks trimmed), which is read as the next line.
  */
 export function splitAtBrace(c: Chars): { line: Chars; rest?: Chars } {
+  const s = c.s;
   let p = -1;
-  if (c.s[0] === '{' || c.s[0] === '}') p = 0;
+  if (s[0] === '{' || s[0] === '}') p = 0;
   else {
-    for (let i = 0; i < c.s.length; i++) {
-      const ch = c.s[i];
+    for (let i = 0; i < s.length; i++) {
+      const ch = s[i];
       if (ch === '{' || ch === '}') {
         p = i;
         break;
       }
       if (ch === '"') {
-        let close = i + 1;
-        while (close < c.s.length && c.s[close] !== '"') close++;
-        if (close >= c.s.length) break; // an unmatched quote: keepalived stops looking
+        const close = s.indexOf('"', i + 1);
+        if (close < 0) break; // an unmatched quote: keepalived stops looking
         i = close;
       }
     }
@@ -240,12 +280,11 @@ export function splitAtBrace(c: Chars): { line: Chars; rest?: Chars } {
   if (p < 0) return { line: trimEnd(c) };
   if (p === 0) {
     let r = 1;
-    while (isBlank(c.s[r])) r++;
+    while (isBlank(s[r])) r++;
     const rest = trimEnd(sliceChars(c, r));
     return rest.s.length > 0 ? { line: sliceChars(c, 0, 1), rest } : { line: sliceChars(c, 0, 1) };
   }
-  const rest = trimEnd(sliceChars(c, p));
-  return { line: trimEnd(sliceChars(c, 0, p)), rest };
+  return { line: trimEnd(sliceChars(c, 0, p)), rest: trimEnd(sliceChars(c, p)) };
 }
 
 function trimEnd(c: Chars): Chars {
@@ -254,7 +293,7 @@ function trimEnd(c: Chars): Chars {
   return n === c.s.length ? c : sliceChars(c, 0, n);
 }
 
-const WHITE_SPACE = new Set([' ', '\t', '\f', '\n', '\r', '\v']);
+const isWhite = (code: number) => code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d || code === 0x0b || code === 0x0c;
 
 /**
  * keepalived's `alloc_strvec_r`: words split on blanks; `"..."` is one word without its quotes
@@ -262,35 +301,44 @@ const WHITE_SPACE = new Set([' ', '\t', '\f', '\n', '\r', '\v']);
  * caller reports it).
  */
 export function splitWords(c: Chars, file: string, line: number): { tokens: Token[]; unmatchedAt?: number } {
+  // No closures in here: this runs for every line of every file.
+  const s = c.s;
   const tokens: Token[] = [];
   let i = 0;
-  const make = (from: number, to: number, quoted: boolean, colAt: number): Token => {
-    const t: Token = { text: c.s.slice(from, to).join(''), file, line, column: c.col[colAt] ?? 1, quoted };
-    if (c.via) {
-      const refs: DefRef[] = [];
-      for (let k = Math.max(from, colAt); k < Math.max(to, colAt + 1) && k < c.s.length; k++) {
-        for (const r of c.via[k] ?? []) if (!refs.some((x) => x.name === r.name && x.line === r.line && x.file === r.file)) refs.push(r);
-      }
-      if (refs.length) t.via = refs;
-    }
-    return t;
-  };
-  while (i < c.s.length) {
-    while (i < c.s.length && WHITE_SPACE.has(c.s[i]!)) i++;
-    if (i >= c.s.length) break;
-    if (c.s[i] === '"') {
-      let close = i + 1;
-      while (close < c.s.length && c.s[close] !== '"') close++;
-      if (close >= c.s.length) return { tokens, unmatchedAt: c.col[i] ?? 1 };
-      tokens.push(make(i + 1, close, true, i));
+  while (i < s.length) {
+    while (i < s.length && isWhite(s.charCodeAt(i))) i++;
+    if (i >= s.length) break;
+    let from = i;
+    let to: number;
+    const at = i;
+    const quoted = s.charCodeAt(i) === 0x22;
+    if (quoted) {
+      const close = s.indexOf('"', i + 1);
+      if (close < 0) return { tokens, unmatchedAt: colAt(c, i) };
+      from = i + 1;
+      to = close;
       i = close + 1;
-      continue;
+    } else {
+      while (i < s.length && !isWhite(s.charCodeAt(i)) && s.charCodeAt(i) !== 0x22) i++;
+      to = i;
     }
-    const from = i;
-    while (i < c.s.length && !WHITE_SPACE.has(c.s[i]!) && c.s[i] !== '"') i++;
-    tokens.push(make(from, i, false, from));
+    const t: Token = { text: s.slice(from, to), file, line, column: colAt(c, at), quoted };
+    if (c.via) addVia(t, c.via, at, Math.max(to, at + 1));
+    tokens.push(t);
   }
   return { tokens };
+}
+
+function addVia(t: Token, via: (DefRef[] | undefined)[], from: number, to: number): void {
+  const refs: DefRef[] = [];
+  let prev: DefRef[] | undefined;
+  for (let k = from; k < to && k < via.length; k++) {
+    const here = via[k];
+    if (!here || here === prev) continue;
+    prev = here;
+    for (const r of here) if (refs.length < 4 && !refs.some((x) => x.name === r.name && x.line === r.line && x.file === r.file)) refs.push(r);
+  }
+  if (refs.length) t.via = refs;
 }
 
 /**

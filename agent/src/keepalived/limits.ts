@@ -17,10 +17,10 @@
 export const MAX_LINE_BYTES = 1023;
 
 /** One configuration file (the entry file or an included one). */
-export const MAX_FILE_BYTES = 1024 * 1024;
+export const MAX_FILE_BYTES = 512 * 1024;
 
 /** All files together, includes counted each time they are read. */
-export const MAX_TOTAL_BYTES = 4 * 1024 * 1024;
+export const MAX_TOTAL_BYTES = 1024 * 1024;
 
 /** Files read in one run (keepalived has no limit until it runs out of file descriptors). */
 export const MAX_FILES = 256;
@@ -38,8 +38,12 @@ export const MAX_GLOB_MATCHES = 1024;
 export const MAX_GLOB_DIR_READS = 1024;
 export const MAX_DIR_ENTRIES = 10_000;
 
-/** Statements produced by the whole configuration, after `~SEQ`/`~LST` and multi-line parameters. */
-export const MAX_STATEMENTS = 100_000;
+/**
+ * Statements (not counting `{` and `}`) in the whole configuration, after `~SEQ`/`~LST` and
+ * multi-line parameters. A director with 60 virtual servers of 60 real servers with a
+ * TCP_CHECK each has 22,000.
+ */
+export const MAX_STATEMENTS = 30_000;
 
 /**
  * Parameter substitutions in one line. keepalived substitutes again inside the text it has just
@@ -47,8 +51,8 @@ export const MAX_STATEMENTS = 100_000;
  */
 export const MAX_SUBSTITUTIONS_PER_LINE = 1024;
 
-/** Lines produced by expanding parameters, sequences and lists, per configuration. */
-export const MAX_EXPANSION_STEPS = 1_000_000;
+/** Non-empty lines read or produced by expanding parameters, sequences and lists, per configuration. */
+export const MAX_EXPANSION_STEPS = 100_000;
 
 /** `{ ... }` blocks nested inside each other (keepalived's own deepest is 4: virtual_server > real_server > HTTP_GET > url). */
 export const MAX_BLOCK_DEPTH = 32;

@@ -16,13 +16,13 @@
  *
  * Numbers in `~SEQ` are read as C's strtol(…, 0) reads them (0x.. hex, 0.. octal).
  */
-import type { Chars, DefRef } from './lexer.ts';
+import { columnsOf, type Chars, type DefRef } from './lexer.ts';
 
 export interface Definition {
   name: string;
   /** The value, lines separated by "\n" for a multi-line definition. */
-  value: string[];
-  /** The physical line each value character was written on. */
+  value: string;
+  /** The physical line each value character (UTF-16 unit) was written on. */
   lineOf: number[];
   file: string;
   line: number;
@@ -39,7 +39,7 @@ const isDigit = (c: string | undefined) => c !== undefined && c >= '0' && c <= '
 const isBlank = (c: string | undefined) => c === ' ' || c === '\t';
 
 /** `$NAME=VALUE`: the name, where the value starts, and whether it continues (`\`). */
-export function parseDefinition(s: string[]): { name: string; valueFrom: number; continued: boolean; valueTo: number } | undefined {
+export function parseDefinition(s: string): { name: string; valueFrom: number; continued: boolean; valueTo: number } | undefined {
   if (s[0] !== '$' || !(isAlpha(s[1]) || s[1] === '_')) return undefined;
   let p = 2;
   for (; p < s.length; p++) {
@@ -47,7 +47,7 @@ export function parseDefinition(s: string[]): { name: string; valueFrom: number;
     if (!isAlnum(s[p]) && s[p] !== '_') return undefined;
   }
   if (s[p] !== '=') return undefined;
-  const name = s.slice(1, p).join('');
+  const name = s.slice(1, p);
   let v = p + 1;
   while (isBlank(s[v])) v++;
   let to = s.length;
@@ -69,14 +69,14 @@ export interface Reference {
 }
 
 /** keepalived's `find_definition` syntax part: what a `$` at `at` refers to, if anything. */
-export function parseReference(s: string[], at: number): Reference | undefined {
+export function parseReference(s: string, at: number): Reference | undefined {
   let i = at + 1;
   const braces = s[i] === '{';
   if (braces) i++;
   if (!isAlpha(s[i]) && s[i] !== '_') return undefined;
   let j = i + 1;
   while (isAlnum(s[j]) || s[j] === '_') j++;
-  const name = s.slice(i, j).join('');
+  const name = s.slice(i, j);
   if (!braces) {
     const next = s[j];
     if (next !== undefined && next !== ' ' && next !== '\t' && next !== ',' && next !== ')') return undefined;
@@ -95,7 +95,7 @@ export function parseReference(s: string[], at: number): Reference | undefined {
   if (first >= 0 && last + 1 !== k) return undefined;
   if (s[k] !== '}') return undefined;
   const ref: Reference = { name, end: k + 1, braces };
-  if (first >= 0) ref.params = s.slice(first, last + 1).join('').split(/ +/).map(Number);
+  if (first >= 0) ref.params = s.slice(first, last + 1).split(/ +/).map(Number);
   return ref;
 }
 
@@ -114,9 +114,17 @@ export interface SubstituteOptions {
   maxSteps: number;
 }
 
-function utf8(ch: string): number {
-  const cp = ch.codePointAt(0)!;
-  return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+/**
+ * The definitions behind a piece of text, innermost first: a few distinct ones are enough to
+ * explain a bad value, and a parameter expanding itself must not grow the list without end.
+ */
+function chain(inner: DefRef, outer: DefRef[] | undefined): DefRef[] {
+  const out = [inner];
+  for (const r of outer ?? []) {
+    if (out.length >= 4) break;
+    if (!out.some((x) => x.name === r.name && x.line === r.line && x.file === r.file)) out.push(r);
+  }
+  return out;
 }
 
 /**
@@ -126,14 +134,14 @@ function utf8(ch: string): number {
  * reference it replaced and gains the parameter's definition in `via`.
  */
 export function substitute(text: Chars, opts: SubstituteOptions): SubstituteOutcome {
-  let s = text.s.slice();
-  let col = text.col.slice();
-  let via: (DefRef[] | undefined)[] = text.via ? text.via.slice() : s.map(() => undefined);
-  let bytes = s.reduce((n, ch) => n + utf8(ch), 0);
-  let changed = false;
+  if (!text.s.includes('$')) return { kind: 'unchanged' };
+  let s = text.s;
+  let col: number[] | undefined;
+  let via: (DefRef[] | undefined)[] | undefined;
+  let bytes = Buffer.byteLength(s);
   let steps = 0;
   let rest: Chars | undefined;
-  const current = (): Chars => ({ s, col, via });
+  const current = (): Chars => (col ? { s, base: col[0] ?? text.base, col, via: via! } : text);
   for (let pos = s.indexOf('$'); pos !== -1 && pos + 1 < s.length; pos = s.indexOf('$', pos)) {
     const ref = parseReference(s, pos);
     const def = ref ? opts.lookup(ref.name) : undefined;
@@ -143,40 +151,51 @@ export function substitute(text: Chars, opts: SubstituteOptions): SubstituteOutc
       continue;
     }
     if (++steps > opts.maxSteps) return { kind: 'loop', text: current(), name: def.name };
-    const value = def.fn ? Array.from(def.fn(ref.params ?? [])) : def.value;
+    col ??= columnsOf(text).slice();
+    via ??= text.via ? text.via.slice() : new Array<DefRef[] | undefined>(s.length).fill(undefined);
+    const value = def.fn ? def.fn(ref.params ?? []) : def.value;
+    const valueLines = def.fn ? undefined : def.lineOf;
+    const useCol = col[pos]!;
+    const outer = via[pos];
+    // One shared list per definition line: neighbouring characters compare equal by reference.
+    const byLine = new Map<number, DefRef[]>();
+    const refOf = (i: number) => {
+      const line = valueLines?.[i] ?? def.line;
+      let r = byLine.get(line);
+      if (!r) byLine.set(line, (r = chain({ name: def.name, file: def.file, line }, outer)));
+      return r;
+    };
     let insert = value;
-    let insertLines = def.fn ? value.map(() => def.line) : def.lineOf;
     if (def.multiline) {
       const nl = value.indexOf('\n');
-      const first = nl === -1 ? value.length : nl;
-      insert = value.slice(0, first);
-      insertLines = insertLines.slice(0, first);
       if (nl !== -1) {
-        const restChars = value.slice(nl + 1);
-        const restLines = def.lineOf.slice(nl + 1);
+        insert = value.slice(0, nl);
+        const restText = value.slice(nl + 1);
         rest = {
-          s: restChars,
-          col: restChars.map(() => col[pos]!),
-          via: restChars.map((_, i) => [{ name: def.name, file: def.file, line: restLines[i] ?? def.line }, ...(via[pos] ?? [])]),
+          s: restText,
+          base: useCol,
+          col: new Array<number>(restText.length).fill(useCol),
+          via: Array.from({ length: restText.length }, (_, i) => refOf(nl + 1 + i)),
         };
       } else rest = undefined;
     }
-    const removed = s.slice(pos, ref.end).reduce((n, ch) => n + utf8(ch), 0);
-    const added = insert.reduce((n, ch) => n + utf8(ch), 0);
+    const removed = Buffer.byteLength(s.slice(pos, ref.end));
+    const added = Buffer.byteLength(insert);
     if (bytes - removed + added > opts.maxBytes) return { kind: 'too-long', text: current(), name: def.name };
-    const useCol = col[pos]!;
-    const outer = via[pos];
-    const insVia = insert.map((_, i) => [{ name: def.name, file: def.file, line: insertLines[i] ?? def.line }, ...(outer ?? [])]);
-    s = [...s.slice(0, pos), ...insert, ...s.slice(ref.end)];
-    col = [...col.slice(0, pos), ...insert.map(() => useCol), ...col.slice(ref.end)];
-    via = [...via.slice(0, pos), ...insVia, ...via.slice(ref.end)];
+    s = s.slice(0, pos) + insert + s.slice(ref.end);
+    const insCol = new Array<number>(insert.length);
+    const insVia = new Array<DefRef[]>(insert.length);
+    for (let i = 0; i < insert.length; i++) {
+      insCol[i] = useCol;
+      insVia[i] = refOf(i);
+    }
+    col = col.slice(0, pos).concat(insCol, col.slice(ref.end));
+    via = via.slice(0, pos).concat(insVia, via.slice(ref.end));
     bytes = bytes - removed + added;
-    changed = true;
     // A value that is a `~SEQ`/`~LST` line is handled as one once substituted (keepalived stops here).
-    const lead = insert.findIndex((ch) => !isBlank(ch));
-    if (lead !== -1 && insert[lead] === '~') break;
+    if (/^[ \t]*~/.test(insert)) break;
   }
-  if (!changed) return { kind: 'unchanged' };
+  if (steps === 0) return { kind: 'unchanged' };
   return rest ? { kind: 'changed', text: current(), steps, multiline: { rest } } : { kind: 'changed', text: current(), steps };
 }
 
@@ -214,8 +233,7 @@ export interface Sequence {
  * keepalived's `add_seq`: `~SEQ(VAR, [start,] [step,] end)` or `~SEQx(...)`. The numbers may use
  * parameters (substituted by `expand`). Returns the sequence or what is wrong with it.
  */
-export function parseSeq(s: string[], expand: (params: string) => string): Sequence | string {
-  const text = s.join('');
+export function parseSeq(text: string, expand: (params: string) => string): Sequence | string {
   let p = 4;
   const hex = text[p] === 'x';
   if (hex) p++;
@@ -269,7 +287,7 @@ export function parseSeq(s: string[], expand: (params: string) => string): Seque
   let cur: number | undefined = start;
   return {
     vars: [variable],
-    textFrom: codePointIndex(text, textFrom),
+    textFrom,
     next: () => {
       if (cur === undefined) return undefined;
       const v = cur;
@@ -284,8 +302,7 @@ export function parseSeq(s: string[], expand: (params: string) => string): Seque
  * keepalived's `add_lst`: `~LST(VAR, v1, v2, ...)` or `~LST({V1, V2}, {a, b}, {c, d})`; a
  * set with fewer values leaves the remaining variables empty.
  */
-export function parseLst(s: string[]): Sequence | string {
-  const text = s.join('');
+export function parseLst(text: string): Sequence | string {
   const bad = 'expected ~LST(VAR, value, ...) or ~LST({VAR1, VAR2}, {v1, v2}, ...)';
   let p = 4;
   while (isBlank(text[p])) p++;
@@ -352,7 +369,7 @@ export function parseLst(s: string[]): Sequence | string {
   let i = 0;
   return {
     vars,
-    textFrom: codePointIndex(text, p),
+    textFrom: p,
     next: () => (i < sets.length ? { values: sets[i++]!, last: i === sets.length } : undefined),
   };
 }
@@ -360,9 +377,4 @@ export function parseLst(s: string[]): Sequence | string {
 function skipBlanks(s: string, i: number): number {
   while (isBlank(s[i])) i++;
   return i;
-}
-
-/** The code-point index of UTF-16 offset `at` in `text`. */
-function codePointIndex(text: string, at: number): number {
-  return Array.from(text.slice(0, at)).length;
 }

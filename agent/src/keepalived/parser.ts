@@ -49,52 +49,70 @@ export interface ParseResult {
  */
 function withParameterNotes(stmt: Token[]): Token {
   const kw = stmt[0]!;
-  if (!stmt.some((t) => t.via || t.unresolved)) return kw;
+  let notes = false;
+  for (const t of stmt) if (t.via || t.unresolved) notes = true;
+  if (!notes) return kw;
   const via = stmt.flatMap((t) => t.via ?? []);
   const unresolved = [...new Set(stmt.flatMap((t) => t.unresolved ?? []))];
   return { ...kw, ...(via.length && { via }), ...(unresolved.length && { unresolved }) };
 }
 
+interface TreeState {
+  root: ConfNode[];
+  stack: { node: ConfNode; list: ConfNode[] }[];
+  /**
+   * The statement just before, while nothing else came between it and a `{` (keepalived wants a
+   * block keyword's `{` as the very next thing it reads, on that line or the next).
+   */
+  last: ConfNode | undefined;
+}
+
+function currentList(st: TreeState): ConfNode[] {
+  return st.stack.length ? st.stack[st.stack.length - 1]!.node.children! : st.root;
+}
+
+/** Ends the statement `stmt` (tokens from..to of the line), if any. No closures: this runs per line. */
+function finishStatement(st: TreeState, tokens: Token[], from: number, to: number, line: LexLine): ConfNode | undefined {
+  if (to <= from) return undefined;
+  const stmt = from === 0 && to === tokens.length ? tokens : tokens.slice(from, to);
+  const node: ConfNode = { keyword: withParameterNotes(stmt), args: stmt.slice(1) };
+  if (line.afterBackslash && from === 0) node.afterBackslash = true;
+  currentList(st).push(node);
+  st.last = node;
+  return node;
+}
+
 /** Builds the block tree from lexed lines, reporting brace problems. */
 export function buildTree(lines: LexLine[]): { tree: ConfNode[]; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
-  const root: ConfNode[] = [];
-  const stack: { node: ConfNode; list: ConfNode[] }[] = [];
-  const current = () => (stack.length ? stack[stack.length - 1]!.node.children! : root);
-  // The statement just before, while nothing else came between it and a `{` (keepalived wants a
-  // block keyword's `{` as the very next thing it reads, on that line or the next).
-  let last: ConfNode | undefined;
+  const st: TreeState = { root: [], stack: [], last: undefined };
   // Blocks opened beyond MAX_BLOCK_DEPTH: counted, not built (their contents are dropped).
   let excess = 0;
 
   for (const line of lines) {
-    let stmt: Token[] = [];
-    const finish = (): ConfNode | undefined => {
-      if (stmt.length === 0) return undefined;
-      const node: ConfNode = { keyword: withParameterNotes(stmt), args: stmt.slice(1) };
-      current().push(node);
-      stmt = [];
-      last = node;
-      if (line.afterBackslash) node.afterBackslash = true;
-      return node;
-    };
-    for (const tok of line.tokens) {
-      if (!tok.quoted && tok.text === '{') {
-        let owner = finish();
-        if (excess > 0 || stack.length >= MAX_BLOCK_DEPTH) {
+    const tokens = line.tokens;
+    let from = 0;
+    for (let i = 0; i < tokens.length; i++) {
+      const tok = tokens[i]!;
+      if (tok.quoted || (tok.text !== '{' && tok.text !== '}')) continue;
+      const owner0 = excess > 0 ? undefined : finishStatement(st, tokens, from, i, line);
+      from = i + 1;
+      if (tok.text === '{') {
+        if (excess > 0 || st.stack.length >= MAX_BLOCK_DEPTH) {
           if (excess === 0) {
             diagnostics.push(diag('error', 'limit', tok, `blocks nested more than ${MAX_BLOCK_DEPTH} deep; what is inside is not read`, {
               hint: 'keepalived blocks nest at most 4 deep (virtual_server > real_server > HTTP_GET > url): look for a missing "}"',
             }));
           }
           excess++;
-          last = undefined;
+          st.last = undefined;
           continue;
         }
+        let owner = owner0;
         if (!owner) {
-          const list = current();
-          if (last && !last.children && list[list.length - 1] === last) {
-            owner = last;
+          const list = currentList(st);
+          if (st.last && !st.last.children && list[list.length - 1] === st.last) {
+            owner = st.last;
           } else {
             diagnostics.push(
               diag('error', 'unexpected-block', tok, 'unexpected "{" with no keyword before it', {
@@ -108,33 +126,27 @@ export function buildTree(lines: LexLine[]): { tree: ConfNode[]; diagnostics: Di
         }
         owner.children = [];
         owner.open = tok;
-        stack.push({ node: owner, list: current() });
-        last = undefined;
+        st.stack.push({ node: owner, list: currentList(st) });
+        st.last = undefined;
         continue;
       }
-      if (!tok.quoted && tok.text === '}') {
-        finish();
-        last = undefined;
-        if (excess > 0) {
-          excess--;
-          continue;
-        }
-        const top = stack.pop();
-        if (!top) {
-          diagnostics.push(
-            diag('error', 'unexpected-close', tok, 'extra "}" with no open block', {
-              hint: 'remove it, or look above for a block closed too early',
-            }),
-          );
-        } else top.node.close = tok;
+      st.last = undefined;
+      if (excess > 0) {
+        excess--;
         continue;
       }
-      if (excess > 0) continue;
-      stmt.push(tok);
+      const top = st.stack.pop();
+      if (!top) {
+        diagnostics.push(
+          diag('error', 'unexpected-close', tok, 'extra "}" with no open block', {
+            hint: 'remove it, or look above for a block closed too early',
+          }),
+        );
+      } else top.node.close = tok;
     }
-    finish();
+    if (excess === 0) finishStatement(st, tokens, from, tokens.length, line);
   }
-  for (const open of stack.reverse()) {
+  for (const open of st.stack.reverse()) {
     const kw = open.node.keyword;
     diagnostics.push(
       diag('error', 'unclosed-block', open.node.open!, `block "${kw.text}" opened here is never closed`, {
@@ -143,7 +155,7 @@ export function buildTree(lines: LexLine[]): { tree: ConfNode[]; diagnostics: Di
       }),
     );
   }
-  return { tree: root, diagnostics };
+  return { tree: st.root, diagnostics };
 }
 
 export interface ParseOptions {

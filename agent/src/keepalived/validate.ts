@@ -12,7 +12,7 @@ import { isIP } from 'node:net';
 import { diag, type Diagnostic } from './diagnostics.ts';
 import { blockHaving, keywordMap, keywordOf, lookupBlock, rootBlock, type Arg, type BlockSpec, type KeywordSpec, type ListKind } from './keywords/index.ts';
 import type { Token } from './lexer.ts';
-import { MAX_SUGGEST_LENGTH } from './limits.ts';
+import { MAX_DIAGNOSTICS, MAX_SUGGEST_LENGTH } from './limits.ts';
 import type { ConfNode } from './parser.ts';
 import { closestMatch } from './suggest.ts';
 
@@ -89,9 +89,10 @@ function unknownKeyword(node: ConfNode, block: BlockSpec, out: Diagnostic[]): vo
       hint = `did you mean "${clip([joined, ...node.args.slice(k).map((a) => a.text)].join(' '))}"?`;
     }
   }
-  const near = hint ? undefined : closestMatch(kw.text, keywords.keys());
+  // Past MAX_DIAGNOSTICS nobody reads the hints: a file of 30,000 unknown words gets none.
+  const near = hint || out.length > MAX_DIAGNOSTICS ? undefined : closestMatch(kw.text, keywords.keys());
   if (near) hint = `did you mean "${near}"?`;
-  if (!hint) {
+  if (!hint && out.length <= MAX_DIAGNOSTICS) {
     const elsewhere = blockHaving(kw.text);
     if (elsewhere) hint = `"${kw.text}" belongs in a "${elsewhere.name}" block, not in "${block.name}"`;
   }
@@ -203,10 +204,11 @@ function checkArgs(kw: Token, args: Token[], spec: KeywordSpec, out: Diagnostic[
 }
 
 /** keepalived silently reads "10.0.0.5/24" as 10.0.0.5 in address arguments: say so, quietly. */
-function noteStrippedAddress(kw: Token, tok: Token, out: Diagnostic[]): void {
+function noteStrippedAddress(kw: Token | undefined, tok: Token, out: Diagnostic[]): void {
   const addr = keepalivedAddress(tok.text);
   if (addr === undefined || addr === tok.text) return;
-  out.push(diag('info', 'keepalived-differs', tok, `"${clip(tok.text)}" after "${kw.text}": keepalived reads only the address ${addr} and ignores "${tok.text.slice(addr.length)}"; so does Vigil`));
+  const what = kw ? `"${clip(tok.text)}" after "${kw.text}"` : `unicast peer "${clip(tok.text)}"`;
+  out.push(diag('info', 'keepalived-differs', tok, `${what}: keepalived reads only the address ${addr} and ignores "${tok.text.slice(addr.length)}"; so does Vigil`));
 }
 
 const LVS_METHODS = ['NAT', 'DR', 'TUN'];
@@ -452,7 +454,7 @@ function checkListLine(node: ConfNode, kind: ListKind, blockName: string, out: D
       return;
     case 'peer': {
       if (keepalivedAddress(toks[0]!.text) === undefined) out.push(diag('error', 'invalid-value', toks[0]!, `invalid unicast peer "${clip(toks[0]!.text)}"`, { expected: 'an IP address' }));
-      else noteStrippedAddress(toks[0]!, toks[0]!, out);
+      else noteStrippedAddress(undefined, toks[0]!, out);
       for (let i = 1; i < toks.length; i += 2) {
         const t = toks[i]!;
         if ((t.text !== 'min_ttl' && t.text !== 'max_ttl') || !toks[i + 1] || argProblem(toks[i + 1]!, { type: 'int', min: 0, max: 255 })) {
