@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { resolveDirectorConfig, type ResolvedDirectorConfig } from '../../../schema/src/spec/resolve.ts';
 import { convertToSpec } from '../keepalived/convert.ts';
-import { formatDiagnostic, hasErrors, sortDiagnostics } from '../keepalived/diagnostics.ts';
+import { formatDiagnostic, hasErrors, mergeDiagnostics } from '../keepalived/diagnostics.ts';
 import { parseKeepalivedConf } from '../keepalived/parser.ts';
 import { runManaged } from '../managed/run.ts';
 import { DirectorHost } from './director-host.ts';
@@ -33,7 +33,7 @@ export function loadKeepalived(file: string, director?: string, configId?: strin
   const parsed = parseKeepalivedConf({ path: file }, configId !== undefined ? { configId } : {});
   if (parsed.files.length === 0) return { ok: false, report: parsed.diagnostics.map(formatDiagnostic).join('\n') };
   const converted = convertToSpec(parsed.tree, { file, ...(director ? { director } : {}) });
-  const diagnostics = sortDiagnostics([...parsed.diagnostics, ...converted.diagnostics]);
+  const diagnostics = mergeDiagnostics(parsed.diagnostics, converted.diagnostics);
   if (hasErrors(diagnostics) || !converted.validSpec) {
     return { ok: false, report: diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic).join('\n') || `${file}: invalid` };
   }

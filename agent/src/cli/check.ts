@@ -12,7 +12,7 @@
  */
 import { existsSync } from 'node:fs';
 import { convertToSpec } from '../keepalived/convert.ts';
-import { diag, formatDiagnostic, hasErrors, sortDiagnostics, type Diagnostic } from '../keepalived/diagnostics.ts';
+import { diag, formatDiagnostic, hasErrors, mergeDiagnostics, type Diagnostic } from '../keepalived/diagnostics.ts';
 import { defaultConfigId } from '../keepalived/include.ts';
 import { MAX_DIAGNOSTICS } from '../keepalived/limits.ts';
 import { parseKeepalivedConf } from '../keepalived/parser.ts';
@@ -43,7 +43,7 @@ export function checkFile(file: string, options: CheckOptions = {}): CheckOutput
   const parsed = parseKeepalivedConf({ path: file }, options.configId !== undefined ? { configId: options.configId } : {});
   if (parsed.files.length === 0) return { valid: false, diagnostics: parsed.diagnostics };
   const converted = convertToSpec(parsed.tree, { file });
-  const all = sortDiagnostics([...parsed.diagnostics, ...converted.diagnostics]);
+  const all = mergeDiagnostics(parsed.diagnostics, converted.diagnostics);
   const result: CheckOutput = { valid: !hasErrors(all), director: converted.director, diagnostics: all };
   if (all.length > MAX_DIAGNOSTICS) {
     // Keep every error first (up to the cap), then the rest in file order.

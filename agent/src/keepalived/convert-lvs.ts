@@ -47,7 +47,12 @@ function method(n: ConfNode, o: Obj, ctx: ConvertContext, path: SpecPath, tunnel
     if (w === 'type') t.type = arg(n, ++i);
     else if (w === 'port') t.port = intArg(n, ++i);
     else if (w === 'nocsum' || w === 'csum' || w === 'remcsum') t.checksum = w;
+    else return; // "Invalid tunnel option": keepalived keeps TUN without the options (validate.ts reported it)
   }
+  const type = (t.type as string | undefined) ?? 'ipip';
+  const csum = (t.checksum as string | undefined) ?? 'nocsum';
+  // The combinations keepalived refuses leave its tunnel defaults in place (validate.ts reported them).
+  if (!['ipip', 'gue', 'gre'].includes(type) || (type === 'gue') !== (t.port !== undefined) || (type === 'ipip' && csum !== 'nocsum') || (type === 'gre' && csum === 'remcsum')) return;
   if (Object.keys(t).length) put(ctx, path, o, 'tunnel', n, t);
 }
 

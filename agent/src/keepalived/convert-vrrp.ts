@@ -225,10 +225,13 @@ function convertRoute(n: ConfNode, ctx: ConvertContext, path: SpecPath): Obj | u
     if (w[i] === 'src') {
       r.src = w[i + 1];
       i += 2;
-    } else if (w[i] === 'inet' || w[i] === 'inet6') family = w[i++] as 'inet' | 'inet6';
-    else if (w[i] === 'to') i++;
-    else break;
+    } else if (w[i] === 'inet' || w[i] === 'inet6') {
+      // keepalived steps over the word after inet/inet6 as well (validate.ts reports it).
+      family = w[i] as 'inet' | 'inet6';
+      i += 2;
+    } else break;
   }
+  if (w[i] === 'to') i++;
   if (['blackhole', 'unreachable', 'prohibit'].includes(w[i]!)) r.type = w[i++];
   const to = w[i++];
   const dest = to === undefined ? undefined : routeDestination(to, family);

@@ -114,3 +114,13 @@ export function diag(
   if (extra.hint !== undefined) d.hint = extra.hint;
   return d;
 }
+
+/**
+ * The reader's diagnostics joined with the converter's, sorted. A value the reader already
+ * reported as an error (priority 300) is not reported again when the spec check trips over it.
+ */
+export function mergeDiagnostics(read: readonly Diagnostic[], converted: readonly Diagnostic[]): Diagnostic[] {
+  const erroneous = new Set(read.filter((d) => d.severity === 'error').map((d) => `${d.file}\u0000${d.line}`));
+  const extra = converted.filter((d) => !(d.code === 'spec-invalid' && d.severity === 'error' && erroneous.has(`${d.file}\u0000${d.line}`)));
+  return sortDiagnostics([...read, ...extra]);
+}

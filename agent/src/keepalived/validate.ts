@@ -466,15 +466,28 @@ function checkListLine(node: ConfNode, kind: ListKind, blockName: string, out: D
     }
     case 'route': {
       let i = 0;
+      let family: Token | undefined;
       for (;;) {
         if (toks[i]?.text === 'src') i += 2;
-        else if (toks[i]?.text === 'inet' || toks[i]?.text === 'inet6' || toks[i]?.text === 'to') i++;
-        else break;
+        else if (toks[i]?.text === 'inet' || toks[i]?.text === 'inet6') {
+          // keepalived 2.2.7 (vrrp_iproute.c alloc_route) steps over the word after inet/inet6 too.
+          family = toks[i];
+          i += 2;
+        } else break;
       }
+      if (toks[i]?.text === 'to') i++;
       if (toks[i] && ROUTE_TYPES.has(toks[i]!.text)) i++;
       const dest = toks[i];
+      if (family && !(dest && (ROUTE_DEFAULTS.has(dest.text) || isPrefix(dest.text)))) {
+        out.push(diag('error', 'invalid-value', family, `keepalived 2.2.7 skips the word after "${family.text}", so this route has no destination ("Route must have a destination")`, {
+          hint: family.text === 'inet6' ? 'write "default6" for the IPv6 default route, or give the destination first' : 'leave "inet" out: the destination says the family',
+        }));
+        return;
+      }
       if (dest?.text === 'default6') {
-        out.push(diag('info', 'deprecated', dest, '"default6" is the old way to write "inet6 default" (keepalived still takes it)', { hint: 'write "inet6 default"' }));
+        out.push(diag('info', 'deprecated', dest, '"default6" (the IPv6 default route) is deprecated in keepalived, which still takes it', {
+          hint: 'write "::/0" (keepalived 2.2.7 cannot read the "inet6 default" its own deprecation message suggests)',
+        }));
       } else if (!dest || (!ROUTE_DEFAULTS.has(dest.text) && !isPrefix(dest.text))) {
         out.push(diag('error', 'invalid-value', dest ?? toks[0]!, `invalid route destination "${clip(dest?.text ?? '')}" in ${blockName}`, { expected: 'PREFIX/LEN or default' }));
       }
