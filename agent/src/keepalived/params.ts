@@ -94,7 +94,8 @@ export function parseReference(s: string, at: number): Reference | undefined {
   }
   if (first >= 0 && last + 1 !== k) return undefined;
   if (s[k] !== '}') return undefined;
-  const ref: Reference = { name, end: k + 1, braces };
+  // keepalived replaces "${" + NAME + one character: with "${A }" the "}" stays (replace_param).
+  const ref: Reference = { name, end: first >= 0 ? k + 1 : j + 1, braces };
   if (first >= 0) ref.params = s.slice(first, last + 1).split(/ +/).map(Number);
   return ref;
 }
