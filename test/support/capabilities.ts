@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-export type Capability = 'root' | 'netns' | 'keepalived' | 'uml' | 'qemu' | 'chromium' | 'nft' | 'postgres' | 'tcpdump' | 'debootstrap';
+export type Capability = 'root' | 'netns' | 'keepalived' | 'uml' | 'qemu' | 'chromium' | 'nft' | 'postgres' | 'tcpdump' | 'debootstrap' | 'gnu-time';
 
 const probes: Record<Capability, () => boolean> = {
   root: () => process.getuid?.() === 0,
@@ -19,6 +19,7 @@ const probes: Record<Capability, () => boolean> = {
   postgres: () => true,
   tcpdump: () => existsSync('/usr/bin/tcpdump'),
   debootstrap: () => existsSync('/usr/sbin/debootstrap'),
+  'gnu-time': () => existsSync('/usr/bin/time'),
 };
 
 function commandWorks(cmd: string, args: string[]): boolean {

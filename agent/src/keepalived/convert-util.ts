@@ -11,24 +11,41 @@ export type SpecPath = (string | number)[];
 
 export class ConvertContext {
   readonly diagnostics: Diagnostic[] = [];
-  /** formatted spec path -> where it was written */
-  readonly locations = new Map<string, Location>();
+  /**
+   * Where each spec field was written: spec path of the object (formatted) -> field -> place.
+   * Two levels, so recording a field (done for every field of every block) builds no string.
+   */
+  private readonly fields = new Map<string, Map<string | number, Location>>();
+  /** The field map of a block's path array, found once per array. */
+  private readonly byPath = new WeakMap<SpecPath, Map<string | number, Location>>();
 
   constructor(readonly entry: Location) {}
 
+  private fieldsOf(parent: SpecPath): Map<string | number, Location> {
+    let m = this.byPath.get(parent);
+    if (!m) {
+      const key = pathKey(parent);
+      m = this.fields.get(key);
+      if (!m) this.fields.set(key, (m = new Map()));
+      this.byPath.set(parent, m);
+    }
+    return m;
+  }
+
   at(path: SpecPath, loc: Location): void {
-    this.locations.set(pathKey(path), loc);
+    if (path.length === 0) return;
+    this.fieldsOf(path.slice(0, -1)).set(String(path[path.length - 1]), loc);
   }
 
   /** `at([...path, key], loc)` without building the array (this runs for every field). */
   atField(path: SpecPath, key: string, loc: Location): void {
-    this.locations.set(`${pathKey(path)}\u0000${key}`, loc);
+    this.fieldsOf(path).set(key, loc);
   }
 
   /** The location of the longest recorded prefix of `path` (or the entry file). */
   locate(path: SpecPath): Location {
     for (let n = path.length; n > 0; n--) {
-      const loc = this.locations.get(pathKey(path.slice(0, n)));
+      const loc = this.fields.get(pathKey(path.slice(0, n - 1)))?.get(String(path[n - 1]));
       if (loc) return loc;
     }
     return this.entry;

@@ -96,9 +96,11 @@ export interface GlobOutcome {
   exhausted: boolean;
 }
 
+/** What globbing may still cost: shared by every include of one configuration. */
 export interface GlobBudget {
   dirReads: number;
   matches: number;
+  stats: number;
 }
 
 /**
@@ -106,9 +108,13 @@ export interface GlobBudget {
  * returned whatever they are (directories and devices included, as glob(3) does); the caller
  * decides what it may open. `budget` is shared by every pattern of one include line.
  */
-export function globMatch(pattern: string, fs: ConfigFs, budget: GlobBudget = { dirReads: Infinity, matches: Infinity }): GlobOutcome {
+export function globMatch(pattern: string, fs: ConfigFs, budget: GlobBudget = { dirReads: Infinity, matches: Infinity, stats: Infinity }): GlobOutcome {
+  const stat = (p: string) => {
+    budget.stats--;
+    return fs.stat(p).kind;
+  };
   if (!hasGlobMagic(pattern)) {
-    const exists = fs.stat(pattern).kind !== 'missing';
+    const exists = stat(pattern) !== 'missing';
     return { paths: exists ? [pattern] : [], missing: !exists, wildcard: false, exhausted: false };
   }
   const outcome: GlobOutcome = { paths: [], missing: false, wildcard: true, exhausted: false };
@@ -120,9 +126,13 @@ export function globMatch(pattern: string, fs: ConfigFs, budget: GlobBudget = { 
     const last = s === segments.length - 1;
     const next: string[] = [];
     for (const base of bases) {
+      if (budget.stats <= 0) {
+        outcome.exhausted = true;
+        break;
+      }
       if (!hasGlobMagic(seg)) {
         const p = joinPath(base, seg);
-        if (fs.stat(p).kind === 'missing') outcome.missing = true;
+        if (stat(p) === 'missing') outcome.missing = true;
         else next.push(p);
         continue;
       }
@@ -140,7 +150,7 @@ export function globMatch(pattern: string, fs: ConfigFs, budget: GlobBudget = { 
       for (const n of listed.filter((name) => re.test(name) && (!name.startsWith('.') || seg.startsWith('.'))).sort()) {
         const p = joinPath(base, n);
         // A directory in the middle of the pattern is only worth keeping if it can be entered.
-        if (!last && fs.stat(p).kind !== 'directory') continue;
+        if (!last && stat(p) !== 'directory') continue;
         next.push(p);
       }
     }

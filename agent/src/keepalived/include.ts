@@ -34,7 +34,7 @@ import { memoryConfigFs, type ConfigFs } from './fs.ts';
 import { expandBraces, globMatch, type GlobBudget } from './glob.ts';
 import { byteLength, charsOf, colAt, decomment, sliceChars, splitAtBrace, splitWords, textOf, UnicodeSpaces, type Chars, type LexLine, type LexResult, type Token } from './lexer.ts';
 import {
-  MAX_BRACE_PATTERNS, MAX_EXPANSION_STEPS, MAX_FILE_BYTES, MAX_FILES, MAX_GLOB_DIR_READS, MAX_GLOB_MATCHES, MAX_INCLUDE_DEPTH,
+  MAX_BRACE_PATTERNS, MAX_EXPANSION_STEPS, MAX_FILE_BYTES, MAX_FILES, MAX_GLOB_DIR_READS, MAX_GLOB_MATCHES, MAX_GLOB_STATS, MAX_INCLUDE_DEPTH,
   MAX_LINE_BYTES, MAX_STATEMENTS, MAX_SUBSTITUTIONS_PER_LINE, MAX_TOTAL_BYTES,
 } from './limits.ts';
 import { parseDefinition, parseLst, parseSeq, substitute, type Definition, type Sequence } from './params.ts';
@@ -127,6 +127,7 @@ class Reader {
   private totalBytes = 0;
   private stopped = false;
   private filesRefused = false;
+  private readonly globBudget: GlobBudget = { dirReads: MAX_GLOB_DIR_READS, matches: MAX_GLOB_MATCHES, stats: MAX_GLOB_STATS };
 
   constructor(
     private readonly fs: ConfigFs,
@@ -271,12 +272,13 @@ class Reader {
       }
       const text = this.process(buf);
       if (!text || text.s.length === 0) continue;
-      const at: Buf = { ...buf, text };
-      if (this.tryInclude(at)) continue;
+      buf.text = text;
+      if (this.tryInclude(buf)) continue;
       const { line, rest } = splitAtBrace(text);
       if (rest) this.residue = { text: rest, file: buf.file, line: buf.line, residue: true };
       if (line.s.length === 0) continue;
-      return { ...at, text: line };
+      buf.text = line;
+      return buf;
     }
   }
 
@@ -457,14 +459,14 @@ class Reader {
       return;
     }
     const baseDir = dirname(this.files[this.files.length - 1]?.path ?? resolve('.'));
-    const budget: GlobBudget = { dirReads: MAX_GLOB_DIR_READS, matches: MAX_GLOB_MATCHES };
+    const budget = this.globBudget;
     const matches: string[] = [];
     let missing = false;
     let wildcard = false;
     for (const alt of alternatives) {
       const g = globMatch(resolve(baseDir, alt), this.fs, budget);
       if (g.exhausted) {
-        this.report(diag('error', 'limit', at, `include pattern "${clip(pattern)}" matches more than ${MAX_GLOB_MATCHES} paths or needs more than ${MAX_GLOB_DIR_READS} directory listings; it is not read`, { hint: 'make the pattern name the configuration directory, e.g. /etc/keepalived/conf.d/*.conf' }));
+        this.report(diag('error', 'limit', at, `include pattern "${clip(pattern)}" is not read: the includes of this configuration match more than ${MAX_GLOB_MATCHES} paths, or need more than ${MAX_GLOB_DIR_READS} directory listings or ${MAX_GLOB_STATS} file lookups`, { hint: 'make the pattern name the configuration directory, e.g. /etc/keepalived/conf.d/*.conf' }));
         return;
       }
       matches.push(...g.paths);

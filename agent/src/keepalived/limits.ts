@@ -31,19 +31,24 @@ export const MAX_INCLUDE_DEPTH = 16;
 /** Patterns one `include` line may expand to with `{a,b}` alternatives, before globbing. */
 export const MAX_BRACE_PATTERNS = 256;
 
-/** Paths one `include` line may match. */
+/** Paths the includes of one configuration may match, together. */
 export const MAX_GLOB_MATCHES = 1024;
 
-/** Directory listings one `include` line may read while globbing, and entries kept per listing. */
-export const MAX_GLOB_DIR_READS = 1024;
-export const MAX_DIR_ENTRIES = 10_000;
+/**
+ * What globbing may cost for the whole configuration (every include together): directory
+ * listings, entries kept per listing, and stat() calls. `include /*` `/*` `/*` ... repeated a
+ * thousand times must not walk the file system a thousand times.
+ */
+export const MAX_GLOB_DIR_READS = 256;
+export const MAX_DIR_ENTRIES = 4096;
+export const MAX_GLOB_STATS = 4096;
 
 /**
  * Statements (not counting `{` and `}`) in the whole configuration, after `~SEQ`/`~LST` and
  * multi-line parameters. A director with 60 virtual servers of 60 real servers with a
  * TCP_CHECK each has 22,000.
  */
-export const MAX_STATEMENTS = 30_000;
+export const MAX_STATEMENTS = 25_000;
 
 /**
  * Parameter substitutions in one line. keepalived substitutes again inside the text it has just
@@ -52,7 +57,7 @@ export const MAX_STATEMENTS = 30_000;
 export const MAX_SUBSTITUTIONS_PER_LINE = 1024;
 
 /** Non-empty lines read or produced by expanding parameters, sequences and lists, per configuration. */
-export const MAX_EXPANSION_STEPS = 100_000;
+export const MAX_EXPANSION_STEPS = 50_000;
 
 /** `{ ... }` blocks nested inside each other (keepalived's own deepest is 4: virtual_server > real_server > HTTP_GET > url). */
 export const MAX_BLOCK_DEPTH = 32;

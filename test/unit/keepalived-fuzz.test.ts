@@ -1,0 +1,248 @@
+/**
+ * Fuzz suite for the keepalived.conf reader (issue 12): no config file can hang or crash
+ * `vigil check`.
+ *
+ * Seeds: every keepalived.conf fixture in the repository (and Debian's samples when installed).
+ * Mutations, seeded (FUZZ_SEED, default 12): token deletion and duplication, braces added and
+ * removed, random bytes including NUL and invalid UTF-8, long lines and long words, deep nesting,
+ * include loops, include globs and brace groups over the whole file system and /proc and /dev,
+ * self-referring parameters and endless ~SEQ, repeated blocks.
+ *
+ * 1. In process, every mutant: checkFile never throws, every diagnostic has a file and a line,
+ *    and the verdict is a boolean.
+ * 2. The real CLI (`node agent/bin/vigil.mjs check FILE` under GNU time) on the hand-written
+ *    worst cases and the slowest in-process mutants: exit 0 or 1, no stack trace, and under 2 s
+ *    of CPU and 200 MB of peak RSS. CPU time, not wall time, is the bound: the machines running
+ *    this suite are shared, and wall time measures the neighbours (it is reported, and a run
+ *    over 20 s of wall time fails as a hang).
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkFile } from '../../agent/src/cli/check.ts';
+import { requireCapabilities } from '../support/capabilities.ts';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const SEED = Number(process.env.FUZZ_SEED ?? 12);
+const MUTANTS_PER_SEED = Number(process.env.FUZZ_MUTANTS ?? 40);
+const CPU_LIMIT_S = 2;
+const RSS_LIMIT_KB = 200 * 1024;
+const WALL_HANG_S = 20;
+
+/** mulberry32: small, seeded, good enough to pick mutations. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function seedFiles(): string[] {
+  const dirs = [join(repo, 'test/fixtures/seed-configs'), join(repo, 'test/fixtures/keepalived-compat'), join(repo, 'test/fixtures/keepalived-language'), '/usr/share/doc/keepalived/samples'];
+  return dirs.filter(existsSync).flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.conf') || f.startsWith('keepalived.conf.')).map((f) => join(d, f)).filter((p) => statSync(p).isFile()));
+}
+
+type Mutator = (b: Buffer, r: () => number) => Buffer;
+const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+const at = (b: Buffer, r: () => number) => Math.floor(r() * (b.length + 1));
+const splice = (b: Buffer, i: number, del: number, ins: Buffer | string) => Buffer.concat([b.subarray(0, i), Buffer.from(ins), b.subarray(i + del)]);
+
+/** Token boundaries (whitespace-separated words) of a buffer. */
+function tokens(b: Buffer): [number, number][] {
+  const out: [number, number][] = [];
+  const re = /[^\s]+/g;
+  const s = b.toString('latin1');
+  for (let m = re.exec(s); m; m = re.exec(s)) out.push([m.index, m.index + m[0].length]);
+  return out;
+}
+
+const MUTATORS: Record<string, Mutator> = {
+  deleteToken: (b, r) => {
+    const t = tokens(b);
+    if (!t.length) return b;
+    const [from, to] = pick(r, t);
+    return splice(b, from, to - from, '');
+  },
+  duplicateToken: (b, r) => {
+    const t = tokens(b);
+    if (!t.length) return b;
+    const [from, to] = pick(r, t);
+    return splice(b, to, 0, Buffer.concat([Buffer.from(' '), b.subarray(from, to)]));
+  },
+  braces: (b, r) => {
+    if (r() < 0.5) return splice(b, at(b, r), 0, pick(r, ['{', '}', ' { ', ' } ', '{\n', '\n}\n', '{{', '}}']));
+    const s = b.toString('latin1');
+    const idx = [...s.matchAll(/[{}]/g)].map((m) => m.index!);
+    return idx.length ? splice(b, pick(r, idx), 1, '') : b;
+  },
+  randomBytes: (b, r) => {
+    const n = 1 + Math.floor(r() * 16);
+    const bytes = Buffer.from(Array.from({ length: n }, () => pick(r, [0x00, 0xff, 0xfe, 0xc3, 0x28, 0x80, 0x0d, 0x0a, 0x22, 0x5c, 0x23, 0x21, 0x24, 0x40, 0x7e, 0x7b, 0x7d, Math.floor(r() * 256)])));
+    return splice(b, at(b, r), 0, bytes);
+  },
+  longLine: (b, r) => {
+    const n = pick(r, [1100, 5000, 60_000, 300_000]);
+    const line = pick(r, [() => 'x'.repeat(n), () => `priority ${'9'.repeat(n)}`, () => `unknown_kw ${'w '.repeat(n / 2)}`, () => `"${'q'.repeat(n)}`, () => `$P=${'v'.repeat(n)}\n$P $P $P`])();
+    return splice(b, at(b, r), 0, `\n${line}\n`);
+  },
+  deepNesting: (b, r) => {
+    const n = pick(r, [40, 500, 5000]);
+    const open = pick(r, ['{\n', 'vrrp_instance X {\n', 'a { ', 'virtual_server 10.0.0.1 80 {\nreal_server 10.0.0.2 80 {\n']);
+    return Buffer.concat([b, Buffer.from(open.repeat(n)), Buffer.from('}\n'.repeat(r() < 0.5 ? n : Math.floor(n / 2)))]);
+  },
+  includeLoop: (b, r) => splice(b, at(b, r), 0, `\n${pick(r, ['include self.conf', 'include *.conf', 'includea *', 'include ./self.conf', 'include {self,self,self}.conf', '@^none include self.conf'])}\n`),
+  includeGlob: (b, r) => splice(b, at(b, r), 0, `\n${pick(r, ['include /*/*', 'include /proc/*/*', 'include /proc/kpage*', 'include /proc/kmsg', 'include /dev/*', 'include /dev/zero', 'include /tmp', `include ${'{a,b}'.repeat(20)}`, `include /${'*/'.repeat(6)}*`, 'include /sys/kernel/*'])}\n`),
+  parameters: (b, r) => splice(b, at(b, r), 0, `\n${pick(r, ['$A=${A}\n$A', '$M= \\\n x \\\n $M\n$M', '~SEQ(I, 1, 100000000) x${I}', '~SEQ(I, 1, 100000000) ~SEQ(J, 1, 100000000) $J', '$L=${L}${L}\n$L', '~LST(V, a, b, c) ~LST(W, a, b, c) ~LST(X, a, b, c) w', '$X=@none\n$X x', '${_RANDOM 99999999999 1}'])}\n`),
+  repeatBlock: (b, r) => {
+    const s = b.toString('latin1');
+    const start = s.lastIndexOf('\n', Math.floor(r() * s.length)) + 1;
+    const chunk = b.subarray(start, Math.min(b.length, start + 2000));
+    return Buffer.concat([b, ...Array.from({ length: pick(r, [10, 200, 2000]) }, () => chunk)]);
+  },
+  truncate: (b, r) => b.subarray(0, at(b, r)),
+};
+const MUTATOR_NAMES = Object.keys(MUTATORS);
+
+/** Hand-written worst cases: the hostile files of issue 12 and the bounds' edges. */
+function hostile(dir: string): string[] {
+  const files: Record<string, string | Buffer> = {
+    'nest-5000.conf': '{\n'.repeat(5000) + '}\n'.repeat(5000),
+    'nest-keyword-5000.conf': 'vrrp_instance X {\n'.repeat(5000),
+    'words-30000.conf': `unknown_kw ${Array.from({ length: 30_000 }, (_, i) => `w${i}`).join(' ')}\n`,
+    'keyword-300k.conf': `${'a'.repeat(300_000)}\n`,
+    'keyword-500k.conf': `${'b'.repeat(500_000)}\n`,
+    'braces-20.conf': `include ${'{a,b}'.repeat(20)}\n`,
+    'glob-root.conf': 'include /*/*\n',
+    'glob-proc.conf': 'include /proc/kpage*\ninclude /proc/*/*\n',
+    'special.conf': 'include /dev/zero\ninclude /tmp\ninclude /proc/kmsg\ninclude /dev/*\n',
+    'self-include.conf': 'include self-include.conf\ninclude *.conf\n',
+    'param-loop.conf': '$A=${A}\n$A\n',
+    'multiline-loop.conf': '$M= \\\n x \\\n $M\n$M\n',
+    'seq-forever.conf': '~SEQ(I,1,100000000) vrrp_instance V${I} {\n',
+    'seq-defs.conf': '~SEQ(I, 1, 100000000) $NOTHING_${I}=1\n',
+    'short-lines.conf': 'a\n'.repeat(250_000),
+    'unknown-lines.conf': 'nope_keyword 1\n'.repeat(32_000),
+    'nul-and-binary.conf': Buffer.from(Array.from({ length: 400_000 }, (_, i) => (i * 7919) % 256)),
+  };
+  // A legitimate configuration near the size bound: 60 virtual servers of 60 real servers.
+  const big = ['global_defs {\n  router_id big\n}\n', 'vrrp_instance VI_1 {\n  state MASTER\n  interface eth0\n  virtual_router_id 51\n  priority 100\n  virtual_ipaddress {\n'];
+  for (let v = 0; v < 60; v++) big.push(`    10.1.0.${v + 1}/32\n`);
+  big.push('  }\n}\n');
+  for (let v = 0; v < 60; v++) {
+    big.push(`virtual_server 10.1.0.${v + 1} 80 {\n  delay_loop 6\n  lvs_sched wrr\n  lvs_method DR\n  protocol TCP\n`);
+    for (let s = 0; s < 60; s++) big.push(`  real_server 10.2.0.${s + 1} 80 {\n    weight 1\n    TCP_CHECK {\n      connect_timeout 3\n      retry 3\n      delay_before_retry 3\n    }\n  }\n`);
+    big.push('}\n');
+  }
+  files['legit-big.conf'] = big.join('');
+  return Object.entries(files).map(([name, text]) => {
+    const p = join(dir, name);
+    writeFileSync(p, text);
+    return p;
+  });
+}
+
+interface Measured {
+  file: string;
+  code: number | null;
+  wallS: number;
+  cpuS: number;
+  rssKb: number;
+  stackTrace: boolean;
+  internalError: boolean;
+}
+
+/** Runs the real CLI under GNU time: exit code, wall and CPU seconds, peak RSS. */
+function runCli(file: string): Measured {
+  const report = `${file}.time`;
+  const r = spawnSync('/usr/bin/time', ['-o', report, '-f', '%e %U %S %M', process.execPath, join(repo, 'agent/bin/vigil.mjs'), 'check', file], {
+    encoding: 'utf8', timeout: WALL_HANG_S * 1000, maxBuffer: 64 * 1024 * 1024,
+  });
+  const [wall, user, sys, rss] = readFileSync(report, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+  const out = `${r.stdout}${r.stderr}`;
+  return {
+    file, code: r.status, wallS: wall!, cpuS: user! + sys!, rssKb: rss!,
+    stackTrace: /\n\s+at .+:\d+:\d+\)?$/m.test(out) || /^\w*Error: /m.test(r.stderr),
+    internalError: out.includes('internal error'),
+  };
+}
+
+const seeds = seedFiles();
+const canMeasure = requireCapabilities('keepalived.conf fuzz (CLI time and memory)', ['gnu-time']);
+
+describe('keepalived.conf fuzz', () => {
+  let dir: string;
+  const inProcess: { file: string; ms: number; mutations: string[] }[] = [];
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'vigil-fuzz-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('has seeds: every config fixture in the repository', () => {
+    expect(seeds.length).toBeGreaterThanOrEqual(30);
+  });
+
+  it(`${MUTANTS_PER_SEED} seeded mutants of each seed: checkFile never throws and locates every diagnostic`, () => {
+    const r = rng(SEED);
+    for (const seed of seeds) {
+      const original = readFileSync(seed);
+      for (let m = 0; m < MUTANTS_PER_SEED; m++) {
+        const sub = join(dir, `${basename(seed)}.${m}`);
+        mkdirSync(sub, { recursive: true });
+        // Included fixture files travel with their seed (keepalived-language/inc).
+        const inc = join(dirname(seed), 'inc');
+        if (existsSync(inc)) {
+          mkdirSync(join(sub, 'inc'), { recursive: true });
+          for (const f of readdirSync(inc)) copyFileSync(join(inc, f), join(sub, 'inc', f));
+        }
+        const applied: string[] = [];
+        let b: Buffer = original;
+        const n = 1 + Math.floor(r() * 4);
+        for (let i = 0; i < n; i++) {
+          const name = pick(r, MUTATOR_NAMES);
+          applied.push(name);
+          b = MUTATORS[name]!(b, r);
+        }
+        const file = join(sub, 'self.conf');
+        writeFileSync(file, b);
+        const t0 = performance.now();
+        let result: ReturnType<typeof checkFile>;
+        try {
+          result = checkFile(file, { configId: 'lb1' });
+        } catch (err) {
+          throw new Error(`checkFile threw on ${seed} after ${applied.join(', ')} (FUZZ_SEED=${SEED}): ${(err as Error).stack}`);
+        }
+        inProcess.push({ file, ms: performance.now() - t0, mutations: applied });
+        expect(typeof result.valid).toBe('boolean');
+        for (const d of result.diagnostics) {
+          expect(d.file, `${seed} ${applied.join(',')}`).toBeTruthy();
+          expect(Number.isInteger(d.line) && d.line >= 0).toBe(true);
+        }
+      }
+    }
+    const worst = [...inProcess].sort((a, b) => b.ms - a.ms)[0]!;
+    console.log(`fuzz: ${inProcess.length} mutants of ${seeds.length} seeds (seed ${SEED}); slowest in process ${worst.ms.toFixed(0)} ms (${worst.mutations.join(', ')})`);
+  });
+
+  it.skipIf(!canMeasure)(`the real CLI on the worst cases: exit 0 or 1, no stack trace, < ${CPU_LIMIT_S} s CPU, < ${RSS_LIMIT_KB / 1024} MB`, () => {
+    const slowest = [...inProcess].sort((a, b) => b.ms - a.ms).slice(0, 12).map((x) => x.file);
+    const files = [...hostile(dir), ...slowest];
+    const results = files.map(runCli);
+    const max = (k: 'wallS' | 'cpuS' | 'rssKb') => results.reduce((m, x) => (x[k] > m[k] ? x : m));
+    console.log(`fuzz CLI: ${results.length} files; max CPU ${max('cpuS').cpuS.toFixed(2)} s (${basename(max('cpuS').file)}), max wall ${max('wallS').wallS.toFixed(2)} s (${basename(max('wallS').file)}), max RSS ${(max('rssKb').rssKb / 1024).toFixed(0)} MB (${basename(max('rssKb').file)})`);
+    for (const x of results) {
+      const what = `${x.file}: exit ${x.code}, ${x.cpuS.toFixed(2)} s CPU, ${x.wallS.toFixed(2)} s wall, ${(x.rssKb / 1024).toFixed(0)} MB`;
+      expect([0, 1], what).toContain(x.code);
+      expect(x.stackTrace, what).toBe(false);
+      expect(x.internalError, what).toBe(false);
+      expect(x.cpuS, what).toBeLessThan(CPU_LIMIT_S);
+      expect(x.rssKb, what).toBeLessThan(RSS_LIMIT_KB);
+    }
+  }, 600_000);
+});
