@@ -250,20 +250,23 @@ class Reader {
     for (;;) {
       if (this.stopped) return undefined;
       let buf: Buf | undefined;
+      let produced = false;
       if (this.residue) {
         buf = this.residue;
         this.residue = undefined;
       } else if (this.seqs.length > this.multilineSeqDepth) {
         buf = this.stepSeq();
         if (!buf) continue;
+        produced = true;
       } else if (this.nextPtr) {
         buf = this.nextSegment();
+        produced = true;
       } else {
         buf = this.nextPhysical();
         if (!buf) return undefined;
       }
-      if (++this.steps > MAX_EXPANSION_STEPS) {
-        this.stop(locOf(buf, buf.text, 0), `more than ${MAX_EXPANSION_STEPS} lines read or produced by parameters, ~SEQ and ~LST`);
+      if (produced && ++this.steps > MAX_EXPANSION_STEPS) {
+        this.stop(locOf(buf, buf.text, 0), `more than ${MAX_EXPANSION_STEPS} lines produced by ~SEQ, ~LST and multi-line parameters`);
         return undefined;
       }
       if (this.defining) {

@@ -56,8 +56,12 @@ export const MAX_STATEMENTS = 25_000;
  */
 export const MAX_SUBSTITUTIONS_PER_LINE = 1024;
 
-/** Non-empty lines read or produced by expanding parameters, sequences and lists, per configuration. */
-export const MAX_EXPANSION_STEPS = 50_000;
+/**
+ * Lines produced by `~SEQ`, `~LST` and multi-line parameters, per configuration. Expansion is
+ * the costly path (every produced line is substituted and lexed again), so this stays below
+ * what a file of plain lines may hold.
+ */
+export const MAX_EXPANSION_STEPS = 20_000;
 
 /** `{ ... }` blocks nested inside each other (keepalived's own deepest is 4: virtual_server > real_server > HTTP_GET > url). */
 export const MAX_BLOCK_DEPTH = 32;
