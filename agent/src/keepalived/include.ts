@@ -35,7 +35,7 @@ import { expandBraces, globMatch, type GlobBudget } from './glob.ts';
 import { byteLength, charsOf, colAt, decomment, sliceChars, splitAtBrace, splitWords, textOf, UnicodeSpaces, type Chars, type LexLine, type LexResult, type Token } from './lexer.ts';
 import {
   MAX_BRACE_PATTERNS, MAX_EXPANSION_STEPS, MAX_FILE_BYTES, MAX_FILES, MAX_GLOB_DIR_READS, MAX_GLOB_MATCHES, MAX_GLOB_STATS, MAX_INCLUDE_DEPTH,
-  MAX_LINE_BYTES, MAX_STATEMENTS, MAX_SUBSTITUTIONS_PER_LINE, MAX_TOTAL_BYTES,
+  MAX_LINE_BYTES, MAX_PIECES, MAX_STATEMENTS, MAX_SUBSTITUTIONS_PER_LINE, MAX_TOTAL_BYTES,
 } from './limits.ts';
 import { parseDefinition, parseLst, parseSeq, substitute, type Definition, type Sequence } from './params.ts';
 
@@ -321,8 +321,10 @@ class Reader {
       const r = substitute(t, { lookup: (n) => this.defs.get(n), maxBytes: MAX_LINE_BYTES, maxSteps: MAX_SUBSTITUTIONS_PER_LINE - substitutions });
       if (r.kind === 'unchanged') return t;
       if (r.kind === 'too-long') {
-        this.report(diag('error', 'limit', locOf(buf, t, 0), `substituting $${r.name} makes the line longer than ${MAX_LINE_BYTES} bytes; keepalived stops substituting and keeps the line as it is so far`, { hint: 'shorten the parameter value or split the line' }));
-        return r.text;
+        // keepalived stops substituting and goes on with the half-substituted line, whose pieces
+        // are substituted again (endlessly, for $L=${L}${L}); Vigil reports it and drops the line.
+        this.report(diag('error', 'limit', locOf(buf, t, 0), `substituting $${r.name} makes the line longer than ${MAX_LINE_BYTES} bytes (keepalived's line buffer); the line is not read`, { hint: 'shorten the parameter value or split the line' }));
+        return undefined;
       }
       if (r.kind === 'loop') {
         const def = this.defs.get(r.name);
@@ -646,6 +648,7 @@ export function loadWithIncludes(entry: string, fs: ConfigFs, text?: string, opt
   }
   reader.openEntry(entryPath, entry, content);
   let statements = 0;
+  let pieces = 0;
   for (let buf = reader.readLine(); buf; buf = reader.readLine()) {
     const split = splitWords(buf.text, buf.file, buf.line);
     if (split.unmatchedAt !== undefined && buf.text.via) {
@@ -661,6 +664,10 @@ export function loadWithIncludes(entry: string, fs: ConfigFs, text?: string, opt
     const isBrace = tokens.length === 1 && !tokens[0]!.quoted && (tokens[0]!.text === '{' || tokens[0]!.text === '}');
     if (!isBrace && ++statements > MAX_STATEMENTS) {
       out.diagnostics.push(diag('error', 'limit', tokens[0]!, `more than ${MAX_STATEMENTS} statements (after ~SEQ, ~LST and multi-line parameters); the rest is not read`));
+      break;
+    }
+    if (++pieces > MAX_PIECES) {
+      out.diagnostics.push(diag('error', 'limit', tokens[0]!, `more than ${MAX_PIECES} statements and braces; the rest is not read`));
       break;
     }
     if (tokens[0]!.text === 'include_check' && !tokens[0]!.quoted) reader.includeCheckKeyword(tokens);

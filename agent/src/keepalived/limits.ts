@@ -50,6 +50,9 @@ export const MAX_GLOB_STATS = 4096;
  */
 export const MAX_STATEMENTS = 25_000;
 
+/** Statements, `{` and `}` together (the same director has 37,000; a file of braces must stop too). */
+export const MAX_PIECES = 50_000;
+
 /**
  * Parameter substitutions in one line. keepalived substitutes again inside the text it has just
  * put in, so `$A=${A}` never ends there (it spins until killed); Vigil stops and says why.
@@ -61,7 +64,7 @@ export const MAX_SUBSTITUTIONS_PER_LINE = 1024;
  * the costly path (every produced line is substituted and lexed again), so this stays below
  * what a file of plain lines may hold.
  */
-export const MAX_EXPANSION_STEPS = 20_000;
+export const MAX_EXPANSION_STEPS = 10_000;
 
 /** `{ ... }` blocks nested inside each other (keepalived's own deepest is 4: virtual_server > real_server > HTTP_GET > url). */
 export const MAX_BLOCK_DEPTH = 32;

@@ -68,10 +68,10 @@ describe('parameters', () => {
     expect(r.diagnostics[0]!.message).toContain('$A keeps expanding');
   });
 
-  it('a substitution that grows the line past 1023 bytes is an error, the line kept as far as it got (keepalived does the same)', () => {
-    const r = read(`$L=${'x'.repeat(600)}\n$L $L\n`);
-    expect(r.diagnostics).toMatchObject([{ severity: 'error', code: 'limit', line: 2 }]);
-    expect(r.lines[0]).toBe(`2: ${'x'.repeat(600)} $L`);
+  it('a substitution that grows the line past 1023 bytes is an error and the line is dropped', () => {
+    const r = read(`$L=${'x'.repeat(600)}\n$L $L\nnext\n$D=\${D}\${D}\n$D\n`);
+    expect(r.diagnostics.map((d) => `${d.severity}:${d.code}:${d.line}`)).toEqual(['error:limit:2', 'error:limit:5']);
+    expect(r.lines).toEqual(['3: next']);
   });
 
   it('tokens built from parameters remember the definition lines', () => {
