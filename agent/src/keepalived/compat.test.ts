@@ -5,6 +5,7 @@
  * check` says (severity:code:line) AND what Vigil would run: the cluster spec, the director's
  * resolved config, or the runtime's socket plan.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -218,5 +219,19 @@ describe('names that collide with JavaScript object internals', () => {
 describe('diagnostics land on the faulty keyword', () => {
   it('a spec-level problem is reported on the line that set the value', () => {
     expect(brief(check('locations.conf').diagnostics)).toEqual(['E:spec-invalid:19']);
+  });
+
+  it('no diagnostic of any fixture lands on a comment, a blank line or line 0', () => {
+    const seedDir = resolve(DIR, '..', 'seed-configs');
+    const files = [...readdirSync(DIR).map((f) => resolve(DIR, f)), ...readdirSync(seedDir).map((f) => resolve(seedDir, f))].filter((f) => f.endsWith('.conf'));
+    expect(files.length).toBeGreaterThan(30);
+    for (const file of files) {
+      const lines = readFileSync(file, 'utf8').split('\n');
+      for (const d of checkFile(file, { configId: 'lb1' }).diagnostics) {
+        if (d.file !== file || d.code === 'unicode-space') continue;
+        const text = (lines[d.line - 1] ?? '').replace(/[#!].*$/, '').trim();
+        expect(text, `${file}:${d.line}: ${d.message}`).not.toBe('');
+      }
+    }
   });
 });

@@ -134,14 +134,20 @@ export class UnicodeSpaces {
     return IS_UNICODE_SPACE.test(text);
   }
 
-  /** `raw` with Unicode spaces made ASCII, noting where they were. */
+  /**
+   * `raw` with Unicode spaces made ASCII, noting where they matter: before any comment on the
+   * line (one inside a comment changes nothing, for keepalived or Vigil).
+   */
   normalise(raw: string, line: number): string {
     if (!IS_UNICODE_SPACE.test(raw)) return raw;
     const chars = Array.from(raw);
-    const idx = chars.findIndex((c) => IS_UNICODE_SPACE.test(c));
-    for (const c of chars) if (IS_UNICODE_SPACE.test(c)) this.kinds.add(c);
-    this.first ??= { file: this.file, line, column: idx + 1 };
-    this.lines.push(line);
+    const comment = commentStart(chars);
+    const idx = chars.findIndex((c, i) => i < comment && IS_UNICODE_SPACE.test(c));
+    if (idx >= 0) {
+      for (const c of chars.slice(0, comment)) if (IS_UNICODE_SPACE.test(c)) this.kinds.add(c);
+      this.first ??= { file: this.file, line, column: idx + 1 };
+      this.lines.push(line);
+    }
     return raw.replace(UNICODE_SPACE, ' ');
   }
 
@@ -160,6 +166,18 @@ export class UnicodeSpaces {
       { hint: 'retype the indentation with ASCII spaces or tabs (it was probably pasted from a web page)' },
     );
   }
+}
+
+/** Index of the `#`/`!` that starts a comment (outside quotes, not escaped), or the length. */
+function commentStart(chars: string[]): number {
+  let quote = false;
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i];
+    if (c === '\\') i++;
+    else if (c === '"') quote = !quote;
+    else if (!quote && (c === '#' || c === '!')) return i;
+  }
+  return chars.length;
 }
 
 export interface Decommented {
