@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseClusterSpec } from '../spec/parse.ts';
 import { checkFleetRules } from './check.ts';
 import { FLEET_RULES, type FleetCode } from './codes.ts';
-import { specFrom } from './testing.ts';
+import { specFrom, twoDirectorInput } from './testing.ts';
 
 type Mutate = (s: Record<string, any>) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
 const VI = ['vrrpInstances', 'VI_1'];
@@ -73,6 +73,23 @@ describe('reference and unicast rules: each case raises exactly the expected cod
       unicast(s);
       delete s.directors.lb2.unicastSrcIp;
     }, 'FLEET_UNICAST_SRC_UNKNOWN', ['directors', 'lb2', 'unicastSrcIp']],
+    ['unicast_ttl below 255 with peers that allow only 255', (s) => {
+      unicast(s);
+      s.vrrpInstances.VI_1.unicastTtl = 64;
+    }, 'FLEET_UNICAST_TTL_DROPPED', [...VI, 'unicastTtl']],
+    ['unicast_ttl below a peer\'s min_ttl', (s) => {
+      s.vrrpInstances.VI_1.unicastPeers = [{ address: '192.0.2.11', minTtl: 100 }, { address: '192.0.2.12', minTtl: 60, maxTtl: 64 }];
+      s.vrrpInstances.VI_1.unicastTtl = 64;
+    }, 'FLEET_UNICAST_TTL_DROPPED', [...VI, 'unicastPeers', 0, 'minTtl']],
+    ['min_ttl above max_ttl', (s) => {
+      s.vrrpInstances.VI_1.unicastPeers = [{ address: '192.0.2.11' }, { address: '192.0.2.12', minTtl: 200, maxTtl: 100 }];
+    }, 'FLEET_UNICAST_TTL_RANGE_EMPTY', [...VI, 'unicastPeers', 1, 'minTtl']],
+    ['IPv6 unicast without unicast_ttl (keepalived peers send hop limit 64)', (s) => {
+      s.directors = { lb1: { unicastSrcIp: '2001:db8::11' }, lb2: { unicastSrcIp: '2001:db8::12' } };
+      s.vrrpInstances.VI_1.virtualIpAddresses = ['2001:db8::100/64'];
+      s.vrrpInstances.VI_1.unicastPeers = [{ address: '2001:db8::11' }, { address: '2001:db8::12' }];
+      s.virtualServers[0].address = '2001:db8::100';
+    }, 'FLEET_UNICAST_IPV6_HOP_LIMIT', [...VI, 'unicastPeers']],
     ['vrrp_strict with unicast', (s) => {
       unicast(s);
       s.global = { vrrpStrict: true };
@@ -96,6 +113,17 @@ describe('reference and unicast rules: valid variants pass', () => {
       s.vrrpInstances.VI_1.virtualIpAddresses = ['2001:db8::100/64'];
       s.vrrpInstances.VI_1.directors.lb2.unicastSrcIp = '2001:db8::12';
       s.vrrpInstances.VI_1.unicastPeers = [{ address: '2001:DB8:0::11' }, { address: '2001:db8::0:12' }];
+      s.vrrpInstances.VI_1.unicastTtl = 255;
+      s.virtualServers[0].address = '2001:db8::100';
+    }],
+    ['unicast_ttl below 255 with every peer allowing it', (s) => {
+      s.vrrpInstances.VI_1.unicastPeers = [{ address: '192.0.2.11', minTtl: 60, maxTtl: 64 }, { address: '192.0.2.12', maxTtl: 64 }];
+      s.vrrpInstances.VI_1.unicastTtl = 64;
+    }],
+    ['IPv6 unicast whose peers allow hop limit 64', (s) => {
+      s.directors = { lb1: { unicastSrcIp: '2001:db8::11' }, lb2: { unicastSrcIp: '2001:db8::12' } };
+      s.vrrpInstances.VI_1.virtualIpAddresses = ['2001:db8::100/64'];
+      s.vrrpInstances.VI_1.unicastPeers = [{ address: '2001:db8::11', minTtl: 64, maxTtl: 64 }, { address: '2001:db8::12', minTtl: 64, maxTtl: 64 }];
       s.virtualServers[0].address = '2001:db8::100';
     }],
     ['FILE_CHECK on a defined track_file', (s) => { s.virtualServers[0].realServers[0].checkers = [{ type: 'FILE_CHECK', trackFile: 'maint', dynamic: true }]; }],
@@ -112,21 +140,26 @@ describe('reference and unicast rules: valid variants pass', () => {
 });
 
 describe('names that collide with Object.prototype members', () => {
-  it.each<[string, Mutate, FleetCode, (string | number)[]]>([
-    ['track_script "constructor"', (s) => { s.vrrpInstances.VI_1.trackScripts = [{ name: 'constructor' }]; }, 'FLEET_UNKNOWN_TRACK_SCRIPT', [...VI, 'trackScripts', 0, 'name']],
-    ['sync group naming "toString"', (s) => { groupable(s); s.syncGroups = { G: { group: ['VI_1', 'toString'] } }; }, 'FLEET_SYNC_GROUP_UNKNOWN_INSTANCE', ['syncGroups', 'G', 'group', 1]],
-    ['override for director "constructor"', (s) => { s.vrrpInstances.VI_1.directors.constructor = { priority: 1 }; }, 'FLEET_UNKNOWN_DIRECTOR', [...VI, 'directors', 'constructor']],
-  ])('%s is treated as unknown', (_name, mutate, code, path) => {
-    expect(checkFleetRules(specFrom(mutate))).toEqual([expect.objectContaining({ code, path })]);
+  it.each<[string, Mutate, (string | number)[]]>([
+    ['track_script "constructor"', (s) => { s.vrrpScripts = { ...s.vrrpScripts, constructor: { script: '/bin/true' } }; }, ['vrrpScripts', 'constructor']],
+    ['instance "toString"', (s) => { s.vrrpInstances = { ...s.vrrpInstances, toString: s.vrrpInstances.VI_1 }; }, ['vrrpInstances', 'toString']],
+    ['override for director "constructor"', (s) => { s.vrrpInstances.VI_1.directors = { ...s.vrrpInstances.VI_1.directors, constructor: { priority: 1 } }; }, [...VI, 'directors', 'constructor']],
+    ['reference to track_script "hasOwnProperty"', (s) => { s.vrrpInstances.VI_1.trackScripts = [{ name: 'hasOwnProperty' }]; }, [...VI, 'trackScripts', 0, 'name']],
+  ])('%s is refused by the shape (reserved name)', (_name, mutate, path) => {
+    const input = twoDirectorInput();
+    mutate(input);
+    const r = parseClusterSpec(input);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.issues).toEqual([expect.objectContaining({ path, message: expect.stringMatching(/reserved/) })]);
   });
 
-  it('never lets "__proto__" become a key (zod drops it) or pollute prototypes', () => {
+  it('refuses a "__proto__" key instead of letting zod drop it, and pollutes nothing', () => {
     const input = JSON.parse('{"version":1,"vrrpScripts":{"__proto__":{"script":"/bin/true"},"ok":{"script":"/bin/x"}}}');
     const r = parseClusterSpec(input);
-    expect(r.ok).toBe(true);
-    if (!r.ok) return;
-    expect(Object.keys(r.spec.vrrpScripts)).toEqual(['ok']);
-    expect(Object.getPrototypeOf(r.spec.vrrpScripts)).toBe(Object.prototype);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.issues).toEqual([expect.objectContaining({ code: 'SHAPE_RESERVED_NAME', path: ['vrrpScripts', '__proto__'] })]);
     expect(({} as Record<string, unknown>).script).toBeUndefined();
   });
 });
