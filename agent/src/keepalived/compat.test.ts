@@ -15,6 +15,7 @@ import { checkFile } from '../cli/check.ts';
 import { planInstance } from '../runtime/plan.ts';
 import { convertToSpec } from './convert.ts';
 import type { Diagnostic } from './diagnostics.ts';
+import { memoryConfigFs } from './fs.ts';
 import { parseKeepalivedConf } from './parser.ts';
 
 const DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'test', 'fixtures', 'keepalived-compat');
@@ -192,6 +193,13 @@ describe('warnings keepalived gives', () => {
     const plan = planInstance(inst);
     expect(plan.socket).toMatchObject({ family: 4, ifname: 'eth0', multicast: true, sourceAddress: '192.0.2.1' });
     expect(plan.destinations).toEqual(['224.0.0.18']);
+  });
+
+  it('protocol on a firewall-mark service and "gw" in a route: said as keepalived says them', () => {
+    const text = 'vrrp_instance V {\n  interface eth0\n  virtual_router_id 9\n  virtual_ipaddress {\n    192.0.2.9\n  }\n  virtual_routes {\n    0.0.0.0/0 gw 192.0.2.254\n  }\n}\nvirtual_server fwmark 9 {\n  protocol TCP\n  real_server 192.0.2.10 0 {\n  }\n}\n';
+    const parsed = parseKeepalivedConf({ text }, { file: '/k.conf', fs: memoryConfigFs({}) });
+    const converted = convertToSpec(parsed.tree, { file: '/k.conf' });
+    expect(brief([...parsed.diagnostics, ...converted.diagnostics])).toEqual(['I:deprecated:8', 'W:keepalived-differs:12']);
   });
 
   it("tracking the instance's own interface: a warning, and that line is dropped", () => {

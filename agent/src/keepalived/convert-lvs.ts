@@ -234,6 +234,10 @@ export function convertVirtualServer(node: ConfNode, ctx: ConvertContext, path: 
     }
   }
   if (sorry) vs.sorryServer = sorry;
+  if (vs.fwmark !== undefined && vs.protocol !== undefined) {
+    // keepalived: "protocol specified for fwmark - protocol will be ignored"; IPVS has none for a mark.
+    ctx.warn(ctx.locate([...path, 'protocol']), 'keepalived-differs', `"protocol" means nothing for a firewall-mark service: keepalived ignores it, and so does Vigil`, 'delete the protocol line');
+  }
   if (vs.address !== undefined && vs.protocol === undefined) {
     // keepalived 2.2.7 check_data.c: "no protocol set - defaulting to UDP" (IPVS's own default is UDP too).
     vs.protocol = 'UDP';

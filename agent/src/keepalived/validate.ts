@@ -499,6 +499,8 @@ function checkListLine(node: ConfNode, kind: ListKind, blockName: string, out: D
         out.push(diag('error', 'invalid-value', dest ?? toks[0]!, `invalid route destination "${clip(dest?.text ?? '')}" in ${blockName}`, { expected: 'PREFIX/LEN or default' }));
       }
       if (slash) out.push(diag('error', 'slash-comment', slash, `"${clip(slash.text)}" is read as a route option`, { hint: COMMENT_HINT }));
+      const gw = toks.find((t, k) => k > i && t.text === 'gw');
+      if (gw) out.push(diag('info', 'deprecated', gw, '"gw" is the old name of "via" in routes (keepalived still takes it)', { hint: 'write "via"' }));
       return;
     }
     case 'free':
