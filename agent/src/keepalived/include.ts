@@ -24,8 +24,10 @@
  * missing file only logs in keepalived, so it is a warning here.
  *
  * Vigil adds what keepalived lacks: include cycles are errors (keepalived recurses until it runs
- * out of file descriptors), `$A=${A}` is an error (keepalived spins forever), and every size is
- * bounded (limits.ts).
+ * out of file descriptors), `$A=${A}` is an error (keepalived spins forever), a line that
+ * substitution grows past 1023 bytes is an error and dropped (keepalived goes on with the
+ * half-substituted text), kernel pseudo-files under /proc and /sys are refused (keepalived reads
+ * /proc/kmsg and blocks), and every size is bounded (limits.ts).
  */
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';

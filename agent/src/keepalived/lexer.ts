@@ -3,7 +3,9 @@
  * (`decomment`, the `{`/`}` split at the end of `read_line`, `alloc_strvec_r`). The line loop
  * around it (parameters, conditional lines, sequences, includes) is include.ts.
  *
- * - `#` and `!` start a comment anywhere outside double quotes; `\#` and `\!` escape them.
+ * - `#` and `!` start a comment anywhere outside double quotes; `\#` and `\!` escape them (in
+ *   the parse keepalived -t reports on; its VRRP/checker children re-read a copy in which the
+ *   escape is gone, so there an unquoted `\#` does start a comment: quote such text).
  * - Leading spaces and tabs are dropped, then trailing blanks.
  * - A trailing `\` is NOT a line continuation: keepalived only joins lines inside a multi-line
  *   `$NAME=` definition. Anywhere else the `\` stays, glued to the last word (the next line is
