@@ -59,11 +59,11 @@ function hostile(dir: string): string[] {
     'unknown-lines.conf': 'nope_keyword 1\n'.repeat(32_000),
     'nul-and-binary.conf': Buffer.from(Array.from({ length: 400_000 }, (_, i) => (i * 7919) % 256)),
   };
-  // A legitimate configuration near the size bound: 60 virtual servers of 60 real servers.
+  // A legitimate configuration at the statement bound: 43 virtual servers of 60 real servers.
   const big = ['global_defs {\n  router_id big\n}\n', 'vrrp_instance VI_1 {\n  state MASTER\n  interface eth0\n  virtual_router_id 51\n  priority 100\n  virtual_ipaddress {\n'];
-  for (let v = 0; v < 60; v++) big.push(`    10.1.0.${v + 1}/32\n`);
+  for (let v = 0; v < 43; v++) big.push(`    10.1.0.${v + 1}/32\n`);
   big.push('  }\n}\n');
-  for (let v = 0; v < 60; v++) {
+  for (let v = 0; v < 43; v++) {
     big.push(`virtual_server 10.1.0.${v + 1} 80 {\n  delay_loop 6\n  lvs_sched wrr\n  lvs_method DR\n  protocol TCP\n`);
     for (let s = 0; s < 60; s++) big.push(`  real_server 10.2.0.${s + 1} 80 {\n    weight 1\n    TCP_CHECK {\n      connect_timeout 3\n      retry 3\n      delay_before_retry 3\n    }\n  }\n`);
     big.push('}\n');

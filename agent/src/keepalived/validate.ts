@@ -69,7 +69,8 @@ function isSlash(t: Token): boolean {
 }
 
 function clip(s: string): string {
-  const chars = Array.from(s);
+  if (s.length <= 40) return s;
+  const chars = Array.from(s.slice(0, 80));
   return chars.length > 40 ? `${chars.slice(0, 40).join('')}…` : s;
 }
 
