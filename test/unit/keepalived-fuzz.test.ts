@@ -11,10 +11,13 @@
  * 1. In process, every mutant: checkFile never throws, every diagnostic has a file and a line,
  *    and the verdict is a boolean.
  * 2. The real CLI (`node agent/bin/vigil.mjs check FILE` under GNU time) on the hand-written
- *    worst cases and the slowest in-process mutants: exit 0 or 1, no stack trace, and under 2 s
- *    of CPU and 200 MB of peak RSS. CPU time, not wall time, is the bound: the machines running
- *    this suite are shared, and wall time measures the neighbours (it is reported, and a run
- *    over 20 s of wall time fails as a hang).
+ *    worst cases and the slowest in-process mutants: exit 0 or 1, no stack trace, under 200 MB
+ *    of peak RSS and under 2 s of CPU. CPU time, not wall time, is measured: the machines
+ *    running this suite are shared, and wall time measures the neighbours (it is reported, and
+ *    a run over 20 s of wall time fails as a hang). Contention inflates CPU time too, so each
+ *    file is paired with a `vigil check` of a trivial file run just before it: the 2 s hold for
+ *    a machine where that trivial check costs its nominal 0.8 s, and the limit scales with the
+ *    measured slowdown when it costs more (the ratio, file over trivial, stays under 2.5).
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -30,6 +33,8 @@ const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SEED = Number(process.env.FUZZ_SEED ?? 12);
 const MUTANTS_PER_SEED = Number(process.env.FUZZ_MUTANTS ?? 10);
 const CPU_LIMIT_S = 2;
+/** CPU of `vigil check` on a one-instance file on an unloaded machine (node + tsx + zod start-up). */
+const NOMINAL_TRIVIAL_S = 0.8;
 const RSS_LIMIT_KB = 200 * 1024;
 const WALL_HANG_S = 20;
 
@@ -157,7 +162,7 @@ describe('keepalived.conf fuzz', () => {
     console.log(`fuzz: ${inProcess.length} mutants of ${seeds.length} seeds (FUZZ_SEED=${SEED}); slowest in process ${worst.ms.toFixed(0)} ms (${basename(worst.seed)}: ${worst.mutations.join(', ')})`);
   }, 900_000);
 
-  it.skipIf(!canMeasure)(`the real CLI on the worst cases: exit 0 or 1, no stack trace, < ${CPU_LIMIT_S} s CPU, < ${RSS_LIMIT_KB / 1024} MB`, () => {
+  it.skipIf(!canMeasure)(`the real CLI on the worst cases: exit 0 or 1, no stack trace, < ${CPU_LIMIT_S} s CPU (scaled by the measured slowdown), < ${RSS_LIMIT_KB / 1024} MB`, () => {
     const slowest = inProcess.filter((x) => x.bytes).map((x, i) => {
       // Where its seed was, so relative includes resolve the same way.
       const p = join(dir, basename(x.seed), `slow-${i}.conf`);
@@ -165,16 +170,22 @@ describe('keepalived.conf fuzz', () => {
       return p;
     });
     const files = [...hostile(dir), ...slowest];
-    const results = files.map(runCli);
+    const trivial = join(repo, 'test/fixtures/seed-configs/simple-vip.conf');
+    const results = files.map((f) => ({ ...runCli(f), trivialCpuS: runCli(trivial).cpuS }));
     const max = (k: 'wallS' | 'cpuS' | 'rssKb') => results.reduce((m, x) => (x[k] > m[k] ? x : m));
-    console.log(`fuzz CLI: ${results.length} files; max CPU ${max('cpuS').cpuS.toFixed(2)} s (${basename(max('cpuS').file)}), max wall ${max('wallS').wallS.toFixed(2)} s (${basename(max('wallS').file)}), max RSS ${(max('rssKb').rssKb / 1024).toFixed(0)} MB (${basename(max('rssKb').file)})`);
+    const ratio = (x: (typeof results)[number]) => x.cpuS / x.trivialCpuS;
+    const worstRatio = results.reduce((m, x) => (ratio(x) > ratio(m) ? x : m));
+    const trivialCpu = results.map((x) => x.trivialCpuS).sort((a, b) => a - b);
+    console.log(`fuzz CLI: ${results.length} files; max CPU ${max('cpuS').cpuS.toFixed(2)} s (${basename(max('cpuS').file)}), max CPU over a trivial check ${ratio(worstRatio).toFixed(2)}x (${basename(worstRatio.file)}; trivial ${trivialCpu[0]!.toFixed(2)}..${trivialCpu.at(-1)!.toFixed(2)} s), max wall ${max('wallS').wallS.toFixed(2)} s (${basename(max('wallS').file)}), max RSS ${(max('rssKb').rssKb / 1024).toFixed(0)} MB (${basename(max('rssKb').file)})`);
     for (const x of results) {
-      const what = `${x.file}: exit ${x.code}, ${x.cpuS.toFixed(2)} s CPU, ${x.wallS.toFixed(2)} s wall, ${(x.rssKb / 1024).toFixed(0)} MB`;
+      const limit = CPU_LIMIT_S * Math.max(1, x.trivialCpuS / NOMINAL_TRIVIAL_S);
+      const what = `${x.file}: exit ${x.code}, ${x.cpuS.toFixed(2)} s CPU (trivial check ${x.trivialCpuS.toFixed(2)} s, limit ${limit.toFixed(2)} s), ${x.wallS.toFixed(2)} s wall, ${(x.rssKb / 1024).toFixed(0)} MB`;
       expect([0, 1], what).toContain(x.code);
       expect(x.stackTrace, what).toBe(false);
       expect(x.internalError, what).toBe(false);
-      expect(x.cpuS, what).toBeLessThan(CPU_LIMIT_S);
+      expect(x.wallS, what).toBeLessThan(WALL_HANG_S);
+      expect(x.cpuS, what).toBeLessThan(limit);
       expect(x.rssKb, what).toBeLessThan(RSS_LIMIT_KB);
     }
-  }, 600_000);
+  }, 900_000);
 });
