@@ -92,8 +92,10 @@ interface Measured {
 }
 
 /** Runs the real CLI under GNU time: exit code, wall and CPU seconds, peak RSS. */
-function runCli(file: string): Measured {
-  const report = `${file}.time`;
+let reports = 0;
+function runCli(file: string, reportDir: string): Measured {
+  // GNU time's report goes to the suite's temporary directory, never next to a fixture.
+  const report = join(reportDir, `time-${reports++}.txt`);
   const r = spawnSync('/usr/bin/time', ['-o', report, '-f', '%e %U %S %M', process.execPath, join(repo, 'agent/bin/vigil.mjs'), 'check', file], {
     encoding: 'utf8', timeout: WALL_HANG_S * 1000, maxBuffer: 64 * 1024 * 1024,
   });
@@ -171,7 +173,7 @@ describe('keepalived.conf fuzz', () => {
     });
     const files = [...hostile(dir), ...slowest];
     const trivial = join(repo, 'test/fixtures/seed-configs/simple-vip.conf');
-    const results = files.map((f) => ({ ...runCli(f), trivialCpuS: runCli(trivial).cpuS }));
+    const results = files.map((f) => ({ ...runCli(f, dir), trivialCpuS: runCli(trivial, dir).cpuS }));
     const max = (k: 'wallS' | 'cpuS' | 'rssKb') => results.reduce((m, x) => (x[k] > m[k] ? x : m));
     const ratio = (x: (typeof results)[number]) => x.cpuS / x.trivialCpuS;
     const worstRatio = results.reduce((m, x) => (ratio(x) > ratio(m) ? x : m));
