@@ -11,7 +11,7 @@
  * - the first `notify_up`, `notify_down`, `quorum_up`, `quorum_down` of a block wins.
  */
 import { addressArg, arg, commandArg, compact, flagArg, intArg, keywordLines, lines, msArg, portArg, put, words, type ConvertContext, type SpecPath } from './convert-util.ts';
-import type { ConfNode } from './parser.ts';
+import type { ConfNode } from './tree.ts';
 
 type Obj = Record<string, unknown>;
 

@@ -4,7 +4,7 @@
  */
 import { diag, type Diagnostic, type Location } from './diagnostics.ts';
 import { FIRST_WINS } from './keywords/index.ts';
-import type { ConfNode } from './parser.ts';
+import type { ConfNode } from './tree.ts';
 import { keepalivedAddress } from './validate.ts';
 
 export type SpecPath = (string | number)[];

@@ -17,7 +17,7 @@
  */
 import { isIP } from 'node:net';
 import { addressArg, arg, commandArg, commandUser, compact, flagArg, intArg, keywordLines, lines, msArg, put, words, type ConvertContext, type SpecPath } from './convert-util.ts';
-import type { ConfNode } from './parser.ts';
+import type { ConfNode } from './tree.ts';
 import { isPrefix, keepalivedAddress } from './validate.ts';
 
 type Obj = Record<string, unknown>;

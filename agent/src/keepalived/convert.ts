@@ -12,7 +12,7 @@ import { ConvertContext, record, type SpecPath } from './convert-util.ts';
 import { convertVirtualServer, convertVirtualServerGroup } from './convert-lvs.ts';
 import { convertGlobal, convertInstance, convertScript, convertSyncGroup, convertTrackFile, convertTrackProcess } from './convert-vrrp.ts';
 import { diag, type Diagnostic, type Location } from './diagnostics.ts';
-import type { ConfNode } from './parser.ts';
+import type { ConfNode } from './tree.ts';
 
 type Obj = Record<string, unknown>;
 

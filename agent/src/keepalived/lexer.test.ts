@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lexKeepalived } from './lexer.ts';
+import { lexKeepalived } from './include.ts';
 
 const texts = (src: string) => lexKeepalived(src, 'k.conf').lines.map((l) => l.tokens.map((t) => t.text));
 

@@ -360,12 +360,3 @@ function addVia(t: Token, via: (DefRef[] | undefined)[], from: number, to: numbe
   }
   if (refs.length) t.via = refs;
 }
-
-/**
- * Splits `text` (the content of `file`) into lines of tokens, without includes: the reader of
- * include.ts run on one in-memory file.
- *
- * @example
- * lexKeepalived('priority 100 # main\n', 'k.conf').lines[0].tokens.map((t) => t.text) // ['priority', '100']
- */
-export { lexKeepalived } from './include.ts';

@@ -24,18 +24,10 @@ import { nodeConfigFs, type ConfigFs } from './fs.ts';
 import { loadWithIncludes } from './include.ts';
 import { MAX_BLOCK_DEPTH } from './limits.ts';
 import type { LexLine, Token } from './lexer.ts';
+import type { ConfNode } from './tree.ts';
 import { validateTree } from './validate.ts';
 
-export interface ConfNode {
-  keyword: Token;
-  args: Token[];
-  /** Present when the statement opened a `{ ... }` block. */
-  children?: ConfNode[];
-  /** The physical line before ended with `\\`, which keepalived does not join to this one. */
-  afterBackslash?: boolean;
-  open?: Token;
-  close?: Token;
-}
+export type { ConfNode } from './tree.ts';
 
 export interface ParseResult {
   tree: ConfNode[];

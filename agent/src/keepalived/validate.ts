@@ -13,7 +13,7 @@ import { diag, type Diagnostic } from './diagnostics.ts';
 import { blockHaving, keywordMap, keywordOf, lookupBlock, rootBlock, type Arg, type BlockSpec, type KeywordSpec, type ListKind } from './keywords/index.ts';
 import type { Token } from './lexer.ts';
 import { MAX_DIAGNOSTICS, MAX_SUGGEST_LENGTH } from './limits.ts';
-import type { ConfNode } from './parser.ts';
+import type { ConfNode } from './tree.ts';
 import { closestMatch } from './suggest.ts';
 
 const COMMENT_HINT = '"//" is not a comment in keepalived.conf; start comments with "#" or "!"';
