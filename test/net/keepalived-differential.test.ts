@@ -28,7 +28,7 @@ import { requireCapabilities } from '../support/capabilities.ts';
 
 const run = requireCapabilities('keepalived differential', ['root', 'netns', 'keepalived']);
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const FIXTURE_DIRS = ['test/fixtures/seed-configs', 'test/fixtures/keepalived-compat'].map((d) => join(repo, d));
+const FIXTURE_DIRS = ['test/fixtures/seed-configs', 'test/fixtures/keepalived-compat', 'test/fixtures/vrrp-captures'].map((d) => join(repo, d));
 const LANGUAGE_DIR = join(repo, 'test/fixtures/keepalived-language');
 const NS = `vgkd${process.pid}`;
 
@@ -188,7 +188,7 @@ describe.skipIf(!run)('vigil check against keepalived -t (2.2.7)', () => {
     rmSync(tmp, { recursive: true, force: true });
   });
 
-  it('has the fixtures: seed configs and the compatibility set', () => {
+  it('has the fixtures: seed configs, the compatibility set and the capture configs', () => {
     expect(fixtures.length).toBeGreaterThanOrEqual(40);
   });
 

@@ -39,7 +39,7 @@ const RSS_LIMIT_KB = 200 * 1024;
 const WALL_HANG_S = 20;
 
 function seedFiles(): string[] {
-  const dirs = [join(repo, 'test/fixtures/seed-configs'), join(repo, 'test/fixtures/keepalived-compat'), join(repo, 'test/fixtures/keepalived-language'), '/usr/share/doc/keepalived/samples'];
+  const dirs = [join(repo, 'test/fixtures/seed-configs'), join(repo, 'test/fixtures/keepalived-compat'), join(repo, 'test/fixtures/keepalived-language'), join(repo, 'test/fixtures/vrrp-captures'), '/usr/share/doc/keepalived/samples'];
   return dirs.filter(existsSync).flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.conf') || f.startsWith('keepalived.conf.')).map((f) => join(d, f)).filter((p) => statSync(p).isFile()));
 }
 

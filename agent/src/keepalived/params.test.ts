@@ -3,6 +3,7 @@
  * in-memory files. The same semantics are checked against keepalived 2.2.7 itself, statement by
  * statement, in test/net/keepalived-differential.test.ts.
  */
+import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { memoryConfigFs } from './fs.ts';
 import { loadWithIncludes, type LoadOptions } from './include.ts';
@@ -93,6 +94,12 @@ describe('conditional lines', () => {
     const text = '@lb1 a\n@lb2 b\n@^lb1 c\n@^lb2 d\n';
     expect(words(text, { configId: 'lb1' })).toEqual(['1: a', '4: d']);
     expect(words(text, { configId: 'lb2' })).toEqual(['2: b', '3: c']);
+  });
+
+  it("without a config id, the id is the host name up to its first dot (keepalived's default)", () => {
+    const id = hostname().split('.')[0]!;
+    expect(id).not.toBe('');
+    expect(words(`@${id} a\n@^${id} b\n\${_INSTANCE}\n`, {})).toEqual(['1: a', `3: ${id}`]);
   });
 
   it('conditionals work with definitions, and a parameter may hold one', () => {
