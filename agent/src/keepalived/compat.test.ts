@@ -132,7 +132,7 @@ describe("keepalived's configuration language", () => {
   it('an undefined parameter is named as such, not reported as a strange interface name', () => {
     const d = check('params-undefined.conf').diagnostics;
     expect(brief(d)).toEqual(['E:spec-invalid:4']);
-    expect(d[0]!.message).toContain('$IF is not a defined parameter, so keepalived keeps "$IF" as written');
+    expect(d[0]!.message).toMatch(/^\$IF is not a defined parameter \(keepalived keeps "\$IF" as written, and so does Vigil\): /);
   });
 });
 

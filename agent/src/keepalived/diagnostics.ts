@@ -88,18 +88,27 @@ interface DefNote {
 }
 
 /**
- * What a location built from parameters says about them: where each was defined, and which
- * `$NAME`s were left as written because no such parameter exists. A bad substituted value is
- * then reported with the definition that produced it.
+ * Where the parameters that built a location were defined: a bad substituted value is then
+ * reported with the definition that produced it.
  */
-function parameterNotes(at: Location & { via?: DefNote[]; unresolved?: string[] }): string {
+function definitionNotes(at: { via?: DefNote[] }): string {
   const notes: string[] = [];
   for (const v of at.via ?? []) {
     const note = v.line > 0 ? `$${v.name} is defined at ${v.file}:${v.line}` : `$${v.name} is predefined`;
     if (!notes.includes(note)) notes.push(note);
   }
-  for (const n of at.unresolved ?? []) notes.push(`$${n} is not a defined parameter, so keepalived keeps "$${n}" as written`);
   return notes.length ? ` (${notes.slice(0, 4).join('; ')})` : '';
+}
+
+/**
+ * `$NAME`s left as written because no such parameter exists (keepalived keeps the text too).
+ * Named first: the undefined parameter is the mistake, whatever the text then breaks.
+ */
+function undefinedPrefix(at: { unresolved?: string[] }): string {
+  const names = (at.unresolved ?? []).slice(0, 4).map((n) => `$${n}`);
+  if (!names.length) return '';
+  const list = names.join(', ');
+  return `${list} ${names.length > 1 ? 'are not defined parameters' : 'is not a defined parameter'} (keepalived keeps ${names.map((n) => `"${n}"`).join(', ')} as written, and so does Vigil): `;
 }
 
 /** Builds a diagnostic at a location (a token built from parameters adds where they came from). */
@@ -110,9 +119,10 @@ export function diag(
   message: string,
   extra: { expected?: string; hint?: string } = {},
 ): Diagnostic {
-  const d: Diagnostic = { severity, code, message: message + parameterNotes(at), file: at.file, line: at.line, column: at.column };
+  const d: Diagnostic = { severity, code, message: undefinedPrefix(at) + message + definitionNotes(at), file: at.file, line: at.line, column: at.column };
   if (extra.expected !== undefined) d.expected = extra.expected;
   if (extra.hint !== undefined) d.hint = extra.hint;
+  else if (at.unresolved?.length) d.hint = `define it on a line before this one ($${at.unresolved[0]}=VALUE), or check the name's spelling`;
   return d;
 }
 
