@@ -133,6 +133,7 @@ describe("keepalived's configuration language", () => {
     const d = check('params-undefined.conf').diagnostics;
     expect(brief(d)).toEqual(['E:spec-invalid:4']);
     expect(d[0]!.message).toMatch(/^\$IF is not a defined parameter \(keepalived keeps "\$IF" as written, and so does Vigil\): /);
+    expect(d[0]!.hint).toContain('$IF=VALUE');
   });
 });
 
