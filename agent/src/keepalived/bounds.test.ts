@@ -63,6 +63,11 @@ describe('depth, lines and words', () => {
     expect(limits(diagnostics)).toEqual([`error:${MAX_STATEMENTS + 1}`]);
   });
 
+  it('blocks still open where reading stopped are not reported as missing "}" (the bound is the one error)', () => {
+    const { diagnostics } = parseText(`virtual_server 192.0.2.1 80 {\n  real_server 192.0.2.2 80 {\n${'    weight 1\n'.repeat(MAX_STATEMENTS)}  }\n}\n`);
+    expect(diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.code}:${d.line}`)).toEqual([`limit:${MAX_STATEMENTS + 1}`]);
+  });
+
   it('a sequence that runs for ever producing nothing stops at the expansion bound', () => {
     const { diagnostics } = parseText('~SEQ(I, 1, 100000000) $NOTHING_${I}=1\n');
     expect(limits(diagnostics)).toEqual(['error:1']);

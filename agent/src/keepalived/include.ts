@@ -59,6 +59,8 @@ export interface LoadResult {
   diagnostics: Diagnostic[];
   /** Every file read, entry file first. */
   files: string[];
+  /** Reading stopped at a bound: what follows was not read (blocks left open are no finding). */
+  truncated?: true;
 }
 
 export interface LoadOptions {
@@ -157,6 +159,7 @@ class Reader {
   private stop(at: Location, message: string): void {
     if (!this.stopped) this.report(diag('error', 'limit', at, message, { hint: 'nothing after this point was read' }));
     this.stopped = true;
+    this.out.truncated = true;
   }
 
   openEntry(path: string, display: string, text: string): void {
@@ -666,10 +669,12 @@ export function loadWithIncludes(entry: string, fs: ConfigFs, text?: string, opt
     const isBrace = tokens.length === 1 && !tokens[0]!.quoted && (tokens[0]!.text === '{' || tokens[0]!.text === '}');
     if (!isBrace && ++statements > MAX_STATEMENTS) {
       out.diagnostics.push(diag('error', 'limit', tokens[0]!, `more than ${MAX_STATEMENTS} statements (after ~SEQ, ~LST and multi-line parameters); the rest is not read`));
+      out.truncated = true;
       break;
     }
     if (++pieces > MAX_PIECES) {
       out.diagnostics.push(diag('error', 'limit', tokens[0]!, `more than ${MAX_PIECES} statements and braces; the rest is not read`));
+      out.truncated = true;
       break;
     }
     if (tokens[0]!.text === 'include_check' && !tokens[0]!.quoted) reader.includeCheckKeyword(tokens);

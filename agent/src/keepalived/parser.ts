@@ -74,8 +74,11 @@ function finishStatement(st: TreeState, tokens: Token[], from: number, to: numbe
   return node;
 }
 
-/** Builds the block tree from lexed lines, reporting brace problems. */
-export function buildTree(lines: LexLine[]): { tree: ConfNode[]; diagnostics: Diagnostic[] } {
+/**
+ * Builds the block tree from lexed lines, reporting brace problems. `truncated`: reading stopped
+ * at a bound, so blocks still open at the end are the bound's doing, not missing "}"s.
+ */
+export function buildTree(lines: LexLine[], options: { truncated?: boolean } = {}): { tree: ConfNode[]; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const st: TreeState = { root: [], stack: [], last: undefined };
   // Blocks opened beyond MAX_BLOCK_DEPTH: counted, not built (their contents are dropped).
@@ -138,7 +141,7 @@ export function buildTree(lines: LexLine[]): { tree: ConfNode[]; diagnostics: Di
     }
     if (excess === 0) finishStatement(st, tokens, from, tokens.length, line);
   }
-  for (const open of st.stack.reverse()) {
+  for (const open of options.truncated ? [] : st.stack.reverse()) {
     const kw = open.node.keyword;
     diagnostics.push(
       diag('error', 'unclosed-block', open.node.open!, `block "${kw.text}" opened here is never closed`, {
@@ -173,7 +176,7 @@ export function parseKeepalivedConf(input: { path: string } | { text: string }, 
   const load = options.configId !== undefined ? { configId: options.configId } : {};
   const loaded =
     'path' in input ? loadWithIncludes(input.path, fs, undefined, load) : loadWithIncludes(options.file ?? 'keepalived.conf', fs, input.text, load);
-  const { tree, diagnostics } = buildTree(loaded.lines);
+  const { tree, diagnostics } = buildTree(loaded.lines, { truncated: loaded.truncated === true });
   const checked = validateTree(tree);
   return {
     tree,
