@@ -24,8 +24,11 @@ import { createLab, type NetnsLab } from '../support/netns.ts';
 
 const run = requireCapabilities('keepalived compat runtime', ['root', 'netns', 'keepalived', 'tcpdump']);
 
-/** A node agent starting on a shared 2-core machine: startup is not what is measured here. */
-const STARTUP_MS = 20_000;
+/**
+ * A node agent starting on a shared 2-core machine (over 20 s at a load average of 20-70):
+ * startup is not what is measured here, only what is sent once running.
+ */
+const STARTUP_MS = 60_000;
 const SRC = '192.0.2.201';
 const VRID = 71;
 
@@ -81,7 +84,7 @@ describe.skipIf(!run)('keepalived.conf compatibility at runtime (Vigil and keepa
     expect(capture.seen.length, `${impl} sent no advert for vrid ${VRID}:\n${d.logs().slice(-2000)}`).toBeGreaterThanOrEqual(5);
     sent[impl] = [...new Set(capture.seen)];
     expect(sent[impl]).toEqual([`${SRC} > 224.0.0.18`]);
-  }, 60_000);
+  }, 120_000);
 
   it('both send the same adverts (source and destination)', () => {
     expect(sent.keepalived).toBeDefined();
@@ -112,5 +115,5 @@ describe.skipIf(!run)('keepalived.conf compatibility at runtime (Vigil and keepa
     }
     expect(existsSync(log), `${impl} ran no notify_master:\n${d.logs().slice(-2000)}`).toBe(true);
     expect(readFileSync(log, 'utf8').trim().split('\n')).toEqual(['first']);
-  }, 60_000);
+  }, 120_000);
 });
