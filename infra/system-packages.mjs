@@ -23,6 +23,7 @@ export const SYSTEM_PACKAGES = {
   curl: 'the install script is run with curl, as operators do',
   chromium: 'the dashboard browser suite',
   debootstrap: 'a fresh Debian root filesystem to prove the install script',
+  time: 'GNU time: the keepalived.conf fuzz suite measures the CPU time and peak memory of vigil check',
 };
 
 function isInstalled(pkg) {

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 /** Debian's libfaketime (clock-skew faults). */
 export const FAKETIME_LIB = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
 
-export type Capability = 'root' | 'netns' | 'keepalived' | 'uml' | 'qemu' | 'chromium' | 'nft' | 'postgres' | 'tcpdump' | 'debootstrap' | 'faketime';
+export type Capability = 'root' | 'netns' | 'keepalived' | 'uml' | 'qemu' | 'chromium' | 'nft' | 'postgres' | 'tcpdump' | 'debootstrap' | 'faketime' | 'gnu-time';
 
 const probes: Record<Capability, () => boolean> = {
   root: () => process.getuid?.() === 0,
@@ -23,6 +23,7 @@ const probes: Record<Capability, () => boolean> = {
   tcpdump: () => existsSync('/usr/bin/tcpdump'),
   faketime: () => existsSync(FAKETIME_LIB),
   debootstrap: () => existsSync('/usr/sbin/debootstrap'),
+  'gnu-time': () => existsSync('/usr/bin/time'),
 };
 
 function commandWorks(cmd: string, args: string[]): boolean {
