@@ -5,6 +5,11 @@ export const PutSpecInput = z.strictObject({
   spec: z.unknown(),
   /** Why this change was made; shown in the revision list and the audit log. */
   message: z.string().max(2000).optional(),
+  /**
+   * Optimistic concurrency (`vigil apply --if-revision N`): store only if the cluster's current
+   * revision is still N (0: no spec yet); otherwise 409 and nothing changes.
+   */
+  ifRevision: z.number().int().min(0).optional(),
 });
 export type PutSpecInput = z.infer<typeof PutSpecInput>;
 
