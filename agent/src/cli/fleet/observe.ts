@@ -90,7 +90,9 @@ export const runFailovers = (argv: string[], io: Io) => run(io, FAILOVERS_USAGE,
     const to = String(e.details?.to ?? '').toUpperCase();
     if (to !== 'MASTER') return;
     void (async () => {
-      const around = new Date(Date.parse(e.receivedAt) - 1000).toISOString();
+      // A takeover is dated by the earlier of the agent's clock and the receive time.
+      const at = Math.min(Date.parse(e.agentTime ?? e.receivedAt) || Infinity, Date.parse(e.receivedAt));
+      const around = new Date(at - 1000).toISOString();
       const list = await api.failovers({ cluster: e.clusterId ?? undefined, instance: e.instance ?? undefined, since: around, limit: 20 }).catch(() => []);
       const f = list.find((x) => x.eventId === e.id);
       if (!f || seen.has(f.eventId)) return;

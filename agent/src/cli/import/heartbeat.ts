@@ -281,13 +281,22 @@ export function readHeartbeat(inputs: { file: string; text: string }[], options:
       const stop = seq(hooks.map((h) => h.stop).reverse(), '; ');
       inst.notify = { master: seq(hooks.map((h) => h.start), ' && '), backup: stop, fault: stop, stop };
     }
-    const overrides: Obj = {};
+    // The first director's values cluster-wide, the others' as overrides (the form vigil import
+    // gives a merged keepalived pair, so the spec exports and imports back unchanged).
     let p = 100;
-    for (const d of directors) {
-      const prio = d === preferred ? 150 : p--;
-      overrides[d] = { priority: prio, state: d === preferred && preempt ? 'MASTER' : 'BACKUP' };
+    const values = directors.map((d) => ({ d, priority: d === preferred ? 150 : p--, state: d === preferred && preempt ? 'MASTER' : 'BACKUP' }));
+    const overrides: Obj = {};
+    if (values[0]) {
+      inst.priority = values[0].priority;
+      inst.state = values[0].state;
     }
-    inst.directors = overrides;
+    for (const v of values.slice(1)) {
+      const o: Obj = {};
+      if (v.priority !== values[0]!.priority) o.priority = v.priority;
+      if (v.state !== values[0]!.state) o.state = v.state;
+      if (Object.keys(o).length) overrides[v.d] = o;
+    }
+    if (Object.keys(overrides).length) inst.directors = overrides;
     (spec.vrrpInstances as Obj)[name] = inst;
     at(path, locationOf(r));
     note('info', 'heartbeat-mapped', locationOf(r), `${name} (virtual_router_id ${baseVrid + k}): ${preferred} preferred (priority 150), ${directors.filter((d) => d !== preferred).join(', ') || 'no other node'} backup`,

@@ -155,7 +155,12 @@ export function readLdirectord(input: { file: string; text: string }): Ldirector
     maintenancedir: 'use "vigil drain" (weight 0) or maintenance of a whole director instead',
     readdquiescent: 'inhibit_on_failure keeps failed real servers in the table with weight 0',
   };
-  for (const [key, { line }] of global) if (ignored[key]) note('info', 'ldirectord-no-equivalent', locationOf(line), `${key}: ${ignored[key]}`);
+  for (const [key, { line }] of global) {
+    if (ignored[key]) note('info', 'ldirectord-no-equivalent', locationOf(line), `${key}: ${ignored[key]}`);
+    if (/^(emailalert|emailalertfreq|emailalertstatus|emailalertfrom|smtp)$/.test(key)) {
+      note('warning', 'ldirectord-no-equivalent', locationOf(line), `${key}: Vigil sends no e-mail`, 'real-server up/down events are in the audit log (vigil events --follow, GET /v1/events/stream); notify_up/notify_down can run a mail command');
+    }
+  }
 
   const virtualServers: Obj[] = [];
   for (const s of sections) {
@@ -218,7 +223,7 @@ export function readLdirectord(input: { file: string; text: string }): Ldirector
       note('info', 'ldirectord-mapped', locationOf(fallbackCommand.line), 'fallbackcommand: quorum_down "... start" when every real server is down, quorum_up "... stop" when one is back');
     }
     for (const k of ['emailalert', 'emailalertfreq', 'emailalertstatus', 'emailalertfrom', 'smtp'] as const) {
-      const e = get(k);
+      const e = s.kv.get(k);
       if (e) note('warning', 'ldirectord-no-equivalent', locationOf(e.line), `${k}: Vigil sends no e-mail`, 'real-server up/down events are in the audit log (vigil events --follow, GET /v1/events/stream); notify_up/notify_down can run a mail command');
     }
     const monitor = get('monitorfile');
@@ -306,7 +311,7 @@ export function readLdirectord(input: { file: string; text: string }): Ldirector
     const methods: string[] = [];
     for (const r of s.reals) {
       const words = r.text.slice(r.text.indexOf('=') + 1).trim().match(/"[^"]*"|\S+/g) ?? [];
-      const [target, how, weightText, ...rest] = words.map((w) => w.replace(/,$/, ''));
+      const [target, how, weightText, ...rest] = words.map((w) => w.replace(/,$/, '')).filter((w) => w !== '');
       const hp = splitHostPort(target ?? '');
       const ips = hp ? expandRange(hp.host) : undefined;
       if (!hp || !ips) {

@@ -23,6 +23,13 @@ export function importLegacy(input: LegacyInput, options: HeartbeatOptions = {})
   const hb = input.heartbeat.length ? readHeartbeat(input.heartbeat, options) : undefined;
   const ld = input.ldirectord ? readLdirectord(input.ldirectord) : undefined;
   if (hb) findings.push(...hb.findings);
+  else if (input.ldirectord) {
+    findings.push({
+      severity: 'warning', code: 'heartbeat-no-resources', locations: [{ file: input.ldirectord.file, line: 1, column: 1 }],
+      message: 'ldirectord.cf alone has no VIPs and no directors: the spec holds the virtual servers only',
+      hint: 'give Heartbeat\'s haresources (and ha.cf) too: --haresources FILE --ha-cf FILE',
+    });
+  }
   if (ld) findings.push(...ld.findings);
   const spec: Obj = {
     version: 1,

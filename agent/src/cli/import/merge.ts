@@ -233,7 +233,9 @@ export function mergeDirectorSpecs(sources: DirectorSource[]): MergeResult {
         if (OVERRIDABLE.has(field) && v.norm !== undefined && first.norm !== undefined) {
           ov(v.d)[field] = v.raw ?? v.norm;
         } else {
-          disagree(`vrrp_instance ${name} ${keyword(field)}`, ['vrrpInstances', name, field], { d: ref, v: shown(field, first.raw ?? first.norm) }, { d: v.d, v: shown(field, v.raw ?? v.norm) },
+          // An object (notify_*, garp_*) was written line by line: point at its first line.
+          const sub = first.raw && typeof first.raw === 'object' && !Array.isArray(first.raw) ? Object.keys(first.raw).slice(0, 1) : [];
+          disagree(`vrrp_instance ${name} ${keyword(field)}`, ['vrrpInstances', name, field, ...sub], { d: ref, v: shown(field, first.raw ?? first.norm) }, { d: v.d, v: shown(field, v.raw ?? v.norm) },
             OVERRIDABLE.has(field) ? `set ${keyword(field)} in both files (the spec can override it per director, but not leave it unset on one)` : `${keyword(field)} is one value for every director of the instance: make the files agree`);
         }
       }
