@@ -6,7 +6,7 @@
  * `keepalived -t` on the exported files is test/net/export-keepalived.test.ts (it needs the
  * interfaces the files name, in a network namespace).
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,34 +16,9 @@ import { importKeepalived, type ImportResult } from '../import/keepalived.ts';
 import { importLegacy } from '../import/legacy.ts';
 import { canon } from '../import/merge.ts';
 import { exportKeepalivedConf } from './keepalived-conf.ts';
+import { fixtureGroups, SAMPLES } from '../../../../test/support/keepalived-fixtures.ts';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
-const SAMPLES = '/usr/share/doc/keepalived/samples';
-
-export interface FixtureGroup { name: string; files: string[] }
-
-/** Every fixture group: pairs (lab1-director1 + lab1-director2, ...) and single files. */
-export function fixtureGroups(): FixtureGroup[] {
-  const groups: FixtureGroup[] = [];
-  const seed = join(repo, 'test', 'fixtures', 'seed-configs');
-  const files = readdirSync(seed).filter((f) => f.endsWith('.conf')).sort();
-  const used = new Set<string>();
-  const pair = (a: string, b: string, name: string) => {
-    groups.push({ name, files: [join(seed, a), join(seed, b)] });
-    used.add(a).add(b);
-  };
-  for (const f of files) {
-    const m = /^(.*)-director1\.conf$/.exec(f);
-    if (m && files.includes(`${m[1]}-director2.conf`)) pair(f, `${m[1]}-director2.conf`, `seed ${m[1]}`);
-  }
-  pair('single-public-ip-lvs-dr-master.conf', 'single-public-ip-lvs-dr-backup.conf', 'seed single-public-ip-lvs-dr');
-  for (const f of files) if (!used.has(f)) groups.push({ name: `seed ${f}`, files: [join(seed, f)] });
-  for (const d of ['pair-ok', 'pair-disagree']) groups.push({ name: `import ${d}`, files: ['lb1.conf', 'lb2.conf'].map((f) => join(repo, 'test', 'fixtures', 'import', d, f)) });
-  const compat = join(repo, 'test', 'fixtures', 'keepalived-compat');
-  if (existsSync(compat)) for (const f of readdirSync(compat).filter((x) => x.endsWith('.conf')).sort()) groups.push({ name: `compat ${f}`, files: [join(compat, f)] });
-  if (existsSync(SAMPLES)) for (const f of readdirSync(SAMPLES).filter((x) => x.startsWith('keepalived.conf.')).sort()) groups.push({ name: `sample ${f}`, files: [join(SAMPLES, f)] });
-  return groups;
-}
 
 const tmp = mkdtempSync(join(tmpdir(), 'vigil-roundtrip-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
