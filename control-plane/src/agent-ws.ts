@@ -23,6 +23,7 @@ import { safeError } from './http/safe-error.ts';
 import { firstProblem } from './http/middleware/input-guard.ts';
 import type { ServiceContext } from './services/context.ts';
 import type { IngestGate } from './services/agents/ingest-gate.ts';
+import type { ReportCommitter } from './services/agents/commit.ts';
 import { revisionChanges } from './services/agents/notify.ts';
 import { ingestReport } from './services/agents/report.ts';
 import { authenticateToken } from './services/tokens/authenticate.ts';
@@ -38,6 +39,7 @@ export interface AgentWsDeps {
   db: Db;
   logger: Logger;
   ingest: IngestGate;
+  committer?: ReportCommitter;
   sessions: SessionRegistry;
   onConnections?: (n: number) => void;
 }
@@ -125,7 +127,7 @@ export function attachAgentWebSocket(server: Server, deps: AgentWsDeps): { close
       const release = await deps.ingest.enter(actor.directorId, abort.signal);
       try {
         if (!release) return;
-        const r = await ingestReport(ctx, body, (seq, kind, reason) => logger.warn({ director: actor.name, seq, kind: typeof kind === 'string' ? kind.slice(0, 64) : typeof kind, reason }, 'agent event refused (not stored)'));
+        const r = await ingestReport(ctx, body, (seq, kind, reason) => logger.warn({ director: actor.name, seq, kind: typeof kind === 'string' ? kind.slice(0, 64) : typeof kind, reason }, 'agent event refused (not stored)'), deps.committer);
         send({ type: 'ack', id, ...r });
       } catch (err) {
         const known = err instanceof AppError;

@@ -22,6 +22,12 @@ export async function notifyReplicas(db: Db, clusterId: string): Promise<void> {
   await db.execute(sql`select pg_notify(${REVISION_CHANNEL}, ${clusterId})`);
 }
 
+/** `notifyReplicas` for many clusters in one statement (a site document). */
+export async function notifyReplicasMany(db: Db, clusterIds: string[]): Promise<void> {
+  if (clusterIds.length === 0) return;
+  await db.execute(sql`select pg_notify(${REVISION_CHANNEL}, id) from jsonb_array_elements_text(${JSON.stringify(clusterIds)}::jsonb) as id`);
+}
+
 class RevisionChanges {
   private readonly waiters = new Map<string, Set<Waiter>>();
 

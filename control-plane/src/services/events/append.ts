@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import { events } from '../../../../schema/src/tables/index.ts';
 import { actorLabel, withTransaction, type ServiceContext } from '../context.ts';
 import { eventHash, GENESIS_HASH, type ChainedFields } from './chain.ts';
@@ -34,42 +34,41 @@ const SKEW_CLAMP_MS = 2_000_000_000;
 
 /**
  * Appends events to the chained audit log in a bounded number of statements whatever their
- * number: the chain lock, one de-duplication query per source, the chain head, the ids, and one
- * multi-row INSERT per thousand rows, with every hash computed in memory in between. Joins the
- * caller's transaction (so an admin write and its event commit together). Events whose
- * (source, sourceSeq) is already stored, or repeated in the batch, come back `duplicate: true`
- * and are stored nothing of.
+ * number: the chain lock, one de-duplication query, the chain head, the ids, and one INSERT per
+ * two thousand rows, with every hash computed in memory in between. Joins the caller's
+ * transaction (so an admin write and its event commit together). Events whose (source,
+ * sourceSeq) is already stored, or repeated in the batch, are `duplicate` and store nothing;
+ * `status[i]` says which for `inputs[i]`.
  */
-export async function appendEvents(ctx: ServiceContext, inputs: AppendEventInput[]): Promise<{ stored: EventRow[]; duplicates: number }> {
-  if (inputs.length === 0) return { stored: [], duplicates: 0 };
+export async function appendEvents(ctx: ServiceContext, inputs: AppendEventInput[]): Promise<{ stored: EventRow[]; duplicates: number; status: ('stored' | 'duplicate')[] }> {
+  if (inputs.length === 0) return { stored: [], duplicates: 0, status: [] };
   return withTransaction(ctx, async ({ db }) => {
     // Serialise appends so `prevHash` is the hash of the row with the next-lower id.
     await db.execute(sql`select pg_advisory_xact_lock(${CHAIN_LOCK_KEY})`);
-    const seen = new Map<string, Set<number>>();
-    for (const i of inputs) if (i.source != null && i.sourceSeq != null) {
-      const s = seen.get(i.source) ?? new Set<number>();
-      s.add(i.sourceSeq);
-      seen.set(i.source, s);
-    }
-    const stored = new Map<string, Set<number>>();
-    for (const [source, seqs] of seen) {
-      const rows = await db.select({ seq: events.sourceSeq }).from(events).where(and(eq(events.source, source), inArray(events.sourceSeq, [...seqs])));
-      stored.set(source, new Set(rows.map((r) => r.seq!)));
+    const keys = inputs.filter((i) => i.source != null && i.sourceSeq != null).map((i) => ({ source: i.source!, seq: i.sourceSeq! }));
+    const stored = new Set<string>();
+    if (keys.length) {
+      const rows = (await db.execute<{ source: string; source_seq: string | number }>(sql`select e.source, e.source_seq from events e
+        join jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) as k(source text, seq bigint) on e.source = k.source and e.source_seq = k.seq`)) as unknown as { rows?: { source: string; source_seq: string | number }[] } & { source: string; source_seq: string | number }[];
+      for (const r of rows.rows ?? rows) stored.add(`${r.source}\u0000${Number(r.source_seq)}`);
     }
     const fresh: AppendEventInput[] = [];
+    const status: ('stored' | 'duplicate')[] = [];
     let duplicates = 0;
     for (const i of inputs) {
       if (i.source != null && i.sourceSeq != null) {
-        const s = stored.get(i.source)!;
-        if (s.has(i.sourceSeq)) {
+        const key = `${i.source}\u0000${i.sourceSeq}`;
+        if (stored.has(key)) {
           duplicates++;
+          status.push('duplicate');
           continue;
         }
-        s.add(i.sourceSeq); // a seq repeated inside one batch is stored once too
+        stored.add(key); // a seq repeated inside one batch is stored once too
       }
+      status.push('stored');
       fresh.push(i);
     }
-    if (fresh.length === 0) return { stored: [], duplicates };
+    if (fresh.length === 0) return { stored: [], duplicates, status };
     const [last] = await db.select({ hash: events.hash }).from(events).orderBy(desc(events.id)).limit(1);
     const ids = (await db.execute<{ id: string | number }>(sql`select nextval(pg_get_serial_sequence('events', 'id')) as id from generate_series(1, ${fresh.length})`)) as unknown as { rows?: { id: string | number }[] } & { id: string | number }[];
     const idList = (ids.rows ?? ids).map((r) => Number(r.id)).sort((a, b) => a - b);
@@ -114,7 +113,7 @@ export async function appendEvents(ctx: ServiceContext, inputs: AppendEventInput
     }
     // Live readers in every replica wake at commit (notify.ts).
     await notifyEventsAppended(db, idList[idList.length - 1]!);
-    return { stored: out, duplicates };
+    return { stored: out, duplicates, status };
   });
 }
 
