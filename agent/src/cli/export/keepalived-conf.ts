@@ -229,7 +229,8 @@ function writeInstance(w: Writer, spec: ClusterSpec, name: string, inst: VrrpIns
     if (inst.virtualIpAddressesExcluded.length) w.block('virtual_ipaddress_excluded', () => inst.virtualIpAddressesExcluded.forEach((v) => w.line(...vipWords(v))));
     if (inst.noVirtualIpAddress) w.line('no_virtual_ipaddress');
     if (inst.virtualRoutes.length) w.block('virtual_routes', () => inst.virtualRoutes.forEach((r) => w.line(...routeWords(r))));
-    writeTrackInterfaces(w, ov.trackInterfaces ?? inst.trackInterfaces);
+    // keepalived always follows the instance's own interface and refuses to track it again.
+    writeTrackInterfaces(w, (ov.trackInterfaces ?? inst.trackInterfaces).filter((t) => t.interface !== iface));
     writeTrackRefs(w, 'track_script', inst.trackScripts);
     writeTrackRefs(w, 'track_file', inst.trackFiles);
     writeTrackRefs(w, 'track_process', inst.trackProcesses);
@@ -367,7 +368,8 @@ function writeVirtualServer(w: Writer, vs: VirtualServer): void {
     w.line('lvs_sched', vs.scheduler);
     vs.schedulerFlags.forEach((f) => w.line(f));
     w.line(...methodWords(vs.method, vs.tunnel));
-    w.line('protocol', vs.protocol);
+    // A firewall-mark service has no protocol in IPVS; keepalived warns when one is written.
+    if (vs.fwmark === undefined || vs.protocol !== 'TCP') w.line('protocol', vs.protocol);
     if (vs.persistenceTimeoutMs) w.line('persistence_timeout', seconds(vs.persistenceTimeoutMs));
     if (vs.persistenceGranularity !== undefined) w.line('persistence_granularity', vs.persistenceGranularity);
     if (vs.persistenceEngine) w.line('persistence_engine', vs.persistenceEngine);

@@ -87,6 +87,7 @@ export function importKeepalived(options: ImportKeepalivedOptions): ImportResult
     const c = convertToSpec(p.parse.tree, { file: p.file, director: names[i]! });
     // The merged spec is validated below; the single-file spec's own validation would repeat it.
     findings.push(...c.diagnostics.filter((d) => d.code !== 'spec-invalid').map(fromDiagnostic));
+    dropOwnInterfaceTracking(c.spec, c.locate, findings);
     return { director: names[i]!, file: p.file, spec: c.spec, locate: c.locate };
   });
   const merged = mergeDirectorSpecs(sources);
@@ -116,6 +117,26 @@ export function importKeepalived(options: ImportKeepalivedOptions): ImportResult
     findings: sorted,
     ok: !sorted.some((f) => f.severity === 'error'),
   };
+}
+
+/**
+ * keepalived ignores a track_interface line naming the instance's own interface ("Ignoring
+ * track_interface eth0 since own interface": it follows that interface anyway), and so does the
+ * spec: the line is dropped with a warning.
+ */
+function dropOwnInterfaceTracking(spec: Obj, locate: (p: (string | number)[]) => { file: string; line: number; column: number }, findings: Finding[]): void {
+  for (const [name, inst] of Object.entries((spec.vrrpInstances ?? {}) as Record<string, Obj>)) {
+    const list = inst.trackInterfaces as { interface?: unknown }[] | undefined;
+    if (!Array.isArray(list) || typeof inst.interface !== 'string') continue;
+    const kept = list.filter((t) => t.interface !== inst.interface);
+    if (kept.length === list.length) continue;
+    inst.trackInterfaces = kept;
+    findings.push({
+      severity: 'warning', code: 'keepalived-differs', locations: [locate(['vrrpInstances', name, 'trackInterfaces'])],
+      message: `vrrp_instance ${name}: track_interface ${inst.interface} is the instance's own interface; keepalived ignores the line (it follows that interface anyway), and so does Vigil`,
+      hint: `remove ${inst.interface} from track_interface`,
+    });
+  }
 }
 
 /** A spec error on a line the reader already rejected says nothing new. */

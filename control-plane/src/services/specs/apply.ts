@@ -13,12 +13,12 @@ import { PutSpecInput, RollbackInput } from './schemas.ts';
  * creates nothing. Re-submitting the current spec is a no-op (`unchanged: true`), so
  * automation can PUT the same document repeatedly.
  */
-async function storeRevision(ctx: ServiceContext, clusterId: string, spec: unknown, message: string, rollbackOf: number | null, ifRevision?: number) {
+async function storeRevision(ctx: ServiceContext, clusterId: string, spec: unknown, message: string, rollbackOf: number | null, ifRevision?: number | null) {
   return withTransaction(ctx, async (tx) => {
     const cluster = await getClusterOrThrow(tx, clusterId);
     const locked = await lockCluster(tx, cluster.id);
     // Checked under the cluster's row lock: no other writer can move it between check and write.
-    if (ifRevision !== undefined && (locked.currentRevision ?? 0) !== ifRevision) {
+    if (ifRevision !== undefined && (locked.currentRevision ?? 0) !== (ifRevision ?? 0)) {
       throw conflict(`the cluster's spec moved: it is at revision ${locked.currentRevision ?? 0}, not ${ifRevision}; nothing was changed (plan again against the current revision)`, { currentRevision: locked.currentRevision ?? 0, ifRevision });
     }
     const { spec: normalised, warnings } = await validateForCluster(tx, cluster, spec);
