@@ -20,6 +20,8 @@ const USAGE = `usage: vigil agent --keepalived FILE [--state-dir DIR] [--directo
   --state-dir DIR    pid file, control socket, VIP record (default /var/lib/vigil)
   --director NAME    this director's name (default: router_id, else the host name)
   --metrics-listen ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics
+  --keepalived-metrics on|off  also export the keepalived exporters' metric names (mehdy's and
+                     gen2brain's keepalived_*), so existing dashboards work (default on)
   --lb-backend MODE  what programs virtual_servers: ipvs, nftables, or auto (IPVS when the
                      kernel has it, else nftables; default)
 `;
@@ -47,9 +49,9 @@ export function parseListen(s: string): { host: string; port: number } | null {
 }
 
 export async function runAgent(argv: string[]): Promise<number> {
-  let values: { keepalived?: string; config?: string; 'state-dir'?: string; director?: string; 'lb-backend'?: string; 'metrics-listen'?: string; help?: boolean };
+  let values: { keepalived?: string; config?: string; 'state-dir'?: string; director?: string; 'lb-backend'?: string; 'metrics-listen'?: string; 'keepalived-metrics'?: string; help?: boolean };
   try {
-    ({ values } = parseArgs({ args: argv, options: { keepalived: { type: 'string' }, config: { type: 'string' }, 'state-dir': { type: 'string' }, director: { type: 'string' }, 'lb-backend': { type: 'string' }, 'metrics-listen': { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+    ({ values } = parseArgs({ args: argv, options: { keepalived: { type: 'string' }, config: { type: 'string' }, 'state-dir': { type: 'string' }, director: { type: 'string' }, 'lb-backend': { type: 'string' }, 'metrics-listen': { type: 'string' }, 'keepalived-metrics': { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
   } catch (e) {
     process.stderr.write(`vigil agent: ${(e as Error).message}\n\n${USAGE}`);
     return 2;
@@ -72,9 +74,15 @@ export async function runAgent(argv: string[]): Promise<number> {
     process.stderr.write(`vigil agent: --metrics-listen must be ADDR:PORT (e.g. 127.0.0.1:9650 or [::1]:9650), got "${values['metrics-listen']}"\n`);
     return 2;
   }
+  const compat = values['keepalived-metrics'] ?? 'on';
+  if (compat !== 'on' && compat !== 'off') {
+    process.stderr.write(`vigil agent: --keepalived-metrics must be on or off, got "${compat}"\n\n${USAGE}`);
+    return 2;
+  }
+  const keepalivedMetrics = compat === 'on';
   const stateDir = values['state-dir'] ?? '/var/lib/vigil';
   if (values.config) {
-    return runManaged({ configFile: values.config, stateDir, lbMode, ...(metricsAt ? { metricsAt } : {}) });
+    return runManaged({ configFile: values.config, stateDir, lbMode, keepalivedMetrics, ...(metricsAt ? { metricsAt } : {}) });
   }
   const file = values.keepalived!;
   const loaded = loadKeepalived(file, values.director);
@@ -83,7 +91,7 @@ export async function runAgent(argv: string[]): Promise<number> {
     return 1;
   }
   const log = pino({ base: { component: 'agent', director: loaded.config.director } });
-  const host = await DirectorHost.open({ stateDir, lbMode, log, ...(metricsAt ? { metricsAt } : {}) });
+  const host = await DirectorHost.open({ stateDir, lbMode, log, keepalivedMetrics, ...(metricsAt ? { metricsAt } : {}) });
   const started = await host.apply(loaded.config);
   if (!started.ok) {
     process.stderr.write(`vigil agent: ${started.message}\nvigil agent: nothing was started\n`);

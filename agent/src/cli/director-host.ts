@@ -27,6 +27,8 @@ export interface HostOptions {
   stateDir: string;
   lbMode: LbBackendMode;
   metricsAt?: { host: string; port: number };
+  /** Also export the keepalived exporters' metric names (default true). */
+  keepalivedMetrics?: boolean;
   log: Logger;
   /** Every VRRP transition and real-server change (managed mode puts them in the outbox). */
   onEvent?: (e: AgentEvent | LbEvent) => void;
@@ -97,7 +99,7 @@ export class DirectorHost {
     if (o.metricsAt) {
       h.metrics = await serveMetrics(o.metricsAt, async () => {
         await h.lb?.refreshTable();
-        return renderMetrics(h.agent?.status() ?? { pid: process.pid, instances: [] }, h.lb ? { realServers: h.lb.status(), table: h.lb.table() } : undefined);
+        return renderMetrics(h.agent?.status() ?? { pid: process.pid, instances: [] }, h.lb ? { realServers: h.lb.status(), table: h.lb.table() } : undefined, { keepalivedNames: o.keepalivedMetrics !== false });
       }).catch((e: Error) => {
         o.log.error({ err: e.message }, `metrics listener on ${o.metricsAt!.host}:${o.metricsAt!.port} failed; running without it`);
         return undefined;

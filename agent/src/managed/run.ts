@@ -30,6 +30,7 @@ export interface ManagedOptions {
   stateDir: string;
   lbMode: LbBackendMode;
   metricsAt?: { host: string; port: number };
+  keepalivedMetrics?: boolean;
 }
 
 const STATE_EVERY_MS = 5000;
@@ -69,6 +70,7 @@ export async function runManaged(o: ManagedOptions): Promise<number> {
     lbMode: cfg.lbBackend ?? o.lbMode,
     log,
     ...(o.metricsAt ? { metricsAt: o.metricsAt } : {}),
+    ...(o.keepalivedMetrics !== undefined ? { keepalivedMetrics: o.keepalivedMetrics } : {}),
     onEvent: (e) => {
       outbox.append(toOutbox(e));
       wake();

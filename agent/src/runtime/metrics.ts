@@ -5,10 +5,12 @@
  */
 import type { ActualTable } from '../lb/model.ts';
 import { lbMetrics, type MetricSample } from '../lb/stats.ts';
+import { keepalivedCompatMetrics } from '../metrics/keepalived-compat.ts';
 import type { AgentStatus } from './status.ts';
 import type { RealServerStatus } from './lb.ts';
 
 const STATES = ['INITIALIZE', 'BACKUP', 'MASTER', 'FAULT', 'STOPPED'];
+const HELP_EXTRA: Record<string, string> = {};
 
 const HELP: Record<string, string> = {
   vigil_vrrp_state: 'VRRP state of the instance (1 for the current state label)',
@@ -22,7 +24,11 @@ const HELP: Record<string, string> = {
   vigil_real_server_weight: 'real server weight in the data plane (0 when drained or inhibited)',
 };
 
-export function renderMetrics(status: AgentStatus, lb?: { realServers: RealServerStatus[]; table: ActualTable | undefined }): string {
+/**
+ * `keepalivedNames` (default on; `vigil agent --keepalived-metrics off`) adds the names of the
+ * two keepalived exporters (metrics/keepalived-compat.ts) so existing dashboards keep working.
+ */
+export function renderMetrics(status: AgentStatus, lb?: { realServers: RealServerStatus[]; table: ActualTable | undefined }, options: { keepalivedNames?: boolean } = {}): string {
   const samples: MetricSample[] = [];
   for (const i of status.instances) {
     const l = { instance: i.name, vrid: String(i.vrid) };
@@ -41,12 +47,24 @@ export function renderMetrics(status: AgentStatus, lb?: { realServers: RealServe
     samples.push({ name: 'vigil_real_server_weight', labels: l, value: r.weight });
   }
   if (lb?.table) samples.push(...lbMetrics(lb.table));
+  const types: Record<string, string> = {};
+  if (options.keepalivedNames !== false) {
+    const compat = keepalivedCompatMetrics(status, lb?.table);
+    samples.push(...compat.samples);
+    Object.assign(HELP_EXTRA, compat.help);
+    Object.assign(types, compat.types);
+  }
+  // One block per metric (HELP, TYPE, every sample): Prometheus refuses a scrape that names a
+  // metric's TYPE twice, as per-instance order would with two instances.
+  const firstAt = new Map<string, number>();
+  samples.forEach((s, i) => { if (!firstAt.has(s.name)) firstAt.set(s.name, i); });
+  samples.sort((a, b) => firstAt.get(a.name)! - firstAt.get(b.name)!);
   const out: string[] = [];
   let last = '';
   for (const s of samples) {
     if (s.name !== last) {
       last = s.name;
-      out.push(`# HELP ${s.name} ${HELP[s.name] ?? s.name.replace(/_/g, ' ')}`, `# TYPE ${s.name} ${s.name.endsWith('_total') ? 'counter' : 'gauge'}`);
+      out.push(`# HELP ${s.name} ${HELP[s.name] ?? HELP_EXTRA[s.name] ?? s.name.replace(/_/g, ' ')}`, `# TYPE ${s.name} ${types[s.name] ?? (s.name.endsWith('_total') ? 'counter' : 'gauge')}`);
     }
     const labels = Object.entries(s.labels).map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join(',');
     out.push(`${s.name}{${labels}} ${s.value}`);
