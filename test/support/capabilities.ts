@@ -6,12 +6,13 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-export type Capability = 'root' | 'netns' | 'keepalived' | 'uml' | 'qemu' | 'chromium' | 'nft' | 'postgres' | 'tcpdump' | 'debootstrap';
+export type Capability = 'root' | 'netns' | 'keepalived' | 'uml' | 'qemu' | 'chromium' | 'nft' | 'postgres' | 'tcpdump' | 'debootstrap' | 'prometheus';
 
 const probes: Record<Capability, () => boolean> = {
   root: () => process.getuid?.() === 0,
   netns: () => process.getuid?.() === 0 && commandWorks('ip', ['netns', 'list']),
   keepalived: () => existsSync('/usr/sbin/keepalived'),
+  prometheus: () => existsSync('/usr/bin/prometheus') && existsSync('/usr/bin/promtool'),
   uml: () => existsSync('/usr/bin/linux') || existsSync('/usr/bin/linux.uml'),
   qemu: () => existsSync('/usr/bin/qemu-system-x86_64'),
   chromium: () => existsSync('/usr/bin/chromium'),

@@ -79,10 +79,11 @@ export async function runAgent(argv: string[]): Promise<number> {
     process.stderr.write(`vigil agent: --keepalived-metrics must be on or off, got "${compat}"\n\n${USAGE}`);
     return 2;
   }
-  const keepalivedMetrics = compat === 'on';
+  // Unset: agent.json decides (managed), else on.
+  const keepalivedMetrics = values['keepalived-metrics'] === undefined ? undefined : compat === 'on';
   const stateDir = values['state-dir'] ?? '/var/lib/vigil';
   if (values.config) {
-    return runManaged({ configFile: values.config, stateDir, lbMode, keepalivedMetrics, ...(metricsAt ? { metricsAt } : {}) });
+    return runManaged({ configFile: values.config, stateDir, lbMode, ...(keepalivedMetrics !== undefined ? { keepalivedMetrics } : {}), ...(metricsAt ? { metricsAt } : {}) });
   }
   const file = values.keepalived!;
   const loaded = loadKeepalived(file, values.director);
@@ -91,7 +92,7 @@ export async function runAgent(argv: string[]): Promise<number> {
     return 1;
   }
   const log = pino({ base: { component: 'agent', director: loaded.config.director } });
-  const host = await DirectorHost.open({ stateDir, lbMode, log, keepalivedMetrics, ...(metricsAt ? { metricsAt } : {}) });
+  const host = await DirectorHost.open({ stateDir, lbMode, log, keepalivedMetrics: keepalivedMetrics ?? true, ...(metricsAt ? { metricsAt } : {}) });
   const started = await host.apply(loaded.config);
   if (!started.ok) {
     process.stderr.write(`vigil agent: ${started.message}\nvigil agent: nothing was started\n`);

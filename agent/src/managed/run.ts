@@ -20,7 +20,7 @@ import { DirectorHost } from '../cli/director-host.ts';
 import type { LbBackendMode } from '../os/lb-backend.ts';
 import type { AgentEvent } from '../runtime/agent.ts';
 import type { LbEvent } from '../runtime/lb.ts';
-import { readAgentFile } from './agent-file.ts';
+import { listenAddress, readAgentFile } from './agent-file.ts';
 import { ControlPlaneClient } from './client.ts';
 import { AgentChannel } from './channel.ts';
 import { Outbox, type OutboxEvent } from './outbox.ts';
@@ -69,8 +69,8 @@ export async function runManaged(o: ManagedOptions): Promise<number> {
     stateDir: o.stateDir,
     lbMode: cfg.lbBackend ?? o.lbMode,
     log,
-    ...(o.metricsAt ? { metricsAt: o.metricsAt } : {}),
-    ...(o.keepalivedMetrics !== undefined ? { keepalivedMetrics: o.keepalivedMetrics } : {}),
+    ...((o.metricsAt ?? listenAddress(cfg.metricsListen)) ? { metricsAt: (o.metricsAt ?? listenAddress(cfg.metricsListen))! } : {}),
+    ...((o.keepalivedMetrics ?? cfg.keepalivedMetrics) !== undefined ? { keepalivedMetrics: (o.keepalivedMetrics ?? cfg.keepalivedMetrics)! } : {}),
     onEvent: (e) => {
       outbox.append(toOutbox(e));
       wake();
