@@ -61,6 +61,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   'move-master': { summary: 'move mastership of an instance to a director (or --release)', load: () => withIo(async () => (await import('./fleet/resources.ts')).runMoveMaster) },
   tokens: { summary: 'API tokens: list, create, revoke', load: () => withIo(async () => (await import('./fleet/resources.ts')).runTokens) },
   'enroll-token': { summary: 'mint an enrollment token and print the install command for a director', load: () => withIo(async () => (await import('./fleet/resources.ts')).runEnrollToken) },
+  lab: { summary: 'the seed articles\' demo on this machine (root): up, status, failover, down', load: () => withIo(async () => (await import('./lab/command.ts')).runLab) },
   config: { summary: 'the CLI\'s settings: control plane URL, token, CA (~/.config/vigil/config)', load: () => withIo(async () => (await import('./fleet/config-command.ts')).runConfig) },
   'control-plane': {
     summary: 'run the API, dashboard and agent endpoints (embedded Postgres without --database-url)',
