@@ -2,12 +2,12 @@
  * The fleet as numbers, for the control plane's /metrics: per director whether it reports
  * (fresh), how old its last report is, whether it runs the desired revision, maintenance; per
  * instance how many directors claim MASTER by a fresh report (0 none, 1 healthy, 2+ split brain).
- * One read of the three tables; the caller bounds how often it runs.
+ * One read of the three tables.
  */
-import { clusters, directors, sites } from '../../../../schema/src/tables/index.ts';
-import type { Db } from '../../db.ts';
-import { isFresh, reportedInstances } from '../agents/reported.ts';
 import { eq } from 'drizzle-orm';
+import { clusters, directors, sites } from '../../../../schema/src/tables/index.ts';
+import { isFresh, reportedInstances } from '../agents/reported.ts';
+import { requireRole, scopedSite, type ServiceContext } from '../context.ts';
 
 export interface DirectorGauge {
   site: string;
@@ -27,8 +27,11 @@ export interface ClusterGauge { site: string; cluster: string; desiredRevision: 
 
 export interface FleetGauges { directors: DirectorGauge[]; instances: InstanceGauge[]; clusters: ClusterGauge[] }
 
-export async function fleetGauges(db: Db, now = Date.now()): Promise<FleetGauges> {
-  const rows = await db
+/** The fleet as numbers (viewer; a site-scoped token sees its site only). */
+export async function fleetGauges(ctx: ServiceContext, now = Date.now()): Promise<FleetGauges> {
+  requireRole(ctx, 'viewer');
+  const scope = scopedSite(ctx);
+  const rows = await ctx.db
     .select({
       site: sites.name, cluster: clusters.name, clusterId: clusters.id, desired: clusters.currentRevision,
       director: directors.name, lastSeenAt: directors.lastSeenAt, applied: directors.appliedRevision, state: directors.reportedState,
@@ -36,7 +39,8 @@ export async function fleetGauges(db: Db, now = Date.now()): Promise<FleetGauges
     })
     .from(clusters)
     .innerJoin(sites, eq(sites.id, clusters.siteId))
-    .leftJoin(directors, eq(directors.clusterId, clusters.id));
+    .leftJoin(directors, eq(directors.clusterId, clusters.id))
+    .where(scope ? eq(clusters.siteId, scope) : undefined);
   const out: FleetGauges = { directors: [], instances: [], clusters: [] };
   const seenClusters = new Set<string>();
   const masters = new Map<string, InstanceGauge>();
