@@ -8,10 +8,8 @@
  * (the number plan printed), so a change planned against one revision is never applied on top
  * of another.
  */
-import { formatSpecPath, parseClusterSpec, validateClusterSpec, type ClusterSpec } from '#schema';
-import { ReportedStatus } from '#schema/wire/status.ts';
-import { REPORT_FRESH_MS } from '../../../../control-plane/src/services/agents/reported.ts';
-import { diffJson, type DiffEntry } from '../../../../control-plane/src/services/specs/diff.ts';
+import { diffJson, formatSpecPath, parseClusterSpec, validateClusterSpec, type ClusterSpec, type DiffEntry } from '#schema';
+import { REPORT_FRESH_MS, ReportedStatus } from '#schema/wire/status.ts';
 import { str } from '../fleet/args.ts';
 import type { ApiClient, Cluster, Director } from '../fleet/client.ts';
 import { makeCtx, run, CONNECTION_HELP, type Ctx, type Io } from '../fleet/context.ts';

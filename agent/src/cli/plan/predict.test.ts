@@ -39,8 +39,10 @@ describe('predicted elections', () => {
     expect(p!.directors.find((d) => d.director === 'lb2')).toMatchObject({ priorityBefore: 100, priorityAfter: 200 });
     const takeover = p!.timeline.find((t) => t.to === 'master')!;
     expect(takeover).toMatchObject({ director: 'lb2', reason: 'preempt' });
-    // 3 x advert_int + skew at priority 200 (RFC 5798 §6.1): 3218 ms after lb2 starts again.
-    expect(takeover.at).toBe(3218);
+    // A priority change is applied in place (the agent's reload keeps the running timers): lb2
+    // ignores lb1's lower-priority adverts and its master-down timer, armed at priority 100 by
+    // lb1's advert at the moment of the change, expires: 3 x advert_int + (256-100)/256 s = 3609 ms.
+    expect(takeover.at).toBe(3609);
     expect(p!.timeline.some((t) => t.director === 'lb1' && t.to === 'backup' && t.reason === 'higher_priority_advert')).toBe(true);
   });
 

@@ -11,8 +11,7 @@
  * Inputs the reports cannot give are assumptions, said in `notes`: a director without a fresh
  * report is taken as down; tracking keeps moving a priority by what it moves it now.
  */
-import { instanceMembers, resolveDirectorConfig, type ClusterSpec, type ResolvedDirectorConfig, type ResolvedVrrpInstance } from '#schema';
-import { advertKey } from '../../../../control-plane/src/services/agents/rollout.ts';
+import { advertKey, instanceMembers, resolveDirectorConfig, type ClusterSpec, type ResolvedDirectorConfig, type ResolvedVrrpInstance } from '#schema';
 import { planInstance } from '../../runtime/plan.ts';
 import type { InstanceConfig } from '../../vrrp/state.ts';
 import { reloadActions, type ReloadAction } from './reload-effect.ts';

@@ -9,6 +9,7 @@
  * election settles.
  */
 import { fireDueTimers, step } from '../../vrrp/fsm.ts';
+import { reconfigure as reconfigureInPlace } from '../../vrrp/reconfigure.ts';
 import { createInstance, nextDeadline, type Effect, type InstanceConfig, type InstanceState, type VrrpStateName } from '../../vrrp/state.ts';
 
 export interface Transition { at: number; director: string; from: VrrpStateName; to: VrrpStateName; reason: string }
@@ -49,15 +50,15 @@ export class Segment {
   }
 
   /**
-   * A reload that keeps the instance running: the new config in place, the new effective
-   * priority as a tracker change would set it (the FSM's one way to move a running priority).
+   * A reload that keeps the instance running: the new config in place exactly as the agent's
+   * reload applies it (vrrp/reconfigure.ts: state, timers and the known master kept), then the
+   * new effective priority as the agent's trackers set it right after.
    */
   reconfigure(director: string, config: InstanceConfig, priority: number, fault = false): void {
     const m = this.members.get(director);
     if (!m) return;
-    const s: InstanceState = { ...m.state, config, masterAdverIntervalMs: m.state.state === 'master' ? config.advertIntervalMs : m.state.masterAdverIntervalMs };
-    m.state = s;
-    this.apply(director, step(s, { type: 'trackerChanged', priority, fault }, this.now));
+    this.apply(director, reconfigureInPlace(m.state, config, this.now));
+    this.apply(director, step(this.members.get(director)!.state, { type: 'trackerChanged', priority, fault }, this.now));
   }
 
   /** Tracking moved a running priority (or put the member in FAULT). */

@@ -66,7 +66,7 @@ export async function ingestReport(ctx: ServiceContext, raw: unknown, onRefused?
     return x!;
   });
   const { stored, duplicates, revisionMoved } = r;
-  if (revisionMoved) revisionChanges.notify(agent.clusterId);
+  if (revisionMoved) revisionChanges.applied(agent.clusterId);
   if (input.state && claimsMaster(input.state)) await splitBrainCheck(ctx, agent.siteId, agent.clusterId);
   const acked = input.events.reduce<number | null>((m, e) => (m === null || e.seq > m ? e.seq : m), null);
   return { acked, stored, duplicates, refused };

@@ -2,28 +2,51 @@
  * Split brain: two directors of a cluster both reporting MASTER for the same instance. Detected
  * from the reported states (fresh ones only: a director silent for 30 s is not counted), logged
  * once per episode as `vrrp.split_brain`, and shown in the fleet view.
+ *
+ * Two MASTER claims count only when each was reported after the other director took over: a
+ * claim the control plane stored before the other's takeover may simply be stale. A normal
+ * handover (a preempt at startup: the new master reports before the old one has said it is
+ * BACKUP now) and a crashed master (its last MASTER report stays fresh for 30 s) are not split
+ * brain; a real one is confirmed by the next report of either side (state every 5 s at most).
+ * "Took over" is the receive time of the director's last transition to MASTER (a director with
+ * none on record counts as master since forever); "reported" is its last report. The two come
+ * from the control plane's and the database's clocks, which are one clock on one host and
+ * NTP-close otherwise: far below the seconds between reports that this ordering relies on.
  */
-import { and, desc, eq, gt, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, sql } from 'drizzle-orm';
 import { directors, events } from '../../../../schema/src/tables/index.ts';
 import type { ServiceContext } from '../context.ts';
 import { REPORT_FRESH_MS, reportedInstances } from './reported.ts';
 import { appendEvent } from '../events/append.ts';
 
-
-/** Instances with more than one fresh MASTER: { instance: [director names] }. */
+/** Instances with more than one fresh MASTER, each claim made after the others took over: { instance: [director names] }. */
 export async function splitBrains(ctx: ServiceContext, clusterId: string): Promise<Record<string, string[]>> {
   const rows = await ctx.db
     .select({ name: directors.name, state: directors.reportedState, seen: directors.lastSeenAt })
     .from(directors)
     .where(and(eq(directors.clusterId, clusterId), gt(directors.lastSeenAt, new Date(Date.now() - REPORT_FRESH_MS))));
-  const masters = new Map<string, string[]>();
+  const masters = new Map<string, Array<{ name: string; seen: number }>>();
   for (const r of rows) {
     for (const i of reportedInstances(r.state)) {
       if (i.state.toUpperCase() !== 'MASTER') continue;
-      masters.set(i.name, [...(masters.get(i.name) ?? []), r.name].sort());
+      masters.set(i.name, [...(masters.get(i.name) ?? []), { name: r.name, seen: r.seen?.getTime() ?? 0 }]);
     }
   }
-  return Object.fromEntries([...masters].filter(([, ds]) => ds.length > 1));
+  const candidates = [...masters].filter(([, ds]) => ds.length > 1);
+  if (candidates.length === 0) return {};
+  const took = await ctx.db
+    .select({ director: directors.name, instance: events.instance, at: sql<Date>`max(${events.receivedAt})`.mapWith(events.receivedAt) })
+    .from(events)
+    .innerJoin(directors, eq(directors.id, events.directorId))
+    .where(and(eq(events.clusterId, clusterId), eq(events.kind, 'vrrp.transition'), inArray(events.instance, candidates.map(([i]) => i)), sql`${events.details}->>'to' = 'master'`))
+    .groupBy(directors.name, events.instance);
+  const since = (d: string, i: string) => took.find((t) => t.director === d && t.instance === i)?.at?.getTime() ?? -Infinity;
+  const out: Record<string, string[]> = {};
+  for (const [instance, ds] of candidates) {
+    const confirmed = ds.filter((x) => ds.some((y) => y !== x && x.seen > since(y.name, instance) && y.seen > since(x.name, instance)));
+    if (confirmed.length > 1) out[instance] = confirmed.map((x) => x.name).sort();
+  }
+  return out;
 }
 
 export async function detectSplitBrain(ctx: ServiceContext, siteId: string, clusterId: string): Promise<void> {

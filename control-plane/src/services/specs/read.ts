@@ -3,7 +3,7 @@ import { specRevisions } from '../../../../schema/src/tables/index.ts';
 import { notFound, validation } from '../../errors.ts';
 import { requireRole, type ServiceContext } from '../context.ts';
 import { getClusterOrThrow } from '../internal.ts';
-import { diffJson } from './diff.ts';
+import { diffJson } from '../../../../schema/src/spec/diff.ts';
 import { getRevisionOrThrow } from './internal.ts';
 
 /** The cluster's current spec and its revision number. */
