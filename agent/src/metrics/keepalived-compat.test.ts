@@ -97,6 +97,10 @@ describe('keepalived exporter names on /metrics', () => {
     const names = text.split('\n').filter((l) => l.startsWith('# TYPE ')).map((l) => l.split(' ')[2]);
     expect(new Set(names).size).toBe(names.length);
     expect(value(text, 'vigil_vrrp_priority{instance="VI_1",vrid="51"}')).toBe(150);
+    // Takeovers and releases under Vigil's own names too (the fleet dashboard charts them).
+    expect(value(text, 'vigil_vrrp_become_master_total{instance="VI_1",vrid="51"}')).toBe(2);
+    expect(value(text, 'vigil_vrrp_release_master_total{instance="VI_1",vrid="51"}')).toBe(1);
+    expect(text).toContain('# TYPE vigil_vrrp_become_master_total counter');
   });
 
   it('the switch turns them off', () => {

@@ -49,10 +49,15 @@ export function labSpec(): Record<string, unknown> {
   const inst = (iface: string, vrid: number, vip: string) => ({
     interface: iface, virtualRouterId: vrid, version: 3, advertIntervalMs: 200, state: 'BACKUP', nopreempt: true, priority: 150,
     virtualIpAddresses: [vip], directors: { lb2: { priority: 100 } },
+    // A tracked vrrp_script, as most keepalived setups have (the exporters' dashboards chart
+    // keepalived_script_status): a director whose agent settings vanished goes FAULT and gives
+    // up its VIPs (weight 0; the sync group follows).
+    trackScripts: [{ name: 'chk_agent_conf' }],
   });
   return {
     version: 1,
     directors: { lb1: {}, lb2: {} },
+    vrrpScripts: { chk_agent_conf: { script: '/usr/bin/test -s /etc/vigil/agent.json', intervalMs: 2000, fall: 2, rise: 1 } },
     vrrpInstances: { VI_OUT: inst('eth0', 51, `${VIP}/24`), VI_IN: inst('eth1', 52, `${GATEWAY_VIP}/24`) },
     syncGroups: { VG_LAB: { group: ['VI_OUT', 'VI_IN'] } },
     virtualServers: [{
