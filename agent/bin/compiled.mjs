@@ -16,7 +16,8 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const SOURCES = ['agent/src', 'control-plane/src', 'schema/src', 'package.json'];
+// The build's own recipe (this file) counts: a change to it is a change to the output.
+const SOURCES = ['agent/src', 'control-plane/src', 'schema/src', 'agent/bin', 'package.json'];
 const KEEP = 4;
 const LOCK_STALE_MS = 120_000;
 
@@ -113,7 +114,9 @@ async function buildInto(fp, final) {
       banner: { js: "import { createRequire as __vigilCreateRequire } from 'node:module'; const require = __vigilCreateRequire(import.meta.url);" },
       // Packages that load files of their own (native addons, wasm, worker scripts) stay packages.
       plugins: [englishOnly],
-      external: ['*.node', 'netlink', 'bufferutil', 'utf-8-validate', '@electric-sql/pglite', '@electric-sql/pglite/*', 'esbuild', 'tsx', 'tsx/*', 'pino', 'thread-stream'],
+      // yaml is CommonJS and loaded with import() (spec files): bundled, esbuild's chunk would not
+      // hand back its exports.
+      external: ['yaml', '*.node', 'netlink', 'bufferutil', 'utf-8-validate', '@electric-sql/pglite', '@electric-sql/pglite/*', 'esbuild', 'tsx', 'tsx/*', 'pino', 'thread-stream'],
     });
     try {
       renameSync(tmp, final);

@@ -16,9 +16,10 @@ const sample = join(repo, 'test/fixtures/import/pair-ok/lb1.conf');
 const runVigil = (args: string[], env: Record<string, string>) => spawnSync(process.execPath, [VIGIL, ...args], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 120_000 });
 
 describe('the compiled vigil command', () => {
-  it('answers exactly as the sources do (check, a usage error, help)', async () => {
+  it('answers exactly as the sources do (check, import to YAML, a usage error, help)', async () => {
     await buildCompiled();
-    for (const args of [['check', sample], ['check', join(repo, 'test/fixtures/import/pair-disagree/lb2.conf')], ['plan'], ['--help']]) {
+    const pair = ['lb1', 'lb2'].map((d) => join(repo, `test/fixtures/import/pair-ok/${d}.conf`));
+    for (const args of [['check', sample], ['check', join(repo, 'test/fixtures/import/pair-disagree/lb2.conf')], ['import', ...pair, '--dry-run'], ['import', ...pair, '-o', 'json'], ['plan'], ['--help']]) {
       const compiled = runVigil(args, { VIGIL_COMPILED: '1' });
       const sources = runVigil(args, { VIGIL_SOURCES: '1' });
       expect(compiled.status, `${args.join(' ')}: ${compiled.stderr}`).toBe(sources.status);
