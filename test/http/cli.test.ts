@@ -138,9 +138,12 @@ describe.each(drivers)('vigil CLI against the control plane on %s', (driver) => 
     // Enroll both directors and report lb1 MASTER, lb2 BACKUP, as agents do.
     const enroll = (await t.call('POST', '/v1/sites/dc1/enrollment-tokens', { body: { maxUses: 2 } })).body.secret;
     for (const [d, st, prio] of [['lb1', 'MASTER', 150], ['lb2', 'BACKUP', 100]] as const) {
-      const cred = (await t.call('POST', '/v1/agent/enroll', { token: enroll, body: { cluster: 'web', director: d } })).body.credential;
+      const enrolled = await t.call('POST', '/v1/agent/enroll', { token: enroll, body: { cluster: 'web', director: d } });
+      expect(enrolled.status, JSON.stringify(enrolled.body)).toBe(201);
+      const cred = enrolled.body.credential;
       const instances = ['VI_WEB', 'VI_GW'].map((name) => ({ name, state: st, priority: prio, basePriority: prio }));
-      expect((await t.call('POST', '/v1/agent/reports', { token: cred, body: { state: { instances }, appliedRevision: 1 } })).status).toBe(200);
+      const reported = await t.call('POST', '/v1/agent/reports', { token: cred, body: { state: { instances }, appliedRevision: 1 } });
+      expect(reported.status, JSON.stringify(reported.body)).toBe(200);
     }
     const spec = (await jsonOf(runRevisions, ['show', '1', '--cluster', 'dc1/web'])).spec;
     spec.vrrpInstances.VI_WEB.directors.lb2.priority = 200;
@@ -149,8 +152,10 @@ describe.each(drivers)('vigil CLI against the control plane on %s', (driver) => 
     writeFileSync(file, JSON.stringify(spec));
     const plan = await ok(runPlan, ['-f', file, '--cluster', 'dc1/web']);
     expect(plan.out).toContain('~ vrrpInstances.VI_WEB.directors.lb2.priority: 100 -> 200');
-    expect(plan.out).toMatch(/VI_WEB: master lb1 -> lb2; rolling \(backups first, master last\); restarts on lb2/);
-    expect(plan.out).toMatch(/\+3\.2 s {2}lb2 BACKUP -> MASTER \(preempt\)/);
+    // A priority change is applied in place (the agent's reload keeps state and timers): no restart.
+    expect(plan.out).toMatch(/VI_WEB: master lb1 -> lb2; rolling \(backups first, master last\); changed in place on lb2 \(state and timers kept\)\n/);
+    // lb2's running master-down timer, armed at priority 100: 3 x 1 s + (256 - 100) / 256 s.
+    expect(plan.out).toMatch(/\+3\.6 s {2}lb2 BACKUP -> MASTER \(preempt\)/);
     expect(plan.out).toContain(`apply with: vigil apply -f ${file} --cluster dc1/web --if-revision 1`);
     const planJson = await jsonOf(runPlan, ['-f', file, '--cluster', 'dc1/web']);
     expect(planJson.elections.map((e: { instance: string; mastersNow: string[]; mastersAfter: string[] }) => [e.instance, e.mastersNow, e.mastersAfter]).sort()).toEqual([['VI_GW', ['lb1'], ['lb2']], ['VI_WEB', ['lb1'], ['lb2']]]);

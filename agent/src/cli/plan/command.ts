@@ -109,7 +109,8 @@ export function renderPlan(p: PlanResult, file: string): string {
     const now = e.mastersNow.join('+') || 'none';
     const after = e.mastersAfter.join('+') || 'none';
     const restarts = e.directors.filter((d) => d.action === 'restarted').map((d) => d.director);
-    out.push(`  ${e.instance}: master ${now} -> ${after}${now === after ? ' (no change of master)' : ''}; ${e.coordinated ? 'coordinated instant (every director at once: the change is carried in adverts)' : 'rolling (backups first, master last)'}${restarts.length ? `; restarts on ${restarts.join(', ')}` : ''}`);
+    const inPlace = e.directors.filter((d) => d.action === 'changed').map((d) => d.director);
+    out.push(`  ${e.instance}: master ${now} -> ${after}${now === after ? ' (no change of master)' : ''}; ${e.coordinated ? 'coordinated instant (every director at once: the change is carried in adverts)' : 'rolling (backups first, master last)'}${inPlace.length ? `; changed in place on ${inPlace.join(', ')} (state and timers kept)` : ''}${restarts.length ? `; restarts on ${restarts.join(', ')}` : ''}`);
     for (const d of e.directors) {
       const prio = d.priorityBefore !== undefined || d.priorityAfter !== undefined ? `priority ${d.priorityBefore ?? '-'} -> ${d.priorityAfter ?? '-'}` : '';
       out.push(`    ${d.director.padEnd(16)} ${d.action.padEnd(11)} ${prio}${d.detail.length ? `  (${d.detail.join(', ')})` : ''}`);
