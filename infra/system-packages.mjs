@@ -24,6 +24,7 @@ export const SYSTEM_PACKAGES = {
   chromium: 'the dashboard browser suite',
   debootstrap: 'a fresh Debian root filesystem to prove the install script',
   time: 'GNU time: the keepalived.conf fuzz suite measures the CPU time and peak memory of vigil check',
+  prometheus: 'the metrics suite: a real Prometheus scrapes an agent pair and the control plane and runs every shipped dashboard query and alert rule (promtool checks the rules)',
 };
 
 function isInstalled(pkg) {
@@ -57,7 +58,7 @@ export function ensureSystemPackages(log = (s) => process.stderr.write(`${s}\n`)
   execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
   execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
   // Debian starts the services it installs; the suites run their own instances instead.
-  for (const svc of ['keepalived', 'postgresql']) {
+  for (const svc of ['keepalived', 'postgresql', 'prometheus', 'prometheus-node-exporter']) {
     try { execFileSync('systemctl', ['disable', '--now', svc], { stdio: 'ignore' }); } catch { /* no systemd */ }
   }
   return Object.keys(SYSTEM_PACKAGES).filter((p) => !isInstalled(p));

@@ -4,7 +4,7 @@
  *
  *   1. system packages the suites need (as root on Debian/Ubuntu: apt-get update + install;
  *      otherwise it says what it could not install),
- *   2. lint and type-check,
+ *   2. the compiled `vigil` (agent/bin/compiled.mjs), lint and type-check,
  *   3. the vitest projects one after another (unit, db, net, vm, browser): privileged suites
  *      must not compete with each other for the two cores or for kernel state,
  *   4. one closing line `N passed, N failed, N skipped`.
@@ -38,6 +38,9 @@ const missing = ensureSystemPackages();
 if (missing.length && process.env.CI === 'true') process.stderr.write(`setup: still missing under CI: ${missing.join(' ')} (suites needing them will fail)\n`);
 
 let failedChecks = 0;
+// The compiled `vigil` for the sources as they are (npm ci builds it; a checkout since may not
+// have): built once here rather than by the first of many processes a suite starts at once.
+if (!step('build', process.execPath, ['agent/bin/compiled.mjs'])) failedChecks++;
 if (!only.length) {
   if (!step('lint', bin('eslint'), ['.', '--max-warnings=0'])) failedChecks++;
   if (!step('typecheck', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json'])) failedChecks++;

@@ -13,9 +13,9 @@ import { chmod, copyFile, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'no
 import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from './package-root.ts';
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
+const REPO = packageRoot();
 
 export interface AgentBundle {
   tarball: Buffer;

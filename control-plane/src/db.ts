@@ -7,7 +7,6 @@
  */
 import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
@@ -16,13 +15,14 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import * as tables from '../../schema/src/tables/index.ts';
+import { packageRoot } from './package-root.ts';
 import { PGliteProxy } from './pglite/proxy.ts';
 
 export type Schema = typeof tables;
 /** A drizzle database or transaction; services accept either. */
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
 
-export const migrationsFolder = fileURLToPath(new URL('../../schema/migrations', import.meta.url));
+export const migrationsFolder = join(packageRoot(), 'schema', 'migrations');
 
 export interface DbHandle {
   db: Db;

@@ -14,6 +14,7 @@ import { ConfigError, loadConfig, usage, type ControlPlaneConfig } from './confi
 import { openDb, type DbHandle } from './db.ts';
 import { safeError } from './http/safe-error.ts';
 import { createMetrics } from './metrics.ts';
+import { registerIngestMetrics } from './fleet-metrics.ts';
 import { IngestGate } from './services/agents/ingest-gate.ts';
 import { ReportCommitter } from './services/agents/commit.ts';
 import { ConfigFanout } from './services/agents/fanout.ts';
@@ -47,6 +48,7 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
   const sessions = new SessionRegistry(db.db, (e) => logger.warn({ err: safeError(e) }, 'session re-check failed'));
   const ingest = new IngestGate();
   const committer = new ReportCommitter(db.db);
+  registerIngestMetrics(metrics, committer);
   const app = createApp({
     db, logger, metrics, audit, sessions, ingest, committer,
     install: { policy: { publicUrl: config.publicUrl, trustedProxies: config.trustedProxies, scheme: tls ? 'https' : 'http' }, ...(tls ? { tlsPin: tls.pin, selfSigned: tls.selfSigned, ...(tls.selfSigned ? { caPem: tls.certPem } : {}) } : {}) },

@@ -6,6 +6,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleClusterSpecInput } from '../../schema/src/spec/example.ts';
+import { parseClusterSpec } from '../../schema/src/spec/parse.ts';
 import { testApp, type TestApp } from '../support/app.ts';
 import { drivers } from '../support/db.ts';
 
@@ -35,6 +36,11 @@ describe.each(drivers)('control plane happy paths on %s', (driver) => {
     // Generated from the route schemas: the site body's name rule is in it.
     expect(JSON.stringify(doc.body.paths['/v1/sites'].post)).toContain('requestBody');
     expect(doc.body.components.schemas.Error).toBeDefined();
+    // PUT spec's body documents the spec with a whole example that the spec schema accepts.
+    const spec = doc.body.paths['/v1/clusters/{id}/spec'].put.requestBody.content['application/json'].schema.properties.spec;
+    expect(spec).toMatchObject({ type: 'object' });
+    expect(spec.description).toMatch(/vigil import/);
+    expect(parseClusterSpec(spec.example).ok).toBe(true);
   });
 
   it('creates a site, a cluster and its directors', async () => {

@@ -209,5 +209,11 @@ describe('vigil control-plane process', { timeout: 180_000 }, () => {
     const r = spawnSync(process.execPath, [VIGIL, 'control-plane', '--help'], { encoding: 'utf8' });
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/--public-url/);
+    // The agent's too, with the managed mode and the metrics switches.
+    const agent = spawnSync(process.execPath, [VIGIL, 'agent', '--help'], { encoding: 'utf8' });
+    expect(agent.status).toBe(0);
+    expect(agent.stdout).toMatch(/vigil agent --config FILE/);
+    expect(agent.stdout).toMatch(/--metrics-listen ADDR:PORT/);
+    expect(agent.stdout).toMatch(/--keepalived-metrics on\|off/);
   });
 });

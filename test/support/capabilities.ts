@@ -9,12 +9,13 @@ import { existsSync } from 'node:fs';
 /** Debian's libfaketime (clock-skew faults). */
 export const FAKETIME_LIB = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
 
-export type Capability = 'root' | 'netns' | 'keepalived' | 'uml' | 'qemu' | 'chromium' | 'nft' | 'postgres' | 'tcpdump' | 'debootstrap' | 'faketime' | 'gnu-time';
+export type Capability = 'root' | 'netns' | 'keepalived' | 'uml' | 'qemu' | 'chromium' | 'nft' | 'postgres' | 'tcpdump' | 'debootstrap' | 'faketime' | 'gnu-time' | 'prometheus';
 
 const probes: Record<Capability, () => boolean> = {
   root: () => process.getuid?.() === 0,
   netns: () => process.getuid?.() === 0 && commandWorks('ip', ['netns', 'list']),
   keepalived: () => existsSync('/usr/sbin/keepalived'),
+  prometheus: () => existsSync('/usr/bin/prometheus') && existsSync('/usr/bin/promtool'),
   uml: () => existsSync('/usr/bin/linux') || existsSync('/usr/bin/linux.uml'),
   qemu: () => existsSync('/usr/bin/qemu-system-x86_64'),
   chromium: () => existsSync('/usr/bin/chromium'),

@@ -24,6 +24,8 @@ const USAGE = `usage: vigil agent --keepalived FILE [--config-id ID] [--state-di
   --state-dir DIR    pid file, control socket, VIP record (default /var/lib/vigil)
   --director NAME    this director's name (default: router_id, else the host name)
   --metrics-listen ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics
+  --keepalived-metrics on|off  also export the keepalived exporters' metric names (mehdy's and
+                     gen2brain's keepalived_*), so existing dashboards work (default on)
   --lb-backend MODE  what programs virtual_servers: ipvs, nftables, or auto (IPVS when the
                      kernel has it, else nftables; default)
 `;
@@ -54,9 +56,9 @@ export function parseListen(s: string): { host: string; port: number } | null {
 }
 
 export async function runAgent(argv: string[]): Promise<number> {
-  let values: { keepalived?: string; config?: string; 'config-id'?: string; 'state-dir'?: string; director?: string; 'lb-backend'?: string; 'metrics-listen'?: string; help?: boolean };
+  let values: { keepalived?: string; config?: string; 'config-id'?: string; 'state-dir'?: string; director?: string; 'lb-backend'?: string; 'metrics-listen'?: string; 'keepalived-metrics'?: string; help?: boolean };
   try {
-    ({ values } = parseArgs({ args: argv, options: { keepalived: { type: 'string' }, config: { type: 'string' }, 'config-id': { type: 'string', short: 'i' }, 'state-dir': { type: 'string' }, director: { type: 'string' }, 'lb-backend': { type: 'string' }, 'metrics-listen': { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+    ({ values } = parseArgs({ args: argv, options: { keepalived: { type: 'string' }, config: { type: 'string' }, 'config-id': { type: 'string', short: 'i' }, 'state-dir': { type: 'string' }, director: { type: 'string' }, 'lb-backend': { type: 'string' }, 'metrics-listen': { type: 'string' }, 'keepalived-metrics': { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
   } catch (e) {
     process.stderr.write(`vigil agent: ${(e as Error).message}\n\n${USAGE}`);
     return 2;
@@ -83,9 +85,16 @@ export async function runAgent(argv: string[]): Promise<number> {
     process.stderr.write(`vigil agent: --config-id applies to --keepalived FILE only\n\n${USAGE}`);
     return 2;
   }
+  const compat = values['keepalived-metrics'] ?? 'on';
+  if (compat !== 'on' && compat !== 'off') {
+    process.stderr.write(`vigil agent: --keepalived-metrics must be on or off, got "${compat}"\n\n${USAGE}`);
+    return 2;
+  }
+  // Unset: agent.json decides (managed), else on.
+  const keepalivedMetrics = values['keepalived-metrics'] === undefined ? undefined : compat === 'on';
   const stateDir = values['state-dir'] ?? '/var/lib/vigil';
   if (values.config) {
-    return runManaged({ configFile: values.config, stateDir, lbMode, path: process.env.PATH ?? DEFAULT_PATH, ...(metricsAt ? { metricsAt } : {}) });
+    return runManaged({ configFile: values.config, stateDir, lbMode, path: process.env.PATH ?? DEFAULT_PATH, ...(keepalivedMetrics !== undefined ? { keepalivedMetrics } : {}), ...(metricsAt ? { metricsAt } : {}) });
   }
   const file = values.keepalived!;
   const loaded = loadKeepalived(file, values.director, values['config-id']);
@@ -95,7 +104,7 @@ export async function runAgent(argv: string[]): Promise<number> {
   }
   const log = pino({ base: { component: 'agent', director: loaded.config.director } });
   const hostLog = pinoLog(log);
-  const host = await DirectorHost.open(linuxHostPorts({ stateDir, lbMode, log: hostLog, path: process.env.PATH ?? DEFAULT_PATH }), { stateDir, log: hostLog, ...(metricsAt ? { metricsAt } : {}) });
+  const host = await DirectorHost.open(linuxHostPorts({ stateDir, lbMode, log: hostLog, path: process.env.PATH ?? DEFAULT_PATH }), { stateDir, log: hostLog, keepalivedMetrics: keepalivedMetrics ?? true, ...(metricsAt ? { metricsAt } : {}) });
   const started = await host.apply(loaded.config);
   if (!started.ok) {
     process.stderr.write(`vigil agent: ${started.message}\nvigil agent: nothing was started\n`);

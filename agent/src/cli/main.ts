@@ -2,7 +2,15 @@
  * `vigil` command dispatcher. Each subcommand lives in its own module and is loaded lazily, so
  * `vigil check` never pays for the control plane's imports and vice versa.
  */
+import type { Io } from './fleet/context.ts';
+
 type Command = (argv: string[]) => Promise<number>;
+
+/** Commands that take the process's stdio and signals as their `Io` (fleet, import, plan). */
+const withIo = async <T extends (argv: string[], io: Io) => Promise<number>>(f: () => Promise<T>): Promise<Command> => {
+  const [run, { processIo }] = await Promise.all([f(), import('./fleet/context.ts')]);
+  return (argv) => run(argv, processIo());
+};
 
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
   check: {
@@ -25,6 +33,36 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'what the local agent is doing: instances, states, priorities, VIPs, counters, real servers',
     load: async () => (await import('./status.ts')).runStatus,
   },
+  import: {
+    summary: 'keepalived.conf of each director (or ldirectord.cf + haresources) -> one cluster spec, stored or printed',
+    load: () => withIo(async () => (await import('./import/command.ts')).runImport),
+  },
+  export: {
+    summary: 'the keepalived.conf a director runs, from the control plane (or a spec file)',
+    load: () => withIo(async () => (await import('./export/command.ts')).runExport),
+  },
+  plan: {
+    summary: 'diff a spec against a cluster and predict every election (who is master now and after)',
+    load: () => withIo(async () => (await import('./plan/command.ts')).runPlan),
+  },
+  apply: {
+    summary: 'store a spec as the cluster\'s next revision (--if-revision N: only if still at N)',
+    load: () => withIo(async () => (await import('./plan/command.ts')).runApply),
+  },
+  sites: { summary: 'list, create or delete sites', load: () => withIo(async () => (await import('./fleet/resources.ts')).runSites) },
+  clusters: { summary: 'list, create or delete clusters', load: () => withIo(async () => (await import('./fleet/resources.ts')).runClusters) },
+  directors: { summary: 'list, create, delete directors of a cluster, reset a credential', load: () => withIo(async () => (await import('./fleet/resources.ts')).runDirectors) },
+  fleet: { summary: 'every cluster: directors, drift, masters, split brain', load: () => withIo(async () => (await import('./fleet/observe.ts')).runFleet) },
+  failovers: { summary: 'failovers with their gap (--follow: as they happen)', load: () => withIo(async () => (await import('./fleet/observe.ts')).runFailovers) },
+  events: { summary: 'the audit log (--follow: stream it)', load: () => withIo(async () => (await import('./fleet/observe.ts')).runEvents) },
+  revisions: { summary: 'a cluster\'s spec revisions: list, show N, diff A B', load: () => withIo(async () => (await import('./fleet/resources.ts')).runRevisions) },
+  rollback: { summary: 're-apply an old revision as a new one', load: () => withIo(async () => (await import('./fleet/resources.ts')).runRollback) },
+  maintenance: { summary: 'take a director out of (or back into) every instance', load: () => withIo(async () => (await import('./fleet/resources.ts')).runMaintenance) },
+  'move-master': { summary: 'move mastership of an instance to a director (or --release)', load: () => withIo(async () => (await import('./fleet/resources.ts')).runMoveMaster) },
+  tokens: { summary: 'API tokens: list, create, revoke', load: () => withIo(async () => (await import('./fleet/resources.ts')).runTokens) },
+  'enroll-token': { summary: 'mint an enrollment token and print the install command for a director', load: () => withIo(async () => (await import('./fleet/resources.ts')).runEnrollToken) },
+  lab: { summary: 'the seed articles\' demo on this machine (root): up, status, failover, down', load: () => withIo(async () => (await import('./lab/command.ts')).runLab) },
+  config: { summary: 'the CLI\'s settings: control plane URL, token, CA (~/.config/vigil/config)', load: () => withIo(async () => (await import('./fleet/config-command.ts')).runConfig) },
   'control-plane': {
     summary: 'run the API, dashboard and agent endpoints (embedded Postgres without --database-url)',
     load: async () => (await import('../../../control-plane/src/main.ts')).runControlPlane,

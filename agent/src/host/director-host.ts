@@ -61,6 +61,8 @@ export interface HostOptions {
   stateDir: string;
   log: HostLog;
   metricsAt?: { host: string; port: number };
+  /** Also export the keepalived exporters' metric names (default true). */
+  keepalivedMetrics?: boolean;
   /** Every VRRP transition and real-server change (managed mode puts them in the outbox). */
   onEvent?: (e: AgentEvent | LbEvent) => void;
 }
@@ -130,7 +132,7 @@ export class DirectorHost {
     if (o.metricsAt) {
       h.metrics = await serveMetrics(o.metricsAt, async () => {
         await h.lb?.refreshTable();
-        return renderMetrics(h.agent.status(), h.lb ? { realServers: h.lb.status(), table: h.lb.table() } : undefined);
+        return renderMetrics(h.agent.status(), h.lb ? { realServers: h.lb.status(), table: h.lb.table() } : undefined, { keepalivedNames: o.keepalivedMetrics !== false });
       }).catch((e: Error) => {
         o.log('error', `metrics listener on ${o.metricsAt!.host}:${o.metricsAt!.port} failed; running without it`, { err: e.message });
         return undefined;

@@ -9,7 +9,7 @@ import { DirectorHost } from '../host/director-host.ts';
 import { linuxHostPorts } from '../host/linux.ts';
 import { pinoLog } from '../host/log.ts';
 import type { LbBackendMode } from '../os/lb-backend.ts';
-import { readAgentFile } from './agent-file.ts';
+import { listenAddress, readAgentFile } from './agent-file.ts';
 import { ManagedAgent } from './agent.ts';
 import { AgentChannel } from './channel.ts';
 import { ControlPlaneClient } from './client.ts';
@@ -24,6 +24,7 @@ export interface ManagedOptions {
   metricsAt?: { host: string; port: number };
   /** PATH that scripts and hooks are looked up in. */
   path: string;
+  keepalivedMetrics?: boolean;
 }
 
 export async function runManaged(o: ManagedOptions): Promise<number> {
@@ -40,7 +41,8 @@ export async function runManaged(o: ManagedOptions): Promise<number> {
   const host = await DirectorHost.open(linuxHostPorts({ stateDir: o.stateDir, lbMode: cfg.lbBackend ?? o.lbMode, log, path: o.path }), {
     stateDir: o.stateDir,
     log,
-    ...(o.metricsAt ? { metricsAt: o.metricsAt } : {}),
+    ...((o.metricsAt ?? listenAddress(cfg.metricsListen)) ? { metricsAt: (o.metricsAt ?? listenAddress(cfg.metricsListen))! } : {}),
+    ...((o.keepalivedMetrics ?? cfg.keepalivedMetrics) !== undefined ? { keepalivedMetrics: (o.keepalivedMetrics ?? cfg.keepalivedMetrics)! } : {}),
     onEvent: (e) => events.to?.event(e),
   });
   const managed = new ManagedAgent({

@@ -26,6 +26,8 @@ export interface InstanceStatus {
   tracked: { name: string; up: boolean; weight: number }[];
   lastTransition: { from: string; to: string; reason: string } | null;
   counters: Record<string, number | Record<string, number>>;
+  /** `garp_master_delay` in effect (keepalived's data dump shows it; exporters export it). */
+  garpMasterDelayMs?: number;
 }
 
 export interface AgentStatus {
@@ -61,6 +63,7 @@ export function statusOf(agent: StatusSource): AgentStatus {
       tracked: r ? agent.trackedStatus(r).map((t) => ({ name: t.name, up: t.up, weight: t.weight })) : [],
       lastTransition: s.lastTransition ? { from: s.lastTransition.from, to: s.lastTransition.to, reason: s.lastTransition.reason } : null,
       counters: { ...s.counters, drops: { ...s.counters.drops } },
+      ...(r ? { garpMasterDelayMs: r.garp.masterDelayMs } : {}),
     });
   }
   return { pid: process.pid, instances };

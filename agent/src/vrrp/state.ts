@@ -90,6 +90,9 @@ export interface Counters {
   priorityZeroTx: number;
   garpBurstsTx: number;
   transitions: number;
+  /** Transitions into MASTER / out of MASTER (keepalived's become_master / release_master). */
+  becomeMaster: number;
+  releaseMaster: number;
   drops: Record<DropReason, number>;
 }
 
@@ -192,7 +195,7 @@ export function createInstance(config: InstanceConfig): InstanceState {
     masterAddress: null,
     masterPriority: null,
     lastTransition: null,
-    counters: { advertsRx: 0, advertsTx: 0, priorityZeroRx: 0, priorityZeroTx: 0, garpBurstsTx: 0, transitions: 0, drops: zeroDrops() },
+    counters: { advertsRx: 0, advertsTx: 0, priorityZeroRx: 0, priorityZeroTx: 0, garpBurstsTx: 0, transitions: 0, becomeMaster: 0, releaseMaster: 0, drops: zeroDrops() },
   };
 }
 

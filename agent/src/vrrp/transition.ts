@@ -71,6 +71,8 @@ export function changeState(ctx: StepCtx, to: VrrpStateName, reason: TransitionR
 
   s.state = to;
   s.counters.transitions++;
+  if (to === 'master') s.counters.becomeMaster++;
+  if (from === 'master') s.counters.releaseMaster++;
   s.lastTransition = { from, to, reason, at: now };
   ctx.effects.push({ type: 'transition', from, to, reason, priority: s.priority, at: now });
 

@@ -45,7 +45,7 @@ export class PGliteProxy {
   readonly waitReady: Promise<void>;
 
   constructor(dataDir?: string) {
-    this.worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { name: 'vigil-pglite' });
+    this.worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url), { name: 'vigil-pglite' });
     this.worker.on('message', (r: Reply) => this.onReply(r));
     this.worker.on('error', (e) => this.fail(e));
     this.worker.on('exit', (code) => this.fail(new Error(`the embedded database thread exited (${code})`)));

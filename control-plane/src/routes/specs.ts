@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { diffRevisions, getRevision, getSpec, listRevisions, putSiteSpecs, putSpec, rollbackSpec } from '../services/specs/index.ts';
+import { exampleClusterSpecInput } from '../../../schema/src/spec/example.ts';
 import { PutSiteSpecsInput, PutSpecInput, RollbackInput } from '../services/specs/schemas.ts';
 import { AnyObject, ClusterParam, SiteParam, ctxOf, errorResponses, json, jsonBody, router, security, type RouteDeps } from './shared.ts';
 
@@ -21,6 +22,18 @@ const view = (r: { number: number; spec: unknown; specHash: string; message: str
   createdAt: r.createdAt,
 });
 
+/**
+ * PUT spec's body as documented: the spec is checked by the shared schema and the fleet rules in
+ * the service (every problem with its path), so the route takes any JSON there; the document
+ * says what it is and shows a whole one (`vigil import -o json` writes them from keepalived.conf).
+ */
+const SpecDocument = z.unknown().openapi({
+  type: 'object',
+  description: 'The cluster spec (schema/src/spec/cluster.ts): directors, vrrpInstances, syncGroups, vrrpScripts, virtualServers, global. `vigil import -o json keepalived.conf...` converts existing keepalived.conf files into one. Directors named in it must exist first (POST /v1/clusters/{id}/directors; `vigil import` creates them).',
+  example: exampleClusterSpecInput,
+});
+const PutSpecBody = PutSpecInput.extend({ spec: SpecDocument });
+
 export function specsRoutes(deps: RouteDeps) {
   const app = router();
   app.openapi(
@@ -38,7 +51,7 @@ export function specsRoutes(deps: RouteDeps) {
       tags: ['specs'],
       security,
       description: 'Validates the spec (shape, then fleet rules across the site) and stores it as a new immutable revision. A rejected spec creates nothing; the error details list every issue with its code and path.',
-      request: { params: ClusterParam, body: jsonBody(PutSpecInput) },
+      request: { params: ClusterParam, body: jsonBody(PutSpecBody) },
       responses: { 200: json(z.object({ revision: Revision, unchanged: z.boolean(), warnings: z.array(AnyObject) }), 'stored (or unchanged)'), ...errorResponses },
     }),
     async (c) => {

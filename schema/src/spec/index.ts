@@ -11,3 +11,5 @@ export * from './cluster.ts';
 export * from './parse.ts';
 export * from './example.ts';
 export * from './resolve.ts';
+export * from './diff.ts';
+export * from './advert-key.ts';

@@ -10,6 +10,9 @@ import { text } from './bounded.ts';
 
 const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
+/** A director silent for longer than this no longer counts as master of anything. */
+export const REPORT_FRESH_MS = 30_000;
+
 export const ReportedInstance = z.object({
   name: ObjectName,
   /** keepalived's words: INITIALIZE, BACKUP, MASTER, FAULT, STOPPED. */

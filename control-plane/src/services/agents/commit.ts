@@ -73,9 +73,10 @@ export async function commitReports(db: Db, jobs: ReportJob[]): Promise<(JobResu
 export class ReportCommitter {
   private queue: { job: ReportJob; resolve: (r: JobResult) => void; reject: (e: unknown) => void }[] = [];
   private running = false;
-  /** Groups committed and reports in them, for metrics. */
+  /** Groups committed, reports in them and events they stored, for metrics. */
   groups = 0;
   reports = 0;
+  events = 0;
 
   constructor(private readonly db: Db, private readonly maxEvents = 20_000, private readonly maxReports = 1000) {}
 
@@ -106,7 +107,14 @@ export class ReportCommitter {
         this.reports += group.length;
         try {
           const results = await commitReports(this.db, group.map((g) => g.job));
-          group.forEach((g, i) => { const r = results[i]!; if (r instanceof AppError) g.reject(r); else g.resolve(r); });
+          group.forEach((g, i) => {
+            const r = results[i]!;
+            if (r instanceof AppError) g.reject(r);
+            else {
+              this.events += r.stored;
+              g.resolve(r);
+            }
+          });
         } catch (e) {
           if (group.length === 1) {
             group[0]!.reject(e);
@@ -117,7 +125,10 @@ export class ReportCommitter {
             try {
               const [r] = await commitReports(this.db, [g.job]);
               if (r instanceof AppError) g.reject(r);
-              else g.resolve(r!);
+              else {
+                this.events += r!.stored;
+                g.resolve(r!);
+              }
             } catch (err) {
               g.reject(err);
             }

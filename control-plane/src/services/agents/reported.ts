@@ -1,4 +1,4 @@
-import { ReportedStatus, type ReportedInstance } from '../../../../schema/src/wire/status.ts';
+import { REPORT_FRESH_MS, ReportedStatus, type ReportedInstance } from '../../../../schema/src/wire/status.ts';
 
 /**
  * Reading what agents report (the `state` of POST /v1/agent/reports, stored per director): the
@@ -6,8 +6,7 @@ import { ReportedStatus, type ReportedInstance } from '../../../../schema/src/wi
  * brain detection and the rollout order all read it through here.
  */
 
-/** A director silent for longer than this no longer counts as master of anything. */
-export const REPORT_FRESH_MS = 30_000;
+export { REPORT_FRESH_MS };
 
 /**
  * The instances a director reported, parsed with the wire contract (reports are parsed on the

@@ -10,7 +10,8 @@
  *   every other fresh, enrolled member of that instance runs the new revision, at most
  *   HOLD_MAX_MS after the revision was created: backups first, master last.
  */
-import type { ResolvedDirectorConfig, ResolvedVrrpInstance } from '../../../../schema/src/spec/resolve.ts';
+import { advertKey } from '../../../../schema/src/spec/advert-key.ts';
+import type { ResolvedDirectorConfig } from '../../../../schema/src/spec/resolve.ts';
 import { isFresh, reportedState } from './reported.ts';
 
 export const SYNC_DELAY_MS = 5000;
@@ -35,13 +36,7 @@ export interface RolloutInput {
 
 export type RolloutPlan = { kind: 'now' } | { kind: 'at'; applyAt: number } | { kind: 'hold'; waitingFor: string[] };
 
-/** The fields of an instance its peers see in every advert. */
-export function advertKey(i: ResolvedVrrpInstance | undefined): string {
-  if (!i) return '';
-  // The advertised address list: VIPs outside virtual_ipaddress_excluded (RFC 5798 §5.2.9).
-  const advertised = i.virtualIpAddresses.map((v) => v.address);
-  return JSON.stringify([i.virtualRouterId, i.version, i.advertIntervalMs, i.family, i.auth ?? null, advertised, i.transport]);
-}
+export { advertKey };
 
 export function planRollout(o: RolloutInput): RolloutPlan {
   const names = new Set([...Object.keys(o.current.instances), ...Object.keys(o.target.instances)]);

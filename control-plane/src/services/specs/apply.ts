@@ -3,6 +3,7 @@ import { notifyReplicas, revisionChanges } from '../agents/notify.ts';
 import { clusters, specRevisions } from '../../../../schema/src/tables/index.ts';
 import { actorLabel, requireRole, withTransaction, type ServiceContext } from '../context.ts';
 import { appendEvent } from '../events/append.ts';
+import { conflict } from '../../errors.ts';
 import { getClusterOrThrow } from '../internal.ts';
 import { getRevisionOrThrow, lockCluster, specHash, validateForCluster } from './internal.ts';
 import { PutSpecInput, RollbackInput } from './schemas.ts';
@@ -12,10 +13,14 @@ import { PutSpecInput, RollbackInput } from './schemas.ts';
  * creates nothing. Re-submitting the current spec is a no-op (`unchanged: true`), so
  * automation can PUT the same document repeatedly.
  */
-async function storeRevision(ctx: ServiceContext, clusterId: string, spec: unknown, message: string, rollbackOf: number | null) {
+async function storeRevision(ctx: ServiceContext, clusterId: string, spec: unknown, message: string, rollbackOf: number | null, ifRevision?: number | null) {
   return withTransaction(ctx, async (tx) => {
     const cluster = await getClusterOrThrow(tx, clusterId);
     const locked = await lockCluster(tx, cluster.id);
+    // Checked under the cluster's row lock: no other writer can move it between check and write.
+    if (ifRevision !== undefined && (locked.currentRevision ?? 0) !== (ifRevision ?? 0)) {
+      throw conflict(`the cluster's spec moved: it is at revision ${locked.currentRevision ?? 0}, not ${ifRevision}; nothing was changed (plan again against the current revision)`, { currentRevision: locked.currentRevision ?? 0, ifRevision });
+    }
     const { spec: normalised, warnings } = await validateForCluster(tx, cluster, spec);
     const hash = specHash(normalised);
     if (locked.currentRevision !== null) {
@@ -47,7 +52,7 @@ async function storeRevision(ctx: ServiceContext, clusterId: string, spec: unkno
 export async function putSpec(ctx: ServiceContext, clusterId: string, raw: PutSpecInput) {
   requireRole(ctx, 'operator');
   const input = PutSpecInput.parse(raw);
-  const r = await storeRevision(ctx, clusterId, input.spec, input.message ?? '', null);
+  const r = await storeRevision(ctx, clusterId, input.spec, input.message ?? '', null, input.ifRevision);
   if (!r.unchanged) revisionChanges.notify(r.revision.clusterId);
   return r;
 }

@@ -4,7 +4,7 @@ import type { Db } from '../../db.ts';
 import { notFound, validation } from '../../errors.ts';
 import { requireRole, scopedSite, type ServiceContext } from '../context.ts';
 import { getClusterOrThrow, isUuid } from '../internal.ts';
-import { diffJson } from './diff.ts';
+import { diffJson } from '../../../../schema/src/spec/diff.ts';
 import { getRevisionOrThrow, type RevisionRow } from './internal.ts';
 
 /**

@@ -6,6 +6,12 @@ export const PutSpecInput = z.strictObject({
   spec: z.unknown(),
   /** Why this change was made; shown in the revision list and the audit log. */
   message: z.string().max(2000).optional(),
+  /**
+   * Optimistic concurrency (`vigil apply --if-revision N`): store only if the cluster's current
+   * revision is still N (0 or null: no spec yet, as in a site document); otherwise 409 and
+   * nothing changes.
+   */
+  ifRevision: z.number().int().min(0).nullable().optional(),
 });
 export type PutSpecInput = z.infer<typeof PutSpecInput>;
 

@@ -1,0 +1,6 @@
+/** Types of agent/bin/compiled.mjs (plain JavaScript: it runs before any TypeScript can). */
+export function fingerprint(): string;
+export const distRoot: string;
+export function entryOf(fp: string): string;
+export function compiledEntry(fp?: string): string | undefined;
+export function buildCompiled(): Promise<string>;
