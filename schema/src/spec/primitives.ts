@@ -15,6 +15,17 @@ import { parseIp, parseIpPrefix } from './ip.ts';
 export const strict = z.strictObject;
 
 /**
+ * Names become object keys and map keys everywhere (spec records, reported state, the
+ * dashboard). A name that is also a member of Object.prototype ("__proto__", "constructor",
+ * "toString", "hasOwnProperty", ...) is refused by every identifier grammar, so no lookup can
+ * ever confuse a name with an inherited member, whatever the code reading it does.
+ */
+export function isPrototypeKey(s: string): boolean {
+  return s === '__proto__' || s === 'prototype' || Object.hasOwn(Object.prototype, s);
+}
+export const RESERVED_NAME_MESSAGE = 'this name is reserved (it is a member of JavaScript objects, e.g. "__proto__", "constructor", "toString"): choose another';
+
+/**
  * Name of a keepalived object (vrrp_instance, vrrp_script, sync group, track_file, ...).
  * keepalived accepts almost any token; we accept what real configs use: letters, digits,
  * `_ . : -`, starting with a letter/digit/underscore, at most 64 characters.
@@ -22,8 +33,20 @@ export const strict = z.strictObject;
 export const ObjectName = z
   .string()
   .regex(/^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,63}$/, 'use 1-64 characters: letters, digits, "_", ".", ":", "-" (no spaces)')
-  // Names become object keys; "__proto__" would not survive as one.
-  .refine((s) => s !== '__proto__', { message: '"__proto__" is reserved', params: { specCode: 'SHAPE_RESERVED_NAME' } });
+  .refine((s) => !isPrototypeKey(s), { message: RESERVED_NAME_MESSAGE, params: { specCode: 'SHAPE_RESERVED_NAME' } });
+
+
+/**
+ * Sites, clusters and directors as the control plane registers them: DNS-label-like handles
+ * (they appear in URLs, CLI flags, file names and install commands).
+ */
+export const ResourceName = z
+  .string()
+  .min(1)
+  .max(63)
+  .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, 'use lowercase letters, digits and inner hyphens (like a DNS label)')
+  .refine((s) => !isPrototypeKey(s), { message: RESERVED_NAME_MESSAGE });
+export type ResourceName = z.infer<typeof ResourceName>;
 
 /** The value of `record[key]` only if it is an own property (never a prototype member). */
 export function own<T>(record: Record<string, T>, key: string): T | undefined {
@@ -34,7 +57,8 @@ export type ObjectName = z.infer<typeof ObjectName>;
 /** Director (node) name: a host-name label, as registered with the control plane. */
 export const DirectorName = z
   .string()
-  .regex(/^[A-Za-z0-9]([A-Za-z0-9_.-]{0,62})$/, 'use a host name: 1-63 letters, digits, "_", ".", "-", starting with a letter or digit');
+  .regex(/^[A-Za-z0-9]([A-Za-z0-9_.-]{0,62})$/, 'use a host name: 1-63 letters, digits, "_", ".", "-", starting with a letter or digit')
+  .refine((s) => !isPrototypeKey(s), { message: RESERVED_NAME_MESSAGE, params: { specCode: 'SHAPE_RESERVED_NAME' } });
 export type DirectorName = z.infer<typeof DirectorName>;
 
 /** Linux interface name (IFNAMSIZ - 1 = 15 bytes, no "/", ":" or whitespace). */

@@ -1,11 +1,8 @@
 import { z } from 'zod';
 
-/** DNS-label-like handles: they appear in URLs, CLI flags and file names. */
-export const ResourceName = z
-  .string()
-  .min(1)
-  .max(63)
-  .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, 'use lowercase letters, digits and inner hyphens (like a DNS label)');
+import { ResourceName } from '../../../../schema/src/spec/primitives.ts';
+
+export { ResourceName };
 
 export const CreateSiteInput = z.strictObject({
   name: ResourceName,
