@@ -1,0 +1,114 @@
+/**
+ * The dashboard: the files under control-plane/dashboard/, served as they are in the repository
+ * (no build step, nothing fetched from elsewhere) at `/` (the page) and `/ui/*` (its scripts and
+ * style). The page is a client of the public /v1 API like any other; see
+ * control-plane/dashboard/README.md for how it is put together.
+ *
+ * Every page response carries a strict Content-Security-Policy: scripts and styles only from
+ * this origin, no inline script or style at all (there is none, so no nonce is needed), no
+ * eval, Trusted Types required (an HTML-string sink such as innerHTML throws), no framing, no
+ * form submission anywhere (the sign-in form is handled by script: without it the token could
+ * end up in a URL).
+ *
+ * Behind a reverse proxy that strips a path prefix, the proxy announces it in
+ * X-Forwarded-Prefix; the page then gets a <base href> so its relative URLs (scripts, the API)
+ * resolve under the prefix.
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { extname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
+import type { AppEnv } from './http/env.ts';
+import { forwardedPrefix } from './http/session-cookie.ts';
+
+const ROOT = fileURLToPath(new URL('../dashboard/', import.meta.url));
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+};
+
+export const DASHBOARD_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "connect-src 'self'",
+  "base-uri 'self'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+  "object-src 'none'",
+  "require-trusted-types-for 'script'",
+  "trusted-types 'none'",
+].join('; ');
+
+/** What every other response (JSON, scripts for curl) gets: nothing may render it as a page. */
+const API_CSP = "default-src 'none'; frame-ancestors 'none'";
+
+interface Asset { body: string; type: string; etag: string }
+
+function walk(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? walk(p) : [p];
+  });
+}
+
+/** Every servable file under the dashboard directory, by URL path (read once). */
+function loadAssets(): Map<string, Asset> {
+  const out = new Map<string, Asset>();
+  for (const file of walk(join(ROOT, 'ui'))) {
+    const type = TYPES[extname(file)];
+    if (!type) continue; // README, type declarations: not for the browser
+    const body = readFileSync(file, 'utf8');
+    out.set(`/${relative(ROOT, file).split(sep).join('/')}`, { body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` });
+  }
+  return out;
+}
+
+function pageHeaders(h: Headers): void {
+  h.set('Content-Security-Policy', DASHBOARD_CSP);
+  h.set('X-Content-Type-Options', 'nosniff');
+  h.set('X-Frame-Options', 'DENY');
+  h.set('Referrer-Policy', 'no-referrer');
+  h.set('Cross-Origin-Opener-Policy', 'same-origin');
+  h.set('Cross-Origin-Resource-Policy', 'same-origin');
+  h.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=(), usb=()');
+  h.set('Cache-Control', 'no-cache');
+}
+
+/** nosniff on everything, and a deny-all CSP on whatever is not a dashboard file. */
+export const securityHeaders = (): MiddlewareHandler<AppEnv> =>
+  async function securityHeadersMiddleware(c, next) {
+    await next();
+    c.res.headers.set('X-Content-Type-Options', 'nosniff');
+    if (!c.res.headers.has('Content-Security-Policy')) c.res.headers.set('Content-Security-Policy', API_CSP);
+  };
+
+export function mountDashboard(app: Hono<AppEnv>): void {
+  const assets = loadAssets();
+  const index = readFileSync(join(ROOT, 'index.html'), 'utf8');
+  const serve = (body: string, type: string, etag: string, ifNoneMatch: string | undefined) => {
+    const headers = new Headers({ 'Content-Type': type, ETag: etag });
+    pageHeaders(headers);
+    if (ifNoneMatch === etag) return new Response(null, { status: 304, headers });
+    return new Response(body, { status: 200, headers });
+  };
+  const page = (c: Context<AppEnv>) => {
+    const prefix = forwardedPrefix(c);
+    // The prefix is a validated path of URL-safe characters: nothing to escape in the attribute.
+    const html = prefix ? index.replace('<head>', `<head>\n<base href="${prefix}/">`) : index;
+    const etag = `"${createHash('sha256').update(html).digest('base64url').slice(0, 27)}"`;
+    return serve(html, TYPES['.html']!, etag, c.req.header('if-none-match'));
+  };
+  app.get('/', page);
+  app.get('/index.html', page);
+  app.get('/ui/*', (c) => {
+    const a = assets.get(c.req.path);
+    if (!a) return c.notFound();
+    return serve(a.body, a.type, a.etag, c.req.header('if-none-match'));
+  });
+}

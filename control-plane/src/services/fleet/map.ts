@@ -1,0 +1,213 @@
+/**
+ * The fleet map (GET /v1/fleet/map): sites → clusters → VRRP instances, with who is MASTER,
+ * at which effective and base priority, since when, and how fresh each director's report is.
+ * Built for a thousand directors and more:
+ *
+ * 1. one light pass over every visible director (no reported-state bodies: only the names of
+ *    the instances it claims MASTER of, extracted by Postgres) and every cluster (with the
+ *    instance names of its desired spec) gives the fleet-wide summary, every split brain and
+ *    each cluster's problems, whatever page is shown;
+ * 2. only the requested page's clusters are then read in full (reported states, the latest
+ *    transition/config/maintenance event per director).
+ *
+ * Freshness is the one rule of services/agents/reported.ts: a director silent for longer than
+ * REPORT_FRESH_MS counts for nothing, so its last "MASTER" is shown stale, never as a master.
+ */
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { clusters, directors, events, sites, specRevisions } from '../../../../schema/src/tables/index.ts';
+import { requireRole, scopedSite, type ServiceContext } from '../context.ts';
+import { isFresh, REPORT_FRESH_MS, reportedInstances } from '../agents/reported.ts';
+
+export const FLEET_PAGE_SIZE_MAX = 200;
+
+export type ClusterProblem = 'split_brain' | 'no_master' | 'stale' | 'never_seen' | 'drift';
+
+export interface FleetMapQuery {
+  siteId?: string;
+  /** Case-insensitive substring of the site, cluster or a director name. */
+  q?: string;
+  /** Only clusters with at least one problem. */
+  problems?: boolean;
+  page?: number;
+  pageSize?: number;
+  /** For tests: the clock the freshness is judged by. */
+  now?: number;
+}
+
+interface LightDirector {
+  id: string;
+  name: string;
+  clusterId: string;
+  lastSeenAt: Date | null;
+  appliedRevision: number | null;
+  enrolled: boolean;
+  masterOf: string[];
+}
+
+interface LightCluster {
+  id: string;
+  name: string;
+  siteId: string;
+  siteName: string;
+  desiredRevision: number | null;
+  configured: string[];
+  directors: LightDirector[];
+  problems: ClusterProblem[];
+  splitBrains: { instance: string; masters: string[] }[];
+}
+
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+
+/** The time an event happened, as far as the control plane believes it: never later than its receipt. */
+const eventTime = (agentTime: Date | null, receivedAt: Date) => new Date(Math.min(agentTime?.getTime() ?? Infinity, receivedAt.getTime()));
+
+export async function fleetMap(ctx: ServiceContext, q: FleetMapQuery = {}) {
+  requireRole(ctx, 'viewer');
+  const now = q.now ?? Date.now();
+  const scope = scopedSite(ctx);
+  const pageSize = Math.min(Math.max(q.pageSize ?? 50, 1), FLEET_PAGE_SIZE_MAX);
+
+  const siteRows = await ctx.db.select({ id: sites.id, name: sites.name }).from(sites).where(scope ? eq(sites.id, scope) : undefined).orderBy(asc(sites.name));
+  const clusterRows = await ctx.db
+    .select({
+      id: clusters.id, name: clusters.name, siteId: clusters.siteId, siteName: sites.name, desiredRevision: clusters.currentRevision,
+      configured: sql<unknown>`(select coalesce(jsonb_agg(k order by k), '[]'::jsonb) from jsonb_object_keys(case when jsonb_typeof(${specRevisions.spec}->'vrrpInstances') = 'object' then ${specRevisions.spec}->'vrrpInstances' else '{}'::jsonb end) as k)`,
+    })
+    .from(clusters)
+    .innerJoin(sites, eq(sites.id, clusters.siteId))
+    .leftJoin(specRevisions, and(eq(specRevisions.clusterId, clusters.id), eq(specRevisions.number, clusters.currentRevision)))
+    .where(scope ? eq(clusters.siteId, scope) : undefined)
+    .orderBy(asc(sites.name), asc(clusters.name));
+  const directorRows = await ctx.db
+    .select({
+      id: directors.id, name: directors.name, clusterId: directors.clusterId, lastSeenAt: directors.lastSeenAt, appliedRevision: directors.appliedRevision,
+      enrolled: sql<boolean>`${directors.credentialHash} is not null`,
+      masterOf: sql<unknown>`jsonb_path_query_array(${directors.reportedState}, '$.instances[*] ? (@.state == "MASTER").name')`,
+    })
+    .from(directors)
+    .innerJoin(clusters, eq(clusters.id, directors.clusterId))
+    .where(scope ? eq(clusters.siteId, scope) : undefined)
+    .orderBy(asc(directors.name));
+
+  const byCluster = new Map<string, LightCluster>();
+  for (const c of clusterRows) byCluster.set(c.id, { ...c, configured: strings(c.configured), directors: [], problems: [], splitBrains: [] });
+  for (const d of directorRows) byCluster.get(d.clusterId)?.directors.push({ ...d, enrolled: Boolean(d.enrolled), masterOf: strings(d.masterOf) });
+
+  const counts = { sites: siteRows.length, clusters: clusterRows.length, directors: directorRows.length, enrolled: 0, fresh: 0, stale: 0, neverSeen: 0, drift: 0, instances: 0, withoutMaster: 0, splitBrains: 0 };
+  const splitBrains: { siteId: string; site: string; clusterId: string; cluster: string; instance: string; masters: string[] }[] = [];
+  for (const c of byCluster.values()) {
+    const problems = new Set<ClusterProblem>();
+    const freshMasters = new Map<string, string[]>();
+    let anyReported = false;
+    for (const d of c.directors) {
+      if (d.enrolled) counts.enrolled++;
+      if (d.lastSeenAt) anyReported = true;
+      const fresh = isFresh(d.lastSeenAt, now);
+      if (fresh) counts.fresh++;
+      else if (d.lastSeenAt) { counts.stale++; problems.add('stale'); }
+      else if (d.enrolled) { counts.neverSeen++; problems.add('never_seen'); }
+      if (d.lastSeenAt && c.desiredRevision !== null && d.appliedRevision !== c.desiredRevision) { counts.drift++; problems.add('drift'); }
+      if (!fresh) continue;
+      for (const i of d.masterOf) freshMasters.set(i, [...(freshMasters.get(i) ?? []), d.name]);
+    }
+    const names = new Set([...c.configured, ...freshMasters.keys()]);
+    counts.instances += names.size;
+    for (const i of names) {
+      const ms = (freshMasters.get(i) ?? []).sort();
+      if (ms.length > 1) {
+        problems.add('split_brain');
+        c.splitBrains.push({ instance: i, masters: ms });
+        splitBrains.push({ siteId: c.siteId, site: c.siteName, clusterId: c.id, cluster: c.name, instance: i, masters: ms });
+      }
+      // An instance nobody fresh holds is an outage, unless no director of the cluster ever reported (not deployed yet).
+      if (ms.length === 0 && anyReported) { counts.withoutMaster++; problems.add('no_master'); }
+    }
+    c.problems = [...problems].sort();
+  }
+  counts.splitBrains = splitBrains.length;
+
+  const needle = q.q?.trim().toLowerCase();
+  const matching = [...byCluster.values()].filter((c) => {
+    if (q.siteId && c.siteId !== q.siteId) return false;
+    if (q.problems && c.problems.length === 0) return false;
+    if (needle && !c.name.toLowerCase().includes(needle) && !c.siteName.toLowerCase().includes(needle) && !c.directors.some((d) => d.name.toLowerCase().includes(needle))) return false;
+    return true;
+  });
+  const pages = Math.max(1, Math.ceil(matching.length / pageSize));
+  const page = Math.min(Math.max(q.page ?? 1, 1), pages);
+  const shown = matching.slice((page - 1) * pageSize, page * pageSize);
+
+  return {
+    generatedAt: new Date(now).toISOString(),
+    freshnessWindowMs: REPORT_FRESH_MS,
+    summary: counts,
+    splitBrains,
+    sites: siteRows.map((s) => ({ ...s, clusters: clusterRows.filter((c) => c.siteId === s.id).length })),
+    page: { number: page, pages, pageSize, total: matching.length },
+    items: await clusterDetails(ctx, shown, now),
+  };
+}
+
+/** The page's clusters in full: every director's reported instances and its latest events. */
+async function clusterDetails(ctx: ServiceContext, shown: LightCluster[], now: number) {
+  const ids = shown.map((c) => c.id);
+  if (ids.length === 0) return [];
+  const full = await ctx.db
+    .select({ id: directors.id, state: directors.reportedState })
+    .from(directors)
+    .where(inArray(directors.clusterId, ids));
+  const stateOf = new Map(full.map((d) => [d.id, d.state]));
+  // Latest transition per (director, instance), latest config outcome and maintenance per director.
+  const latest = await ctx.db
+    .selectDistinctOn([events.directorId, events.kind, events.instance], { directorId: events.directorId, kind: events.kind, instance: events.instance, details: events.details, agentTime: events.agentTime, receivedAt: events.receivedAt })
+    .from(events)
+    .where(and(inArray(events.clusterId, ids), inArray(events.kind, ['vrrp.transition', 'config.applied', 'config.rejected', 'director.maintenance'])))
+    .orderBy(events.directorId, events.kind, events.instance, desc(events.id));
+  const key = (directorId: string | null, kind: string, instance: string | null) => `${directorId}\u0000${kind}\u0000${instance ?? ''}`;
+  const byKey = new Map(latest.map((e) => [key(e.directorId, e.kind, e.instance), e]));
+  const ev = (directorId: string, kind: string, instance: string | null = null) => byKey.get(key(directorId, kind, instance));
+
+  return shown.map((c) => {
+    const ds = c.directors.map((d) => {
+      const applied = ev(d.id, 'config.applied');
+      const rejected = ev(d.id, 'config.rejected');
+      const rejectedRev = Number(rejected?.details.revision);
+      // A rejection still matters while the director has not applied that revision (or a later one) since.
+      const rejectedNow = rejected && (!applied || applied.receivedAt < rejected.receivedAt) && Number.isInteger(rejectedRev) && (d.appliedRevision === null || rejectedRev > d.appliedRevision);
+      return {
+        name: d.name,
+        enrolled: d.enrolled,
+        lastSeenAt: d.lastSeenAt?.toISOString() ?? null,
+        ageMs: d.lastSeenAt ? Math.max(0, now - d.lastSeenAt.getTime()) : null,
+        fresh: isFresh(d.lastSeenAt, now),
+        appliedRevision: d.appliedRevision,
+        drift: d.lastSeenAt !== null && c.desiredRevision !== null && d.appliedRevision !== c.desiredRevision,
+        rejected: rejectedNow ? { revision: rejectedRev, reason: String(rejected.details.reason ?? ''), at: eventTime(rejected.agentTime, rejected.receivedAt).toISOString() } : null,
+        maintenance: ev(d.id, 'director.maintenance')?.details.on === true,
+      };
+    });
+    const reported = new Map(c.directors.map((d) => [d.id, reportedInstances(stateOf.get(d.id))]));
+    const names = [...new Set([...c.configured, ...[...reported.values()].flatMap((is) => is.map((i) => i.name))])].sort();
+    const instances = names.map((name) => {
+      const members = c.directors.flatMap((d) => {
+        const i = reported.get(d.id)?.find((x) => x.name === name);
+        if (!i) return [];
+        const raw = i as { basePriority?: unknown };
+        return [{ director: d.name, directorId: d.id, state: i.state.toUpperCase(), priority: i.effectivePriority ?? (i as { priority?: number }).priority ?? null, basePriority: typeof raw.basePriority === 'number' ? raw.basePriority : null, fresh: isFresh(d.lastSeenAt, now) }];
+      });
+      const masters = members.filter((m) => m.state === 'MASTER' && m.fresh);
+      const one = masters.length === 1 ? masters[0]! : undefined;
+      const t = one ? ev(one.directorId, 'vrrp.transition', name) : undefined;
+      return {
+        name,
+        configured: c.configured.includes(name),
+        master: one ? { director: one.director, priority: one.priority, basePriority: one.basePriority, since: t && t.details.to === 'master' ? eventTime(t.agentTime, t.receivedAt).toISOString() : null } : null,
+        masters: masters.map((m) => m.director).sort(),
+        staleMasters: members.filter((m) => m.state === 'MASTER' && !m.fresh).map((m) => m.director).sort(),
+        splitBrain: masters.length > 1,
+        members: members.map(({ directorId: _id, ...m }) => m),
+      };
+    });
+    return { id: c.id, name: c.name, site: { id: c.siteId, name: c.siteName }, desiredRevision: c.desiredRevision, problems: c.problems, directors: ds, instances };
+  });
+}

@@ -1,0 +1,213 @@
+/**
+ * The failover timeline of one VRRP instance ("lane"), from the audit log's transitions. Pure:
+ * times are epoch ms, the caller queries and the route formats.
+ *
+ * A lane is a sequence of segments covering [since, until]: `held` by one director, `outage`
+ * (someone was master and nobody is now), or `unknown` (no transition tells us yet, or the
+ * holder has gone silent: its last word is not evidence that it still holds the VIP).
+ *
+ * Who holds the instance follows the transitions to and from MASTER. A takeover ends the
+ * previous holder's tenure even when it never said so (a crashed master cannot): at the last
+ * advert the new master heard from it (`lastAdvertAt`, RFC 5798 §6.4.2: the Master_Down_Timer
+ * runs from it), which makes the time until the takeover an outage, the failover's gap. Two
+ * masters at once (split brain) are not a holder: they are the `vrrp.split_brain` markers.
+ */
+
+export type Cause =
+  | 'higher_priority'
+  | 'master_down'
+  | 'priority_zero'
+  | 'tracked_object'
+  | 'interface'
+  | 'maintenance'
+  | 'move_master'
+  | 'rollout'
+  | 'shutdown'
+  | 'operator'
+  | 'other';
+
+export interface LaneTransition {
+  at: number;
+  director: string;
+  from: string;
+  to: string;
+  reason: string;
+  /** When this director last heard another router's advert (the old master's, on a takeover). */
+  lastAdvertAt: number | null;
+  eventId: number;
+}
+
+/** The latest transition of each director before the window (who held it when the window opens). */
+export interface PriorTransition {
+  at: number;
+  director: string;
+  from: string;
+  to: string;
+}
+
+/** What happened around a takeover that may explain it (operator actions, config applied). */
+export interface CauseHint {
+  at: number;
+  kind: 'director.maintenance' | 'instance.move_master' | 'config.applied';
+  director: string | null;
+  /** For instance.move_master: the instance it moved. */
+  instance: string | null;
+  on?: boolean;
+}
+
+export interface Segment {
+  from: number;
+  to: number;
+  kind: 'held' | 'outage' | 'unknown';
+  holder: string | null;
+}
+
+export interface LaneFailover {
+  at: number;
+  oldMaster: string;
+  newMaster: string;
+  cause: Cause;
+  /** The new master's transition reason, as the agent said it. */
+  reason: string;
+  /** ms without a master: from the old master's last advert (or its leaving) to the takeover. */
+  gapMs: number | null;
+  eventId: number;
+}
+
+export interface LaneInput {
+  instance: string;
+  since: number;
+  until: number;
+  prior: PriorTransition[];
+  transitions: LaneTransition[];
+  hints: CauseHint[];
+  /** When each director last reported (null: never); a silent holder's tenure ends there. */
+  lastSeen: Map<string, number | null>;
+  /** The freshness rule's clock and window (services/agents/reported.ts). */
+  now: number;
+  freshMs: number;
+}
+
+export interface Lane {
+  segments: Segment[];
+  failovers: LaneFailover[];
+}
+
+const REASON_CAUSE: Record<string, Cause> = {
+  preempt: 'higher_priority',
+  higher_priority_advert: 'higher_priority',
+  master_down_timer: 'master_down',
+  priority_zero_received: 'priority_zero',
+  tracked_object_failed: 'tracked_object',
+  tracked_object_recovered: 'tracked_object',
+  interface_down: 'interface',
+  interface_up: 'interface',
+  admin_request: 'operator',
+  shutdown: 'shutdown',
+};
+/** The old master's own reason for leaving, when it said one, explains more than the takeover's. */
+const LEAVE_CAUSE: Record<string, Cause> = {
+  tracked_object_failed: 'tracked_object',
+  interface_down: 'interface',
+  shutdown: 'shutdown',
+  admin_request: 'operator',
+};
+/** How far back an operator action or a config change counts as the reason for a takeover. */
+export const ACTION_WINDOW_MS = 30_000;
+export const ROLLOUT_WINDOW_MS = 10_000;
+/** How long before a takeover the old master's own leave still explains it. */
+const LEAVE_WINDOW_MS = 5_000;
+
+export function causeOf(o: { at: number; reason: string; oldMaster: string; newMaster: string; instance: string; left: { director: string; at: number; reason: string } | null; hints: CauseHint[] }): Cause {
+  const recent = (h: CauseHint, ms: number) => h.at <= o.at && o.at - h.at <= ms;
+  for (const h of o.hints) {
+    if (h.kind === 'director.maintenance' && recent(h, ACTION_WINDOW_MS) && ((h.director === o.oldMaster && h.on === true) || (h.director === o.newMaster && h.on === false))) return 'maintenance';
+  }
+  if (o.hints.some((h) => h.kind === 'instance.move_master' && h.instance === o.instance && recent(h, ACTION_WINDOW_MS))) return 'move_master';
+  if (o.left && o.left.director === o.oldMaster && o.at - o.left.at <= LEAVE_WINDOW_MS && LEAVE_CAUSE[o.left.reason]) return LEAVE_CAUSE[o.left.reason]!;
+  if (o.hints.some((h) => h.kind === 'config.applied' && (h.director === o.oldMaster || h.director === o.newMaster) && recent(h, ROLLOUT_WINDOW_MS))) return 'rollout';
+  return REASON_CAUSE[o.reason] ?? 'other';
+}
+
+export function buildLane(input: LaneInput): Lane {
+  const { since, until } = input;
+  const segments: Segment[] = [];
+  const failovers: LaneFailover[] = [];
+  const push = (from: number, to: number, kind: Segment['kind'], holder: string | null) => {
+    const a = Math.max(from, since);
+    const b = Math.min(to, until);
+    if (b <= a) return;
+    const last = segments.at(-1);
+    if (last && last.kind === kind && last.holder === holder && last.to === a) last.to = b;
+    else segments.push({ from: a, to: b, kind, holder });
+  };
+
+  // Who holds it when the window opens: the latest of the directors whose last word was MASTER.
+  let holder: string | null = null;
+  let from = since;
+  let kind: Segment['kind'] = 'unknown';
+  let left: { director: string; at: number; reason: string } | null = null;
+  const masters = input.prior.filter((p) => p.to === 'master').sort((a, b) => b.at - a.at);
+  if (masters[0]) {
+    holder = masters[0].director;
+    kind = 'held';
+  } else {
+    const leave = input.prior.filter((p) => p.from === 'master').sort((a, b) => b.at - a.at)[0];
+    if (leave) {
+      kind = 'outage';
+      left = { director: leave.director, at: leave.at, reason: '' };
+    }
+  }
+
+  const ordered = [...input.transitions].sort((a, b) => a.at - b.at || a.eventId - b.eventId);
+  for (const t of ordered) {
+    if (t.at < since || t.at > until) continue;
+    if (t.to === 'master') {
+      if (holder === t.director) continue;
+      let old: string | null = null;
+      let gapFrom: number | null = null;
+      if (holder !== null) {
+        old = holder;
+        // A crashed master says nothing: it was last heard at the new master's lastAdvertAt.
+        const heard = t.lastAdvertAt !== null && t.lastAdvertAt >= from && t.lastAdvertAt <= t.at ? t.lastAdvertAt : t.at;
+        push(from, heard, 'held', holder);
+        push(heard, t.at, 'outage', null);
+        gapFrom = heard;
+      } else {
+        push(from, t.at, kind, null);
+        if (kind === 'outage' && left) {
+          old = left.director;
+          gapFrom = from;
+        }
+      }
+      if (old !== null && old !== t.director) {
+        failovers.push({
+          at: t.at, oldMaster: old, newMaster: t.director, reason: t.reason, eventId: t.eventId,
+          gapMs: gapFrom === null ? null : Math.max(0, t.at - gapFrom),
+          cause: causeOf({ at: t.at, reason: t.reason, oldMaster: old, newMaster: t.director, instance: input.instance, left, hints: input.hints }),
+        });
+      }
+      holder = t.director;
+      from = t.at;
+      kind = 'held';
+      left = null;
+    } else if (t.from === 'master' && holder === t.director) {
+      push(from, t.at, 'held', holder);
+      holder = null;
+      from = t.at;
+      kind = 'outage';
+      left = { director: t.director, at: t.at, reason: t.reason };
+    }
+  }
+
+  // Up to now: a holder that has stopped reporting is not shown holding past its last report.
+  const seen = holder === null ? null : input.lastSeen.get(holder) ?? null;
+  if (holder !== null && until >= input.now - input.freshMs && (seen === null || input.now - seen >= input.freshMs)) {
+    const end = Math.max(from, seen ?? from);
+    push(from, end, 'held', holder);
+    push(end, until, 'unknown', null);
+  } else {
+    push(from, until, kind, holder);
+  }
+  return { segments, failovers };
+}
