@@ -25,6 +25,7 @@ import { REVISION_CHANNEL, revisionChanges } from './services/agents/notify.ts';
 import { agentBundle } from './agent-bundle.ts';
 import { installScript } from './install-script.ts';
 import { mountDashboard, securityHeaders } from './dashboard.ts';
+import { forwardedPrefix } from './http/session-cookie.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { fleetMapRoutes } from './routes/fleet-map.ts';
 import { timelineRoutes } from './routes/timeline.ts';
@@ -63,7 +64,8 @@ export function createApp(deps: AppDeps) {
     const proto = c.req.header('x-forwarded-proto') ?? new URL(c.req.url).protocol.replace(':', '');
     const host = c.req.header('x-forwarded-host') ?? c.req.header('host') ?? new URL(c.req.url).host;
     c.header('content-type', 'text/x-shellscript; charset=utf-8');
-    return c.body(installScript({ url: `${proto}://${host}`, sha256: b.sha256 }));
+    // Behind a proxy that strips a path prefix, the agent must reach the API under it too.
+    return c.body(installScript({ url: `${proto}://${host}${forwardedPrefix(c)}`, sha256: b.sha256 }));
   });
   app.get('/agent/vigil-agent.tar.gz', async (c) => {
     const b = await agentBundle();

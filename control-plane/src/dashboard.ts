@@ -69,16 +69,17 @@ function loadAssets(): Map<string, Asset> {
   return out;
 }
 
-function pageHeaders(h: Headers): void {
-  h.set('Content-Security-Policy', DASHBOARD_CSP);
-  h.set('X-Content-Type-Options', 'nosniff');
-  h.set('X-Frame-Options', 'DENY');
-  h.set('Referrer-Policy', 'no-referrer');
-  h.set('Cross-Origin-Opener-Policy', 'same-origin');
-  h.set('Cross-Origin-Resource-Policy', 'same-origin');
-  h.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=(), usb=()');
-  h.set('Cache-Control', 'no-cache');
-}
+/** On the page and its files alike. */
+const PAGE_HEADERS: Record<string, string> = {
+  'Content-Security-Policy': DASHBOARD_CSP,
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'Permissions-Policy': 'camera=(), microphone=(), geolocation=(), payment=(), usb=()',
+  'Cache-Control': 'no-cache',
+};
 
 /** nosniff on everything, and a deny-all CSP on whatever is not a dashboard file. */
 export const securityHeaders = (): MiddlewareHandler<AppEnv> =>
@@ -91,24 +92,23 @@ export const securityHeaders = (): MiddlewareHandler<AppEnv> =>
 export function mountDashboard(app: Hono<AppEnv>): void {
   const assets = loadAssets();
   const index = readFileSync(join(ROOT, 'index.html'), 'utf8');
-  const serve = (body: string, type: string, etag: string, ifNoneMatch: string | undefined) => {
-    const headers = new Headers({ 'Content-Type': type, ETag: etag });
-    pageHeaders(headers);
-    if (ifNoneMatch === etag) return new Response(null, { status: 304, headers });
-    return new Response(body, { status: 200, headers });
+  const serve = (c: Context<AppEnv>, body: string, type: string, etag: string) => {
+    for (const [k, v] of Object.entries({ ...PAGE_HEADERS, 'Content-Type': type, ETag: etag })) c.header(k, v);
+    if (c.req.header('if-none-match') === etag) return c.body(null, 304);
+    return c.body(body, 200);
   };
   const page = (c: Context<AppEnv>) => {
     const prefix = forwardedPrefix(c);
     // The prefix is a validated path of URL-safe characters: nothing to escape in the attribute.
     const html = prefix ? index.replace('<head>', `<head>\n<base href="${prefix}/">`) : index;
     const etag = `"${createHash('sha256').update(html).digest('base64url').slice(0, 27)}"`;
-    return serve(html, TYPES['.html']!, etag, c.req.header('if-none-match'));
+    return serve(c, html, TYPES['.html']!, etag);
   };
   app.get('/', page);
   app.get('/index.html', page);
   app.get('/ui/*', (c) => {
     const a = assets.get(c.req.path);
     if (!a) return c.notFound();
-    return serve(a.body, a.type, a.etag, c.req.header('if-none-match'));
+    return serve(c, a.body, a.type, a.etag);
   });
 }

@@ -27,7 +27,7 @@ export const CSRF_HEADER = 'x-vigil-csrf';
 export const SESSION_MAX_AGE_S = 12 * 3600;
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-/** `/a/b` path segments of URL-safe characters: what a proxy may announce as its prefix. */
+/** `/a/b` path segments of URL-safe characters (never `.` or `..`): what a proxy may announce as its prefix. */
 const PREFIX = /^(\/[A-Za-z0-9._~-]{1,64}){1,8}$/;
 
 /** The token-derived value a page must echo in X-Vigil-CSRF. */
@@ -38,7 +38,7 @@ export function csrfFor(secret: string): string {
 /** The path prefix a reverse proxy strips and announces (X-Forwarded-Prefix), or '' if none or malformed. */
 export function forwardedPrefix(c: Context): string {
   const p = c.req.header('x-forwarded-prefix')?.trim().replace(/\/+$/, '');
-  return p && PREFIX.test(p) ? p : '';
+  return p && PREFIX.test(p) && !/(^|\/)\.+(\/|$)/.test(p) ? p : '';
 }
 
 function isHttps(c: Context): boolean {

@@ -6,7 +6,7 @@ import { CreateDirectorInput } from '../services/directors/schemas.ts';
 import { ResourceName } from '../services/sites/schemas.ts';
 import { AnyObject, ClusterParam, ctxOf, errorResponses, json, jsonBody, router, security, type RouteDeps } from './shared.ts';
 
-const DirectorParam = ClusterParam.extend({ name: ResourceName.openapi({ param: { name: 'name', in: 'path' } }) });
+const DirectorParam = ClusterParam.extend({ name: ResourceName });
 
 export function clustersRoutes(deps: RouteDeps) {
   const app = router();

@@ -48,8 +48,8 @@ export function onboardingView(main, app) {
     form, result,
     h('h2', null, 'Enrollment tokens of this site'), tokensWrap,
     h('h2', null, 'Coming from keepalived?'),
-    h('p', null, 'Check an existing keepalived.conf on the director first: every problem is reported with file:line and a hint, and unsupported keywords are named.'),
-    h('pre', { class: 'command' }, 'npx vigil check /etc/keepalived/keepalived.conf'));
+    h('p', null, 'Check the director\'s keepalived.conf with the agent the installer put on it: every problem is reported with file:line and a hint, and unsupported keywords are named.'),
+    h('pre', { class: 'command' }, 'vigil check /etc/keepalived/keepalived.conf'));
 
   siteSel.addEventListener('change', () => void siteChanged());
   clusterSel.addEventListener('change', () => void loadDirectors());

@@ -104,7 +104,7 @@ export function timelineView(main, app) {
       s('title', { id: 'tl-svg-title' }, `Who held each instance from ${when(since)} to ${when(until)}: ${lanes.length} instances, ${d.failovers.length} failovers, ${d.markers.length} changes. The tables below list them.`),
       s('g', { class: 'axis' }, ticks.map((t) => s('g', null,
         s('line', { x1: x(t), x2: x(t), y1: 14, y2: height - 4 }),
-        s('text', { x: x(t) + 3, y: 11 }, hhmm(t))))),
+        x(t) + 40 < width ? s('text', { x: x(t) + 3, y: 11 }, hhmm(t)) : null))),
       lanes.length === 0 ? s('text', { x: LABEL_W, y: TOP + 16 }, 'No VRRP transition in this window or before it.') : null,
       lanes.map((l) => {
         const y = /** @type {number} */ (laneY.get(`${l.clusterId}/${l.instance}`));
@@ -115,12 +115,14 @@ export function timelineView(main, app) {
           l.segments.map((/** @type {any} */ g) => {
             const a = x(Date.parse(g.from));
             const b = x(Date.parse(g.to));
-            const w = Math.max(g.kind === 'outage' ? 2 : 1, b - a);
+            const w = Math.max(g.kind === 'outage' || g.kind === 'split' ? 3 : 1, b - a);
             const span = `${when(g.from)} to ${when(g.to)} (${duration(Date.parse(g.to) - Date.parse(g.from))})`;
-            const title = g.kind === 'held' ? `${g.holder} was MASTER of ${l.instance}, ${span}` : g.kind === 'outage' ? `Outage: no master of ${l.instance}, ${span}` : `Unknown: no fresh report about ${l.instance}, ${span}`;
+            const title = g.kind === 'held' ? `${g.holder} was MASTER of ${l.instance}, ${span}`
+              : g.kind === 'outage' ? `Outage: no master of ${l.instance}, ${span}`
+                : g.kind === 'split' ? `Split brain: ${g.holder} all MASTER of ${l.instance}, ${span}` : `Unknown: no fresh report about ${l.instance}, ${span}`;
             return s('g', { class: `seg seg-${g.kind}`, 'data-holder': g.holder ?? '' },
               s('rect', { class: g.kind === 'held' ? colour(g.holder) : `seg-${g.kind}`, x: a, y: y + 4, width: w, height: LANE_H - 8, rx: 2 }, s('title', null, title)),
-              g.kind === 'held' && w > 36 ? s('text', { class: 'seg-label', x: a + 4, y: y + LANE_H / 2 + 4 }, g.holder) : null);
+              (g.kind === 'held' || g.kind === 'split') && w > 36 ? s('text', { class: 'seg-label', x: a + 4, y: y + LANE_H / 2 + 4 }, g.kind === 'split' ? `split: ${g.holder}` : g.holder) : null);
           }),
           l.failovers.map((/** @type {any} */ f) => s('path', { class: 'takeover', d: `M${x(Date.parse(f.at)) - 5},${y} l5,6 l5,-6 z` },
             s('title', null, `Failover at ${when(f.at)}: ${f.oldMaster} → ${f.newMaster}, ${CAUSES[f.cause] ?? f.cause}, gap ${duration(f.gapMs)}`))));
@@ -138,6 +140,7 @@ export function timelineView(main, app) {
     fill(figure, svg, h('figcaption', { class: 'legend' },
       h('span', null, 'Bars: the MASTER, in its colour'),
       h('span', null, h('span', { class: 'key outage' }), 'outage (no master)'),
+      h('span', null, h('span', { class: 'key split' }), 'split brain (several masters)'),
       h('span', null, h('span', { class: 'key unknown' }), 'unknown'),
       h('span', null, '▼ failover'),
       h('span', null, h('span', { class: 'key spec' }), 'spec revision'),
@@ -155,7 +158,7 @@ export function timelineView(main, app) {
         h('td', { title: `agent reason: ${f.reason}` }, CAUSES[f.cause] ?? f.cause),
         h('td', { class: 'num' }, duration(f.gapMs)))))));
 
-    const changes = [...d.markers].reverse();
+    const changes = [...d.markers].sort((a, b) => b.at.localeCompare(a.at) || b.id - a.id);
     fill(changesWrap, changes.length === 0 ? h('p', { class: 'muted' }, 'No spec change or operator action in this window.') : h('table', { class: 'changes', 'aria-labelledby': 'changes-title' },
       h('thead', null, h('tr', null, ['When', 'What', 'Who', 'Where'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', null, changes.map((/** @type {any} */ m) => h('tr', { 'data-kind': m.kind },

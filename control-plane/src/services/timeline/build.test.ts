@@ -79,3 +79,22 @@ describe('timeline lane', () => {
     expect(rel(past.segments)).toEqual([[0, 60_000, 'held', 'lb1']]);
   });
 });
+
+describe('timeline lane with a split brain', () => {
+  it('a second master named in a split-brain log is no failover: both hold it until one leaves', () => {
+    const l = lane({
+      prior: [prior('lb1', 'master')],
+      transitions: [tr(10_000, 'lb2', 'backup', 'master', 'master_down_timer', 6_400), tr(30_000, 'lb2', 'master', 'backup', 'higher_priority_advert')],
+      splitBrains: [{ at: S + 10_050, masters: ['lb1', 'lb2'] }],
+    });
+    expect(rel(l.segments)).toEqual([[0, 10_000, 'held', 'lb1'], [10_000, 30_000, 'split', 'lb1 + lb2'], [30_000, 60_000, 'held', 'lb1']]);
+    expect(l.failovers).toEqual([]);
+  });
+
+  it('a split-brain log about others, or one after the old master left, changes nothing', () => {
+    const t = [tr(10_000, 'lb2', 'backup', 'master', 'master_down_timer', 9_600)];
+    expect(lane({ prior: [prior('lb1', 'master')], transitions: t, splitBrains: [{ at: S + 10_050, masters: ['lb2', 'lb3'] }] }).failovers).toHaveLength(1);
+    const left = lane({ prior: [prior('lb1', 'master')], transitions: [tr(9_000, 'lb1', 'master', 'backup', 'shutdown'), ...t], splitBrains: [{ at: S + 10_050, masters: ['lb1', 'lb2'] }] });
+    expect(left.failovers).toHaveLength(1);
+  });
+});

@@ -9,8 +9,11 @@
  * Who holds the instance follows the transitions to and from MASTER. A takeover ends the
  * previous holder's tenure even when it never said so (a crashed master cannot): at the last
  * advert the new master heard from it (`lastAdvertAt`, RFC 5798 §6.4.2: the Master_Down_Timer
- * runs from it), which makes the time until the takeover an outage, the failover's gap. Two
- * masters at once (split brain) are not a holder: they are the `vrrp.split_brain` markers.
+ * runs from it), which makes the time until the takeover an outage, the failover's gap.
+ *
+ * Unless the old master had not gone: when the control plane logs a split brain naming both
+ * soon after (`vrrp.split_brain`, detected from their reports), the "takeover" was a second
+ * master, not a failover; the lane shows a `split` segment from it until one of them leaves.
  */
 
 export type Cause =
@@ -58,9 +61,19 @@ export interface CauseHint {
 export interface Segment {
   from: number;
   to: number;
-  kind: 'held' | 'outage' | 'unknown';
+  kind: 'held' | 'outage' | 'unknown' | 'split';
+  /** The MASTER (held), or every MASTER joined with " + " (split). */
   holder: string | null;
 }
+
+/** A split brain the control plane logged for this instance: these directors all reported MASTER. */
+export interface SplitBrainMark {
+  at: number;
+  masters: string[];
+}
+
+/** How long after a second master's takeover the split-brain log may come (reports, detection). */
+export const SPLIT_DETECTION_MS = 30_000;
 
 export interface LaneFailover {
   at: number;
@@ -81,6 +94,7 @@ export interface LaneInput {
   prior: PriorTransition[];
   transitions: LaneTransition[];
   hints: CauseHint[];
+  splitBrains?: SplitBrainMark[];
   /** When each director last reported (null: never); a silent holder's tenure ends there. */
   lastSeen: Map<string, number | null>;
   /** The freshness rule's clock and window (services/agents/reported.ts). */
@@ -160,10 +174,46 @@ export function buildLane(input: LaneInput): Lane {
   }
 
   const ordered = [...input.transitions].sort((a, b) => a.at - b.at || a.eventId - b.eventId);
+  /** Was X's takeover from H a second master (a split brain logged soon after, H not leaving first)? */
+  const secondMaster = (t: LaneTransition, h: string): boolean => (input.splitBrains ?? []).some((b) =>
+    b.at >= t.at && b.at - t.at <= SPLIT_DETECTION_MS && b.masters.includes(t.director) && b.masters.includes(h)
+    && !ordered.some((o) => o.director === h && o.from === 'master' && o.to !== 'master' && o.at >= t.at && o.at <= b.at));
+  /** The directors all holding it during a split brain. */
+  let split: string[] = [];
   for (const t of ordered) {
     if (t.at < since || t.at > until) continue;
+    if (split.length) {
+      if (t.to === 'master' && split.includes(t.director)) continue;
+      if (t.from === 'master' && t.to !== 'master' && split.includes(t.director)) {
+        push(from, t.at, 'split', split.join(' + '));
+        split = split.filter((d) => d !== t.director);
+        from = t.at;
+        if (split.length === 1) {
+          holder = split[0]!;
+          kind = 'held';
+          split = [];
+        }
+        continue;
+      }
+      if (t.to !== 'master') continue;
+      // Someone else takes over from a split brain: a new holder, no single old master to name.
+      push(from, t.at, 'split', split.join(' + '));
+      split = [];
+      holder = t.director;
+      from = t.at;
+      kind = 'held';
+      left = null;
+      continue;
+    }
     if (t.to === 'master') {
       if (holder === t.director) continue;
+      if (holder !== null && secondMaster(t, holder)) {
+        push(from, t.at, 'held', holder);
+        split = [holder, t.director].sort();
+        holder = null;
+        from = t.at;
+        continue;
+      }
       let old: string | null = null;
       let gapFrom: number | null = null;
       if (holder !== null) {
@@ -200,6 +250,10 @@ export function buildLane(input: LaneInput): Lane {
     }
   }
 
+  if (split.length) {
+    push(from, until, 'split', split.join(' + '));
+    return { segments, failovers };
+  }
   // Up to now: a holder that has stopped reporting is not shown holding past its last report.
   const seen = holder === null ? null : input.lastSeen.get(holder) ?? null;
   if (holder !== null && until >= input.now - input.freshMs && (seen === null || input.now - seen >= input.freshMs)) {

@@ -66,7 +66,7 @@ export async function timeline(ctx: ServiceContext, q: TimelineQuery) {
     .innerJoin(clusters, eq(clusters.id, events.clusterId))
     .innerJoin(sites, eq(sites.id, clusters.siteId))
     .where(and(eq(events.kind, 'vrrp.transition'), ...filters, ...(q.instance ? [eq(events.instance, q.instance)] : []),
-      sql`least(coalesce(${events.agentTime}, ${events.receivedAt}), ${events.receivedAt}) between ${new Date(since)} and ${new Date(until)}`))
+      sql`least(coalesce(${events.agentTime}, ${events.receivedAt}), ${events.receivedAt}) between ${new Date(since).toISOString()}::timestamptz and ${new Date(until).toISOString()}::timestamptz`))
     .orderBy(asc(events.id))
     .limit(MAX_TRANSITIONS + 1);
   const truncatedTransitions = inWindow.length > MAX_TRANSITIONS;
@@ -78,7 +78,7 @@ export async function timeline(ctx: ServiceContext, q: TimelineQuery) {
     .innerJoin(clusters, eq(clusters.id, events.clusterId))
     .innerJoin(sites, eq(sites.id, clusters.siteId))
     .where(and(eq(events.kind, 'vrrp.transition'), ...filters, ...(q.instance ? [eq(events.instance, q.instance)] : []),
-      sql`least(coalesce(${events.agentTime}, ${events.receivedAt}), ${events.receivedAt}) < ${new Date(since)}`))
+      sql`least(coalesce(${events.agentTime}, ${events.receivedAt}), ${events.receivedAt}) < ${new Date(since).toISOString()}::timestamptz`))
     .orderBy(events.clusterId, events.instance, events.directorId, desc(events.id));
 
   const markerRows = await ctx.db
@@ -126,6 +126,9 @@ export async function timeline(ctx: ServiceContext, q: TimelineQuery) {
       }),
       transitions: inWindow.filter((r) => `${r.clusterId}/${r.instance}` === key).map(toTransition),
       hints: hintsByCluster.get(l.clusterId) ?? [],
+      splitBrains: markerRows
+        .filter((m) => m.kind === 'vrrp.split_brain' && m.clusterId === l.clusterId && m.instance === l.instance && Array.isArray(m.details.masters))
+        .map((m) => ({ at: at(m.agentTime, m.receivedAt), masters: (m.details.masters as unknown[]).filter((x): x is string => typeof x === 'string') })),
     });
     return {
       ...l,

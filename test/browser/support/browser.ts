@@ -1,0 +1,82 @@
+/**
+ * Debian's chromium driven by playwright-core, for the dashboard tests. Each call gets a fresh
+ * profile directory (removed on close). With `netns`, chromium runs inside that network
+ * namespace (through a two-line wrapper: playwright talks to it over a pipe, which does not
+ * care about namespaces), so it reaches a control plane that lives in a lab.
+ *
+ * `watch(page)` records what must never happen on a dashboard page: an uncaught error, a
+ * console error, a dialog (alert() from injected script) and a CSP violation.
+ */
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
+
+export interface OpenBrowser {
+  context: BrowserContext;
+  close(): Promise<void>;
+}
+
+export async function openBrowser(o: { netns?: string; viewport?: { width: number; height: number } } = {}): Promise<OpenBrowser> {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-chromium-'));
+  let executablePath = CHROMIUM;
+  if (o.netns) {
+    executablePath = join(dir, 'chromium-in-netns');
+    writeFileSync(executablePath, `#!/bin/sh\nexec ip netns exec ${o.netns} ${CHROMIUM} "$@"\n`);
+    chmodSync(executablePath, 0o755);
+  }
+  const context = await chromium.launchPersistentContext(join(dir, 'profile'), {
+    executablePath,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: o.viewport ?? { width: 1360, height: 900 },
+    timeout: 30_000,
+  });
+  return {
+    context,
+    async close() {
+      await context.close().catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Watch {
+  errors: string[];
+  dialogs: string[];
+  csp: string[];
+}
+
+export async function watch(page: Page): Promise<Watch> {
+  const w: Watch = { errors: [], dialogs: [], csp: [] };
+  page.on('pageerror', (e) => w.errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    const text = m.text();
+    // A failed request the test caused on purpose (401 before sign-in) is logged by chromium too.
+    if (/Failed to load resource: the server responded with a status of 401/.test(text)) return;
+    w.errors.push(`console: ${text}`);
+  });
+  page.on('dialog', (d) => {
+    w.dialogs.push(`${d.type()}: ${d.message()}`);
+    void d.dismiss();
+  });
+  await page.exposeFunction('__vigilCsp', (v: string) => w.csp.push(v));
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => (window as unknown as { __vigilCsp: (v: string) => void }).__vigilCsp(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'}`));
+  });
+  return w;
+}
+
+/** A full-page screenshot under test/browser/artifacts/ (git-ignored; each run rewrites them). */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const path = join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
