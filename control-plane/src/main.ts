@@ -70,6 +70,9 @@ export async function runControlPlane(argv: string[]): Promise<number> {
     throw e;
   }
   const cp = await startControlPlane(config);
+  // What a newcomer opens next: the dashboard (sign in with the token above).
+  const where = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
+  process.stdout.write(`Dashboard: http://${where}:${cp.port}/  (API: http://${where}:${cp.port}/v1, description: /openapi.json)\n`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGTERM', stop);

@@ -7,6 +7,8 @@
  * and a cluster's running state (rollout, real servers, preferred master); the audit log's
  * actor filter.
  */
+import { readFileSync } from 'node:fs';
+import { join, posix } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleClusterSpecInput } from '../../schema/src/spec/example.ts';
@@ -80,6 +82,22 @@ describe.each(drivers)('dashboard routes on %s', (driver) => {
       expect([...html.matchAll(/<script\b[^>]*>/g)].map((m) => m[0])).toEqual(['<script type="module" src="ui/app.js">']);
       expect(html).not.toMatch(/\son\w+=|javascript:|https?:\/\//);
       expect(html).not.toContain('<base');
+    });
+
+    it('preloads exactly what the first screen imports (app.js and its static imports), no more', async () => {
+      const html = await (await t.raw('/')).text();
+      const preloaded = [...html.matchAll(/<link rel="modulepreload" href="ui\/([^"]+)">/g)].map((m) => m[1]).sort();
+      const root = join(import.meta.dirname, '../../control-plane/dashboard/ui');
+      const seen = new Set<string>();
+      const walk = (file: string) => {
+        for (const m of readFileSync(join(root, file), 'utf8').matchAll(/^import [^'"]*from '(\.{1,2}\/[^']+)';$/gm)) {
+          const dep = posix.normalize(posix.join(posix.dirname(file), m[1]!));
+          if (!seen.has(dep)) { seen.add(dep); walk(dep); }
+        }
+      };
+      walk('app.js');
+      expect(preloaded).toEqual([...seen].sort());
+      expect(preloaded).not.toContain('views/cluster.js'); // later views load when opened
     });
 
     it('serves the files under /ui with their types and ETags; nothing else', async () => {

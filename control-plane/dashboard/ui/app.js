@@ -5,27 +5,27 @@
  * (#/fleet, #/timeline, #/clusters/<id>, #/audit, #/onboarding) so the document itself never
  * changes URL and relative links work under any path prefix.
  */
-import { ApiError, get, send, setCsrf } from './api.js';
+import { ApiError, get, prefetch, send, setCsrf } from './api.js';
 import { h } from './dom.js';
 import { Live } from './live.js';
-import { auditView } from './views/audit.js';
-import { clusterView } from './views/cluster.js';
-import { fleetView } from './views/fleet.js';
-import { onboardingView } from './views/onboarding.js';
+import { fleetQuery, fleetView } from './views/fleet.js';
 import { mountSignIn } from './views/signin.js';
-import { timelineView } from './views/timeline.js';
 
 /** @typedef {import('./types.js').AppContext} AppContext */
 /** @typedef {import('./types.js').Session} Session */
 /** @typedef {import('./types.js').View} View */
 
-/** @type {Record<string, { view: View, title: string, nav?: string, operator?: boolean }>} */
+/**
+ * The first screen (the fleet map) is loaded with the page (index.html preloads exactly what it
+ * needs); the other views are fetched when first opened.
+ * @type {Record<string, { view: () => Promise<View>, title: string, nav?: string, operator?: boolean }>}
+ */
 const ROUTES = {
-  fleet: { view: fleetView, title: 'Fleet', nav: 'Fleet' },
-  timeline: { view: timelineView, title: 'Failover timeline', nav: 'Timeline' },
-  clusters: { view: clusterView, title: 'Cluster' },
-  audit: { view: auditView, title: 'Audit log', nav: 'Audit log' },
-  onboarding: { view: onboardingView, title: 'Onboarding', nav: 'Onboarding', operator: true },
+  fleet: { view: async () => fleetView, title: 'Fleet', nav: 'Fleet' },
+  timeline: { view: async () => (await import('./views/timeline.js')).timelineView, title: 'Failover timeline', nav: 'Timeline' },
+  clusters: { view: async () => (await import('./views/cluster.js')).clusterView, title: 'Cluster' },
+  audit: { view: async () => (await import('./views/audit.js')).auditView, title: 'Audit log', nav: 'Audit log' },
+  onboarding: { view: async () => (await import('./views/onboarding.js')).onboardingView, title: 'Onboarding', nav: 'Onboarding', operator: true },
 };
 
 const root = /** @type {HTMLElement} */ (document.getElementById('app'));
@@ -102,7 +102,9 @@ function startShell(session) {
     },
   };
 
-  function route() {
+  let routing = 0;
+  async function route() {
+    const mine = ++routing;
     const { name, arg, params } = parseHash();
     const r = ROUTES[name];
     if (typeof cleanup === 'function') cleanup();
@@ -119,7 +121,15 @@ function startShell(session) {
       return;
     }
     document.title = `${r.title} · Vigil`;
-    cleanup = r.view(main, app, arg);
+    let view;
+    try {
+      view = await r.view();
+    } catch (e) {
+      app.notify(`Loading the ${r.title} view failed: ${e instanceof Error ? e.message : String(e)}`, 'error');
+      return;
+    }
+    if (mine !== routing) return; // the user moved on meanwhile
+    cleanup = view(main, app, arg);
     main.focus({ preventScroll: true });
   }
 
@@ -147,9 +157,9 @@ function startShell(session) {
     mountSignIn(root, signedIn);
   }
 
-  window.onhashchange = () => route();
+  window.onhashchange = () => void route();
   live.start();
-  route();
+  void route();
 }
 
 /** @param {Session} session */
@@ -159,6 +169,10 @@ function signedIn(session) {
 }
 
 async function boot() {
+  performance.mark('vigil:boot');
+  // The fleet map is the first screen: ask for it while the session is checked.
+  const first = parseHash();
+  if (first.name === 'fleet') prefetch('v1/fleet/map', fleetQuery(first.params));
   try {
     startShell(await get('v1/session'));
   } catch (e) {

@@ -31,6 +31,15 @@ const PROBLEM_TEXT = /** @type {Record<string, string>} */ ({ split_brain: 'spli
  */
 const labelled = (text, control) => h('label', { for: control.id }, text, ' ', control);
 
+/**
+ * The fleet map query for the view's URL parameters (app.js prefetches it while the session is
+ * checked, so the first page arrives one round trip sooner).
+ * @param {URLSearchParams} p
+ */
+export function fleetQuery(p) {
+  return { site: p.get('site') ?? '', q: p.get('q') ?? '', problems: p.get('problems') === '1' ? 'true' : '', page: Math.max(1, Number(p.get('page')) || 1), pageSize: PAGE_SIZE };
+}
+
 /** @type {import('../types.js').View} */
 export function fleetView(main, app) {
   const p = app.params;
@@ -84,8 +93,9 @@ export function fleetView(main, app) {
     const seq = ++loadSeq;
     try {
       /** @type {FleetMap} */
-      const d = await get('v1/fleet/map', { site, q, problems: problems ? 'true' : '', page, pageSize: PAGE_SIZE });
+      const d = await get('v1/fleet/map', fleetQuery(new URLSearchParams({ site, q, problems: problems ? '1' : '', page: String(page) })));
       if (disposed || seq !== loadSeq) return;
+      if (!rendered) performance.mark('vigil:fleet-data');
       data = d;
       fetchedAt = Date.now();
       page = d.page.number;

@@ -21,7 +21,7 @@ export function onboardingView(main, app) {
   /** @type {HTMLSelectElement} */
   const clusterSel = h('select', { id: 'ob-cluster', required: true });
   /** @type {HTMLInputElement} */
-  const director = h('input', { id: 'ob-director', type: 'text', required: true, list: 'ob-directors', autocomplete: 'off', pattern: '[a-z0-9]([a-z0-9-]*[a-z0-9])?', 'aria-describedby': 'ob-director-help' });
+  const director = h('input', { id: 'ob-director', type: 'text', required: true, list: 'ob-directors', autocomplete: 'off', pattern: '[a-z0-9]([a-z0-9\\-]*[a-z0-9])?', 'aria-describedby': 'ob-director-help' });
   const directorList = h('datalist', { id: 'ob-directors' });
   /** @type {HTMLInputElement} */
   const uses = h('input', { id: 'ob-uses', type: 'number', min: '1', max: '10000', value: '1', required: true });

@@ -34,16 +34,7 @@ export interface FleetMapQuery {
   now?: number;
 }
 
-interface LightDirector {
-  id: string;
-  name: string;
-  clusterId: string;
-  lastSeenAt: Date | null;
-  appliedRevision: number | null;
-  enrolled: boolean;
-  masterOf: string[];
-}
-
+/** One cluster as the light pass sees it: counts and the fresh MASTER claims, no report bodies. */
 interface LightCluster {
   id: string;
   name: string;
@@ -51,9 +42,9 @@ interface LightCluster {
   siteName: string;
   desiredRevision: number | null;
   configured: string[];
-  directors: LightDirector[];
+  /** Director names, space-separated (for the search). */
+  names: string;
   problems: ClusterProblem[];
-  splitBrains: { instance: string; masters: string[] }[];
 }
 
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
@@ -69,68 +60,78 @@ export async function fleetMap(ctx: ServiceContext, q: FleetMapQuery = {}) {
 
   const siteRows = await ctx.db.select({ id: sites.id, name: sites.name }).from(sites).where(scope ? eq(sites.id, scope) : undefined).orderBy(asc(sites.name));
   const clusterRows = await ctx.db
-    .select({
-      id: clusters.id, name: clusters.name, siteId: clusters.siteId, siteName: sites.name, desiredRevision: clusters.currentRevision,
-      configured: sql<unknown>`(select coalesce(jsonb_agg(k order by k), '[]'::jsonb) from jsonb_object_keys(case when jsonb_typeof(${specRevisions.spec}->'vrrpInstances') = 'object' then ${specRevisions.spec}->'vrrpInstances' else '{}'::jsonb end) as k)`,
-    })
+    .select({ id: clusters.id, name: clusters.name, siteId: clusters.siteId, desiredRevision: clusters.currentRevision })
     .from(clusters)
-    .innerJoin(sites, eq(sites.id, clusters.siteId))
-    .leftJoin(specRevisions, and(eq(specRevisions.clusterId, clusters.id), eq(specRevisions.number, clusters.currentRevision)))
-    .where(scope ? eq(clusters.siteId, scope) : undefined)
-    .orderBy(asc(sites.name), asc(clusters.name));
-  const directorRows = await ctx.db
+    .where(scope ? eq(clusters.siteId, scope) : undefined);
+  const siteName = new Map(siteRows.map((s) => [s.id, s.name]));
+  const configuredOf = await configuredInstances(ctx, clusterRows);
+  // Everything the summary, the problems and the split brains need, per cluster, in one pass
+  // that leaves the report bodies in the database (only the names of claimed instances come out).
+  const freshSince = new Date(now - REPORT_FRESH_MS).toISOString();
+  const fresh = sql`${directors.lastSeenAt} > ${freshSince}::timestamptz`;
+  const perCluster = await ctx.db
     .select({
-      id: directors.id, name: directors.name, clusterId: directors.clusterId, lastSeenAt: directors.lastSeenAt, appliedRevision: directors.appliedRevision,
-      enrolled: sql<boolean>`${directors.credentialHash} is not null`,
-      masterOf: sql<unknown>`jsonb_path_query_array(${directors.reportedState}, '$.instances[*] ? (@.state == "MASTER").name')`,
+      clusterId: directors.clusterId,
+      directors: sql<number>`count(*)::int`,
+      enrolled: sql<number>`(count(*) filter (where ${directors.credentialHash} is not null))::int`,
+      fresh: sql<number>`(count(*) filter (where ${fresh}))::int`,
+      stale: sql<number>`(count(*) filter (where ${directors.lastSeenAt} is not null and not (${fresh})))::int`,
+      neverSeen: sql<number>`(count(*) filter (where ${directors.lastSeenAt} is null and ${directors.credentialHash} is not null))::int`,
+      drift: sql<number>`(count(*) filter (where ${directors.lastSeenAt} is not null and ${clusters.currentRevision} is not null and ${directors.appliedRevision} is distinct from ${clusters.currentRevision}))::int`,
+      anyReported: sql<boolean>`bool_or(${directors.lastSeenAt} is not null)`,
+      names: sql<string>`string_agg(lower(${directors.name}), ' ')`,
+      claims: sql<unknown>`jsonb_agg(jsonb_build_array(${directors.name}, jsonb_path_query_array(${directors.reportedState}, '$.instances[*] ? (@.state == "MASTER").name'))) filter (where ${fresh})`,
     })
     .from(directors)
     .innerJoin(clusters, eq(clusters.id, directors.clusterId))
     .where(scope ? eq(clusters.siteId, scope) : undefined)
-    .orderBy(asc(directors.name));
+    .groupBy(directors.clusterId);
+  const statsOf = new Map(perCluster.map((r) => [r.clusterId, r]));
 
-  const byCluster = new Map<string, LightCluster>();
-  for (const c of clusterRows) byCluster.set(c.id, { ...c, configured: strings(c.configured), directors: [], problems: [], splitBrains: [] });
-  for (const d of directorRows) byCluster.get(d.clusterId)?.directors.push({ ...d, enrolled: Boolean(d.enrolled), masterOf: strings(d.masterOf) });
-
-  const counts = { sites: siteRows.length, clusters: clusterRows.length, directors: directorRows.length, enrolled: 0, fresh: 0, stale: 0, neverSeen: 0, drift: 0, instances: 0, withoutMaster: 0, splitBrains: 0 };
+  const ordered = clusterRows.map((c) => ({ ...c, siteName: siteName.get(c.siteId) ?? '' })).sort((a, b) => (a.siteName < b.siteName ? -1 : a.siteName > b.siteName ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const counts = { sites: siteRows.length, clusters: clusterRows.length, directors: 0, enrolled: 0, fresh: 0, stale: 0, neverSeen: 0, drift: 0, instances: 0, withoutMaster: 0, splitBrains: 0 };
   const splitBrains: { siteId: string; site: string; clusterId: string; cluster: string; instance: string; masters: string[] }[] = [];
-  for (const c of byCluster.values()) {
+  const light: LightCluster[] = ordered.map((c) => {
+    const st = statsOf.get(c.id);
     const problems = new Set<ClusterProblem>();
-    const freshMasters = new Map<string, string[]>();
-    let anyReported = false;
-    for (const d of c.directors) {
-      if (d.enrolled) counts.enrolled++;
-      if (d.lastSeenAt) anyReported = true;
-      const fresh = isFresh(d.lastSeenAt, now);
-      if (fresh) counts.fresh++;
-      else if (d.lastSeenAt) { counts.stale++; problems.add('stale'); }
-      else if (d.enrolled) { counts.neverSeen++; problems.add('never_seen'); }
-      if (d.lastSeenAt && c.desiredRevision !== null && d.appliedRevision !== c.desiredRevision) { counts.drift++; problems.add('drift'); }
-      if (!fresh) continue;
-      for (const i of d.masterOf) freshMasters.set(i, [...(freshMasters.get(i) ?? []), d.name]);
+    if (st) {
+      counts.directors += st.directors;
+      counts.enrolled += st.enrolled;
+      counts.fresh += st.fresh;
+      counts.stale += st.stale;
+      counts.neverSeen += st.neverSeen;
+      counts.drift += st.drift;
+      if (st.stale) problems.add('stale');
+      if (st.neverSeen) problems.add('never_seen');
+      if (st.drift) problems.add('drift');
     }
-    const names = new Set([...c.configured, ...freshMasters.keys()]);
+    const freshMasters = new Map<string, string[]>();
+    for (const claim of Array.isArray(st?.claims) ? st.claims : []) {
+      const [director, instances] = Array.isArray(claim) ? claim : [];
+      if (typeof director !== 'string') continue;
+      for (const i of strings(instances)) freshMasters.set(i, [...(freshMasters.get(i) ?? []), director]);
+    }
+    const configured = configuredOf(c.id, c.desiredRevision);
+    const names = new Set([...configured, ...freshMasters.keys()]);
     counts.instances += names.size;
     for (const i of names) {
       const ms = (freshMasters.get(i) ?? []).sort();
       if (ms.length > 1) {
         problems.add('split_brain');
-        c.splitBrains.push({ instance: i, masters: ms });
         splitBrains.push({ siteId: c.siteId, site: c.siteName, clusterId: c.id, cluster: c.name, instance: i, masters: ms });
       }
       // An instance nobody fresh holds is an outage, unless no director of the cluster ever reported (not deployed yet).
-      if (ms.length === 0 && anyReported) { counts.withoutMaster++; problems.add('no_master'); }
+      if (ms.length === 0 && st?.anyReported) { counts.withoutMaster++; problems.add('no_master'); }
     }
-    c.problems = [...problems].sort();
-  }
+    return { ...c, configured, names: st?.names ?? '', problems: [...problems].sort() };
+  });
   counts.splitBrains = splitBrains.length;
 
   const needle = q.q?.trim().toLowerCase();
-  const matching = [...byCluster.values()].filter((c) => {
+  const matching = light.filter((c) => {
     if (q.siteId && c.siteId !== q.siteId) return false;
     if (q.problems && c.problems.length === 0) return false;
-    if (needle && !c.name.toLowerCase().includes(needle) && !c.siteName.toLowerCase().includes(needle) && !c.directors.some((d) => d.name.toLowerCase().includes(needle))) return false;
+    if (needle && !c.name.toLowerCase().includes(needle) && !c.siteName.toLowerCase().includes(needle) && !c.names.split(' ').some((n) => n.includes(needle))) return false;
     return true;
   });
   const pages = Math.max(1, Math.ceil(matching.length / pageSize));
@@ -142,21 +143,49 @@ export async function fleetMap(ctx: ServiceContext, q: FleetMapQuery = {}) {
     freshnessWindowMs: REPORT_FRESH_MS,
     summary: counts,
     splitBrains,
-    sites: siteRows.map((s) => ({ ...s, clusters: clusterRows.filter((c) => c.siteId === s.id).length })),
+    sites: siteRows.map((s) => ({ ...s, clusters: ordered.filter((c) => c.siteId === s.id).length })),
     page: { number: page, pages, pageSize, total: matching.length },
     items: await clusterDetails(ctx, shown, now),
   };
+}
+
+/**
+ * The instance names of each cluster's desired spec. Revisions are immutable, so the names of
+ * (cluster, revision) are read from the spec once per process and kept (bounded).
+ */
+const namesByRevision = new Map<string, string[]>();
+const NAMES_CACHE_MAX = 20_000;
+
+async function configuredInstances(ctx: ServiceContext, rows: { id: string; desiredRevision: number | null }[]) {
+  const key = (id: string, rev: number) => `${id}:${rev}`;
+  const missing = rows.filter((c) => c.desiredRevision !== null && !namesByRevision.has(key(c.id, c.desiredRevision)));
+  for (let i = 0; i < missing.length; i += 500) {
+    const part = missing.slice(i, i + 500);
+    const found = await ctx.db
+      .select({
+        clusterId: specRevisions.clusterId, number: specRevisions.number,
+        names: sql<unknown>`(select coalesce(jsonb_agg(k order by k), '[]'::jsonb) from jsonb_object_keys(case when jsonb_typeof(${specRevisions.spec}->'vrrpInstances') = 'object' then ${specRevisions.spec}->'vrrpInstances' else '{}'::jsonb end) as k)`,
+      })
+      .from(specRevisions)
+      .where(and(inArray(specRevisions.clusterId, part.map((c) => c.id)), inArray(specRevisions.number, [...new Set(part.map((c) => c.desiredRevision!))])));
+    for (const f of found) {
+      if (namesByRevision.size >= NAMES_CACHE_MAX) namesByRevision.delete(namesByRevision.keys().next().value!);
+      namesByRevision.set(key(f.clusterId, f.number), strings(f.names));
+    }
+  }
+  return (id: string, rev: number | null) => (rev === null ? [] : namesByRevision.get(key(id, rev)) ?? []);
 }
 
 /** The page's clusters in full: every director's reported instances and its latest events. */
 async function clusterDetails(ctx: ServiceContext, shown: LightCluster[], now: number) {
   const ids = shown.map((c) => c.id);
   if (ids.length === 0) return [];
-  const full = await ctx.db
-    .select({ id: directors.id, state: directors.reportedState })
+  const pageDirectors = await ctx.db
+    .select({ id: directors.id, name: directors.name, clusterId: directors.clusterId, lastSeenAt: directors.lastSeenAt, appliedRevision: directors.appliedRevision, enrolled: sql<boolean>`${directors.credentialHash} is not null`, state: directors.reportedState })
     .from(directors)
-    .where(inArray(directors.clusterId, ids));
-  const stateOf = new Map(full.map((d) => [d.id, d.state]));
+    .where(inArray(directors.clusterId, ids))
+    .orderBy(asc(directors.name));
+  const stateOf = new Map(pageDirectors.map((d) => [d.id, d.state]));
   // Latest transition per (director, instance), latest config outcome and maintenance per director.
   const latest = await ctx.db
     .selectDistinctOn([events.directorId, events.kind, events.instance], { directorId: events.directorId, kind: events.kind, instance: events.instance, details: events.details, agentTime: events.agentTime, receivedAt: events.receivedAt })
@@ -168,7 +197,8 @@ async function clusterDetails(ctx: ServiceContext, shown: LightCluster[], now: n
   const ev = (directorId: string, kind: string, instance: string | null = null) => byKey.get(key(directorId, kind, instance));
 
   return shown.map((c) => {
-    const ds = c.directors.map((d) => {
+    const mine = pageDirectors.filter((d) => d.clusterId === c.id).map((d) => ({ ...d, enrolled: Boolean(d.enrolled) }));
+    const ds = mine.map((d) => {
       const applied = ev(d.id, 'config.applied');
       const rejected = ev(d.id, 'config.rejected');
       const rejectedRev = Number(rejected?.details.revision);
@@ -186,10 +216,10 @@ async function clusterDetails(ctx: ServiceContext, shown: LightCluster[], now: n
         maintenance: ev(d.id, 'director.maintenance')?.details.on === true,
       };
     });
-    const reported = new Map(c.directors.map((d) => [d.id, reportedInstances(stateOf.get(d.id))]));
+    const reported = new Map(mine.map((d) => [d.id, reportedInstances(stateOf.get(d.id))]));
     const names = [...new Set([...c.configured, ...[...reported.values()].flatMap((is) => is.map((i) => i.name))])].sort();
     const instances = names.map((name) => {
-      const members = c.directors.flatMap((d) => {
+      const members = mine.flatMap((d) => {
         const i = reported.get(d.id)?.find((x) => x.name === name);
         if (!i) return [];
         const raw = i as { basePriority?: unknown };
