@@ -1,12 +1,16 @@
 /**
  * What install.sh downloads: the agent bundled into one ES module (esbuild, every dependency
  * inside), the health worker next to it, the native addon, and a `bin/vigil` wrapper, as a
- * gzipped tarball. Built once per control-plane process from the sources it runs, and published
- * with its SHA-256 so the installer can verify what it got.
+ * gzipped tarball. Built once per control-plane process from the sources it runs (off the event
+ * loop: esbuild and tar are other processes), and published with its SHA-256 so the installer can
+ * verify what it got. The tarball is reproducible (sorted names, fixed times and owners, gzip
+ * without a timestamp): every replica built from the same sources serves the same bytes, so a
+ * script from one replica verifies the bundle from another.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmod, copyFile, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +28,8 @@ here=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
 VIGIL_NATIVE_ADDON="$here/lib/vigil_net.node" exec node "$here/lib/vigil.mjs" "$@"
 `;
 
+const run = promisify(execFile);
+
 let cached: Promise<AgentBundle> | undefined;
 
 export function agentBundle(): Promise<AgentBundle> {
@@ -36,11 +42,11 @@ export function agentBundle(): Promise<AgentBundle> {
 
 async function build(): Promise<AgentBundle> {
   const { build: esbuild } = await import('esbuild');
-  const dir = mkdtempSync(join(tmpdir(), 'vigil-bundle-'));
+  const dir = await mkdtemp(join(tmpdir(), 'vigil-bundle-'));
   try {
     const root = join(dir, 'vigil');
-    mkdirSync(join(root, 'lib'), { recursive: true });
-    mkdirSync(join(root, 'bin'), { recursive: true });
+    await mkdir(join(root, 'lib'), { recursive: true });
+    await mkdir(join(root, 'bin'), { recursive: true });
     await esbuild({
       entryPoints: { vigil: join(REPO, 'agent/src/cli/director-main.ts'), 'worker-entry': join(REPO, 'agent/src/checks/worker-thread.ts') },
       outdir: join(root, 'lib'), outExtension: { '.js': '.mjs' },
@@ -50,18 +56,18 @@ async function build(): Promise<AgentBundle> {
       // `netlink` loads its own prebuilt addon relative to its package: it ships as a package.
       external: ['*.node', 'netlink', 'bufferutil', 'utf-8-validate'],
     });
-    copyFileSync(join(REPO, 'agent/native/build/vigil_net.node'), join(root, 'lib/vigil_net.node'));
+    await copyFile(join(REPO, 'agent/native/build/vigil_net.node'), join(root, 'lib/vigil_net.node'));
     for (const [pkg, parts] of [['netlink', ['package.json', 'dist', 'prebuilds', 'LICENSE']], ['node-gyp-build', ['.']]] as const) {
-      for (const part of parts) cpSync(join(REPO, 'node_modules', pkg, part), join(root, 'lib/node_modules', pkg, part), { recursive: true });
+      for (const part of parts) await cp(join(REPO, 'node_modules', pkg, part), join(root, 'lib/node_modules', pkg, part), { recursive: true });
     }
-    writeFileSync(join(root, 'bin/vigil'), WRAPPER);
-    chmodSync(join(root, 'bin/vigil'), 0o755);
-    writeFileSync(join(root, 'VERSION'), `${JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).version}\n`);
+    await writeFile(join(root, 'bin/vigil'), WRAPPER);
+    await chmod(join(root, 'bin/vigil'), 0o755);
+    await writeFile(join(root, 'VERSION'), `${JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')).version}\n`);
     const tgz = join(dir, 'vigil-agent.tar.gz');
-    execFileSync('tar', ['-czf', tgz, '-C', dir, 'vigil']);
-    const tarball = readFileSync(tgz);
+    await run('tar', ['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '--use-compress-program=gzip -n', '-cf', tgz, '-C', dir, 'vigil']);
+    const tarball = await readFile(tgz);
     return { tarball, sha256: createHash('sha256').update(tarball).digest('hex') };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true });
   }
 }

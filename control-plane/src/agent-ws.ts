@@ -1,66 +1,156 @@
 /**
  * The agents' WebSocket channel (`/v1/agent/ws`, bearer: the agent credential). The control
- * plane sends `{"type":"nudge"}` when the agent's config may have changed (a spec write or an
- * admin action in any replica), so the agent fetches it at once; the agent sends reports
- * (`{"type":"report","id":n,...}` with the body of POST /v1/agent/reports) and gets
- * `{"type":"ack","id":n,"acked":seq}` or `{"type":"error","id":n,"message":...}`. An agent
- * whose WebSocket is refused works on plain HTTP (long-poll + POST) just the same.
+ * plane sends `nudge` when the agent's config may have changed (a spec write or an operator
+ * action in any replica), so the agent fetches it at once; the agent sends `report` frames (the
+ * body of POST /v1/agent/reports with an id) and gets `ack` or `error` for each. An agent whose
+ * WebSocket is refused works on plain HTTP (long-poll + POST) just the same.
+ *
+ * Every frame is hostile until parsed (schema/src/wire/frames.ts): a frame that is not JSON, is
+ * nested too deep, or fails the schema gets an error frame, and after MAX_BAD_FRAMES such frames
+ * the socket is closed with 1008. Reports are processed one at a time per socket: the socket is
+ * paused (no frame is read) until the previous report is committed, so an agent cannot queue
+ * work faster than it is stored. The session ends (close 4001) within a second of its
+ * credential ending (sessions.ts).
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { AgentFrame, jsonDepth, MAX_JSON_DEPTH, WS_CLOSE, type ServerFrame } from '../../schema/src/wire/index.ts';
 import type { Db } from './db.ts';
 import { AppError } from './errors.ts';
+import { safeError } from './http/safe-error.ts';
+import { firstProblem } from './http/middleware/input-guard.ts';
 import type { ServiceContext } from './services/context.ts';
+import type { IngestGate } from './services/agents/ingest-gate.ts';
 import { revisionChanges } from './services/agents/notify.ts';
 import { ingestReport } from './services/agents/report.ts';
 import { authenticateToken } from './services/tokens/authenticate.ts';
+import type { SessionRegistry } from './sessions.ts';
 
 export const AGENT_WS_PATH = '/v1/agent/ws';
+/** Frames that failed to parse before the socket is closed (a bug would send one, not six). */
+export const MAX_BAD_FRAMES = 5;
+const MAX_FRAME_BYTES = 1024 * 1024;
+const PING_EVERY_MS = 30_000;
 
-export function attachAgentWebSocket(server: Server, db: Db, logger: Logger): { close: () => void; clients: () => number } {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+export interface AgentWsDeps {
+  db: Db;
+  logger: Logger;
+  ingest: IngestGate;
+  sessions: SessionRegistry;
+  onConnections?: (n: number) => void;
+}
+
+const STATUS_TEXT: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 400: 'Bad Request' };
+const STATUS_CODE: Record<number, string> = { 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 400: 'VALIDATION' };
+
+export function attachAgentWebSocket(server: Server, deps: AgentWsDeps): { close: () => void; clients: () => number } {
+  const { db, logger } = deps;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   const refuse = (socket: Duplex, status: number, message: string) => {
-    socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Not Found'}\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n${JSON.stringify({ error: { code: status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN', message } })}`);
+    const body = JSON.stringify({ error: { code: STATUS_CODE[status] ?? 'FORBIDDEN', message } });
+    socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Forbidden'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   };
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    if ((req.url ?? '').split('?')[0] !== AGENT_WS_PATH) return refuse(socket, 404, 'no WebSocket here');
+    socket.on('error', () => socket.destroy()); // a reset during the handshake is not our crash
+    if ((req.url ?? '').split('?')[0] !== AGENT_WS_PATH) return refuse(socket, 404, `no WebSocket here; agents connect to ${AGENT_WS_PATH}`);
     const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
     authenticateToken(db, m?.[1]).then((actor) => {
       if (actor.type !== 'agent') return refuse(socket, 403, 'the agent WebSocket takes an agent credential (vga_…)');
-      wss.handleUpgrade(req, socket, head, (ws) => serve(ws, { db, actor }));
-    }, (err: unknown) => refuse(socket, err instanceof AppError && err.code === 'UNAUTHORIZED' ? 401 : 403, (err as Error).message));
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        try {
+          serve(ws, { db, actor });
+        } catch (e) {
+          logger.error({ err: safeError(e) }, 'agent WebSocket setup failed');
+          ws.terminate();
+        }
+      });
+    }, (err: unknown) => refuse(socket, err instanceof AppError && err.code === 'UNAUTHORIZED' ? 401 : 403, err instanceof AppError ? err.message : 'authentication failed'));
   };
+
   const serve = (ws: WebSocket, ctx: ServiceContext) => {
     const actor = ctx.actor as Extract<ServiceContext['actor'], { type: 'agent' }>;
-    const unsubscribe = revisionChanges.subscribe(actor.clusterId, () => ws.send('{"type":"nudge"}'));
-    ws.send(JSON.stringify({ type: 'hello', director: actor.name }));
-    ws.on('message', (data) => {
-      let msg: { type?: string; id?: number } & Record<string, unknown>;
-      try {
-        msg = JSON.parse(String(data));
-      } catch {
-        ws.send(JSON.stringify({ type: 'error', message: 'messages are JSON objects' }));
-        return;
-      }
-      if (msg.type !== 'report') {
-        ws.send(JSON.stringify({ type: 'error', id: msg.id, message: `unknown message type "${String(msg.type)}" (expected "report")` }));
-        return;
-      }
-      const { type: _t, id, ...body } = msg;
-      ingestReport(ctx, body as never).then(
-        (r) => ws.send(JSON.stringify({ type: 'ack', id, ...r })),
-        (err: Error) => ws.send(JSON.stringify({ type: 'error', id, message: err.message })),
-      );
+    const send = (f: ServerFrame) => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(f));
+    };
+    let bad = 0;
+    let alive = true;
+    const abort = new AbortController();
+    const unsubscribe = revisionChanges.subscribe(actor.clusterId, () => send({ type: 'nudge' }));
+    const unregister = deps.sessions.add({ kind: 'agent', directorId: actor.directorId, credentialHash: actor.credentialHash }, (reason) => {
+      send({ type: 'error', code: 'UNAUTHORIZED', message: `session ended: ${reason}` });
+      ws.close(WS_CLOSE.credential, 'credential no longer valid');
+      setTimeout(() => ws.terminate(), 1000).unref();
     });
-    ws.on('close', unsubscribe);
+    const ping = setInterval(() => {
+      if (!alive) return ws.terminate(); // no pong for a whole interval: the peer is gone
+      alive = false;
+      ws.ping();
+    }, PING_EVERY_MS);
+    ws.on('pong', () => { alive = true; });
+    deps.onConnections?.(wss.clients.size);
+    send({ type: 'hello', director: actor.name });
+
+    const refuseFrame = (message: string, id?: number) => {
+      bad++;
+      send({ type: 'error', code: 'VALIDATION', message, ...(id !== undefined ? { id } : {}) });
+      if (bad >= MAX_BAD_FRAMES) ws.close(WS_CLOSE.policy, `${bad} frames failed to parse`);
+    };
+
+    const onMessage = async (data: RawData, isBinary: boolean) => {
+      if (isBinary) return refuseFrame('frames are JSON text, not binary');
+      const text = data.toString();
+      if (jsonDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) return refuseFrame(`frame nested deeper than ${MAX_JSON_DEPTH} levels`);
+      let raw: unknown;
+      try {
+        raw = JSON.parse(text);
+      } catch {
+        return refuseFrame('frames are JSON objects');
+      }
+      const problem = firstProblem(raw, []);
+      if (problem) return refuseFrame(`invalid frame: ${problem.path.join('.')}: ${problem.message}`);
+      const parsed = AgentFrame.safeParse(raw);
+      if (!parsed.success) {
+        const i = parsed.error.issues[0];
+        const id = (raw as { id?: unknown } | null)?.id;
+        return refuseFrame(`invalid frame: ${i ? `${i.path.join('.') || '(frame)'}: ${i.message}` : 'unknown shape'} (expected {"type":"report","id":N,...})`, typeof id === 'number' && Number.isSafeInteger(id) && id >= 0 ? id : undefined);
+      }
+      const { type: _t, id, ...body } = parsed.data;
+      // Read nothing more from this agent until the report is stored (backpressure).
+      ws.pause();
+      const release = await deps.ingest.enter(actor.directorId, abort.signal);
+      try {
+        if (!release) return;
+        const r = await ingestReport(ctx, body, (seq, kind, reason) => logger.warn({ director: actor.name, seq, kind: typeof kind === 'string' ? kind.slice(0, 64) : typeof kind, reason }, 'agent event refused (not stored)'));
+        send({ type: 'ack', id, ...r });
+      } catch (err) {
+        const known = err instanceof AppError;
+        if (!known) logger.error({ err: safeError(err), director: actor.name }, 'agent report failed');
+        send({ type: 'error', id, code: known ? err.code : 'INTERNAL', message: known ? err.message : 'internal error storing the report; it stays in your outbox' });
+        if (known && err.code === 'UNAUTHORIZED') ws.close(WS_CLOSE.credential, 'credential no longer valid');
+      } finally {
+        release?.();
+        if (ws.readyState === ws.OPEN) ws.resume();
+      }
+    };
+    ws.on('message', (data, isBinary) => {
+      onMessage(data, isBinary).catch((e: unknown) => logger.error({ err: safeError(e) }, 'agent WebSocket frame handler failed'));
+    });
+    ws.on('close', () => {
+      abort.abort();
+      clearInterval(ping);
+      unsubscribe();
+      unregister();
+      deps.onConnections?.(wss.clients.size);
+    });
     ws.on('error', (err) => logger.warn({ err: err.message, director: actor.name }, 'agent WebSocket error'));
   };
   server.on('upgrade', onUpgrade);
   return {
     close: () => {
       server.off('upgrade', onUpgrade);
+      for (const c of wss.clients) c.close(WS_CLOSE.goingAway, 'control plane stopping');
       for (const c of wss.clients) c.terminate();
       wss.close();
     },

@@ -22,10 +22,17 @@ import { agentRoutes } from './routes/agent.ts';
 import { failoversRoutes } from './routes/failovers.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { REVISION_CHANNEL, revisionChanges } from './services/agents/notify.ts';
+import { IngestGate } from './services/agents/ingest-gate.ts';
+import { CREDENTIALS_CHANNEL } from './services/tokens/sessions.ts';
 import { agentBundle } from './agent-bundle.ts';
-import { installScript } from './install-script.ts';
+import { inputGuard } from './http/middleware/input-guard.ts';
+import { safeError } from './http/safe-error.ts';
+import { defaultInstallSettings, scriptFor, type InstallSettings } from './install/serve.ts';
+import { SessionRegistry } from './sessions.ts';
+import type { AuditSigner } from './audit/signer.ts';
+import { EVENTS_CHANNEL, eventsAppended } from './services/events/notify.ts';
+import type { RouteDeps } from './routes/shared.ts';
 import { mountDashboard, securityHeaders } from './dashboard.ts';
-import { forwardedPrefix } from './http/session-cookie.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { fleetMapRoutes } from './routes/fleet-map.ts';
 import { timelineRoutes } from './routes/timeline.ts';
@@ -38,11 +45,27 @@ export interface AppDeps {
   /** Largest accepted request body; larger ones get 413 before any parsing. */
   maxBodyBytes?: number;
   version?: string;
+  /** Public URL, trusted proxies, TLS pin: what the installer embeds. */
+  install?: InstallSettings;
+  /** Signs audit checkpoints; verification is anchored to them. */
+  audit?: AuditSigner;
+  /** Shared with the agent WebSocket (main.ts); made here when absent. */
+  ingest?: IngestGate;
+  sessions?: SessionRegistry;
 }
 
 export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>();
-  const routeDeps = { db: deps.db.db };
+  const install = deps.install ?? defaultInstallSettings;
+  const sessions = deps.sessions ?? new SessionRegistry(deps.db.db, (e) => deps.logger.warn({ err: safeError(e) }, 'session re-check failed'));
+  const routeDeps: RouteDeps = {
+    db: deps.db.db,
+    ingest: deps.ingest ?? new IngestGate(),
+    sessions,
+    install,
+    ...(deps.audit ? { audit: deps.audit } : {}),
+    onRefusedEvent: (seq, kind, reason) => deps.logger.warn({ seq, kind: typeof kind === 'string' ? kind.slice(0, 64) : typeof kind, reason }, 'agent event refused (not stored)'),
+  };
 
   app.use('*', requestId());
   app.use('*', requestLog(deps.logger, deps.metrics));
@@ -59,13 +82,13 @@ export function createApp(deps: AppDeps) {
     return c.json({ status: ok ? 'ready' : 'not_ready', database: r }, ok ? 200 : 503);
   });
   // The director installer and what it downloads (no auth: the enrollment token is the secret).
+  // The URL inside comes from --public-url, or a validated Host (forwarded headers only from
+  // trusted proxies), and is shell-quoted (install/public-url.ts).
   app.get('/install.sh', async (c) => {
-    const b = await agentBundle();
-    const proto = c.req.header('x-forwarded-proto') ?? new URL(c.req.url).protocol.replace(':', '');
-    const host = c.req.header('x-forwarded-host') ?? c.req.header('host') ?? new URL(c.req.url).host;
+    const script = await scriptFor(c, install);
     c.header('content-type', 'text/x-shellscript; charset=utf-8');
-    // Behind a proxy that strips a path prefix, the agent must reach the API under it too.
-    return c.body(installScript({ url: `${proto}://${host}${forwardedPrefix(c)}`, sha256: b.sha256 }));
+    c.header('cache-control', 'no-store');
+    return c.body(script);
   });
   app.get('/agent/vigil-agent.tar.gz', async (c) => {
     const b = await agentBundle();
@@ -80,12 +103,16 @@ export function createApp(deps: AppDeps) {
 
   // Spec writes in any replica wake this replica's long-polling agents (NOTIFY at commit).
   void deps.db.listen(REVISION_CHANNEL, (clusterId) => revisionChanges.notify(clusterId)).catch((err: Error) => deps.logger.warn({ err: err.message }, `LISTEN ${REVISION_CHANNEL} failed: agents learn of changes by polling`));
+  void deps.db.listen(EVENTS_CHANNEL, () => eventsAppended.notify()).catch((err: Error) => deps.logger.warn({ err: err.message }, `LISTEN ${EVENTS_CHANNEL} failed: live event streams poll`));
+  // A credential revoked, reset or replaced in any replica closes its sessions here too.
+  void deps.db.listen(CREDENTIALS_CHANNEL, (subject) => sessions.changed(subject)).catch((err: Error) => deps.logger.warn({ err: err.message }, `LISTEN ${CREDENTIALS_CHANNEL} failed: sessions are re-checked every second`));
 
   const v1 = new OpenAPIHono<AppEnv>();
   v1.use('*', bodyLimit({
     maxSize: deps.maxBodyBytes ?? 1024 * 1024,
     onError: (c) => errorResponse(c, 'PAYLOAD_TOO_LARGE', `request body exceeds ${deps.maxBodyBytes ?? 1024 * 1024} bytes`),
   }));
+  v1.use('*', inputGuard());
   v1.use('*', auth(deps.db.db));
   for (const sub of [sitesRoutes, clustersRoutes, specsRoutes, tokensRoutes, eventsRoutes, failoversRoutes, fleetRoutes, agentRoutes, adminRoutes, sessionRoutes, fleetMapRoutes, timelineRoutes, clusterStatusRoutes]) v1.route('/', sub(routeDeps));
   app.route('/v1', v1);

@@ -5,9 +5,9 @@
  * - PGlite (Postgres compiled to WASM) under `--data-dir` otherwise, so `vigil control-plane`
  *   runs with nothing installed. The same migrations run on both.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
@@ -16,6 +16,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import * as tables from '../../schema/src/tables/index.ts';
+import { PGliteProxy } from './pglite/proxy.ts';
 
 export type Schema = typeof tables;
 /** A drizzle database or transaction; services accept either. */
@@ -30,6 +31,8 @@ export interface DbHandle {
   migrate(): Promise<void>;
   /** True when the database answers and every committed migration has been applied. */
   ready(): Promise<{ reachable: boolean; migrated: boolean }>;
+  /** Statements run through `db` so far (drizzle's logger): lets tests prove idle costs nothing. */
+  queries(): number;
   /** LISTEN on a channel (NOTIFY from any connection, hence any replica); returns an unlisten. */
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
@@ -53,15 +56,24 @@ async function appliedMigrationCount(db: Db): Promise<number> {
   }
 }
 
+class QueryCounter {
+  n = 0;
+  logQuery(): void {
+    this.n++;
+  }
+}
+
 /** Opens the database. Does not migrate; call `migrate()` (the CLI does on start). */
 export async function openDb(options: DbOptions): Promise<DbHandle> {
   const expected = expectedMigrationCount();
   if (options.driver === 'postgres') {
     const client = postgres(options.url, { max: options.maxConnections ?? 10, onnotice: () => {} });
-    const db = drizzlePostgres(client, { schema: tables }) as unknown as Db;
+    const counter = new QueryCounter();
+    const db = drizzlePostgres(client, { schema: tables, logger: counter }) as unknown as Db;
     return {
       db,
       driver: 'postgres',
+      queries: () => counter.n,
       async migrate() {
         // Migrations run over their own single connection (drizzle's postgres-js advice).
         const one = postgres(options.url, { max: 1, onnotice: () => {} });
@@ -86,14 +98,18 @@ export async function openDb(options: DbOptions): Promise<DbHandle> {
       close: () => client.end({ timeout: 5 }),
     };
   }
-  if (options.dataDir && !existsSync(options.dataDir)) mkdirSync(options.dataDir, { recursive: true });
-  const client = options.dataDir ? new PGlite(options.dataDir) : new PGlite();
+  if (options.dataDir) privateDataDir(options.dataDir);
+  // PGlite runs on a worker thread (pglite/worker.ts): its statements are synchronous
+  // WebAssembly and would otherwise stall the HTTP server for as long as each one runs.
+  const client = new PGliteProxy(options.dataDir);
   await client.waitReady;
-  const pdb = drizzlePglite(client, { schema: tables });
+  const counter = new QueryCounter();
+  const pdb = drizzlePglite(client as never, { schema: tables, logger: counter });
   const db = pdb as unknown as Db;
   return {
     db,
     driver: 'pglite',
+    queries: () => counter.n,
     migrate: () => migratePglite(pdb, { migrationsFolder }),
     async ready() {
       try {
@@ -104,9 +120,28 @@ export async function openDb(options: DbOptions): Promise<DbHandle> {
       return { reachable: true, migrated: (await appliedMigrationCount(db)) >= expected };
     },
     async listen(channel, onPayload) {
-      const unlisten = await client.listen(channel, (payload) => onPayload(payload));
-      return () => unlisten();
+      return client.listen(channel, (payload) => onPayload(payload));
     },
     close: () => client.close(),
   };
+}
+
+/**
+ * The embedded database's directory holds every secret the control plane keeps (token hashes,
+ * the audit log): 0700, and every file in it 0600 (also fixed up for a directory created by an
+ * older version). New files get 0600 from the umask, which the process sets before opening it
+ * (main.ts), since PGlite creates files with the default mode.
+ */
+export function privateDataDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const walk = (d: string) => {
+    chmodSync(d, 0o700);
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      const st = statSync(p);
+      if (st.isDirectory()) walk(p);
+      else if (st.isFile() && (st.mode & 0o077) !== 0) chmodSync(p, st.mode & 0o600);
+    }
+  };
+  walk(dir);
 }

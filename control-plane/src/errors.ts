@@ -8,6 +8,8 @@
  * - CONFLICT: the write collides with existing state (duplicate name, non-empty parent).
  * - PRECONDITION_FAILED: the request is fine but the current state does not allow it yet.
  * - PAYLOAD_TOO_LARGE: the body exceeds the configured limit.
+ * - UNSUPPORTED_MEDIA_TYPE: a body that is not `application/json`.
+ * - RATE_LIMITED: too much work queued for this caller; retry after `details.retryAfterSeconds`.
  * - INTERNAL: a bug; the client sees only the request id.
  */
 export type ErrorCode =
@@ -18,6 +20,8 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'PRECONDITION_FAILED'
   | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'RATE_LIMITED'
   | 'INTERNAL';
 
 export class AppError extends Error {
@@ -36,3 +40,4 @@ export const notFound = (what: string, details?: unknown) => new AppError('NOT_F
 export const conflict = (message: string, details?: unknown) => new AppError('CONFLICT', message, details);
 export const forbidden = (message: string) => new AppError('FORBIDDEN', message);
 export const validation = (message: string, details?: unknown) => new AppError('VALIDATION', message, details);
+export const rateLimited = (message: string, retryAfterSeconds: number) => new AppError('RATE_LIMITED', message, { retryAfterSeconds });

@@ -1,25 +1,37 @@
 /**
- * Composition root: loadConfig -> openDb (+ migrate) -> bootstrap token -> createApp -> serve.
+ * Composition root: loadConfig -> openDb (+ migrate) -> bootstrap token -> audit key -> createApp
+ * -> serve (HTTP or HTTPS) -> agent WebSocket -> checkpoint timer.
  * SIGTERM/SIGINT stop accepting, let in-flight requests finish, then close the database.
  */
-import { serve, type ServerType } from '@hono/node-server';
-import pino from 'pino';
-import { createApp } from './app.ts';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Server as HttpServer } from 'node:http';
+import { serve, type ServerType } from '@hono/node-server';
+import pino, { type Logger } from 'pino';
+import { createApp } from './app.ts';
 import { attachAgentWebSocket } from './agent-ws.ts';
-import { ConfigError, loadConfig, type ControlPlaneConfig } from './config.ts';
+import { AuditKeyError, AuditSigner } from './audit/signer.ts';
+import { ConfigError, loadConfig, usage, type ControlPlaneConfig } from './config.ts';
 import { openDb, type DbHandle } from './db.ts';
+import { safeError } from './http/safe-error.ts';
 import { createMetrics } from './metrics.ts';
+import { IngestGate } from './services/agents/ingest-gate.ts';
+import { createCheckpoint } from './services/events/checkpoint.ts';
 import { ensureBootstrapToken } from './services/tokens/bootstrap.ts';
+import { SessionRegistry } from './sessions.ts';
+import { loadTls } from './tls.ts';
 
 export interface RunningControlPlane {
   port: number;
   db: DbHandle;
+  audit: AuditSigner;
   stop(): Promise<void>;
 }
 
-export async function startControlPlane(config: ControlPlaneConfig): Promise<RunningControlPlane> {
-  const logger = pino({ level: config.logLevel, base: { component: 'control-plane' } });
+export async function startControlPlane(config: ControlPlaneConfig, logger: Logger = pino({ level: config.logLevel, base: { component: 'control-plane' } })): Promise<RunningControlPlane> {
+  const tls = config.tlsCert && config.tlsKey ? loadTls(config.tlsCert, config.tlsKey) : undefined;
+  // Everything the embedded database and the key files create is private to this user.
+  process.umask(0o077);
+  const audit = AuditSigner.load({ envKey: config.auditKey, keyFile: config.auditKeyFile });
   const db = config.databaseUrl ? await openDb({ driver: 'postgres', url: config.databaseUrl }) : await openDb({ driver: 'pglite', dataDir: config.dataDir });
   if (config.migrate) await db.migrate();
   const boot = await ensureBootstrapToken(db.db, config.bootstrapToken);
@@ -27,30 +39,65 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Run
     // Printed once, on the first start only: there is no other way to learn it.
     process.stdout.write(`\nFirst start: admin API token (shown only now, store it):\n\n  ${boot.secret}\n\n`);
   }
-  const app = createApp({ db, logger, metrics: createMetrics() });
+  const metrics = createMetrics();
+  const sessions = new SessionRegistry(db.db, (e) => logger.warn({ err: safeError(e) }, 'session re-check failed'));
+  const ingest = new IngestGate();
+  const app = createApp({
+    db, logger, metrics, audit, sessions, ingest,
+    install: { policy: { publicUrl: config.publicUrl, trustedProxies: config.trustedProxies, scheme: tls ? 'https' : 'http' }, ...(tls ? { tlsPin: tls.pin, selfSigned: tls.selfSigned, ...(tls.selfSigned ? { caPem: tls.certPem } : {}) } : {}) },
+  });
   const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
+    const s = tls
+      ? serve({ fetch: app.fetch, port: config.port, hostname: config.host, createServer: createHttpsServer, serverOptions: { cert: tls.cert, key: tls.key } }, () => resolve(s))
+      : serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
   });
   // VIGIL_AGENT_WS=off refuses the agents' WebSocket (they work over HTTP then): for networks
   // whose proxies do not pass upgrades, and to test that fallback.
-  const ws = process.env.VIGIL_AGENT_WS === 'off' ? { close: () => {} } : attachAgentWebSocket(server as unknown as HttpServer, db.db, logger);
+  const ws = process.env.VIGIL_AGENT_WS === 'off'
+    ? { close: () => {} }
+    : attachAgentWebSocket(server as unknown as HttpServer, { db: db.db, logger, ingest, sessions, onConnections: (n) => metrics.agentsConnected.set(n) });
+
+  // Signed checkpoints of the audit chain, each also written to the log: the anchor outside
+  // the database that verification checks against.
+  let checkpointing = false;
+  const checkpoint = async () => {
+    if (checkpointing) return;
+    checkpointing = true;
+    try {
+      const r = await createCheckpoint({ db: db.db, actor: { type: 'system', name: 'checkpoint' } }, audit);
+      if (r.created) logger.info({ checkpoint: r.created }, 'audit checkpoint');
+      if (r.broken) logger.error({ broken: r.broken }, 'audit chain does not verify since the newest checkpoint: no checkpoint signed');
+    } catch (e) {
+      logger.warn({ err: safeError(e) }, 'audit checkpoint failed');
+    } finally {
+      checkpointing = false;
+    }
+  };
+  const checkpointTimer = setInterval(() => void checkpoint(), config.checkpointIntervalSeconds * 1000);
+  checkpointTimer.unref();
+
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  logger.info({ port, driver: db.driver, dataDir: db.driver === 'pglite' ? config.dataDir : undefined }, 'control plane listening');
+  logger.info({ port, driver: db.driver, tls: tls ? { selfSigned: tls.selfSigned, sha256: tls.fingerprint256, pin: tls.pin } : false, publicUrl: config.publicUrl, auditKeyId: audit.keyId, dataDir: db.driver === 'pglite' ? config.dataDir : undefined }, 'control plane listening');
   return {
     port,
     db,
+    audit,
     async stop() {
       // Stop accepting; keep-alive connections that sit idle (agents between requests) close
       // now; long-polls and other requests in flight get a short grace, then are cut (agents
       // retry against another replica or after the restart).
+      clearInterval(checkpointTimer);
       ws.close();
+      sessions.closeAll('the control plane is stopping');
+      sessions.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       const http = server as unknown as { closeIdleConnections?: () => void; closeAllConnections?: () => void };
       http.closeIdleConnections?.();
       const force = setTimeout(() => http.closeAllConnections?.(), 2000);
       await closed;
       clearTimeout(force);
+      await checkpoint(); // the last appends are anchored too
       await db.close();
       logger.info('control plane stopped');
     },
@@ -64,13 +111,31 @@ export async function runControlPlane(argv: string[]): Promise<number> {
     config = loadConfig(argv, process.env);
   } catch (e) {
     if (e instanceof ConfigError) {
+      if (argv.includes('--help') || argv.includes('-h')) {
+        process.stdout.write(usage);
+        return 0;
+      }
       process.stderr.write(`${e.message}\n`);
-      return argv.includes('--help') || argv.includes('-h') ? 0 : 2;
+      return 2;
     }
     throw e;
   }
-  const cp = await startControlPlane(config);
-  // What a newcomer opens next: the dashboard (sign in with the token above).
+  const logger = pino({ level: config.logLevel, base: { component: 'control-plane' } });
+  // The last line of defence: a bug in one handler is logged, never the end of the process
+  // (every request and frame handler already catches its own errors).
+  process.on('uncaughtException', (err) => logger.error({ err: safeError(err) }, 'uncaught exception (kept serving)'));
+  process.on('unhandledRejection', (err) => logger.error({ err: safeError(err) }, 'unhandled rejection (kept serving)'));
+  let cp: RunningControlPlane;
+  try {
+    cp = await startControlPlane(config, logger);
+  } catch (e) {
+    if (e instanceof AuditKeyError) {
+      process.stderr.write(`vigil control-plane: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  // What a newcomer opens next: the dashboard (sign in with the token printed above).
   const where = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
   process.stdout.write(`Dashboard: http://${where}:${cp.port}/  (API: http://${where}:${cp.port}/v1, description: /openapi.json)\n`);
   await new Promise<void>((resolve) => {

@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../control-plane/src/config.ts';
 import { startControlPlane, type RunningControlPlane } from '../../control-plane/src/main.ts';
 import { requireCapabilities } from '../support/capabilities.ts';
 import { openBrowser, screenshot, watch, type OpenBrowser, type Watch } from './support/browser.ts';
@@ -28,6 +29,8 @@ const run = requireCapabilities('dashboard in chromium', ['chromium']);
 const VIGIL = join(import.meta.dirname, '../../agent/bin/vigil.mjs');
 const ADMIN = 'vgl_browser-test-bootstrap-admin-0123456789';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A control plane in this process, configured as `vigil control-plane` would be (PGlite under dataDir). */
+const inProcess = (dataDir: string) => startControlPlane({ ...loadConfig(['--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir], { VIGIL_BOOTSTRAP_TOKEN: ADMIN }), logLevel: 'warn' });
 
 async function signIn(page: Page, url: string, token: string): Promise<void> {
   await page.goto(url);
@@ -50,7 +53,7 @@ describe.skipIf(!run)('the dashboard in chromium', () => {
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'vigil-dash-'));
-    cp = await startControlPlane({ port: 0, host: '127.0.0.1', dataDir, bootstrapToken: ADMIN, logLevel: 'warn', migrate: true });
+    cp = await inProcess(dataDir);
     base = `http://127.0.0.1:${cp.port}`;
     api = new Api(base, ADMIN);
     demo = await seedDemo(api, cp.db);
@@ -488,7 +491,7 @@ describe.skipIf(!run)('the dashboard with 1,000 directors', () => {
     // Seeded in-process, then served by its own process, as `npm start` serves it: the page's
     // requests do not share an event loop with this test's chromium traffic.
     dataDir = mkdtempSync(join(tmpdir(), 'vigil-dash-scale-'));
-    const seeding = await startControlPlane({ port: 0, host: '127.0.0.1', dataDir, bootstrapToken: ADMIN, logLevel: 'warn', migrate: true });
+    const seeding = await inProcess(dataDir);
     expect(await seedScale(seeding.db, { sites: 10, clustersPerSite: 50, directorsPerCluster: 2, events: 2000 })).toBe(1000);
     await seeding.stop();
     const port = 20_000 + ((process.pid + 7) % 20_000);

@@ -30,6 +30,7 @@ describe.each(drivers)('agent endpoints on %s', (driver) => {
     await must('POST', '/v1/sites', { name: 'alpha' });
     await must('POST', '/v1/sites', { name: 'beta' });
     clusterId = (await must('POST', '/v1/sites/alpha/clusters', { name: 'web' })).id;
+    await must('POST', '/v1/sites/alpha/clusters', { name: 'spare' });
     for (const name of ['lb1', 'lb2']) await must('POST', `/v1/clusters/${clusterId}/directors`, { name });
     await must('PUT', `/v1/clusters/${clusterId}/spec`, { spec: spec(51) });
     enrollSecret = (await must('POST', '/v1/sites/alpha/enrollment-tokens', { maxUses: 3, expiresInSeconds: 3600 })).secret;
@@ -67,19 +68,36 @@ describe.each(drivers)('agent endpoints on %s', (driver) => {
       expect(r.body.error.message + JSON.stringify(r.body.error.details ?? '')).toMatch(msg);
     }
     expect((await must('GET', `/v1/clusters/${clusterId}/directors`)).items.length).toBe(before.items.length);
-    // The 404 above did not consume a use: the third enrollment still works, a fourth does not.
-    expect((await t.call('POST', '/v1/agent/enroll', { token: enrollSecret, body: { cluster: 'web', director: 'lb1' } })).status).toBe(201);
-    const used = await t.call('POST', '/v1/agent/enroll', { token: enrollSecret, body: { cluster: 'web', director: 'lb1' } });
+    // An enrolled director's identity cannot be taken with the site's token: 409, nothing used.
+    const steal = await t.call('POST', '/v1/agent/enroll', { token: enrollSecret, body: { cluster: 'web', director: 'lb1' } });
+    expect(steal.status).toBe(409);
+    expect(steal.body.error.message).toMatch(/already enrolled.*reset its credential.*enrollment token for that director/);
+    expect((await t.call('GET', '/v1/agent/config', { token: creds.lb1 })).status).toBe(200);
+    // The refusals did not consume a use: the third enrollment still works, a fourth does not.
+    expect((await t.call('POST', '/v1/agent/enroll', { token: enrollSecret, body: { cluster: 'spare', director: 'lb9' } })).status).toBe(201);
+    const used = await t.call('POST', '/v1/agent/enroll', { token: enrollSecret, body: { cluster: 'spare', director: 'lb10' } });
     expect(used.status).toBe(401);
     expect(used.body.error.message).toMatch(/used up/);
   });
 
-  it('re-enrolling replaces the credential: the old one stops working', async () => {
+  it('re-enrolling needs a token minted for that director or an operator reset; the old credential then stops working', async () => {
     const old = creds.lb1!;
+    const siteWide = (await must('POST', '/v1/sites/alpha/enrollment-tokens', {})).secret;
+    expect((await t.call('POST', '/v1/agent/enroll', { token: siteWide, body: { cluster: 'web', director: 'lb1' } })).status).toBe(409);
+    // A token minted for lb1 re-enrolls lb1, and only lb1.
+    const forLb1 = await must('POST', '/v1/sites/alpha/enrollment-tokens', { cluster: 'web', director: 'lb1', maxUses: 2 });
+    expect(forLb1.install.command).toContain("--cluster 'web' --director 'lb1'");
+    expect((await t.call('POST', '/v1/agent/enroll', { token: forLb1.secret, body: { cluster: 'web', director: 'lb2' } })).status).toBe(403);
+    creds.lb1 = (await must('POST', '/v1/agent/enroll', { cluster: 'web', director: 'lb1' }, forLb1.secret)).credential;
     expect((await t.call('GET', '/v1/agent/config', { token: old })).status).toBe(401);
-    const fresh = (await must('POST', '/v1/sites/alpha/enrollment-tokens', {})).secret;
-    creds.lb1 = (await must('POST', '/v1/agent/enroll', { cluster: 'web', director: 'lb1' }, fresh)).credential;
     expect((await t.call('GET', '/v1/agent/config', { token: creds.lb1 })).status).toBe(200);
+    // An operator reset cuts the agent off; then the site's token may enroll the name again.
+    await must('DELETE', `/v1/clusters/${clusterId}/directors/lb1/credential`);
+    expect((await t.call('GET', '/v1/agent/config', { token: creds.lb1 })).status).toBe(401);
+    creds.lb1 = (await must('POST', '/v1/agent/enroll', { cluster: 'web', director: 'lb1' }, siteWide)).credential;
+    expect((await t.call('GET', '/v1/agent/config', { token: creds.lb1 })).status).toBe(200);
+    const audit = await must('GET', `/v1/events?cluster=${clusterId}&kind=director.credential_reset`);
+    expect(audit.items.map((e: { actor: string }) => e.actor)).toEqual(['token:bootstrap-admin']);
   });
 
   it('serves the director\'s resolved config with an ETag; If-None-Match gives 304; ?wait long-polls until a new revision', async () => {
@@ -103,11 +121,11 @@ describe.each(drivers)('agent endpoints on %s', (driver) => {
   });
 
   it('stores reported events exactly once however often a batch is re-sent', async () => {
-    const batch = { events: [transition(1, '2026-11-29T10:00:00.000Z', { from: 'backup', to: 'master', reason: 'master_down_timer' }), { seq: 2, kind: 'config.applied', agentTime: '2026-11-29T10:00:01.000Z', details: { revision: 2 } }], appliedRevision: 2 };
+    const batch = { events: [transition(1, '2026-11-29T10:00:00.000Z', { from: 'backup', to: 'master', reason: 'master_down_timer', priority: 150 }), { seq: 2, kind: 'config.applied', agentTime: '2026-11-29T10:00:01.000Z', details: { revision: 2, version: 'rev-2' } }], appliedRevision: 2 };
     const first = await t.call('POST', '/v1/agent/reports', { token: creds.lb1, body: batch });
-    expect(first.body).toEqual({ acked: 2, stored: 2, duplicates: 0 });
+    expect(first.body).toEqual({ acked: 2, stored: 2, duplicates: 0, refused: [] });
     const again = await t.call('POST', '/v1/agent/reports', { token: creds.lb1, body: batch });
-    expect(again.body).toEqual({ acked: 2, stored: 0, duplicates: 2 });
+    expect(again.body).toEqual({ acked: 2, stored: 0, duplicates: 2, refused: [] });
     const evs = await must('GET', `/v1/events?cluster=${clusterId}&kind=vrrp.transition`);
     expect(evs.items.filter((e: { actor: string }) => e.actor === 'agent:lb1')).toHaveLength(1);
     const d = await must('GET', `/v1/clusters/${clusterId}/directors/lb1`);
@@ -118,25 +136,37 @@ describe.each(drivers)('agent endpoints on %s', (driver) => {
   it('rejects malformed reports (with the field path) and stores nothing of them', async () => {
     const bad = [
       { events: [{ seq: 0, kind: 'x', agentTime: '2026-11-29T10:00:00Z' }] },
-      { events: [{ seq: 5, kind: 'Not A Kind', agentTime: '2026-11-29T10:00:00Z' }] },
-      { events: [{ seq: 5, kind: 'vrrp.transition', agentTime: 'yesterday' }] },
+      { events: [{ kind: 'vrrp.transition' }] },
       { state: 'up' },
+      { events: [], extra: true },
     ];
     for (const body of bad) {
       const r = await t.call('POST', '/v1/agent/reports', { token: creds.lb2, body });
       expect(r.status, JSON.stringify(body)).toBe(400);
       expect(JSON.stringify(r.body.error.details)).toMatch(/body/);
     }
+    // A well-formed report with bad events: each one refused with its reason, none stored,
+    // all acknowledged (the outbox moves on), the batch's good event stored.
+    const r = await t.call('POST', '/v1/agent/reports', { token: creds.lb2, body: { events: [
+      { seq: 5, kind: 'Not A Kind', agentTime: '2026-11-29T10:00:00Z', details: {} },
+      { seq: 6, kind: 'vrrp.transition', instance: 'VI_WEB', agentTime: 'yesterday', details: {} },
+      { seq: 7, kind: 'director.maintenance', agentTime: '2026-11-29T10:00:00Z', details: { on: false } },
+    ] } });
+    expect(r.status).toBe(200);
+    expect(r.body.acked).toBe(7);
+    expect(r.body.stored).toBe(0);
+    expect(r.body.refused.map((x: { seq: number }) => x.seq)).toEqual([5, 6, 7]);
+    expect(r.body.refused[2].reason).toMatch(/not one an agent may report/);
     const evs = await must('GET', `/v1/events?cluster=${clusterId}`);
     expect(evs.items.some((e: { actor: string }) => e.actor === 'agent:lb2')).toBe(false);
   });
 
   it('derives failovers with their gap from reported transitions', async () => {
     // lb1 master (above); lb2 takes over after lb1 crashed: its advert last heard at 10:00:05.000.
-    await must('POST', '/v1/agent/reports', { events: [transition(1, '2026-11-29T10:00:05.400Z', { from: 'backup', to: 'master', reason: 'master_down_timer', lastAdvertAt: '2026-11-29T10:00:05.000Z' })] }, creds.lb2);
+    await must('POST', '/v1/agent/reports', { events: [transition(1, '2026-11-29T10:00:05.400Z', { from: 'backup', to: 'master', reason: 'master_down_timer', priority: 100, lastAdvertAt: '2026-11-29T10:00:05.000Z' })] }, creds.lb2);
     // lb1 comes back and preempts; lb2 leaves master at 10:01:00.000 and lb1 takes over at .020.
-    await must('POST', '/v1/agent/reports', { events: [transition(2, '2026-11-29T10:01:00.000Z', { from: 'master', to: 'backup', reason: 'higher_priority_advert' })] }, creds.lb2);
-    await must('POST', '/v1/agent/reports', { events: [transition(3, '2026-11-29T10:01:00.020Z', { from: 'backup', to: 'master', reason: 'preempt' })] }, creds.lb1);
+    await must('POST', '/v1/agent/reports', { events: [transition(2, '2026-11-29T10:01:00.000Z', { from: 'master', to: 'backup', reason: 'higher_priority_advert', priority: 100 })] }, creds.lb2);
+    await must('POST', '/v1/agent/reports', { events: [transition(3, '2026-11-29T10:01:00.020Z', { from: 'backup', to: 'master', reason: 'preempt', priority: 150 })] }, creds.lb1);
     const f = await must('GET', `/v1/failovers?cluster=${clusterId}`);
     expect(f.items.map((x: Record<string, unknown>) => [x.oldMaster, x.newMaster, x.cause, x.gapMs])).toEqual([
       ['lb2', 'lb1', 'preempt', 20],
@@ -156,7 +186,7 @@ describe.each(drivers)('agent endpoints on %s', (driver) => {
     expect(evs.items[0].details.masters).toEqual(['lb1', 'lb2']);
     // The fleet view shows it, and each director's drift against the desired revision.
     const fleet = await must('GET', '/v1/fleet');
-    const web = fleet.sites.find((s: { name: string }) => s.name === 'alpha').clusters[0];
+    const web = fleet.sites.find((s: { name: string }) => s.name === 'alpha').clusters.find((c: { name: string }) => c.name === 'web');
     expect(web.instances.find((i: { name: string }) => i.name === 'VI_WEB')).toMatchObject({ masters: ['lb1', 'lb2'], splitBrain: true, master: null });
     expect(web.directors.map((d: { name: string; appliedRevision: number | null; drift: boolean }) => [d.name, d.appliedRevision, d.drift])).toEqual([['lb1', 2, false], ['lb2', null, true]]);
   });

@@ -2,6 +2,8 @@
  * The agents' WebSocket on a real HTTP server (both drivers): a nudge on every config change,
  * reports acknowledged like POST /v1/agent/reports (stored once), and the right refusals.
  */
+import { IngestGate } from '../../control-plane/src/services/agents/ingest-gate.ts';
+import { SessionRegistry } from '../../control-plane/src/sessions.ts';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import pino from 'pino';
@@ -54,7 +56,7 @@ describe.each(drivers)('agent WebSocket on %s', (driver) => {
     const app = createApp({ db: t.db, logger: pino({ level: 'silent' }), metrics: createMetrics() });
     server = await new Promise((resolve) => { const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as unknown as Server)); });
     port = (server.address() as { port: number }).port;
-    ws = attachAgentWebSocket(server, t.db.db, pino({ level: 'silent' }));
+    ws = attachAgentWebSocket(server, { db: t.db.db, logger: pino({ level: 'silent' }), ingest: new IngestGate(), sessions: new SessionRegistry(t.db.db) });
     await must('POST', '/v1/sites', { name: 'alpha' });
     clusterId = (await must('POST', '/v1/sites/alpha/clusters', { name: 'web' })).id;
     for (const name of ['lb1', 'lb2']) await must('POST', `/v1/clusters/${clusterId}/directors`, { name });
@@ -78,13 +80,13 @@ describe.each(drivers)('agent WebSocket on %s', (driver) => {
     const again = nextMessage(s, 'nudge');
     await must('PUT', `/v1/clusters/${clusterId}/directors/lb1/maintenance`, { on: true });
     expect(await again).toEqual({ type: 'nudge' });
-    const report = { type: 'report', id: 7, events: [{ seq: 1, kind: 'config.applied', agentTime: '2026-11-29T10:00:00Z', details: { revision: 2 } }], appliedRevision: 2 };
+    const report = { type: 'report', id: 7, events: [{ seq: 1, kind: 'config.applied', agentTime: '2026-11-29T10:00:00Z', details: { revision: 2, version: 'rev-2' } }], appliedRevision: 2 };
     let ack = nextMessage(s, 'ack');
     s.send(JSON.stringify(report));
-    expect(await ack).toEqual({ type: 'ack', id: 7, acked: 1, stored: 1, duplicates: 0 });
+    expect(await ack).toEqual({ type: 'ack', id: 7, acked: 1, stored: 1, duplicates: 0, refused: [] });
     ack = nextMessage(s, 'ack');
     s.send(JSON.stringify(report));
-    expect(await ack).toEqual({ type: 'ack', id: 7, acked: 1, stored: 0, duplicates: 1 });
+    expect(await ack).toEqual({ type: 'ack', id: 7, acked: 1, stored: 0, duplicates: 1, refused: [] });
     const bad = nextMessage(s, 'error');
     s.send(JSON.stringify({ type: 'report', id: 8, events: [{ seq: 0 }] }));
     expect(await bad).toMatchObject({ type: 'error', id: 8 });

@@ -3,8 +3,9 @@
  *
  *   none / expired / revoked          401 (not authenticated)
  *   role below the route's minimum    403 (authenticated, not allowed)
- *   admin scoped to another site      403 on the other site's resources and on fleet-wide
- *                                     writes; 200 on lists (filtered to its own site)
+ *   admin scoped to another site      404 on the other site's resources (as if they did not
+ *                                     exist: a 403 would say they do), 403 on fleet-wide
+ *                                     actions, 200 on lists (filtered to its own site)
  *   enough role                       the route's success status
  *
  * Each cell prepares its own target (a fresh site, cluster, director, token…) with the
@@ -44,7 +45,7 @@ function expected(route: RouteCase, caller: Caller): number {
   const role = callerRole[caller];
   if (!role) return 401;
   if (rank[role] < rank[route.role]) return 403;
-  if (caller === 'otherSite') return route.otherSite ?? (route.scope === 'list' ? route.ok : 403);
+  if (caller === 'otherSite') return route.otherSite ?? (route.scope === 'list' ? route.ok : route.scope === 'site' ? 404 : 403);
   return route.ok;
 }
 
@@ -105,6 +106,12 @@ const ROUTES: Record<string, RouteCase> = {
   },
   'GET /events': { role: 'viewer', scope: 'list', ok: 200, prepare: async () => ({ path: '/v1/events' }) },
   'GET /events/verify': { role: 'viewer', scope: 'fleet', ok: 200, prepare: async () => ({ path: '/v1/events/verify' }) },
+  'GET /events/checkpoints': { role: 'viewer', scope: 'fleet', ok: 200, prepare: async () => ({ path: '/v1/events/checkpoints' }) },
+  'POST /events/checkpoints': { role: 'admin', scope: 'fleet', ok: 200, prepare: async () => ({ path: '/v1/events/checkpoints' }) },
+  'DELETE /clusters/{id}/directors/{name}/credential': {
+    role: 'operator', scope: 'site', ok: 200,
+    prepare: async (w) => ({ path: `/v1/clusters/${w.clusterId}/directors/${(await must(w.t, 'POST', `/v1/clusters/${w.clusterId}/directors`, { name: w.uniq() })).name}/credential` }),
+  },
   'GET /fleet': { role: 'viewer', scope: 'list', ok: 200, prepare: async () => ({ path: '/v1/fleet' }) },
   'GET /fleet/map': { role: 'viewer', scope: 'list', ok: 200, prepare: async () => ({ path: '/v1/fleet/map' }) },
   'GET /timeline': { role: 'viewer', scope: 'list', ok: 200, prepare: async () => ({ path: '/v1/timeline' }) },

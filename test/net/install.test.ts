@@ -27,6 +27,7 @@ describe.skipIf(!run)('install.sh in a fresh Debian root filesystem', () => {
   let cp: ChildProcess | undefined;
   let upper: string;
   let enrollToken = '';
+  let installCommand = '';
   let clusterId = '';
 
   async function api(method: string, path: string, body?: unknown) {
@@ -58,7 +59,9 @@ describe.skipIf(!run)('install.sh in a fresh Debian root filesystem', () => {
     clusterId = (await api('POST', '/v1/sites/dc1/clusters', { name: 'web' })).id;
     await api('POST', `/v1/clusters/${clusterId}/directors`, { name: 'lb1' });
     await api('PUT', `/v1/clusters/${clusterId}/spec`, { spec: { version: 1, directors: { lb1: {} }, vrrpInstances: { VI_1: { interface: 'eth0', virtualRouterId: 80, version: 3, advertIntervalMs: 100, virtualIpAddresses: ['192.0.2.100/24'], directors: { lb1: { priority: 150 } } } } } });
-    enrollToken = (await api('POST', '/v1/sites/dc1/enrollment-tokens', { maxUses: 1 })).secret;
+    const minted = await api('POST', '/v1/sites/dc1/enrollment-tokens', { maxUses: 1, cluster: 'web', director: 'lb1' });
+    enrollToken = minted.secret;
+    installCommand = minted.install.command;
   }, 1_200_000);
 
   afterAll(async () => {
@@ -69,8 +72,20 @@ describe.skipIf(!run)('install.sh in a fresh Debian root filesystem', () => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it('installs, verifies the download, enrolls, starts the agent without systemd; the agent takes its VIP', async () => {
-    const r = await inRoot(`curl -fsSL ${CP}/install.sh | sh -s -- --token ${enrollToken} --cluster web --director lb1 --labels rack=r1,role=edge`);
+  it('never takes the token on the command line; a token file must be root-only', async () => {
+    const r = await inRoot(`curl -fsSL ${CP}/install.sh -o /tmp/i.sh && sh /tmp/i.sh --token ${enrollToken} --cluster web --director lb1`);
+    expect(r.code).not.toBe(0);
+    expect(r.out).toMatch(/never goes on the command line.*--token-stdin.*--token-file/);
+    const f = await inRoot(`printf '%s\\n' ${enrollToken} > /tmp/tok && chmod 644 /tmp/tok && sh /tmp/i.sh --token-file /tmp/tok --cluster web --director lb1`);
+    expect(f.code).not.toBe(0);
+    expect(f.out).toMatch(/must be mode 0600/);
+    expect(agentPid()).toBeUndefined();
+  });
+
+  it('installs with the exact command the enrollment response gave (script checksum, token on stdin): verifies the download, enrolls, starts the agent without systemd; the agent takes its VIP', async () => {
+    expect(installCommand).toMatch(/sha256sum -c -/);
+    expect(installCommand).toMatch(/--token-stdin --cluster 'web' --director 'lb1'$/);
+    const r = await inRoot(`cd /root && ${installCommand} --labels rack=r1,role=edge`);
     expect(r.code, r.out).toBe(0);
     expect(r.out).toMatch(/enrolled as director lb1 of cluster web/);
     expect(r.out).toMatch(/no systemd here: started the agent directly/);
@@ -94,7 +109,7 @@ describe.skipIf(!run)('install.sh in a fresh Debian root filesystem', () => {
 
   it('re-running is harmless: the credential is kept (the one-use token is not needed) and the agent runs again', async () => {
     const before = readFileSync(join(upper, 'etc/vigil/agent.json'), 'utf8');
-    const r = await inRoot(`curl -fsSL ${CP}/install.sh | sh -s -- --token ${enrollToken} --cluster web --director lb1`);
+    const r = await inRoot(`cd /root && ${installCommand}`);
     expect(r.code, r.out).toBe(0);
     expect(r.out).toMatch(/already enrolled; keeping the credential/);
     for (let i = 0; i < 100 && !agentPid(); i++) await sleep(100);
@@ -103,8 +118,18 @@ describe.skipIf(!run)('install.sh in a fresh Debian root filesystem', () => {
     expect(await holdsVip()).toBe(true);
   });
 
+  it('the install command refuses a script that is not the one the enrollment response vouched for', async () => {
+    // A script altered on the way (here: by rewriting the URL the command fetches from the
+    // altered copy) fails the command's checksum before anything runs.
+    const tampered = installCommand.replace(/'http:\/\/[^']*\/install.sh'/, "'file:///tmp/evil.sh'");
+    const r = await inRoot(`curl -fsSL ${CP}/install.sh | sed 's/^set -eu$/set -eu; echo PWNED/' > /tmp/evil.sh && cd /root && ${tampered}`);
+    expect(r.code).not.toBe(0);
+    expect(r.out).toMatch(/FAILED/);
+    expect(r.out).not.toMatch(/PWNED/);
+  });
+
   it('refuses a download whose checksum does not match, installing nothing', async () => {
-    const r = await inRoot(`curl -fsSL ${CP}/install.sh | sed "s/^BUNDLE_SHA256='[0-9a-f]*'/BUNDLE_SHA256='0000'/" | sh -s -- --token x --cluster web --director lb1`);
+    const r = await inRoot(`curl -fsSL ${CP}/install.sh | sed "s/^BUNDLE_SHA256='[0-9a-f]*'/BUNDLE_SHA256='0000'/" > /tmp/t.sh && printf 'vge_xxxxxxxxxxxxxxxxxxxx\\n' | sh /tmp/t.sh --token-stdin --cluster web --director lb1`);
     expect(r.code).not.toBe(0);
     expect(r.out).toMatch(/checksum mismatch: expected 0000/);
     expect(agentPid()).toBeGreaterThan(0); // the running agent was left alone

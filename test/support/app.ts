@@ -2,7 +2,14 @@
  * An in-process control plane over a fresh database of either driver, with helpers to call it
  * the way a client would (`app.request`, JSON, bearer tokens).
  */
-import pino from 'pino';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server as HttpServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino, { type Logger } from 'pino';
+import { AuditSigner } from '../../control-plane/src/audit/signer.ts';
+import { IngestGate } from '../../control-plane/src/services/agents/ingest-gate.ts';
+import { SessionRegistry } from '../../control-plane/src/sessions.ts';
 import { createApp } from '../../control-plane/src/app.ts';
 import type { DbHandle } from '../../control-plane/src/db.ts';
 import { createMetrics } from '../../control-plane/src/metrics.ts';
@@ -11,6 +18,10 @@ import { freshDb, type Driver } from './db.ts';
 
 export interface TestApp {
   db: DbHandle;
+  audit: AuditSigner;
+  sessions: SessionRegistry;
+  ingest: IngestGate;
+  app: ReturnType<typeof createApp>;
   admin: string;
   /** The raw Response (streams), as the bootstrap admin unless headers say otherwise. */
   raw(path: string, init?: RequestInit): Promise<Response>;
@@ -20,12 +31,21 @@ export interface TestApp {
 
 export const BOOTSTRAP = 'vgl_test-bootstrap-admin-token-0123456789';
 
-export async function testApp(driver: Driver, opts: { maxBodyBytes?: number } = {}): Promise<TestApp> {
+export async function testApp(driver: Driver, opts: { maxBodyBytes?: number; logger?: Logger } = {}): Promise<TestApp> {
   const db = await freshDb(driver);
   await ensureBootstrapToken(db.db, BOOTSTRAP);
-  const app = createApp({ db, logger: pino({ level: 'silent' }), metrics: createMetrics(), maxBodyBytes: opts.maxBodyBytes });
+  const keyDir = mkdtempSync(join(tmpdir(), 'vigil-audit-'));
+  const audit = AuditSigner.load({ keyFile: join(keyDir, 'audit-signing-key.pem') });
+  const logger = opts.logger ?? pino({ level: 'silent' });
+  const sessions = new SessionRegistry(db.db);
+  const ingest = new IngestGate();
+  const app = createApp({ db, logger, metrics: createMetrics(), maxBodyBytes: opts.maxBodyBytes, audit, sessions, ingest });
   return {
     db,
+    audit,
+    sessions,
+    ingest,
+    app,
     admin: BOOTSTRAP,
     async call(method, path, o = {}) {
       const headers: Record<string, string> = { ...(o.headers ?? {}) };
@@ -46,16 +66,40 @@ export async function testApp(driver: Driver, opts: { maxBodyBytes?: number } = 
       return { status: res.status, body: parsed, headers: res.headers };
     },
     raw: (path, init = {}) => Promise.resolve(app.request(path, { ...init, headers: { authorization: `Bearer ${BOOTSTRAP}`, ...(init.headers as Record<string, string> | undefined) } })),
-    close: () => db.close(),
+    async close() {
+      sessions.stop();
+      await db.close();
+      rmSync(keyDir, { recursive: true, force: true });
+    },
   };
 }
 
 /** Row counts of every table, to prove a rejected request changed nothing. */
 export async function tableCounts(db: DbHandle): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  for (const t of ['sites', 'clusters', 'directors', 'spec_revisions', 'api_tokens', 'enrollment_tokens', 'events']) {
+  for (const t of ['sites', 'clusters', 'directors', 'spec_revisions', 'api_tokens', 'enrollment_tokens', 'events', 'instance_masters', 'audit_checkpoints']) {
     const r = (await db.db.execute(`select count(*)::int as n from ${t}` as never)) as unknown as { rows?: { n: number }[] } & { n: number }[];
     out[t] = Number(r.rows?.[0]?.n ?? r[0]?.n);
   }
   return out;
+}
+
+/** The test app on a real HTTP server (loopback, a free port) with the agent WebSocket attached. */
+export async function serveTestApp(t: TestApp): Promise<{ port: number; base: string; close(): Promise<void> }> {
+  const { serve } = await import('@hono/node-server');
+  const { attachAgentWebSocket } = await import('../../control-plane/src/agent-ws.ts');
+  const server = await new Promise<HttpServer>((resolve) => {
+    const s = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as unknown as HttpServer));
+  });
+  const ws = attachAgentWebSocket(server, { db: t.db.db, logger: pino({ level: 'silent' }), ingest: t.ingest, sessions: t.sessions });
+  const port = (server.address() as { port: number }).port;
+  return {
+    port,
+    base: `http://127.0.0.1:${port}`,
+    async close() {
+      ws.close();
+      server.closeAllConnections?.();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
 }

@@ -9,6 +9,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ZodError, type z } from 'zod';
 import { AppError, type ErrorCode } from '../errors.ts';
 import type { AppEnv } from './env.ts';
+import { safeError } from './safe-error.ts';
 
 const status: Record<ErrorCode, ContentfulStatusCode> = {
   VALIDATION: 400,
@@ -18,6 +19,8 @@ const status: Record<ErrorCode, ContentfulStatusCode> = {
   CONFLICT: 409,
   PRECONDITION_FAILED: 412,
   PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
   INTERNAL: 500,
 };
 
@@ -28,6 +31,8 @@ export interface ErrorBody {
 export function errorResponse(c: Context<AppEnv>, code: ErrorCode, message: string, details?: unknown) {
   const body: ErrorBody = { error: { code, message, ...(details === undefined ? {} : { details }), requestId: c.get('requestId') ?? '' } };
   if (code === 'UNAUTHORIZED') c.header('WWW-Authenticate', 'Bearer realm="vigil"');
+  const retryAfter = (details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+  if (code === 'RATE_LIMITED' && typeof retryAfter === 'number') c.header('Retry-After', String(retryAfter));
   return c.json(body, status[code]);
 }
 
@@ -57,6 +62,6 @@ export function onError(err: Error, c: Context<AppEnv>) {
     if (err.status === 400) return errorResponse(c, 'VALIDATION', err.message || 'bad request');
     if (err.status === 401) return errorResponse(c, 'UNAUTHORIZED', err.message || 'unauthorized');
   }
-  c.get('logger')?.error({ err, requestId: c.get('requestId') }, 'unhandled error');
+  c.get('logger')?.error({ err: safeError(err), requestId: c.get('requestId') }, 'unhandled error');
   return errorResponse(c, 'INTERNAL', 'internal error; quote the request id when reporting it');
 }

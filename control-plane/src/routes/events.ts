@@ -1,7 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { listEvents, verifyEvents } from '../services/events/index.ts';
+import { Instant } from '../../../schema/src/wire/bounded.ts';
+import { ObjectName } from '../../../schema/src/spec/primitives.ts';
+import { createCheckpoint, eventsAppended, FullVerifyLimit, listCheckpoints, listEvents, verifyEvents } from '../services/events/index.ts';
+import { requireRole, requireUnscoped } from '../services/context.ts';
 import { encodeCursor } from '../services/events/list.ts';
-import { validation } from '../errors.ts';
+import { AppError, validation } from '../errors.ts';
 import { getClusterOrThrow, getDirectorOrThrow, getSiteOrThrow } from '../services/internal.ts';
 import { AnyObject, ctxOf, errorResponses, json, router, security, type RouteDeps } from './shared.ts';
 
@@ -9,11 +12,11 @@ const EventsQuery = z.strictObject({
   site: z.string().min(1).max(100).optional().describe('site name or id'),
   cluster: z.uuid().optional(),
   director: z.string().min(1).max(63).optional().describe('director name (needs cluster)'),
-  instance: z.string().min(1).max(128).optional(),
-  kind: z.string().min(1).max(64).optional(),
+  instance: ObjectName.optional(),
+  kind: z.string().regex(/^[a-z][A-Za-z0-9_.]{0,63}$/, 'an event kind such as vrrp.transition').optional(),
   actor: z.string().min(1).max(200).optional().describe('who did it, as logged: token:<name>, agent:<director>, system:<what>'),
-  since: z.iso.datetime({ offset: true }).optional(),
-  until: z.iso.datetime({ offset: true }).optional(),
+  since: Instant.optional(),
+  until: Instant.optional(),
   order: z.enum(['asc', 'desc']).optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),
   cursor: z.string().max(200).optional(),
@@ -21,6 +24,8 @@ const EventsQuery = z.strictObject({
 
 export function eventsRoutes(deps: RouteDeps) {
   const app = router();
+  let verifying: ReturnType<typeof verifyEvents> | undefined;
+  const fullLimit = new FullVerifyLimit();
   app.openapi(
     createRoute({
       method: 'get',
@@ -120,23 +125,56 @@ export function eventsRoutes(deps: RouteDeps) {
       }
       const encoder = new TextEncoder();
       const deadline = Date.now() + q.maxSeconds * 1000;
-      const signal = c.req.raw.signal;
+      const actor = ctx.actor;
+      const stop = new AbortController();
+      c.req.raw.signal.addEventListener('abort', () => stop.abort(), { once: true });
+      let unregister = () => {};
       const stream = new ReadableStream<Uint8Array>({
         async start(controller) {
-          controller.enqueue(encoder.encode(': vigil events\n\n'));
-          while (Date.now() < deadline && !signal.aborted) {
-            const page = await listEvents(ctx, { ...filters, order: 'asc', limit: 500, ...(cursor ? { cursor } : {}) });
-            for (const e of page.items as Array<{ id: number }>) {
-              cursor = encodeCursor(e.id);
-              controller.enqueue(encoder.encode(`id: ${cursor}\nevent: vigil\ndata: ${JSON.stringify(e)}\n\n`));
-            }
-            if (page.nextCursor) continue;
-            await new Promise((r) => setTimeout(r, Math.min(500, Math.max(0, deadline - Date.now()))));
+          let open = true;
+          const close = () => {
+            if (!open) return;
+            open = false;
+            stop.abort();
+            unregister();
+            try {
+              controller.close();
+            } catch { /* already closed by the client */ }
+          };
+          // The stream ends within a second of its token being revoked or expiring (sessions.ts).
+          if (actor.type === 'token') {
+            unregister = deps.sessions.add({ kind: 'token', tokenId: actor.tokenId, expiresAt: actor.expiresAt ?? null }, (reason) => {
+              if (open) controller.enqueue(encoder.encode(`event: end\ndata: ${JSON.stringify({ reason })}\n\n`));
+              close();
+            });
           }
-          controller.close();
+          stop.signal.addEventListener('abort', close, { once: true });
+          controller.enqueue(encoder.encode(': vigil events\n\n'));
+          try {
+            while (open && Date.now() < deadline) {
+              const page = await listEvents(ctx, { ...filters, order: 'asc', limit: 500, ...(cursor ? { cursor } : {}) });
+              if (!open) break;
+              for (const e of page.items as Array<{ id: number }>) {
+                cursor = encodeCursor(e.id);
+                controller.enqueue(encoder.encode(`id: ${cursor}\nevent: vigil\ndata: ${JSON.stringify(e)}\n\n`));
+              }
+              if (page.nextCursor) continue;
+              // Idle until an append anywhere (LISTEN/NOTIFY) or a keep-alive interval: an
+              // idle stream costs no queries, and a vanished client is noticed at the write.
+              const woken = await eventsAppended.wait(Math.min(15_000, Math.max(0, deadline - Date.now())), stop.signal);
+              if (!woken && open) controller.enqueue(encoder.encode(': keep-alive\n\n'));
+            }
+          } catch {
+            // A database error ends the stream; the client resumes with Last-Event-ID.
+          }
+          close();
+        },
+        cancel() {
+          stop.abort();
+          unregister();
         },
       });
-      return new Response(stream, { status: 200, headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' } }) as never;
+      return new Response(stream, { status: 200, headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' } }) as never;
     },
   );
   app.openapi(
@@ -145,21 +183,72 @@ export function eventsRoutes(deps: RouteDeps) {
       path: '/events/verify',
       tags: ['events'],
       security,
-      description: 'Recomputes the hash chain over the whole log; ok=false names the first broken row.',
+      description: 'Verifies the audit log against its newest signed checkpoint: the checkpoint\'s signature, the witness kept outside the database, the anchored row, and every row appended since. `full=true` (admins, at most once a minute) recomputes every row from the start.',
+      request: { query: z.strictObject({ full: z.enum(['true', 'false']).optional() }) },
       responses: { 200: json(AnyObject, 'verification result'), ...errorResponses },
     }),
-    async (c) => c.json((await verifyEvents(ctxOf(c, deps))) as never, 200),
+    async (c) => {
+      const ctx = ctxOf(c, deps);
+      if (c.req.valid('query').full === 'true') return c.json((await verifyEvents(ctx, deps.audit, { full: fullLimit })) as never, 200);
+      // Concurrent verifications share one walk: ten viewers cost one.
+      requireRole(ctx, 'viewer');
+      requireUnscoped(ctx);
+      verifying ??= verifyEvents(ctx, deps.audit).finally(() => { verifying = undefined; });
+      return c.json((await verifying) as never, 200);
+    },
+  );
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/events/checkpoints',
+      tags: ['events'],
+      security,
+      description: 'The newest signed checkpoints of the audit chain (Ed25519) and the public key that verifies them. Each is also written to the control plane log; keep them elsewhere to check the log later.',
+      request: { query: z.strictObject({ limit: z.coerce.number().int().min(1).max(1000).default(20) }) },
+      responses: { 200: json(AnyObject, 'checkpoints, newest first'), ...errorResponses },
+    }),
+    async (c) => {
+      const ctx = ctxOf(c, deps);
+      requireRole(ctx, 'viewer');
+      requireUnscoped(ctx);
+      return c.json({ keyId: deps.audit?.keyId ?? null, publicKey: deps.audit?.publicKeyPem ?? null, items: await listCheckpoints(ctx, c.req.valid('query').limit) } as never, 200);
+    },
+  );
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/events/checkpoints',
+      tags: ['events'],
+      security,
+      description: 'Verifies the chain since the newest checkpoint and signs a checkpoint of its head now (the control plane also does this on a timer).',
+      responses: { 200: json(AnyObject, 'the new checkpoint, or none when nothing was appended since'), 412: { description: 'no audit key configured, or the chain is broken' }, ...errorResponses },
+    }),
+    async (c) => {
+      const ctx = ctxOf(c, deps);
+      requireRole(ctx, 'admin');
+      requireUnscoped(ctx);
+      if (!deps.audit) throw new AppError('PRECONDITION_FAILED', 'this control plane has no audit signing key');
+      const r = await createCheckpoint(ctx, deps.audit);
+      if (r.broken) throw new AppError('PRECONDITION_FAILED', 'the chain does not verify since the newest checkpoint: no checkpoint was signed', r.broken);
+      return c.json({ checkpoint: r.created ?? null } as never, 200);
+    },
   );
   return app;
 }
 
 const CSV_COLUMNS = ['id', 'receivedAt', 'agentTime', 'kind', 'actor', 'siteId', 'clusterId', 'directorId', 'instance', 'details', 'hash'];
 
-/** RFC 4180: quote every field that holds a comma, quote, CR or LF; double the quotes. */
+/**
+ * RFC 4180: quote every field that holds a comma, quote, CR or LF; double the quotes. A cell a
+ * spreadsheet would run as a formula (starting with = + - @, tab or CR: OWASP's CSV injection
+ * list) gets a leading apostrophe, so an agent-chosen string cannot become a formula.
+ */
+export function csvCell(v: unknown): string {
+  let s = v === null || v === undefined ? '' : v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
 function csvRow(e: Record<string, unknown>): string {
-  return CSV_COLUMNS.map((k) => {
-    const v = e[k];
-    const s = v === null || v === undefined ? '' : v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v);
-    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  }).join(',');
+  return CSV_COLUMNS.map((k) => csvCell(e[k])).join(',');
 }

@@ -5,12 +5,26 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { Db } from '../db.ts';
+import type { IngestGate } from '../services/agents/ingest-gate.ts';
+import type { SessionRegistry } from '../sessions.ts';
+import type { InstallSettings } from '../install/serve.ts';
+import type { AuditSigner } from '../audit/signer.ts';
 import { describeZodError, errorResponse, zodDetails } from '../http/errors.ts';
 import type { AppEnv } from '../http/env.ts';
 import type { ServiceContext } from '../services/context.ts';
 
 export interface RouteDeps {
   db: Db;
+  /** Backpressure for agent reports (shared with the WebSocket). */
+  ingest: IngestGate;
+  /** Long-lived sessions (SSE), closed when their credential ends. */
+  sessions: SessionRegistry;
+  /** The audit log's signing key (checkpoints, verification against them). */
+  audit?: AuditSigner;
+  /** What the installer embeds (enrollment responses carry the install command). */
+  install: InstallSettings;
+  /** An agent sent an event the control plane refused (logged, never stored). */
+  onRefusedEvent?: (seq: number, kind: unknown, reason: string) => void;
 }
 
 /** A sub-app whose request validation failures all become the standard VALIDATION error. */
@@ -32,7 +46,7 @@ export const ctxOf = (c: Context<AppEnv>, deps: RouteDeps): ServiceContext => ({
 export const ErrorSchema = z
   .object({
     error: z.object({
-      code: z.enum(['VALIDATION', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'PRECONDITION_FAILED', 'PAYLOAD_TOO_LARGE', 'INTERNAL']),
+      code: z.enum(['VALIDATION', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'PRECONDITION_FAILED', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'RATE_LIMITED', 'INTERNAL']),
       message: z.string(),
       details: z.unknown().optional(),
       requestId: z.string(),
@@ -50,6 +64,7 @@ export const errorResponses = {
   404: err('not found'),
   409: err('conflicts with existing state'),
   413: err('request body too large'),
+  415: err('the body is not application/json'),
   500: err('internal error (opaque; quote the request id)'),
 };
 

@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { createEnrollmentToken, createToken, listEnrollmentTokens, listTokens, revokeEnrollmentToken, revokeToken } from '../services/tokens/index.ts';
 import { CreateEnrollmentTokenInput, CreateTokenInput } from '../services/tokens/schemas.ts';
+import { commandFor } from '../install/serve.ts';
 import { AnyObject, ctxOf, errorResponses, json, jsonBody, router, security, SiteParam, type RouteDeps } from './shared.ts';
 
 const IdParam = z.object({ tokenId: z.uuid().openapi({ param: { name: 'tokenId', in: 'path' } }) });
@@ -33,7 +34,11 @@ export function tokensRoutes(deps: RouteDeps) {
       request: { params: SiteParam, body: jsonBody(CreateEnrollmentTokenInput) },
       responses: { 201: json(Created, 'created; the secret is returned only now'), ...errorResponses },
     }),
-    async (c) => c.json((await createEnrollmentToken(ctxOf(c, deps), c.req.valid('param').site, c.req.valid('json'))) as never, 201),
+    async (c) => {
+      const created = await createEnrollmentToken(ctxOf(c, deps), c.req.valid('param').site, c.req.valid('json'));
+      const install = await commandFor(c, deps.install, created.secret, { cluster: created.token.clusterName, director: created.token.directorName });
+      return c.json({ ...created, install } as never, 201);
+    },
   );
   app.openapi(
     createRoute({ method: 'delete', path: '/sites/{site}/enrollment-tokens/{tokenId}', tags: ['enrollment'], security, request: { params: SiteParam.extend(IdParam.shape) }, responses: { 200: json(AnyObject, 'revoked'), ...errorResponses } }),

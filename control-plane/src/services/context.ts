@@ -8,12 +8,12 @@ import type { ApiRole } from '../../../schema/src/tables/index.ts';
 import { AppError, forbidden } from '../errors.ts';
 
 export type Actor =
-  | { type: 'token'; tokenId: string; name: string; role: ApiRole; siteId: string | null }
+  | { type: 'token'; tokenId: string; name: string; role: ApiRole; siteId: string | null; expiresAt?: Date | null }
   | { type: 'system'; name: string }
   /** A director's agent (credential `vga_…`): only the /v1/agent routes accept it. */
-  | { type: 'agent'; directorId: string; name: string; clusterId: string; siteId: string }
+  | { type: 'agent'; directorId: string; name: string; clusterId: string; siteId: string; credentialHash: string }
   /** An enrollment token (`vge_…`): only POST /v1/agent/enroll accepts it. */
-  | { type: 'enrollment'; tokenId: string; siteId: string };
+  | { type: 'enrollment'; tokenId: string; siteId: string; clusterName: string | null; directorName: string | null };
 
 export interface ServiceContext {
   db: Db;

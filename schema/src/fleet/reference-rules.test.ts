@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseClusterSpec } from '../spec/parse.ts';
 import { checkFleetRules } from './check.ts';
 import { FLEET_RULES, type FleetCode } from './codes.ts';
-import { specFrom } from './testing.ts';
+import { specFrom, twoDirectorInput } from './testing.ts';
 
 type Mutate = (s: Record<string, any>) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
 const VI = ['vrrpInstances', 'VI_1'];
@@ -112,21 +112,26 @@ describe('reference and unicast rules: valid variants pass', () => {
 });
 
 describe('names that collide with Object.prototype members', () => {
-  it.each<[string, Mutate, FleetCode, (string | number)[]]>([
-    ['track_script "constructor"', (s) => { s.vrrpInstances.VI_1.trackScripts = [{ name: 'constructor' }]; }, 'FLEET_UNKNOWN_TRACK_SCRIPT', [...VI, 'trackScripts', 0, 'name']],
-    ['sync group naming "toString"', (s) => { groupable(s); s.syncGroups = { G: { group: ['VI_1', 'toString'] } }; }, 'FLEET_SYNC_GROUP_UNKNOWN_INSTANCE', ['syncGroups', 'G', 'group', 1]],
-    ['override for director "constructor"', (s) => { s.vrrpInstances.VI_1.directors.constructor = { priority: 1 }; }, 'FLEET_UNKNOWN_DIRECTOR', [...VI, 'directors', 'constructor']],
-  ])('%s is treated as unknown', (_name, mutate, code, path) => {
-    expect(checkFleetRules(specFrom(mutate))).toEqual([expect.objectContaining({ code, path })]);
+  it.each<[string, Mutate, (string | number)[]]>([
+    ['track_script "constructor"', (s) => { s.vrrpScripts = { ...s.vrrpScripts, constructor: { script: '/bin/true' } }; }, ['vrrpScripts', 'constructor']],
+    ['instance "toString"', (s) => { s.vrrpInstances = { ...s.vrrpInstances, toString: s.vrrpInstances.VI_1 }; }, ['vrrpInstances', 'toString']],
+    ['override for director "constructor"', (s) => { s.vrrpInstances.VI_1.directors = { ...s.vrrpInstances.VI_1.directors, constructor: { priority: 1 } }; }, [...VI, 'directors', 'constructor']],
+    ['reference to track_script "hasOwnProperty"', (s) => { s.vrrpInstances.VI_1.trackScripts = [{ name: 'hasOwnProperty' }]; }, [...VI, 'trackScripts', 0, 'name']],
+  ])('%s is refused by the shape (reserved name)', (_name, mutate, path) => {
+    const input = twoDirectorInput();
+    mutate(input);
+    const r = parseClusterSpec(input);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.issues).toEqual([expect.objectContaining({ path, message: expect.stringMatching(/reserved/) })]);
   });
 
-  it('never lets "__proto__" become a key (zod drops it) or pollute prototypes', () => {
+  it('refuses a "__proto__" key instead of letting zod drop it, and pollutes nothing', () => {
     const input = JSON.parse('{"version":1,"vrrpScripts":{"__proto__":{"script":"/bin/true"},"ok":{"script":"/bin/x"}}}');
     const r = parseClusterSpec(input);
-    expect(r.ok).toBe(true);
-    if (!r.ok) return;
-    expect(Object.keys(r.spec.vrrpScripts)).toEqual(['ok']);
-    expect(Object.getPrototypeOf(r.spec.vrrpScripts)).toBe(Object.prototype);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.issues).toEqual([expect.objectContaining({ code: 'SHAPE_RESERVED_NAME', path: ['vrrpScripts', '__proto__'] })]);
     expect(({} as Record<string, unknown>).script).toBeUndefined();
   });
 });

@@ -59,6 +59,13 @@ export function zodIssuesToSpecIssues(issues: readonly z.core.$ZodIssue[]): Spec
       }
       continue;
     }
+    if (issue.code === 'invalid_key') {
+      // A record key that failed its own schema (a reserved or malformed name): say why, on
+      // the key's path, with the key schema's own code.
+      const first = ((issue as { issues?: z.core.$ZodIssue[] }).issues ?? [])[0];
+      out.push({ code, path, message: `invalid name "${String(path.at(-1))}": ${first?.message ?? issue.message}`, severity: 'error', ...(hint ? { hint } : {}) });
+      continue;
+    }
     out.push({ code, path, message: issue.message, severity: 'error', ...(hint ? { hint } : {}) });
   }
   return out;
@@ -69,9 +76,30 @@ export function zodIssuesToSpecIssues(issues: readonly z.core.$ZodIssue[]): Spec
  * cross-object references or fleet rules: see `checkFleetRules` / `validateClusterSpec`.
  */
 export function parseClusterSpec(input: unknown): ParseClusterSpecResult {
+  // zod drops a "__proto__" key silently (it cannot be assigned as a key); refuse it instead,
+  // so a spec never means less than what was written.
+  const proto = protoKeyPath(input, [], 0);
+  if (proto) return { ok: false, issues: [{ code: 'SHAPE_RESERVED_NAME', path: proto, message: 'a key named "__proto__" is reserved', severity: 'error', hint: 'rename it' }] };
   const result = ClusterSpec.safeParse(input);
   if (result.success) return { ok: true, spec: result.data };
   return { ok: false, issues: zodIssuesToSpecIssues(result.error.issues) };
+}
+
+function protoKeyPath(v: unknown, path: (string | number)[], depth: number): (string | number)[] | undefined {
+  if (depth > 64 || v === null || typeof v !== 'object') return undefined;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const p = protoKeyPath(v[i], [...path, i], depth + 1);
+      if (p) return p;
+    }
+    return undefined;
+  }
+  for (const [k, x] of Object.entries(v)) {
+    if (k === '__proto__') return [...path, k];
+    const p = protoKeyPath(x, [...path, k], depth + 1);
+    if (p) return p;
+  }
+  return undefined;
 }
 
 /** Renders a path the way the API and CLI show it: `vrrpInstances.VI_1.directors.lb1.priority`, `virtualServers[0].port`. */

@@ -119,3 +119,11 @@ export const RunAs = z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*(:[A-Za-z_][A-Za
 
 /** Absolute file path. */
 export const FilePath = z.string().regex(/^\/\S*$/, 'expected an absolute path ("/...") without spaces');
+
+/** Free-form `key: value` labels on registered objects (directors): bounded, no reserved keys. */
+export const Labels = z
+  .record(
+    z.string().regex(/^[A-Za-z0-9_./-]{1,63}$/, 'a label key is 1-63 of A-Z a-z 0-9 _ . / -').refine((k) => !isPrototypeKey(k), RESERVED_NAME_MESSAGE),
+    z.string().max(255).refine((v) => !v.includes('\u0000') && (v as unknown as { isWellFormed(): boolean }).isWellFormed(), 'a label value is text without NUL characters or lone surrogates'),
+  )
+  .refine((l) => Object.keys(l).length <= 64, 'at most 64 labels');

@@ -1,4 +1,4 @@
-import { bigint, bigserial, index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 /**
  * The append-only audit log. The database rejects UPDATE, DELETE and TRUNCATE (trigger in the
@@ -21,6 +21,11 @@ export const events = pgTable(
     actor: text('actor').notNull(),
     details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
     agentTime: timestamp('agent_time', { withTimezone: true, mode: 'date' }),
+    /**
+     * agentTime - receivedAt in ms, for agent events: the agent's clock is its claim, kept
+     * beside the receive time; a positive value means the agent's clock runs ahead.
+     */
+    clockSkewMs: integer('clock_skew_ms'),
     receivedAt: timestamp('received_at', { withTimezone: true, mode: 'date' }).notNull(),
     source: text('source'),
     sourceSeq: bigint('source_seq', { mode: 'number' }),
@@ -35,3 +40,19 @@ export const events = pgTable(
     index('events_received_idx').on(t.receivedAt),
   ],
 );
+
+/**
+ * Signed checkpoints of the audit chain's head: Ed25519 over (eventId, hash, createdAt), with a
+ * key held outside the database (a 0600 key file or an environment secret). Each is also
+ * written to the control plane's log and the newest to a file beside the key, so truncating
+ * the log or recomputing the whole chain (even with direct database access) is detected by
+ * verification against the latest checkpoint. Append-only like the events.
+ */
+export const auditCheckpoints = pgTable('audit_checkpoints', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  eventId: bigint('event_id', { mode: 'number' }).notNull(),
+  hash: text('hash').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+  keyId: text('key_id').notNull(),
+  signature: text('signature').notNull(),
+});

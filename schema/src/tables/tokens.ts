@@ -27,6 +27,13 @@ export const apiTokens = pgTable('api_tokens', {
 export const enrollmentTokens = pgTable('enrollment_tokens', {
   id: id(),
   siteId: uuid('site_id').notNull().references(() => sites.id, { onDelete: 'cascade' }),
+  /**
+   * Set: the token enrolls only this director name (cluster/name), and may replace that
+   * director's existing credential (a re-install). Unset: it enrolls only new names, so a
+   * leaked site token cannot take over an existing director's identity.
+   */
+  clusterName: text('cluster_name'),
+  directorName: text('director_name'),
   description: text('description').notNull().default(''),
   secretHash: text('secret_hash').notNull().unique(),
   maxUses: integer('max_uses').notNull(),

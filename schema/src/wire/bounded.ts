@@ -6,9 +6,18 @@
  */
 import { z } from 'zod';
 
-/** A string of at most `max` UTF-16 units with no NUL. */
-export const text = (max: number) =>
-  z.string().max(max).refine((s) => !s.includes('\u0000'), { message: 'must not contain NUL (\\u0000) characters' });
+/**
+ * A string of at most `max` UTF-16 units, with no NUL and no lone surrogate (neither survives
+ * Postgres: text and jsonb cannot store them, so what was hashed would not be what was stored).
+ */
+export const text = (max: number) => z.string().max(max).refine(storable, { message: STORABLE_MESSAGE });
+
+export const STORABLE_MESSAGE = 'must be valid Unicode text without NUL (\\u0000) characters or lone surrogates';
+
+/** True when Postgres stores `s` exactly as given. */
+export function storable(s: string): boolean {
+  return !s.includes('\u0000') && (s as unknown as { isWellFormed(): boolean }).isWellFormed(); // ES2024, in Node >= 20
+}
 
 const MIN_INSTANT = Date.UTC(1970, 0, 1);
 const MAX_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
@@ -68,7 +77,7 @@ function jsonProblem(v: unknown, depth: number): string | undefined {
   if (depth > MAX_JSON_DEPTH) return `nested deeper than ${MAX_JSON_DEPTH} levels`;
   if (v === null || typeof v === 'boolean') return undefined;
   if (typeof v === 'number') return Number.isFinite(v) ? undefined : 'numbers must be finite';
-  if (typeof v === 'string') return v.includes('\u0000') ? 'strings must not contain NUL' : undefined;
+  if (typeof v === 'string') return storable(v) ? undefined : `strings ${STORABLE_MESSAGE}`;
   if (Array.isArray(v)) {
     for (const x of v) {
       const p = jsonProblem(x, depth + 1);
@@ -78,7 +87,7 @@ function jsonProblem(v: unknown, depth: number): string | undefined {
   }
   if (typeof v === 'object') {
     for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-      if (k.includes('\u0000')) return 'keys must not contain NUL';
+      if (!storable(k)) return `keys ${STORABLE_MESSAGE}`;
       const p = jsonProblem(x, depth + 1);
       if (p) return p;
     }

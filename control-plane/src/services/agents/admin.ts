@@ -8,11 +8,14 @@
  * - move mastership: the named director runs the instance at priority 254 (above any configured
  *   one short of an address owner), so it preempts; clearing it returns to the spec's priority.
  *
- * The state is event-sourced: the latest `director.maintenance` / `instance.move_master` event
- * decides. The overlay's fingerprint joins the revision in the agent's ETag.
+ * Both are desired state held in tables only these operator routes write (`directors.maintenance`,
+ * `instance_masters`); the audit log records each write with its actor but is never read back
+ * to decide anything, so an event an agent manages to report can change nothing. Each action
+ * bumps the cluster's `adminVersion` (its audit event id), which joins the revision in the
+ * agents' ETag.
  */
-import { and, desc, eq, inArray } from 'drizzle-orm';
-import { events } from '../../../../schema/src/tables/index.ts';
+import { and, eq } from 'drizzle-orm';
+import { clusters, directors, instanceMasters } from '../../../../schema/src/tables/index.ts';
 import type { ResolvedDirectorConfig } from '../../../../schema/src/spec/resolve.ts';
 import { notFound, validation } from '../../errors.ts';
 import { requireRole, withTransaction, type ServiceContext } from '../context.ts';
@@ -31,22 +34,18 @@ export interface Overlay {
   version: number;
 }
 
-export async function overlayFor(ctx: ServiceContext, clusterId: string, directorId: string, directorName: string): Promise<Overlay> {
-  const rows = await ctx.db
-    .select({ id: events.id, kind: events.kind, instance: events.instance, directorId: events.directorId, details: events.details })
-    .from(events)
-    .where(and(eq(events.clusterId, clusterId), inArray(events.kind, ['director.maintenance', 'instance.move_master'])))
-    .orderBy(desc(events.id))
-    .limit(1000);
-  let maintenance: boolean | undefined;
-  const moves = new Map<string, string | null>();
-  let version = 0;
-  for (const r of rows) {
-    version = Math.max(version, r.id);
-    if (r.kind === 'director.maintenance' && r.directorId === directorId && maintenance === undefined) maintenance = r.details.on === true;
-    if (r.kind === 'instance.move_master' && r.instance && !moves.has(r.instance)) moves.set(r.instance, (r.details.to as string | null) ?? null);
-  }
-  return { maintenance: maintenance ?? false, preferred: [...moves].filter(([, to]) => to === directorName).map(([i]) => i).sort(), version };
+export async function overlayFor(ctx: ServiceContext, clusterId: string, directorId: string): Promise<Overlay> {
+  const [row] = await ctx.db
+    .select({ maintenance: directors.maintenance, version: clusters.adminVersion })
+    .from(directors)
+    .innerJoin(clusters, eq(clusters.id, directors.clusterId))
+    .where(and(eq(directors.id, directorId), eq(directors.clusterId, clusterId)))
+    .limit(1);
+  const preferred = await ctx.db
+    .select({ instance: instanceMasters.instance })
+    .from(instanceMasters)
+    .where(and(eq(instanceMasters.clusterId, clusterId), eq(instanceMasters.directorId, directorId)));
+  return { maintenance: row?.maintenance ?? false, preferred: preferred.map((p) => p.instance).sort(), version: row?.version ?? 0 };
 }
 
 /** The overlay applied to a resolved config. */
@@ -54,7 +53,10 @@ export function applyOverlay(config: ResolvedDirectorConfig, o: Overlay): Resolv
   if (o.maintenance) return { ...config, instances: {}, syncGroups: {} };
   if (o.preferred.length === 0) return config;
   const instances = { ...config.instances };
-  for (const name of o.preferred) if (instances[name]) instances[name] = { ...instances[name]!, priority: Math.max(instances[name]!.priority, MOVE_MASTER_PRIORITY), nopreempt: false } as never;
+  for (const name of o.preferred) {
+    const inst = Object.hasOwn(instances, name) ? instances[name] : undefined;
+    if (inst) instances[name] = { ...inst, priority: Math.max(inst.priority, MOVE_MASTER_PRIORITY), nopreempt: false };
+  }
   return { ...config, instances };
 }
 
@@ -64,6 +66,8 @@ export async function setMaintenance(ctx: ServiceContext, clusterId: string, dir
     const cluster = await getClusterOrThrow(tx, clusterId);
     const d = await getDirectorOrThrow(tx, cluster, directorName);
     const e = await appendEvent(tx, { kind: 'director.maintenance', siteId: cluster.siteId, clusterId: cluster.id, directorId: d.id, details: { on, director: d.name } });
+    await tx.db.update(directors).set({ maintenance: on }).where(eq(directors.id, d.id));
+    await tx.db.update(clusters).set({ adminVersion: e.id }).where(eq(clusters.id, cluster.id));
     await notifyReplicas(tx.db, cluster.id);
     return { director: d.name, maintenance: on, eventId: e.id };
   });
@@ -79,7 +83,7 @@ export async function moveMaster(ctx: ServiceContext, clusterId: string, instanc
     if (cluster.currentRevision === null) throw notFound(`spec of cluster "${cluster.name}"`);
     const rev = await getRevisionOrThrow(tx, cluster.id, cluster.currentRevision);
     const spec = rev.spec as { vrrpInstances?: Record<string, { members?: string[] }>; directors?: Record<string, unknown> };
-    const inst = spec.vrrpInstances?.[instance];
+    const inst = spec.vrrpInstances && Object.hasOwn(spec.vrrpInstances, instance) ? spec.vrrpInstances[instance] : undefined;
     if (!inst) throw notFound(`instance "${instance}" in the spec of cluster "${cluster.name}"`);
     let directorId: string | null = null;
     if (to !== null) {
@@ -89,6 +93,12 @@ export async function moveMaster(ctx: ServiceContext, clusterId: string, instanc
       directorId = d.id;
     }
     const e = await appendEvent(tx, { kind: 'instance.move_master', siteId: cluster.siteId, clusterId: cluster.id, directorId, instance, details: { to } });
+    if (directorId === null) await tx.db.delete(instanceMasters).where(and(eq(instanceMasters.clusterId, cluster.id), eq(instanceMasters.instance, instance)));
+    else {
+      await tx.db.insert(instanceMasters).values({ clusterId: cluster.id, instance, directorId, eventId: e.id })
+        .onConflictDoUpdate({ target: [instanceMasters.clusterId, instanceMasters.instance], set: { directorId, eventId: e.id } });
+    }
+    await tx.db.update(clusters).set({ adminVersion: e.id }).where(eq(clusters.id, cluster.id));
     await notifyReplicas(tx.db, cluster.id);
     return { instance, to, eventId: e.id };
   });

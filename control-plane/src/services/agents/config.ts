@@ -10,7 +10,7 @@
  *   instance keeps getting its current revision until the other members have applied the new
  *   one (or a minute has passed), so a bad change shows on a backup before it touches traffic.
  */
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { clusters, directors } from '../../../../schema/src/tables/index.ts';
 import { ClusterSpec } from '../../../../schema/src/spec/cluster.ts';
 import { resolveDirectorConfig, type ResolvedDirectorConfig } from '../../../../schema/src/spec/resolve.ts';
@@ -64,21 +64,27 @@ async function render(ctx: ServiceContext, clusterId: string, director: string, 
 /** The config this agent should run now (null: the cluster has no spec yet). */
 export async function effectiveConfig(ctx: ServiceContext): Promise<AgentConfigView | null> {
   const agent = agentOf(ctx);
-  const [cluster] = await ctx.db.select({ rev: clusters.currentRevision }).from(clusters).where(eq(clusters.id, agent.clusterId)).limit(1);
-  const rev = cluster?.rev ?? null;
-  if (rev === null) return null;
-  const overlay = await overlayFor(ctx, agent.clusterId, agent.directorId, agent.name);
+  // One query for what every request needs: the desired revision, the operator overlay's
+  // version and this director's own flags. Peers are read only when a rollout decision is due.
+  const [me] = await ctx.db
+    .select({ rev: clusters.currentRevision, adminVersion: clusters.adminVersion, maintenance: directors.maintenance, appliedRevision: directors.appliedRevision })
+    .from(directors)
+    .innerJoin(clusters, eq(clusters.id, directors.clusterId))
+    .where(eq(directors.id, agent.directorId))
+    .limit(1);
+  const rev = me?.rev ?? null;
+  if (!me || rev === null) return null;
+  const overlay: Overlay = me.adminVersion > 0 ? await overlayFor(ctx, agent.clusterId, agent.directorId) : { maintenance: me.maintenance, preferred: [], version: 0 };
   const target = await render(ctx, agent.clusterId, agent.name, rev, overlay);
   const base = { director: agent.name, maintenance: overlay.maintenance, preferred: overlay.preferred };
-  const peers = await ctx.db
-    .select({ id: directors.id, name: directors.name, appliedRevision: directors.appliedRevision, reportedState: directors.reportedState, lastSeenAt: directors.lastSeenAt })
-    .from(directors)
-    .where(and(eq(directors.clusterId, agent.clusterId)));
-  const me = peers.find((p) => p.id === agent.directorId);
-  const running = me?.appliedRevision ?? null;
+  const running = me.appliedRevision ?? null;
   if (running === null || running >= rev) return { ...base, revision: rev, version: versionOf(rev, overlay), config: target.config };
   const current = await render(ctx, agent.clusterId, agent.name, running, overlay).catch(() => undefined);
   if (!current) return { ...base, revision: rev, version: versionOf(rev, overlay), config: target.config };
+  const peers = await ctx.db
+    .select({ id: directors.id, name: directors.name, appliedRevision: directors.appliedRevision, reportedState: directors.reportedState, lastSeenAt: directors.lastSeenAt })
+    .from(directors)
+    .where(eq(directors.clusterId, agent.clusterId));
   const plan = planRollout({
     director: agent.name,
     current: current.config,
@@ -94,17 +100,24 @@ export async function effectiveConfig(ctx: ServiceContext): Promise<AgentConfigV
   return { ...base, revision: rev, version: versionOf(rev, overlay), ...(plan.kind === 'at' ? { applyAt: new Date(plan.applyAt).toISOString() } : {}), config: target.config };
 }
 
-/** Resolves with the config once its version differs from `known`, or after `waitMs`. */
-async function waitForChange(ctx: ServiceContext, known: string | null, waitMs: number): Promise<AgentConfigView | null> {
+/** A waiter's own re-check, for a lost notification and a hold that times out. */
+const RECHECK_MS = 15_000;
+
+/**
+ * Resolves with the config once its version differs from `known`, after `waitMs`, or as soon as
+ * `signal` aborts (the client went away: an abandoned long-poll costs nothing from then on).
+ */
+async function waitForChange(ctx: ServiceContext, known: string | null, waitMs: number, signal?: AbortSignal): Promise<AgentConfigView | null | undefined> {
   const agent = agentOf(ctx);
   const deadline = Date.now() + waitMs;
   for (;;) {
+    if (signal?.aborted) return undefined;
     const view = await effectiveConfig(ctx);
     const left = deadline - Date.now();
     if ((view?.version ?? null) !== known || left <= 0) return view;
     // Woken by a spec write or a peer's report in any replica (LISTEN/NOTIFY, or this process
-    // directly); the re-check covers a lost notification and a hold that times out.
-    await revisionChanges.wait(agent.clusterId, Math.min(left, 5000, HOLD_MAX_MS));
+    // directly), or by the client going away.
+    await revisionChanges.wait(agent.clusterId, Math.min(left, RECHECK_MS, HOLD_MAX_MS), signal);
   }
 }
 
@@ -112,10 +125,14 @@ async function waitForChange(ctx: ServiceContext, known: string | null, waitMs: 
  * GET /v1/agent/config: the agent's config, or `unchanged` when its version is still `known`
  * (the agent's If-None-Match), after waiting up to `waitMs` for a change (long-poll).
  */
-export async function agentConfig(ctx: ServiceContext, known?: string | null, waitMs = 0): Promise<{ unchanged: true; version: string | null } | { unchanged: false; view: AgentConfigView }> {
+export async function agentConfig(ctx: ServiceContext, known?: string | null, waitMs = 0, signal?: AbortSignal): Promise<{ unchanged: true; version: string | null } | { unchanged: false; view: AgentConfigView }> {
   const agent = agentOf(ctx);
   let view = await effectiveConfig(ctx);
-  if (known !== undefined && (view?.version ?? null) === known && waitMs > 0) view = await waitForChange(ctx, known, waitMs);
+  if (known !== undefined && (view?.version ?? null) === known && waitMs > 0) {
+    const changed = await waitForChange(ctx, known, waitMs, signal);
+    if (changed === undefined) return { unchanged: true, version: known }; // nobody is listening any more
+    view = changed;
+  }
   if (known !== undefined && (view?.version ?? null) === known) return { unchanged: true, version: known };
   if (!view) throw new AppError('PRECONDITION_FAILED', `cluster has no spec yet: PUT /v1/clusters/${agent.clusterId}/spec first`);
   return { unchanged: false, view };

@@ -2,7 +2,7 @@
  * Wakes long-polling agents when a cluster's spec changes. In-process waiters are woken
  * directly; across replicas the spec writer sends `NOTIFY vigil_revision, '<clusterId>'` and
  * every replica that LISTENs wakes its own waiters (db.ts subscribes when the driver can).
- * Long-poll waiters also re-check on a timer (5 s), for a lost notification; WebSocket
+ * Long-poll waiters also re-check on a timer (config.ts), for a lost notification; WebSocket
  * subscribers (agent-ws.ts) get a nudge.
  */
 import { sql } from 'drizzle-orm';
@@ -25,19 +25,28 @@ export async function notifyReplicas(db: Db, clusterId: string): Promise<void> {
 class RevisionChanges {
   private readonly waiters = new Map<string, Set<Waiter>>();
 
-  wait(clusterId: string, ms: number): Promise<void> {
+  /** Resolves on the cluster's next change, after `ms`, or when `signal` aborts. */
+  wait(clusterId: string, ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
+      if (signal?.aborted) return resolve();
       const set = this.waiters.get(clusterId) ?? new Set<Waiter>();
       this.waiters.set(clusterId, set);
       const done = () => {
         clearTimeout(t);
+        signal?.removeEventListener('abort', done);
         set.delete(done);
         if (set.size === 0) this.waiters.delete(clusterId);
         resolve();
       };
       const t = setTimeout(done, ms);
+      signal?.addEventListener('abort', done, { once: true });
       set.add(done);
     });
+  }
+
+  /** Long-polls waiting on a cluster (tests and metrics). */
+  waiting(clusterId: string): number {
+    return this.waiters.get(clusterId)?.size ?? 0;
   }
 
   private readonly subscribers = new Map<string, Set<Waiter>>();

@@ -1,3 +1,5 @@
+import { ReportedStatus, type ReportedInstance } from '../../../../schema/src/wire/status.ts';
+
 /**
  * Reading what agents report (the `state` of POST /v1/agent/reports, stored per director): the
  * one place that knows its shape and when a report is too old to count. The fleet view, split
@@ -7,17 +9,17 @@
 /** A director silent for longer than this no longer counts as master of anything. */
 export const REPORT_FRESH_MS = 30_000;
 
-/** What an agent reports about one VRRP instance (the part the control plane reads). */
-export interface ReportedInstance {
-  name: string;
-  state: string;
-  effectivePriority?: number;
+/**
+ * The instances a director reported, parsed with the wire contract (reports are parsed on the
+ * way in; rows written by older versions are parsed here too, and a malformed one reads as
+ * nothing reported rather than as a claim).
+ */
+export function reportedInstances(state: unknown): ReportedInstance[] {
+  const r = ReportedStatus.safeParse(state ?? {});
+  return r.success ? r.data.instances : [];
 }
 
-export function reportedInstances(state: unknown): ReportedInstance[] {
-  const list = (state as { instances?: unknown })?.instances;
-  return Array.isArray(list) ? list.filter((i): i is ReportedInstance => typeof i?.name === 'string' && typeof i?.state === 'string') : [];
-}
+export type { ReportedInstance };
 
 /** The reported state of `instance` in keepalived's words (MASTER, BACKUP, ...), if reported. */
 export function reportedState(state: unknown, instance: string): string | undefined {

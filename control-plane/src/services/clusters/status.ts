@@ -81,7 +81,7 @@ export async function clusterStatus(ctx: ServiceContext, clusterId: string, now 
       instances: reportedInstances(d.reportedState).map((i) => {
         const o = i as unknown as Record<string, unknown>;
         return {
-          name: i.name, state: i.state.toUpperCase(), priority: num(o.priority) ?? num(o.effectivePriority), basePriority: num(o.basePriority),
+          name: i.name, state: i.state.toUpperCase(), priority: num(o.priority), basePriority: num(o.basePriority),
           vips: Array.isArray(o.vips) ? o.vips.filter((v): v is string => typeof v === 'string') : [], vipsHeld: o.vipsHeld === true,
           tracked: Array.isArray(o.tracked) ? o.tracked.map(obj).map((t) => ({ name: String(t.name ?? ''), up: t.up === true, weight: num(t.weight) ?? 0 })) : [],
         };

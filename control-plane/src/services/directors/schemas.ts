@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { Labels } from '../../../../schema/src/spec/primitives.ts';
 import { ResourceName } from '../sites/schemas.ts';
 
 export const CreateDirectorInput = z.strictObject({
   name: ResourceName,
-  labels: z.record(z.string().max(63), z.string().max(255)).optional(),
+  labels: Labels.optional(),
 });
 export type CreateDirectorInput = z.infer<typeof CreateDirectorInput>;

@@ -20,6 +20,8 @@ export interface ChainedFields {
   receivedAt: Date;
   source: string | null;
   sourceSeq: number | null;
+  /** Only set on agent events; left out of the hash when null, so older rows keep theirs. */
+  clockSkewMs?: number | null;
 }
 
 export function eventHash(prevHash: string, f: ChainedFields): string {
@@ -37,6 +39,7 @@ export function eventHash(prevHash: string, f: ChainedFields): string {
     receivedAt: f.receivedAt.toISOString(),
     source: f.source,
     sourceSeq: f.sourceSeq,
+    clockSkewMs: f.clockSkewMs ?? undefined,
   });
   return createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
 }

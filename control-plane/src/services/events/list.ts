@@ -24,9 +24,10 @@ export function encodeCursor(id: number): string {
 
 function decodeCursor(cursor: string): number {
   const raw = Buffer.from(cursor, 'base64url').toString();
-  const m = /^e:(\d+)$/.exec(raw);
-  if (!m) throw validation('invalid cursor', [{ path: ['cursor'], message: 'use the nextCursor value of a previous page' }]);
-  return Number(m[1]);
+  const m = /^e:(\d{1,16})$/.exec(raw);
+  const id = m ? Number(m[1]) : NaN;
+  if (!Number.isSafeInteger(id)) throw validation('invalid cursor', [{ path: ['query', 'cursor'], message: 'use the nextCursor value of a previous page' }]);
+  return id;
 }
 
 /** Filtered, cursor-paginated read of the audit log; scoped tokens see only their site. */

@@ -222,8 +222,7 @@ async function clusterDetails(ctx: ServiceContext, shown: LightCluster[], now: n
       const members = mine.flatMap((d) => {
         const i = reported.get(d.id)?.find((x) => x.name === name);
         if (!i) return [];
-        const raw = i as { basePriority?: unknown };
-        return [{ director: d.name, directorId: d.id, state: i.state.toUpperCase(), priority: i.effectivePriority ?? (i as { priority?: number }).priority ?? null, basePriority: typeof raw.basePriority === 'number' ? raw.basePriority : null, fresh: isFresh(d.lastSeenAt, now) }];
+        return [{ director: d.name, directorId: d.id, state: i.state.toUpperCase(), priority: i.priority ?? null, basePriority: i.basePriority ?? null, fresh: isFresh(d.lastSeenAt, now) }];
       });
       const masters = members.filter((m) => m.state === 'MASTER' && m.fresh);
       const one = masters.length === 1 ? masters[0]! : undefined;

@@ -20,4 +20,11 @@ describe('diffJson', () => {
   it('treats a type change as a change of the whole value', () => {
     expect(diffJson({ a: [1] }, { a: { 0: 1 } })).toEqual([{ op: 'change', path: ['a'], from: [1], to: { 0: 1 } }]);
   });
+  it('a key named like an object member is an add, not a change', () => {
+    expect(diffJson({ a: {} }, { a: { constructor: 1, toString: 2 } })).toEqual([
+      { op: 'add', path: ['a', 'constructor'], to: 1 },
+      { op: 'add', path: ['a', 'toString'], to: 2 },
+    ]);
+    expect(diffJson({ a: { constructor: 1 } }, { a: {} })).toEqual([{ op: 'remove', path: ['a', 'constructor'], from: 1 }]);
+  });
 });

@@ -16,8 +16,9 @@ export function diffJson(from: unknown, to: unknown, path: (string | number)[] =
   if (isObject(from) && isObject(to)) {
     const keys = [...new Set([...Object.keys(from), ...Object.keys(to)])].sort();
     for (const k of keys) {
-      if (!(k in to)) out.push({ op: 'remove', path: [...path, k], from: from[k] });
-      else if (!(k in from)) out.push({ op: 'add', path: [...path, k], to: to[k] });
+      // Own keys only: `k in obj` would find "constructor" or "toString" on every object.
+      if (!Object.hasOwn(to, k)) out.push({ op: 'remove', path: [...path, k], from: from[k] });
+      else if (!Object.hasOwn(from, k)) out.push({ op: 'add', path: [...path, k], to: to[k] });
       else diffJson(from[k], to[k], [...path, k], out);
     }
     return out;

@@ -6,6 +6,7 @@ import { appendEvent } from '../events/append.ts';
 import { getSiteOrThrow, isUuid } from '../internal.ts';
 import { CreateTokenInput } from './schemas.ts';
 import { hashSecret, newSecret } from './secrets.ts';
+import { notifyCredentialChange } from './sessions.ts';
 
 type TokenRow = typeof apiTokens.$inferSelect;
 
@@ -67,6 +68,8 @@ export async function revokeToken(ctx: ServiceContext, id: string) {
       .where(and(eq(apiTokens.id, id), isNull(apiTokens.revokedAt)))
       .returning();
     await appendEvent(tx, { kind: 'token.revoked', siteId: row.siteId, details: { tokenId: row.id, name: row.name } });
+    // Every replica closes this token's open streams at commit (sessions.ts).
+    await notifyCredentialChange(tx.db, `token:${row.id}`);
     return publicToken(updated ?? row, null);
   });
 }

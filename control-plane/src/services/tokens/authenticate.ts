@@ -24,19 +24,20 @@ export async function authenticateToken(db: Db, secret: string | undefined): Pro
   if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
     await db.update(apiTokens).set({ lastUsedAt: sql`now()` }).where(eq(apiTokens.id, row.id));
   }
-  return { type: 'token', tokenId: row.id, name: row.name, role: row.role, siteId: row.siteId };
+  return { type: 'token', tokenId: row.id, name: row.name, role: row.role, siteId: row.siteId, expiresAt: row.expiresAt };
 }
 
 /** A director's agent credential: only its hash is stored, on the director row. */
 async function authenticateAgent(db: Db, secret: string): Promise<Actor> {
+  const credentialHash = hashSecret(secret);
   const [row] = await db
     .select({ id: directors.id, name: directors.name, clusterId: directors.clusterId, siteId: clusters.siteId })
     .from(directors)
     .innerJoin(clusters, eq(clusters.id, directors.clusterId))
-    .where(eq(directors.credentialHash, hashSecret(secret)))
+    .where(eq(directors.credentialHash, credentialHash))
     .limit(1);
   if (!row) throw unauthorized('unknown agent credential (re-enroll the director with a fresh enrollment token)');
-  return { type: 'agent', directorId: row.id, name: row.name, clusterId: row.clusterId, siteId: row.siteId };
+  return { type: 'agent', directorId: row.id, name: row.name, clusterId: row.clusterId, siteId: row.siteId, credentialHash };
 }
 
 /** An enrollment token: valid while not revoked, not expired and not used up. */
@@ -46,5 +47,5 @@ async function authenticateEnrollment(db: Db, secret: string): Promise<Actor> {
   if (row.revokedAt) throw unauthorized('enrollment token has been revoked');
   if (row.expiresAt.getTime() <= Date.now()) throw unauthorized('enrollment token has expired');
   if (row.uses >= row.maxUses) throw unauthorized(`enrollment token is used up (${row.maxUses} uses)`);
-  return { type: 'enrollment', tokenId: row.id, siteId: row.siteId };
+  return { type: 'enrollment', tokenId: row.id, siteId: row.siteId, clusterName: row.clusterName, directorName: row.directorName };
 }

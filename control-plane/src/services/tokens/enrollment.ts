@@ -1,6 +1,6 @@
 import { desc, eq } from 'drizzle-orm';
 import { enrollmentTokens } from '../../../../schema/src/tables/index.ts';
-import { notFound } from '../../errors.ts';
+import { notFound, validation } from '../../errors.ts';
 import { actorLabel, requireRole, withTransaction, type ServiceContext } from '../context.ts';
 import { appendEvent } from '../events/append.ts';
 import { getSiteOrThrow, isUuid } from '../internal.ts';
@@ -14,6 +14,9 @@ const publicEnrollment = ({ secretHash: _omit, ...rest }: EnrollmentRow) => rest
 export async function createEnrollmentToken(ctx: ServiceContext, siteRef: string, raw: CreateEnrollmentTokenInput) {
   requireRole(ctx, 'operator');
   const input = CreateEnrollmentTokenInput.parse(raw);
+  if ((input.cluster === undefined) !== (input.director === undefined)) {
+    throw validation('a director-bound enrollment token names both the cluster and the director', [{ path: ['body', input.cluster === undefined ? 'cluster' : 'director'], message: 'give both "cluster" and "director", or neither' }]);
+  }
   return withTransaction(ctx, async (tx) => {
     const site = await getSiteOrThrow(tx, siteRef);
     const secret = newSecret('vge');
@@ -22,13 +25,15 @@ export async function createEnrollmentToken(ctx: ServiceContext, siteRef: string
       .values({
         siteId: site.id,
         description: input.description ?? '',
+        clusterName: input.cluster ?? null,
+        directorName: input.director ?? null,
         secretHash: hashSecret(secret),
         maxUses: input.maxUses,
         expiresAt: new Date(Date.now() + input.expiresInSeconds * 1000),
         createdBy: actorLabel(tx.actor),
       })
       .returning();
-    await appendEvent(tx, { kind: 'enrollment_token.created', siteId: site.id, details: { tokenId: row!.id, maxUses: row!.maxUses } });
+    await appendEvent(tx, { kind: 'enrollment_token.created', siteId: site.id, details: { tokenId: row!.id, maxUses: row!.maxUses, ...(input.director ? { cluster: input.cluster, director: input.director } : {}) } });
     return { token: publicEnrollment(row!), secret };
   });
 }
