@@ -74,7 +74,7 @@ export function createApp(deps: AppDeps) {
   app.notFound((c) => errorResponse(c, 'NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`));
 
   // The operator's screen: static files, reading the /v1 API below like any other client.
-  mountDashboard(app);
+  mountDashboard(app, install.policy);
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
     const r = await deps.db.ready();

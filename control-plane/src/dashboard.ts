@@ -11,8 +11,9 @@
  * end up in a URL).
  *
  * Behind a reverse proxy that strips a path prefix, the proxy announces it in
- * X-Forwarded-Prefix; the page then gets a <base href> so its relative URLs (scripts, the API)
- * resolve under the prefix.
+ * X-Forwarded-Prefix (believed from a `--trusted-proxy` only); the page then gets a <base href>
+ * so its relative URLs (scripts, the API) resolve under the prefix. Without one, every URL in
+ * the page is relative anyway: served at `/vigil/`, it works under `/vigil/`.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -21,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import type { AppEnv } from './http/env.ts';
 import { forwardedPrefix } from './http/session-cookie.ts';
+import type { UrlPolicy } from './install/public-url.ts';
 
 const ROOT = fileURLToPath(new URL('../dashboard/', import.meta.url));
 
@@ -89,16 +91,16 @@ export const securityHeaders = (): MiddlewareHandler<AppEnv> =>
     if (!c.res.headers.has('Content-Security-Policy')) c.res.headers.set('Content-Security-Policy', API_CSP);
   };
 
-export function mountDashboard(app: Hono<AppEnv>): void {
+export function mountDashboard(app: Hono<AppEnv>, policy: UrlPolicy): void {
   const assets = loadAssets();
   const index = readFileSync(join(ROOT, 'index.html'), 'utf8');
   const serve = (c: Context<AppEnv>, body: string, type: string, etag: string) => {
-    for (const [k, v] of Object.entries({ ...PAGE_HEADERS, 'Content-Type': type, ETag: etag })) c.header(k, v);
+    for (const [k, v] of Object.entries({ ...PAGE_HEADERS, 'Content-Type': type, ETag: etag, Vary: 'X-Forwarded-Prefix' })) c.header(k, v);
     if (c.req.header('if-none-match') === etag) return c.body(null, 304);
     return c.body(body, 200);
   };
   const page = (c: Context<AppEnv>) => {
-    const prefix = forwardedPrefix(c);
+    const prefix = forwardedPrefix(c, policy);
     // The prefix is a validated path of URL-safe characters: nothing to escape in the attribute.
     const html = prefix ? index.replace('<head>', `<head>\n<base href="${prefix}/">`) : index;
     const etag = `"${createHash('sha256').update(html).digest('base64url').slice(0, 27)}"`;

@@ -11,6 +11,7 @@
  * Screenshots go to test/browser/artifacts/ (git-ignored; every run rewrites them).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -30,7 +31,7 @@ const VIGIL = join(import.meta.dirname, '../../agent/bin/vigil.mjs');
 const ADMIN = 'vgl_browser-test-bootstrap-admin-0123456789';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A control plane in this process, configured as `vigil control-plane` would be (PGlite under dataDir). */
-const inProcess = (dataDir: string) => startControlPlane({ ...loadConfig(['--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir], { VIGIL_BOOTSTRAP_TOKEN: ADMIN }), logLevel: 'warn' });
+const inProcess = (dataDir: string, args: string[] = []) => startControlPlane({ ...loadConfig(['--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, ...args], { VIGIL_BOOTSTRAP_TOKEN: ADMIN }), logLevel: 'warn' });
 
 async function signIn(page: Page, url: string, token: string): Promise<void> {
   await page.goto(url);
@@ -53,7 +54,8 @@ describe.skipIf(!run)('the dashboard in chromium', () => {
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'vigil-dash-'));
-    cp = await inProcess(dataDir);
+    // The reverse proxy of the prefix test runs on this host: its forwarded headers are believed.
+    cp = await inProcess(dataDir, ['--trusted-proxy', '127.0.0.1/32']);
     base = `http://127.0.0.1:${cp.port}`;
     api = new Api(base, ADMIN);
     demo = await seedDemo(api, cp.db);
@@ -384,16 +386,16 @@ describe.skipIf(!run)('the dashboard in chromium', () => {
     const cmd = page.locator('#ob-command');
     await cmd.waitFor();
     const command = await cmd.innerText();
-    const m = /^curl -fsSL '(http:\/\/127\.0\.0\.1:\d+\/install\.sh)' \| sh -s -- --token '(vge_[A-Za-z0-9_-]+)' --cluster 'web' --director 'lb10'$/.exec(command);
+    const m = /^curl -fsSL '(http:\/\/127\.0\.0\.1:\d+\/install\.sh)' -o vigil-install\.sh && echo '([0-9a-f]{64}) {2}vigil-install\.sh' \| sha256sum -c - && printf '%s\\n' '(vge_[A-Za-z0-9_-]+)' \| sh vigil-install\.sh --token-stdin --cluster 'web' --director 'lb10'$/.exec(command);
     expect(m, command).not.toBeNull();
-    expect(await page.locator('#ob-secret').innerText()).toBe(m![2]);
+    expect(await page.locator('#ob-secret').innerText()).toBe(m![3]);
     await screenshot(page, 'onboarding');
-    // The script is there, and the token enrolls that director.
+    // The script is there with the checksum the command checks, and the token enrolls lb10.
     const script = await (await fetch(m![1]!)).text();
-    expect(script).toMatch(/^#!\/bin\/sh/);
-    expect(script).toContain(`CP='${base}'`);
-    const enrolled = await api.call('POST', '/v1/agent/enroll', { cluster: 'web', director: 'lb10' }, m![2]);
-    expect(enrolled.status).toBe(201);
+    expect(createHash('sha256').update(script).digest('hex')).toBe(m![2]);
+    expect(script).toContain(`'${base}'`);
+    const enrolled = await api.call('POST', '/v1/agent/enroll', { cluster: 'web', director: 'lb10' }, m![3]);
+    expect(enrolled.status, JSON.stringify(enrolled.body)).toBe(201);
     clean(w);
     await page.close();
   });
@@ -425,8 +427,11 @@ describe.skipIf(!run)('the dashboard in chromium', () => {
       expect((await browser.context.cookies()).map((c) => [c.name, c.path])).toEqual([['vigil_session', '/vigil/v1']]);
       await page.goto(`http://127.0.0.1:${port}/vigil/#/onboarding`);
       await page.locator('#ob-site').selectOption('par1');
+      await expect.poll(() => page.locator('#ob-cluster option').allInnerTexts()).toEqual(['dns', 'web']);
+      await page.locator('#ob-cluster').selectOption('web');
       await page.locator('#ob-director').fill('lb2');
       await page.getByRole('button', { name: 'Create enrollment token' }).click();
+      await page.locator('#ob-command').waitFor();
       expect(await page.locator('#ob-command').innerText()).toContain(`'http://127.0.0.1:${port}/vigil/install.sh'`);
       clean(w);
       await page.close();
@@ -503,7 +508,6 @@ describe.skipIf(!run)('the dashboard with 1,000 directors', () => {
       if (i > 300 || child.exitCode !== null) throw new Error('the control plane did not come up');
       await sleep(100);
     }
-    // Reports keep coming in a real fleet: the directors stay fresh while the page is measured.
     browser = await openBrowser();
   }, 300_000);
   afterAll(async () => {

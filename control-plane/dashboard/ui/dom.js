@@ -138,8 +138,3 @@ export function colour(name) {
   return `c${x % 10}`;
 }
 
-/**
- * Single-quotes for a POSIX shell: what the onboarding page puts in a command line.
- * @param {string} v
- */
-export const shellQuote = (v) => `'${v.replace(/'/g, `'\\''`)}'`;

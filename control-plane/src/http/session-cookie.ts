@@ -7,7 +7,11 @@
  * - SameSite=Strict: no other site's page can make the browser send it;
  * - scoped to `<prefix>/v1`: behind a proxy that serves other applications on the same host,
  *   only Vigil's API receives it;
- * - Secure when the request arrived over HTTPS (directly or per X-Forwarded-Proto).
+ * - Secure when the request arrived over HTTPS (this server's own scheme, or X-Forwarded-Proto
+ *   from a trusted proxy).
+ *
+ * Forwarded headers (X-Forwarded-Prefix, X-Forwarded-Proto) are believed only from a
+ * `--trusted-proxy`, as for the install script's URL (install/public-url.ts).
  *
  * It holds the API token itself, so revoking or expiring the token ends every session at once
  * (the token is checked on every request, as for a bearer).
@@ -20,6 +24,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { isTrustedProxy, type UrlPolicy } from '../install/public-url.ts';
 
 export const SESSION_COOKIE = 'vigil_session';
 export const CSRF_HEADER = 'x-vigil-csrf';
@@ -35,15 +40,24 @@ export function csrfFor(secret: string): string {
   return createHmac('sha256', secret).update('vigil dashboard csrf v1').digest('base64url');
 }
 
-/** The path prefix a reverse proxy strips and announces (X-Forwarded-Prefix), or '' if none or malformed. */
-export function forwardedPrefix(c: Context): string {
+/** The peer address of the connection (undefined in-process). */
+function peerOf(c: Context): string | undefined {
+  return (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress;
+}
+
+/**
+ * The path prefix a trusted reverse proxy strips and announces (X-Forwarded-Prefix), or '' if
+ * none, malformed, or not from a trusted proxy.
+ */
+export function forwardedPrefix(c: Context, policy: UrlPolicy): string {
+  if (!isTrustedProxy(peerOf(c), policy.trustedProxies)) return '';
   const p = c.req.header('x-forwarded-prefix')?.trim().replace(/\/+$/, '');
   return p && PREFIX.test(p) && !/(^|\/)\.+(\/|$)/.test(p) ? p : '';
 }
 
-function isHttps(c: Context): boolean {
-  const proto = c.req.header('x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase();
-  return proto ? proto === 'https' : new URL(c.req.url).protocol === 'https:';
+function isHttps(c: Context, policy: UrlPolicy): boolean {
+  const forwarded = isTrustedProxy(peerOf(c), policy.trustedProxies) ? c.req.header('x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase() : undefined;
+  return forwarded ? forwarded === 'https' : policy.scheme === 'https' || new URL(c.req.url).protocol === 'https:';
 }
 
 export function sessionSecret(c: Context): string | undefined {
@@ -51,12 +65,12 @@ export function sessionSecret(c: Context): string | undefined {
   return v && /^vgl_[A-Za-z0-9_-]{16,200}$/.test(v) ? v : undefined;
 }
 
-export function setSessionCookie(c: Context, secret: string, maxAgeS: number): void {
-  setCookie(c, SESSION_COOKIE, secret, { path: `${forwardedPrefix(c)}/v1`, httpOnly: true, sameSite: 'Strict', secure: isHttps(c), maxAge: Math.max(0, Math.floor(maxAgeS)) });
+export function setSessionCookie(c: Context, policy: UrlPolicy, secret: string, maxAgeS: number): void {
+  setCookie(c, SESSION_COOKIE, secret, { path: `${forwardedPrefix(c, policy)}/v1`, httpOnly: true, sameSite: 'Strict', secure: isHttps(c, policy), maxAge: Math.max(0, Math.floor(maxAgeS)) });
 }
 
-export function clearSessionCookie(c: Context): void {
-  deleteCookie(c, SESSION_COOKIE, { path: `${forwardedPrefix(c)}/v1`, httpOnly: true, sameSite: 'Strict', secure: isHttps(c) });
+export function clearSessionCookie(c: Context, policy: UrlPolicy): void {
+  deleteCookie(c, SESSION_COOKIE, { path: `${forwardedPrefix(c, policy)}/v1`, httpOnly: true, sameSite: 'Strict', secure: isHttps(c, policy) });
 }
 
 /**

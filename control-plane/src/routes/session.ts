@@ -47,7 +47,7 @@ export function sessionRoutes(deps: RouteDeps) {
       const who = await whoAmI(ctx);
       await recordSession(ctx, 'session.signed_in', who);
       const untilExpiry = who.tokenExpiresAt ? (Date.parse(who.tokenExpiresAt) - Date.now()) / 1000 : Infinity;
-      setSessionCookie(c, secret, Math.min(SESSION_MAX_AGE_S, untilExpiry));
+      setSessionCookie(c, deps.install.policy, secret, Math.min(SESSION_MAX_AGE_S, untilExpiry));
       return c.json({ ...who, via: 'bearer', csrf: csrfFor(secret) } as const, 200);
     },
   );
@@ -62,7 +62,7 @@ export function sessionRoutes(deps: RouteDeps) {
       const who = await whoAmI(ctx);
       const viaCookie = c.get('session') !== undefined;
       if (viaCookie) await recordSession(ctx, 'session.signed_out', who);
-      clearSessionCookie(c);
+      clearSessionCookie(c, deps.install.policy);
       return c.json({ signedOut: viaCookie }, 200);
     },
   );

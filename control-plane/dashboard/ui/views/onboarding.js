@@ -1,13 +1,12 @@
 // @ts-check
 /**
- * Onboarding a director: create an enrollment token for a site (POST
- * /v1/sites/{site}/enrollment-tokens) and show the exact command to paste on the director.
- * The token is shown once (only its hash is stored); the command fetches install.sh from this
- * control plane, at the URL this page was loaded from (so a path prefix is kept).
+ * Onboarding a director: create an enrollment token bound to one director of a cluster (POST
+ * /v1/sites/{site}/enrollment-tokens) and show the exact command the control plane returns
+ * with it, to paste on the director. The token is shown once (only its hash is stored).
  */
 import { get, send, seg } from '../api.js';
 import { confirmAction } from '../confirm.js';
-import { fill, h, shellQuote, when } from '../dom.js';
+import { fill, h, when } from '../dom.js';
 
 const VALIDITY = /** @type {Record<string, number>} */ ({ '1 hour': 3600, '24 hours': 86_400, '7 days': 7 * 86_400 });
 
@@ -125,17 +124,18 @@ export function onboardingView(main, app) {
       return;
     }
     try {
-      const r = await send('POST', `v1/sites/${seg(site)}/enrollment-tokens`, { maxUses: Number(uses.value) || 1, expiresInSeconds: VALIDITY[validity.value] ?? 86_400, ...(description.value.trim() ? { description: description.value.trim() } : {}) });
-      const installUrl = new URL('install.sh', document.baseURI).href;
-      const command = `curl -fsSL ${shellQuote(installUrl)} | sh -s -- --token ${shellQuote(r.secret)} --cluster ${shellQuote(cluster)} --director ${shellQuote(name)}`;
+      // A token for this one director; the control plane answers with the exact command (its
+      // URL, the script's checksum, the token handed over stdin rather than on a command line).
+      const r = await send('POST', `v1/sites/${seg(site)}/enrollment-tokens`, { cluster, director: name, maxUses: Number(uses.value) || 1, expiresInSeconds: VALIDITY[validity.value] ?? 86_400, ...(description.value.trim() ? { description: description.value.trim() } : {}) });
+      const command = String(r.install?.command ?? '');
       const pre = h('pre', { class: 'command', id: 'ob-command' }, command);
       const copy = h('button', { type: 'button', on: { click: () => void copyCommand(command, pre) } }, 'Copy the command');
       fill(result,
         h('h2', null, `Enroll ${name} into ${site} / ${cluster}`),
         h('p', null, 'Enrollment token (shown only now; the control plane keeps only its hash): ', h('span', { class: 'secret', id: 'ob-secret' }, r.secret)),
-        h('p', null, `Valid for ${r.token.maxUses} use${r.token.maxUses === 1 ? '' : 's'} until ${when(r.token.expiresAt)}. On the director, as root:`),
+        h('p', null, `For ${name} only, valid for ${r.token.maxUses} use${r.token.maxUses === 1 ? '' : 's'} until ${when(r.token.expiresAt)}. ${r.install?.note ?? ''}`),
         pre, copy,
-        h('p', { class: 'muted' }, `To remove the agent later: curl -fsSL ${shellQuote(installUrl)} | sh -s -- --uninstall`));
+        h('p', { class: 'muted' }, `The command downloads install.sh, checks it against SHA-256 ${String(r.install?.scriptSha256 ?? '').slice(0, 16)}…, and runs it with the token on its standard input. To remove the agent later: sh vigil-install.sh --uninstall`));
       result.hidden = false;
       copy.focus();
       void loadTokens();

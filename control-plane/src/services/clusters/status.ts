@@ -6,7 +6,7 @@
  * quorum of each virtual server. The desired side (the spec, revisions) has its own routes.
  */
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
-import { directors, events } from '../../../../schema/src/tables/index.ts';
+import { directors, events, instanceMasters } from '../../../../schema/src/tables/index.ts';
 import { isFresh, REPORT_FRESH_MS, reportedInstances } from '../agents/reported.ts';
 import { requireRole, type ServiceContext } from '../context.ts';
 import { getClusterOrThrow } from '../internal.ts';
@@ -36,7 +36,7 @@ export async function clusterStatus(ctx: ServiceContext, clusterId: string, now 
     ? await ctx.db
       .selectDistinctOn([events.directorId, events.kind, events.instance], { directorId: events.directorId, kind: events.kind, instance: events.instance, details: events.details, agentTime: events.agentTime, receivedAt: events.receivedAt })
       .from(events)
-      .where(and(eq(events.clusterId, cluster.id), inArray(events.kind, ['vrrp.transition', 'config.applied', 'config.rejected', 'director.maintenance'])))
+      .where(and(eq(events.clusterId, cluster.id), inArray(events.kind, ['vrrp.transition', 'config.applied', 'config.rejected'])))
       .orderBy(events.directorId, events.kind, events.instance, desc(events.id))
     : [];
   const lbRows = ids.length
@@ -46,11 +46,11 @@ export async function clusterStatus(ctx: ServiceContext, clusterId: string, now 
       .where(and(eq(events.clusterId, cluster.id), inArray(events.kind, ['lb.realServer', 'lb.quorum'])))
       .orderBy(events.directorId, events.kind, sql`${events.details}->>'virtualServer'`, sql`${events.details}->>'realServer'`, desc(events.id))
     : [];
-  const moves = await ctx.db
-    .selectDistinctOn([events.instance], { instance: events.instance, details: events.details })
-    .from(events)
-    .where(and(eq(events.clusterId, cluster.id), eq(events.kind, 'instance.move_master')))
-    .orderBy(events.instance, desc(events.id));
+  const preferredRows = await ctx.db
+    .select({ instance: instanceMasters.instance, directorId: instanceMasters.directorId })
+    .from(instanceMasters)
+    .where(eq(instanceMasters.clusterId, cluster.id));
+  const preferredOf = new Map(preferredRows.map((p) => [p.instance, ds.find((d) => d.id === p.directorId)?.name ?? null]));
 
   const ev = (directorId: string, kind: string, instance: string | null = null) => latest.find((e) => e.directorId === directorId && e.kind === kind && e.instance === instance);
   const desired = cluster.currentRevision;
@@ -75,7 +75,7 @@ export async function clusterStatus(ctx: ServiceContext, clusterId: string, now 
       ageMs: d.lastSeenAt ? Math.max(0, now - d.lastSeenAt.getTime()) : null,
       fresh,
       appliedRevision: d.appliedRevision,
-      maintenance: ev(d.id, 'director.maintenance')?.details.on === true,
+      maintenance: d.maintenance,
       rollout,
       backend: typeof obj(obj(d.reportedState).loadBalancer).backend === 'string' ? String(obj(obj(d.reportedState).loadBalancer).backend) : null,
       instances: reportedInstances(d.reportedState).map((i) => {
@@ -95,7 +95,6 @@ export async function clusterStatus(ctx: ServiceContext, clusterId: string, now 
     const masters = claims.filter((d) => d.fresh).map((d) => d.name);
     const only = masters.length === 1 ? ds.find((d) => d.name === masters[0]) : undefined;
     const t = only ? ev(only.id, 'vrrp.transition', name) : undefined;
-    const preferred = moves.find((m) => m.instance === name)?.details.to;
     return {
       name,
       master: masters.length === 1 ? masters[0]! : null,
@@ -103,7 +102,7 @@ export async function clusterStatus(ctx: ServiceContext, clusterId: string, now 
       masters,
       staleMasters: claims.filter((d) => !d.fresh).map((d) => d.name),
       splitBrain: masters.length > 1,
-      preferredMaster: typeof preferred === 'string' ? preferred : null,
+      preferredMaster: preferredOf.get(name) ?? null,
     };
   });
 

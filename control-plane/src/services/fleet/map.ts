@@ -3,17 +3,22 @@
  * at which effective and base priority, since when, and how fresh each director's report is.
  * Built for a thousand directors and more:
  *
- * 1. one light pass over every visible director (no reported-state bodies: only the names of
- *    the instances it claims MASTER of, extracted by Postgres) and every cluster (with the
- *    instance names of its desired spec) gives the fleet-wide summary, every split brain and
- *    each cluster's problems, whatever page is shown;
- * 2. only the requested page's clusters are then read in full (reported states, the latest
- *    transition/config/maintenance event per director).
+ * 1. one light pass, aggregated per cluster by the database (counts, director names, and only
+ *    the names of the instances each fresh director claims MASTER of: no report bodies), plus
+ *    the instance names of each cluster's desired spec (cached per immutable revision), gives
+ *    the fleet-wide summary, every split brain and each cluster's problems, whatever page is
+ *    shown;
+ * 2. only the requested page's clusters are then read in full (reported states, maintenance,
+ *    the latest transition and config outcome per director).
+ *
+ * Bulk reads come back as one JSON value each (jsonRows): on the embedded database every row
+ * crossing from its thread costs more than the row's own work, and a thousand directors are a
+ * thousand rows otherwise.
  *
  * Freshness is the one rule of services/agents/reported.ts: a director silent for longer than
  * REPORT_FRESH_MS counts for nothing, so its last "MASTER" is shown stale, never as a master.
  */
-import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { clusters, directors, events, sites, specRevisions } from '../../../../schema/src/tables/index.ts';
 import { requireRole, scopedSite, type ServiceContext } from '../context.ts';
 import { isFresh, REPORT_FRESH_MS, reportedInstances } from '../agents/reported.ts';
@@ -42,50 +47,68 @@ interface LightCluster {
   siteName: string;
   desiredRevision: number | null;
   configured: string[];
-  /** Director names, space-separated (for the search). */
+  /** Director names, lower case, space-separated (for the search). */
   names: string;
   problems: ClusterProblem[];
 }
 
+interface ClusterStats {
+  clusterId: string;
+  directors: number;
+  enrolled: number;
+  fresh: number;
+  stale: number;
+  neverSeen: number;
+  drift: number;
+  anyReported: boolean;
+  names: string | null;
+  /** [director, [instances it claims MASTER of]] for each fresh director. */
+  claims: unknown;
+}
+
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+const date = (v: unknown): Date | null => (typeof v === 'string' || v instanceof Date ? new Date(v) : null);
 
 /** The time an event happened, as far as the control plane believes it: never later than its receipt. */
 const eventTime = (agentTime: Date | null, receivedAt: Date) => new Date(Math.min(agentTime?.getTime() ?? Infinity, receivedAt.getTime()));
+
+/** The rows of `query`, transferred as a single JSON value (timestamps arrive as ISO strings). */
+async function jsonRows<T>(ctx: ServiceContext, query: SQL): Promise<T[]> {
+  const r = (await ctx.db.execute(sql`select coalesce(json_agg(x), '[]'::json)::text as j from (${query}) x`)) as unknown as { rows?: Array<{ j: string }> } & Array<{ j: string }>;
+  const text = r.rows?.[0]?.j ?? r[0]?.j ?? '[]';
+  return JSON.parse(text) as T[];
+}
 
 export async function fleetMap(ctx: ServiceContext, q: FleetMapQuery = {}) {
   requireRole(ctx, 'viewer');
   const now = q.now ?? Date.now();
   const scope = scopedSite(ctx);
   const pageSize = Math.min(Math.max(q.pageSize ?? 50, 1), FLEET_PAGE_SIZE_MAX);
+  const inScope = scope ? sql`where ${clusters.siteId} = ${scope}` : sql``;
 
   const siteRows = await ctx.db.select({ id: sites.id, name: sites.name }).from(sites).where(scope ? eq(sites.id, scope) : undefined).orderBy(asc(sites.name));
-  const clusterRows = await ctx.db
-    .select({ id: clusters.id, name: clusters.name, siteId: clusters.siteId, desiredRevision: clusters.currentRevision })
-    .from(clusters)
-    .where(scope ? eq(clusters.siteId, scope) : undefined);
+  const clusterRows = await jsonRows<{ id: string; name: string; siteId: string; desiredRevision: number | null }>(ctx,
+    sql`select ${clusters.id} as "id", ${clusters.name} as "name", ${clusters.siteId} as "siteId", ${clusters.currentRevision} as "desiredRevision" from ${clusters} ${inScope}`);
   const siteName = new Map(siteRows.map((s) => [s.id, s.name]));
   const configuredOf = await configuredInstances(ctx, clusterRows);
+
   // Everything the summary, the problems and the split brains need, per cluster, in one pass
   // that leaves the report bodies in the database (only the names of claimed instances come out).
   const freshSince = new Date(now - REPORT_FRESH_MS).toISOString();
   const fresh = sql`${directors.lastSeenAt} > ${freshSince}::timestamptz`;
-  const perCluster = await ctx.db
-    .select({
-      clusterId: directors.clusterId,
-      directors: sql<number>`count(*)::int`,
-      enrolled: sql<number>`(count(*) filter (where ${directors.credentialHash} is not null))::int`,
-      fresh: sql<number>`(count(*) filter (where ${fresh}))::int`,
-      stale: sql<number>`(count(*) filter (where ${directors.lastSeenAt} is not null and not (${fresh})))::int`,
-      neverSeen: sql<number>`(count(*) filter (where ${directors.lastSeenAt} is null and ${directors.credentialHash} is not null))::int`,
-      drift: sql<number>`(count(*) filter (where ${directors.lastSeenAt} is not null and ${clusters.currentRevision} is not null and ${directors.appliedRevision} is distinct from ${clusters.currentRevision}))::int`,
-      anyReported: sql<boolean>`bool_or(${directors.lastSeenAt} is not null)`,
-      names: sql<string>`string_agg(lower(${directors.name}), ' ')`,
-      claims: sql<unknown>`jsonb_agg(jsonb_build_array(${directors.name}, jsonb_path_query_array(${directors.reportedState}, '$.instances[*] ? (@.state == "MASTER").name'))) filter (where ${fresh})`,
-    })
-    .from(directors)
-    .innerJoin(clusters, eq(clusters.id, directors.clusterId))
-    .where(scope ? eq(clusters.siteId, scope) : undefined)
-    .groupBy(directors.clusterId);
+  const perCluster = await jsonRows<ClusterStats>(ctx, sql`
+    select ${directors.clusterId} as "clusterId",
+      count(*)::int as "directors",
+      (count(*) filter (where ${directors.credentialHash} is not null))::int as "enrolled",
+      (count(*) filter (where ${fresh}))::int as "fresh",
+      (count(*) filter (where ${directors.lastSeenAt} is not null and not (${fresh})))::int as "stale",
+      (count(*) filter (where ${directors.lastSeenAt} is null and ${directors.credentialHash} is not null))::int as "neverSeen",
+      (count(*) filter (where ${directors.lastSeenAt} is not null and ${clusters.currentRevision} is not null and ${directors.appliedRevision} is distinct from ${clusters.currentRevision}))::int as "drift",
+      bool_or(${directors.lastSeenAt} is not null) as "anyReported",
+      string_agg(lower(${directors.name}), ' ') as "names",
+      jsonb_agg(jsonb_build_array(${directors.name}, jsonb_path_query_array(${directors.reportedState}, '$.instances[*] ? (@.state == "MASTER").name'))) filter (where ${fresh}) as "claims"
+    from ${directors} join ${clusters} on ${clusters.id} = ${directors.clusterId} ${inScope}
+    group by ${directors.clusterId}`);
   const statsOf = new Map(perCluster.map((r) => [r.clusterId, r]));
 
   const ordered = clusterRows.map((c) => ({ ...c, siteName: siteName.get(c.siteId) ?? '' })).sort((a, b) => (a.siteName < b.siteName ? -1 : a.siteName > b.siteName ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -176,28 +199,32 @@ async function configuredInstances(ctx: ServiceContext, rows: { id: string; desi
   return (id: string, rev: number | null) => (rev === null ? [] : namesByRevision.get(key(id, rev)) ?? []);
 }
 
+interface PageDirector { id: string; name: string; clusterId: string; lastSeenAt: string | null; appliedRevision: number | null; maintenance: boolean; enrolled: boolean; state: unknown }
+interface LatestEvent { directorId: string | null; kind: string; instance: string | null; details: Record<string, unknown>; agentTime: string | null; receivedAt: string }
+
 /** The page's clusters in full: every director's reported instances and its latest events. */
 async function clusterDetails(ctx: ServiceContext, shown: LightCluster[], now: number) {
   const ids = shown.map((c) => c.id);
   if (ids.length === 0) return [];
-  const pageDirectors = await ctx.db
-    .select({ id: directors.id, name: directors.name, clusterId: directors.clusterId, lastSeenAt: directors.lastSeenAt, appliedRevision: directors.appliedRevision, enrolled: sql<boolean>`${directors.credentialHash} is not null`, state: directors.reportedState })
-    .from(directors)
-    .where(inArray(directors.clusterId, ids))
-    .orderBy(asc(directors.name));
-  const stateOf = new Map(pageDirectors.map((d) => [d.id, d.state]));
-  // Latest transition per (director, instance), latest config outcome and maintenance per director.
-  const latest = await ctx.db
-    .selectDistinctOn([events.directorId, events.kind, events.instance], { directorId: events.directorId, kind: events.kind, instance: events.instance, details: events.details, agentTime: events.agentTime, receivedAt: events.receivedAt })
-    .from(events)
-    .where(and(inArray(events.clusterId, ids), inArray(events.kind, ['vrrp.transition', 'config.applied', 'config.rejected', 'director.maintenance'])))
-    .orderBy(events.directorId, events.kind, events.instance, desc(events.id));
+  const pageDirectors = (await jsonRows<PageDirector>(ctx, sql`
+    select ${directors.id} as "id", ${directors.name} as "name", ${directors.clusterId} as "clusterId", ${directors.lastSeenAt} as "lastSeenAt",
+      ${directors.appliedRevision} as "appliedRevision", ${directors.maintenance} as "maintenance", ${directors.credentialHash} is not null as "enrolled", ${directors.reportedState} as "state"
+    from ${directors} where ${inArray(directors.clusterId, ids)} order by ${directors.name}`))
+    .map((d) => ({ ...d, lastSeenAt: date(d.lastSeenAt) }));
+  // Latest transition per (director, instance) and latest config outcome per director.
+  const latest = (await jsonRows<LatestEvent>(ctx, sql`
+    select distinct on (${events.directorId}, ${events.kind}, ${events.instance})
+      ${events.directorId} as "directorId", ${events.kind} as "kind", ${events.instance} as "instance", ${events.details} as "details", ${events.agentTime} as "agentTime", ${events.receivedAt} as "receivedAt"
+    from ${events}
+    where ${inArray(events.clusterId, ids)} and ${inArray(events.kind, ['vrrp.transition', 'config.applied', 'config.rejected'])}
+    order by ${events.directorId}, ${events.kind}, ${events.instance}, ${events.id} desc`))
+    .map((e) => ({ ...e, agentTime: date(e.agentTime), receivedAt: date(e.receivedAt)! }));
   const key = (directorId: string | null, kind: string, instance: string | null) => `${directorId}\u0000${kind}\u0000${instance ?? ''}`;
   const byKey = new Map(latest.map((e) => [key(e.directorId, e.kind, e.instance), e]));
   const ev = (directorId: string, kind: string, instance: string | null = null) => byKey.get(key(directorId, kind, instance));
 
   return shown.map((c) => {
-    const mine = pageDirectors.filter((d) => d.clusterId === c.id).map((d) => ({ ...d, enrolled: Boolean(d.enrolled) }));
+    const mine = pageDirectors.filter((d) => d.clusterId === c.id);
     const ds = mine.map((d) => {
       const applied = ev(d.id, 'config.applied');
       const rejected = ev(d.id, 'config.rejected');
@@ -213,10 +240,10 @@ async function clusterDetails(ctx: ServiceContext, shown: LightCluster[], now: n
         appliedRevision: d.appliedRevision,
         drift: d.lastSeenAt !== null && c.desiredRevision !== null && d.appliedRevision !== c.desiredRevision,
         rejected: rejectedNow ? { revision: rejectedRev, reason: String(rejected.details.reason ?? ''), at: eventTime(rejected.agentTime, rejected.receivedAt).toISOString() } : null,
-        maintenance: ev(d.id, 'director.maintenance')?.details.on === true,
+        maintenance: d.maintenance,
       };
     });
-    const reported = new Map(mine.map((d) => [d.id, reportedInstances(stateOf.get(d.id))]));
+    const reported = new Map(mine.map((d) => [d.id, reportedInstances(d.state)]));
     const names = [...new Set([...c.configured, ...[...reported.values()].flatMap((is) => is.map((i) => i.name))])].sort();
     const instances = names.map((name) => {
       const members = mine.flatMap((d) => {
