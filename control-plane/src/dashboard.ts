@@ -21,7 +21,7 @@ import { extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import type { AppEnv } from './http/env.ts';
-import { forwardedPrefix } from './http/session-cookie.ts';
+import { forwardedPrefix, isHttps } from './http/session-cookie.ts';
 import type { UrlPolicy } from './install/public-url.ts';
 
 const ROOT = fileURLToPath(new URL('../dashboard/', import.meta.url));
@@ -77,7 +77,6 @@ const PAGE_HEADERS: Record<string, string> = {
   'X-Content-Type-Options': 'nosniff',
   'X-Frame-Options': 'DENY',
   'Referrer-Policy': 'no-referrer',
-  'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Resource-Policy': 'same-origin',
   'Permissions-Policy': 'camera=(), microphone=(), geolocation=(), payment=(), usb=()',
   'Cache-Control': 'no-cache',
@@ -96,6 +95,8 @@ export function mountDashboard(app: Hono<AppEnv>, policy: UrlPolicy): void {
   const index = readFileSync(join(ROOT, 'index.html'), 'utf8');
   const serve = (c: Context<AppEnv>, body: string, type: string, etag: string) => {
     for (const [k, v] of Object.entries({ ...PAGE_HEADERS, 'Content-Type': type, ETag: etag, Vary: 'X-Forwarded-Prefix' })) c.header(k, v);
+    // Browsers honour (and otherwise complain about) COOP only on a secure origin.
+    if (isHttps(c, policy)) c.header('Cross-Origin-Opener-Policy', 'same-origin');
     if (c.req.header('if-none-match') === etag) return c.body(null, 304);
     return c.body(body, 200);
   };

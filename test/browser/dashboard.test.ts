@@ -222,24 +222,43 @@ describe.skipIf(!run)('the dashboard in chromium', () => {
     await page.close();
   }, 60_000);
 
-  it('live: a split brain raises the banner within a second, without a reload; it clears when one backs off', async () => {
+  it('live: a second master first reads as a takeover; once the first reports MASTER again it is a split brain, bannered within a second, without a reload', async () => {
     const { page, w } = await freshPage();
     await signIn(page, `${base}/`, demo.tokens.operator);
-    await page.locator('tbody[data-cluster="web"][data-site="par1"] .master-cell[data-master="lb1"]').waitFor();
-    await page.evaluate(() => { (window as unknown as { __same: boolean }).__same = true; });
-    const t0 = Date.now();
-    await report(api, demo.agents.lb2!, { state: { director: 'lb2', instances: [instanceState('VI_WEB', 'MASTER', 100, 100, ['192.0.2.100/24'])] }, events: [{ kind: 'vrrp.transition', instance: 'VI_WEB', agentTime: new Date().toISOString(), details: { from: 'backup', to: 'master', reason: 'master_down_timer', priority: 100, lastAdvertAt: null } }] });
+    const cell = page.locator('tbody[data-cluster="web"][data-site="par1"] tr[data-instance="VI_WEB"] .master-cell');
+    await expect.poll(() => cell.getAttribute('data-master')).toBe('lb1');
+    await page.evaluate(() => {
+      const w = window as unknown as { __same: boolean; __banner: number | null };
+      w.__same = true;
+      w.__banner = null;
+      new MutationObserver(() => { if (w.__banner === null && document.querySelector('[data-split-brain="web/VI_WEB"]')) w.__banner = Date.now(); }).observe(document.body, { subtree: true, childList: true, attributes: true });
+    });
+    stopReports(); // lb1 reports only when this test says so
+    stopReports = keepReporting(api, demo, ['lb4', 'lb5', 'lb6', 'lb7', 'lb8', 'lb9'], 3000);
+    const masterState = (n: string, p: number) => ({ director: n, instances: [instanceState('VI_WEB', 'MASTER', p, p, ['192.0.2.100/24'])] });
+    await report(api, demo.agents.lb2!, { state: masterState('lb2', 100), events: [{ kind: 'vrrp.transition', instance: 'VI_WEB', agentTime: new Date().toISOString(), details: { from: 'backup', to: 'master', reason: 'master_down_timer', priority: 100, lastAdvertAt: null } }] });
+    // lb1's last report is older than lb2's takeover: as after a crash, lb2 is the master.
+    await expect.poll(() => cell.getAttribute('data-master')).toBe('lb2');
+    expect(await cell.innerText()).toMatch(/lb1: last report said MASTER, before lb2 took over/);
+    expect(await page.locator('[data-split-brain]').count()).toBe(0);
+    // lb1 is alive and says MASTER again: now it is a split brain.
+    await report(api, demo.agents.lb1!, { state: masterState('lb1', 150) });
     const banner = page.locator('[data-split-brain="web/VI_WEB"]');
     await banner.waitFor({ timeout: 5_000 });
-    const shownAfter = Date.now() - t0;
-    console.log(`split brain banner shown ${shownAfter} ms after the report`);
+    const logged = (await api.must('GET', `/v1/events?cluster=${demo.clusters['par1/web']}&kind=vrrp.split_brain&order=desc&limit=1`)).items[0];
+    expect(logged.details.masters).toEqual(['lb1', 'lb2']);
+    const shownAfter = (await page.evaluate(() => (window as unknown as { __banner: number }).__banner)) - Date.parse(logged.receivedAt);
+    console.log(`split brain banner shown ${shownAfter} ms after the split brain was logged`);
     expect(shownAfter).toBeLessThan(1_000);
     expect(await banner.innerText()).toMatch(/par1 \/ web instance VI_WEB: lb1 and lb2 all report MASTER/);
-    expect(await page.locator('tbody[data-cluster="web"][data-site="par1"] .master-cell').innerText()).toMatch(/split brain: lb1 \+ lb2/);
+    expect(await cell.innerText()).toMatch(/split brain: lb1 \+ lb2/);
     await screenshot(page, 'fleet-split-brain');
     await report(api, demo.agents.lb2!, { state: { director: 'lb2', instances: [instanceState('VI_WEB', 'BACKUP', 100, 100, ['192.0.2.100/24'])] }, events: [{ kind: 'vrrp.transition', instance: 'VI_WEB', agentTime: new Date().toISOString(), details: { from: 'master', to: 'backup', reason: 'higher_priority_advert', priority: 100 } }] });
     await banner.waitFor({ state: 'detached', timeout: 5_000 });
+    expect(await cell.getAttribute('data-master')).toBe('lb1');
     expect(await page.evaluate(() => (window as unknown as { __same?: boolean }).__same)).toBe(true);
+    stopReports();
+    stopReports = keepReporting(api, demo, ['lb1', 'lb2', 'lb4', 'lb5', 'lb6', 'lb7', 'lb8', 'lb9'], 3000);
     clean(w);
     await page.close();
   });

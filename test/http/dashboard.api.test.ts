@@ -278,6 +278,44 @@ describe.each(drivers)('dashboard routes on %s', (driver) => {
     });
   });
 
+  describe('split brain', () => {
+    let cache: string;
+    beforeAll(async () => {
+      cache = (await must('POST', '/v1/sites/alpha/clusters', { name: 'cache' })).id;
+      for (const d of ['lb7', 'lb8']) await must('POST', `/v1/clusters/${cache}/directors`, { name: d });
+      await must('PUT', `/v1/clusters/${cache}/spec`, { spec: pairSpec(63, ['lb7', 'lb8'], '192.0.2.63/24') });
+      const enroll = (await must('POST', '/v1/sites/alpha/enrollment-tokens', { maxUses: 2 })).secret;
+      for (const d of ['lb7', 'lb8']) creds[d] = (await must('POST', '/v1/agent/enroll', { cluster: 'cache', director: d }, enroll)).credential;
+    });
+    const cacheMap = async () => (await must('GET', '/v1/fleet/map?q=cache')).items[0].instances[0];
+    const logged = async () => ((await must('GET', `/v1/events?cluster=${cache}&order=asc`)).items as Array<{ kind: string; details: { masters?: string[] } }>).filter((e) => e.kind.startsWith('vrrp.split_brain')).map((e) => `${e.kind} ${e.details.masters?.join('+')}`);
+
+    it('a crashed master\'s last MASTER report does not make its peer\'s takeover a split brain', async () => {
+      await report('lb7', { state: { instances: [inst('VI_WEB', 'MASTER', 150)] }, events: [transition('VI_WEB', 'backup', 'master', 'master_down_timer', ago(60_000))] });
+      await report('lb8', { state: { instances: [inst('VI_WEB', 'BACKUP', 100)] } });
+      // lb7 "crashes" (reports nothing more); lb8 takes over after it and says so.
+      await new Promise((r) => setTimeout(r, 20));
+      await report('lb8', { state: { instances: [inst('VI_WEB', 'MASTER', 100)] }, events: [transition('VI_WEB', 'backup', 'master', 'master_down_timer', new Date().toISOString())] });
+      expect(await cacheMap()).toMatchObject({ master: { director: 'lb8' }, masters: ['lb8'], supersededMasters: ['lb7'], splitBrain: false });
+      expect((await must('GET', `/v1/clusters/${cache}/status`)).instances[0]).toMatchObject({ master: 'lb8', supersededMasters: ['lb7'], splitBrain: false });
+      expect(await logged()).toEqual([]);
+    });
+
+    it('once the first master reports MASTER again it is one: logged once per episode, resolved, and logged again next time', async () => {
+      await report('lb7', { state: { instances: [inst('VI_WEB', 'MASTER', 150)] } });
+      await report('lb8', { state: { instances: [inst('VI_WEB', 'MASTER', 100)] } });
+      expect(await cacheMap()).toMatchObject({ master: null, masters: ['lb7', 'lb8'], splitBrain: true });
+      expect(await logged()).toEqual(['vrrp.split_brain lb7+lb8']);
+      await report('lb8', { state: { instances: [inst('VI_WEB', 'BACKUP', 100)] }, events: [transition('VI_WEB', 'master', 'backup', 'higher_priority_advert', new Date().toISOString())] });
+      expect(await logged()).toEqual(['vrrp.split_brain lb7+lb8', 'vrrp.split_brain_resolved lb7+lb8']);
+      await report('lb7', { state: { instances: [inst('VI_WEB', 'MASTER', 150)] } });
+      expect(await logged()).toHaveLength(2); // nothing new while it stays resolved
+      await report('lb8', { state: { instances: [inst('VI_WEB', 'MASTER', 100)] }, events: [transition('VI_WEB', 'backup', 'master', 'master_down_timer', new Date().toISOString())] });
+      await report('lb7', { state: { instances: [inst('VI_WEB', 'MASTER', 150)] } });
+      expect(await logged()).toEqual(['vrrp.split_brain lb7+lb8', 'vrrp.split_brain_resolved lb7+lb8', 'vrrp.split_brain lb7+lb8']);
+    });
+  });
+
   describe('the timeline', () => {
     let api: string;
     beforeAll(async () => {

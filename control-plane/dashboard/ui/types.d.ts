@@ -49,6 +49,8 @@ export interface FleetMember {
   priority: number | null;
   basePriority: number | null;
   fresh: boolean;
+  /** A fresh MASTER report made before another director took over: not counted. */
+  superseded: boolean;
 }
 
 export interface FleetInstance {
@@ -57,6 +59,7 @@ export interface FleetInstance {
   master: { director: string; priority: number | null; basePriority: number | null; since: string | null } | null;
   masters: string[];
   staleMasters: string[];
+  supersededMasters: string[];
   splitBrain: boolean;
   members: FleetMember[];
 }

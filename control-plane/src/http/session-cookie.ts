@@ -55,7 +55,8 @@ export function forwardedPrefix(c: Context, policy: UrlPolicy): string {
   return p && PREFIX.test(p) && !/(^|\/)\.+(\/|$)/.test(p) ? p : '';
 }
 
-function isHttps(c: Context, policy: UrlPolicy): boolean {
+/** Whether the browser reached us over HTTPS (this server's scheme, or a trusted proxy's word). */
+export function isHttps(c: Context, policy: UrlPolicy): boolean {
   const forwarded = isTrustedProxy(peerOf(c), policy.trustedProxies) ? c.req.header('x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase() : undefined;
   return forwarded ? forwarded === 'https' : policy.scheme === 'https' || new URL(c.req.url).protocol === 'https:';
 }

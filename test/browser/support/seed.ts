@@ -58,11 +58,14 @@ export async function enroll(api: Api, site: string, cluster: string, director: 
 export interface AgentSim {
   credential: string;
   seq: number;
+  /** The last state it reported (sent again by keepReporting, as agents do every few seconds). */
+  state?: unknown;
 }
 
 /** One agent report (state, applied revision, outbox events) over the agents' HTTP route. */
 export async function report(api: Api, agent: AgentSim, body: { state?: unknown; appliedRevision?: number; events?: Array<{ kind: string; instance?: string; agentTime: string; details: Record<string, unknown> }> }): Promise<void> {
   const events = (body.events ?? []).map((e) => ({ ...e, seq: ++agent.seq }));
+  if (body.state !== undefined) agent.state = body.state;
   await api.must('POST', '/v1/agent/reports', { ...body, events }, agent.credential);
 }
 
@@ -172,7 +175,10 @@ export async function seedDemo(api: Api, db: DbHandle): Promise<Demo> {
 /** Keeps the demo's fresh directors fresh (reports every few seconds, like agents do). */
 export function keepReporting(api: Api, demo: Demo, names: string[], everyMs = 5000): () => void {
   const timer = setInterval(() => {
-    for (const n of names) void api.call('POST', '/v1/agent/reports', { events: [] }, demo.agents[n]!.credential);
+    for (const n of names) {
+      const a = demo.agents[n]!;
+      void api.call('POST', '/v1/agent/reports', { events: [], ...(a.state !== undefined ? { state: a.state } : {}) }, a.credential);
+    }
   }, everyMs);
   return () => clearInterval(timer);
 }

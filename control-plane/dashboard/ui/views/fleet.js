@@ -118,11 +118,13 @@ export function fleetView(main, app) {
     const fresh = new Map(c.directors.map((d) => [d.name, isFresh(seenAt(d.ageMs))]));
     const instances = c.instances.map((i) => {
       const members = i.members.map((m) => ({ ...m, fresh: fresh.get(m.director) ?? false }));
-      const masters = members.filter((m) => m.state === 'MASTER' && m.fresh).map((m) => m.director).sort();
+      // A fresh report superseded by another director's takeover (a crashed master's last word) is no claim.
+      const masters = members.filter((m) => m.state === 'MASTER' && m.fresh && !m.superseded).map((m) => m.director).sort();
       const staleMasters = members.filter((m) => m.state === 'MASTER' && !m.fresh).map((m) => m.director).sort();
+      const supersededMasters = members.filter((m) => m.state === 'MASTER' && m.fresh && m.superseded).map((m) => m.director).sort();
       const m = masters.length === 1 ? members.find((x) => x.director === masters[0]) : undefined;
       const master = m ? { director: m.director, priority: m.priority, basePriority: m.basePriority, since: i.master?.director === m.director ? i.master.since : null } : null;
-      return { ...i, members, masters, staleMasters, master, splitBrain: masters.length > 1 };
+      return { ...i, members, masters, staleMasters, supersededMasters, master, splitBrain: masters.length > 1 };
     });
     return { ...c, instances, fresh };
   }
@@ -220,9 +222,10 @@ export function fleetView(main, app) {
    */
   function masterCell(i, anyReported) {
     if (i.splitBrain) return h('td', { class: 'master-cell split', 'data-master': i.masters.join(',') }, h('strong', null, 'split brain: '), i.masters.join(' + '));
-    const stale = i.staleMasters.length
-      ? h('div', { class: 'stale-claim' }, `${i.staleMasters.join(', ')}: last report said MASTER, now stale`)
-      : null;
+    const stale = [
+      i.staleMasters.length ? h('div', { class: 'stale-claim' }, `${i.staleMasters.join(', ')}: last report said MASTER, now stale`) : null,
+      i.supersededMasters.length ? h('div', { class: 'stale-claim' }, `${i.supersededMasters.join(', ')}: last report said MASTER, before ${i.master?.director ?? 'another director'} took over`) : null,
+    ];
     if (i.master) {
       return h('td', { class: 'master-cell master', 'data-master': i.master.director },
         h('span', { class: `swatch ${colour(i.master.director)}`, 'aria-hidden': 'true' }), h('span', { class: 'director-name' }, i.master.director), stale);

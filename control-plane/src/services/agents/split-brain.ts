@@ -1,43 +1,62 @@
 /**
  * Split brain: two directors of a cluster both reporting MASTER for the same instance. Detected
- * from the reported states (fresh ones only: a director silent for 30 s is not counted), logged
- * once per episode as `vrrp.split_brain`, and shown in the fleet view.
+ * from the reported states (fresh ones only: a director silent for 30 s is not counted; and a
+ * report made before another claimant took over is superseded: a crashed master's last word,
+ * see masters.ts), logged once per episode as `vrrp.split_brain`, and shown in the fleet view.
  */
 import { and, desc, eq, gt, sql } from 'drizzle-orm';
 import { directors, events } from '../../../../schema/src/tables/index.ts';
 import type { ServiceContext } from '../context.ts';
 import { REPORT_FRESH_MS, reportedInstances } from './reported.ts';
 import { appendEvent } from '../events/append.ts';
+import { currentClaims, takeoverTimes } from './masters.ts';
 
 
 /** Instances with more than one fresh MASTER: { instance: [director names] }. */
 export async function splitBrains(ctx: ServiceContext, clusterId: string): Promise<Record<string, string[]>> {
   const rows = await ctx.db
-    .select({ name: directors.name, state: directors.reportedState, seen: directors.lastSeenAt })
+    .select({ id: directors.id, name: directors.name, state: directors.reportedState, seen: directors.lastSeenAt })
     .from(directors)
     .where(and(eq(directors.clusterId, clusterId), gt(directors.lastSeenAt, new Date(Date.now() - REPORT_FRESH_MS))));
-  const masters = new Map<string, string[]>();
+  const masters = new Map<string, typeof rows>();
   for (const r of rows) {
     for (const i of reportedInstances(r.state)) {
       if (i.state.toUpperCase() !== 'MASTER') continue;
-      masters.set(i.name, [...(masters.get(i.name) ?? []), r.name].sort());
+      masters.set(i.name, [...(masters.get(i.name) ?? []), r]);
     }
   }
-  return Object.fromEntries([...masters].filter(([, ds]) => ds.length > 1));
+  const contested = [...masters].filter(([, ds]) => ds.length > 1);
+  if (contested.length === 0) return {};
+  const takeovers = await takeoverTimes(ctx, clusterId, [...new Set(contested.flatMap(([, ds]) => ds.map((d) => d.id)))], contested.map(([i]) => i));
+  const out: Record<string, string[]> = {};
+  for (const [instance, ds] of contested) {
+    const counting = currentClaims(ds.map((d) => ({ director: d.name, seenAt: d.seen!.getTime(), takeoverAt: takeovers.get(`${d.id}/${instance}`) ?? null })));
+    if (counting.length > 1) out[instance] = counting.map((c) => c.director).sort();
+  }
+  return out;
 }
 
+/**
+ * Logs each episode once: `vrrp.split_brain` when an instance gets two or more counting
+ * masters (or a different set of them), `vrrp.split_brain_resolved` when it no longer has, so
+ * the next episode is logged again. Runs on every report that carries a state; the episode
+ * lookup reads only these two (rare) kinds.
+ */
 export async function detectSplitBrain(ctx: ServiceContext, siteId: string, clusterId: string): Promise<void> {
   const now = await splitBrains(ctx, clusterId);
+  const open = await ctx.db
+    .selectDistinctOn([events.instance], { instance: events.instance, kind: events.kind, details: events.details })
+    .from(events)
+    .where(and(sql`${events.kind} in ('vrrp.split_brain', 'vrrp.split_brain_resolved')`, eq(events.clusterId, clusterId)))
+    .orderBy(events.instance, desc(events.id));
+  const lastOf = new Map(open.map((e) => [e.instance, e]));
   for (const [instance, masters] of Object.entries(now)) {
-    // Once per episode: skip when the last split-brain event for this instance names the same set
-    // and no resolution was logged since.
-    const [last] = await ctx.db
-      .select({ kind: events.kind, details: events.details })
-      .from(events)
-      .where(and(eq(events.clusterId, clusterId), eq(events.instance, instance), sql`${events.kind} in ('vrrp.split_brain', 'vrrp.split_brain_resolved')`))
-      .orderBy(desc(events.id))
-      .limit(1);
+    const last = lastOf.get(instance);
     if (last?.kind === 'vrrp.split_brain' && JSON.stringify(last.details.masters) === JSON.stringify(masters)) continue;
     await appendEvent(ctx, { kind: 'vrrp.split_brain', siteId, clusterId, instance, actor: 'system:split-brain', details: { masters } });
+  }
+  for (const e of open) {
+    if (e.kind !== 'vrrp.split_brain' || !e.instance || now[e.instance]) continue;
+    await appendEvent(ctx, { kind: 'vrrp.split_brain_resolved', siteId, clusterId, instance: e.instance, actor: 'system:split-brain', details: { masters: e.details.masters } });
   }
 }

@@ -10,6 +10,7 @@ import { directors, events, instanceMasters } from '../../../../schema/src/table
 import { isFresh, REPORT_FRESH_MS, reportedInstances } from '../agents/reported.ts';
 import { requireRole, type ServiceContext } from '../context.ts';
 import { getClusterOrThrow } from '../internal.ts';
+import { currentClaims } from '../agents/masters.ts';
 
 interface ReportedRealServer { virtualServer: string; address: string; port: number; up: boolean; weight: number; drained?: boolean; reason?: string }
 
@@ -91,16 +92,22 @@ export async function clusterStatus(ctx: ServiceContext, clusterId: string, now 
 
   const names = [...new Set(directorViews.flatMap((d) => d.instances.map((i) => i.name)))].sort();
   const instances = names.map((name) => {
-    const claims = directorViews.flatMap((d) => d.instances.filter((i) => i.name === name && i.state === 'MASTER').map(() => d));
-    const masters = claims.filter((d) => d.fresh).map((d) => d.name);
-    const only = masters.length === 1 ? ds.find((d) => d.name === masters[0]) : undefined;
-    const t = only ? ev(only.id, 'vrrp.transition', name) : undefined;
+    const claims = ds.filter((d) => directorViews.find((v) => v.name === d.name)!.instances.some((i) => i.name === name && i.state === 'MASTER'));
+    const fresh = claims.filter((d) => isFresh(d.lastSeenAt, now)).map((d) => {
+      const t = ev(d.id, 'vrrp.transition', name);
+      return { director: d.name, seenAt: d.lastSeenAt!.getTime(), takeoverAt: t && t.details.to === 'master' ? Date.parse(eventTime(t.agentTime, t.receivedAt)) : null };
+    });
+    // A report made before another claimant took over does not count (masters.ts).
+    const counting = currentClaims(fresh);
+    const masters = counting.map((c) => c.director).sort();
+    const only = counting.length === 1 ? counting[0]! : undefined;
     return {
       name,
-      master: masters.length === 1 ? masters[0]! : null,
-      since: t && t.details.to === 'master' ? eventTime(t.agentTime, t.receivedAt) : null,
+      master: only ? only.director : null,
+      since: only?.takeoverAt ? new Date(only.takeoverAt).toISOString() : null,
       masters,
-      staleMasters: claims.filter((d) => !d.fresh).map((d) => d.name),
+      staleMasters: claims.filter((d) => !isFresh(d.lastSeenAt, now)).map((d) => d.name),
+      supersededMasters: fresh.filter((c) => !counting.includes(c)).map((c) => c.director).sort(),
       splitBrain: masters.length > 1,
       preferredMaster: preferredOf.get(name) ?? null,
     };

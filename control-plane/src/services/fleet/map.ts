@@ -22,6 +22,7 @@ import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { clusters, directors, events, sites, specRevisions } from '../../../../schema/src/tables/index.ts';
 import { requireRole, scopedSite, type ServiceContext } from '../context.ts';
 import { isFresh, REPORT_FRESH_MS, reportedInstances } from '../agents/reported.ts';
+import { currentClaims, takeoverTimes } from '../agents/masters.ts';
 
 export const FLEET_PAGE_SIZE_MAX = 200;
 
@@ -62,7 +63,7 @@ interface ClusterStats {
   drift: number;
   anyReported: boolean;
   names: string | null;
-  /** [director, [instances it claims MASTER of]] for each fresh director. */
+  /** [director, director id, last report (ISO), [instances it claims MASTER of]] for each fresh director. */
   claims: unknown;
 }
 
@@ -106,12 +107,30 @@ export async function fleetMap(ctx: ServiceContext, q: FleetMapQuery = {}) {
       (count(*) filter (where ${directors.lastSeenAt} is not null and ${clusters.currentRevision} is not null and ${directors.appliedRevision} is distinct from ${clusters.currentRevision}))::int as "drift",
       bool_or(${directors.lastSeenAt} is not null) as "anyReported",
       string_agg(lower(${directors.name}), ' ') as "names",
-      jsonb_agg(jsonb_build_array(${directors.name}, jsonb_path_query_array(${directors.reportedState}, '$.instances[*] ? (@.state == "MASTER").name'))) filter (where ${fresh}) as "claims"
+      jsonb_agg(jsonb_build_array(${directors.name}, ${directors.id}, ${directors.lastSeenAt}, jsonb_path_query_array(${directors.reportedState}, '$.instances[*] ? (@.state == "MASTER").name'))) filter (where ${fresh}) as "claims"
     from ${directors} join ${clusters} on ${clusters.id} = ${directors.clusterId} ${inScope}
     group by ${directors.clusterId}`);
   const statsOf = new Map(perCluster.map((r) => [r.clusterId, r]));
 
   const ordered = clusterRows.map((c) => ({ ...c, siteName: siteName.get(c.siteId) ?? '' })).sort((a, b) => (a.siteName < b.siteName ? -1 : a.siteName > b.siteName ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // Fresh MASTER claims per cluster and instance; where two or more, the ones made before
+  // another claimant's takeover do not count (a crashed master's last report: masters.ts).
+  type Claim = { director: string; id: string; seenAt: number; takeoverAt: number | null };
+  const claimsOf = new Map<string, Map<string, Claim[]>>();
+  for (const st of perCluster) {
+    const byInstance = new Map<string, Claim[]>();
+    for (const claim of Array.isArray(st.claims) ? st.claims : []) {
+      const [director, id, seen, instances] = Array.isArray(claim) ? claim : [];
+      if (typeof director !== 'string' || typeof id !== 'string') continue;
+      for (const i of strings(instances)) byInstance.set(i, [...(byInstance.get(i) ?? []), { director, id, seenAt: Date.parse(String(seen)), takeoverAt: null }]);
+    }
+    const contested = [...byInstance].filter(([, cs]) => cs.length > 1);
+    if (contested.length) {
+      const takeovers = await takeoverTimes(ctx, st.clusterId, [...new Set(contested.flatMap(([, cs]) => cs.map((c) => c.id)))], contested.map(([i]) => i));
+      for (const [i, cs] of contested) byInstance.set(i, currentClaims(cs.map((c) => ({ ...c, takeoverAt: takeovers.get(`${c.id}/${i}`) ?? null }))));
+    }
+    claimsOf.set(st.clusterId, byInstance);
+  }
   const counts = { sites: siteRows.length, clusters: clusterRows.length, directors: 0, enrolled: 0, fresh: 0, stale: 0, neverSeen: 0, drift: 0, instances: 0, withoutMaster: 0, splitBrains: 0 };
   const splitBrains: { siteId: string; site: string; clusterId: string; cluster: string; instance: string; masters: string[] }[] = [];
   const light: LightCluster[] = ordered.map((c) => {
@@ -128,12 +147,7 @@ export async function fleetMap(ctx: ServiceContext, q: FleetMapQuery = {}) {
       if (st.neverSeen) problems.add('never_seen');
       if (st.drift) problems.add('drift');
     }
-    const freshMasters = new Map<string, string[]>();
-    for (const claim of Array.isArray(st?.claims) ? st.claims : []) {
-      const [director, instances] = Array.isArray(claim) ? claim : [];
-      if (typeof director !== 'string') continue;
-      for (const i of strings(instances)) freshMasters.set(i, [...(freshMasters.get(i) ?? []), director]);
-    }
+    const freshMasters = new Map([...(claimsOf.get(c.id) ?? [])].map(([i, cs]) => [i, cs.map((x) => x.director)]));
     const configured = configuredOf(c.id, c.desiredRevision);
     const names = new Set([...configured, ...freshMasters.keys()]);
     counts.instances += names.size;
@@ -249,19 +263,22 @@ async function clusterDetails(ctx: ServiceContext, shown: LightCluster[], now: n
       const members = mine.flatMap((d) => {
         const i = reported.get(d.id)?.find((x) => x.name === name);
         if (!i) return [];
-        return [{ director: d.name, directorId: d.id, state: i.state.toUpperCase(), priority: i.priority ?? null, basePriority: i.basePriority ?? null, fresh: isFresh(d.lastSeenAt, now) }];
+        const t = ev(d.id, 'vrrp.transition', name);
+        return [{ director: d.name, directorId: d.id, state: i.state.toUpperCase(), priority: i.priority ?? null, basePriority: i.basePriority ?? null, fresh: isFresh(d.lastSeenAt, now), seenAt: d.lastSeenAt?.getTime() ?? 0, takeoverAt: t && t.details.to === 'master' ? eventTime(t.agentTime, t.receivedAt).getTime() : null }];
       });
-      const masters = members.filter((m) => m.state === 'MASTER' && m.fresh);
+      const claims = members.filter((m) => m.state === 'MASTER' && m.fresh);
+      const masters = currentClaims(claims);
       const one = masters.length === 1 ? masters[0]! : undefined;
-      const t = one ? ev(one.directorId, 'vrrp.transition', name) : undefined;
       return {
         name,
         configured: c.configured.includes(name),
-        master: one ? { director: one.director, priority: one.priority, basePriority: one.basePriority, since: t && t.details.to === 'master' ? eventTime(t.agentTime, t.receivedAt).toISOString() : null } : null,
+        master: one ? { director: one.director, priority: one.priority, basePriority: one.basePriority, since: one.takeoverAt !== null ? new Date(one.takeoverAt).toISOString() : null } : null,
         masters: masters.map((m) => m.director).sort(),
         staleMasters: members.filter((m) => m.state === 'MASTER' && !m.fresh).map((m) => m.director).sort(),
+        /** Fresh reports saying MASTER made before another director took over: not counted. */
+        supersededMasters: claims.filter((m) => !masters.includes(m)).map((m) => m.director).sort(),
         splitBrain: masters.length > 1,
-        members: members.map(({ directorId: _id, ...m }) => m),
+        members: members.map(({ directorId: _id, seenAt: _s, takeoverAt: _t, ...m }) => ({ ...m, superseded: m.state === 'MASTER' && m.fresh && !masters.some((x) => x.director === m.director) })),
       };
     });
     return { id: c.id, name: c.name, site: { id: c.siteId, name: c.siteName }, desiredRevision: c.desiredRevision, problems: c.problems, directors: ds, instances };
