@@ -180,7 +180,7 @@ describe.skipIf(!run)('the dashboard, live, with real agents in network namespac
     await expect.poll(() => masterCell(fleet).getAttribute('data-master'), { timeout: 15_000 }).toBe('lb1');
     const timeline = await browser.context.newPage();
     const tw = await watch(timeline);
-    await timeline.goto(`${CP}/#/timeline?window=15m`);
+    await timeline.goto(`${CP}/#/timeline?window=5m`);
     await timeline.getByRole('heading', { name: 'Failover timeline' }).waitFor();
     await expect.poll(() => timeline.locator('.live').innerText(), { timeout: 10_000 }).toBe('Live');
     await screenshot(fleet, 'live-fleet');
@@ -235,7 +235,7 @@ describe.skipIf(!run)('the dashboard, live, with real agents in network namespac
     await row.waitFor();
     expect(await row.innerText()).toMatch(/director\.maintenance\s+token:olivia-ops\s+dc1 \/ web \/ lb1\s+maintenance on for lb1/);
     // The timeline names the cause.
-    await page.goto(`${CP}/#/timeline?window=15m`);
+    await page.goto(`${CP}/#/timeline?window=5m`);
     await expect.poll(() => page.locator('table.failovers tr[data-old-master="lb1"][data-new-master="lb2"][data-cause="maintenance"]').count(), { timeout: 10_000 }).toBeGreaterThan(0);
     await screenshot(page, 'live-maintenance-timeline');
     await page.goto(`${CP}/#/audit?kind=director.maintenance`);

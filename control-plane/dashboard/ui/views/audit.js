@@ -6,7 +6,7 @@
  * New events that match the filters appear at the top as they are logged.
  */
 import { ApiError, get, seg } from '../api.js';
-import { fill, h, when } from '../dom.js';
+import { fill, h, plural, when } from '../dom.js';
 import { describeEvent } from '../describe.js';
 
 const KINDS = ['vrrp.transition', 'vrrp.split_brain', 'config.applied', 'config.rejected', 'director.maintenance', 'instance.move_master', 'spec.revision_created', 'spec.rolled_back', 'lb.realServer', 'lb.quorum', 'director.created', 'director.enrolled', 'director.deleted', 'cluster.created', 'cluster.updated', 'cluster.deleted', 'site.created', 'site.deleted', 'token.created', 'token.revoked', 'enrollment_token.created', 'enrollment_token.revoked', 'session.signed_in', 'session.signed_out'];
@@ -178,7 +178,7 @@ export function auditView(main, app) {
       }
       cursor = page.nextCursor;
       more.disabled = !cursor;
-      status.textContent = tbody.children.length === 0 ? 'No event matches these filters.' : `${tbody.children.length} events shown${cursor ? '' : ' (all of them)'}.`;
+      status.textContent = tbody.children.length === 0 ? 'No event matches these filters.' : `${plural(tbody.children.length, 'event')} shown${cursor ? '' : ' (all of them)'}.`;
     } catch (e) {
       if (disposed) return;
       status.textContent = '';

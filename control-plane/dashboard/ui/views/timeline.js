@@ -11,8 +11,8 @@ import { colour, duration, fill, h, s, when } from '../dom.js';
 import { CAUSES, describeEvent, markerClass } from '../describe.js';
 import { coalesce } from '../live.js';
 
-const WINDOWS = /** @type {Record<string, number>} */ ({ '15m': 15 * 60_000, '1h': 3600_000, '6h': 6 * 3600_000, '24h': 24 * 3600_000, '7d': 7 * 24 * 3600_000 });
-const WINDOW_TEXT = /** @type {Record<string, string>} */ ({ '15m': 'last 15 minutes', '1h': 'last hour', '6h': 'last 6 hours', '24h': 'last 24 hours', '7d': 'last 7 days' });
+const WINDOWS = /** @type {Record<string, number>} */ ({ '5m': 5 * 60_000, '15m': 15 * 60_000, '1h': 3600_000, '6h': 6 * 3600_000, '24h': 24 * 3600_000, '7d': 7 * 24 * 3600_000 });
+const WINDOW_TEXT = /** @type {Record<string, string>} */ ({ '5m': 'last 5 minutes', '15m': 'last 15 minutes', '1h': 'last hour', '6h': 'last 6 hours', '24h': 'last 24 hours', '7d': 'last 7 days' });
 const TICKS = [10_000, 30_000, 60_000, 5 * 60_000, 10 * 60_000, 15 * 60_000, 30 * 60_000, 3600_000, 3 * 3600_000, 6 * 3600_000, 12 * 3600_000, 24 * 3600_000];
 const LABEL_W = 240;
 const LANE_H = 26;

@@ -6,7 +6,7 @@
  */
 import { and, desc, eq, gt, sql } from 'drizzle-orm';
 import { directors, events } from '../../../../schema/src/tables/index.ts';
-import type { ServiceContext } from '../context.ts';
+import { withTransaction, type ServiceContext } from '../context.ts';
 import { REPORT_FRESH_MS, reportedInstances } from './reported.ts';
 import { appendEvent } from '../events/append.ts';
 import { currentClaims, takeoverTimes } from './masters.ts';
@@ -42,7 +42,19 @@ export async function splitBrains(ctx: ServiceContext, clusterId: string): Promi
  * the next episode is logged again. Runs on every report that carries a state; the episode
  * lookup reads only these two (rare) kinds.
  */
-export async function detectSplitBrain(ctx: ServiceContext, siteId: string, clusterId: string): Promise<void> {
+export async function detectSplitBrain(outer: ServiceContext, siteId: string, clusterId: string): Promise<void> {
+  // One detection per cluster at a time: two reports landing together (both directors of a
+  // starting cluster, say) must not each log the same episode.
+  await withTransaction(outer, async (ctx) => {
+    await ctx.db.execute(sql`select pg_advisory_xact_lock(${SPLIT_BRAIN_LOCK_KEY}, hashtext(${clusterId}))`);
+    await detect(ctx, siteId, clusterId);
+  });
+}
+
+/** Arbitrary but fixed first key of the per-cluster detection lock ("vsb"). */
+const SPLIT_BRAIN_LOCK_KEY = 0x76_73_62;
+
+async function detect(ctx: ServiceContext, siteId: string, clusterId: string): Promise<void> {
   const now = await splitBrains(ctx, clusterId);
   const open = await ctx.db
     .selectDistinctOn([events.instance], { instance: events.instance, kind: events.kind, details: events.details })
