@@ -5,7 +5,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'data/**', '**/build/**', 'schema/migrations/**', '.test-pg/**'] },
+  { ignores: ['node_modules/**', 'data/**', '**/build/**', 'schema/migrations/**', '.test-pg/**', '.scratch/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

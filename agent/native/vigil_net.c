@@ -212,7 +212,9 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
       if (from.ss_family == AF_INET) inet_ntop(AF_INET, &((struct sockaddr_in *)&from)->sin_addr, src, sizeof src);
       else inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&from)->sin6_addr, src, sizeof src);
     } else if (s->kind == KIND_IP4) {
-      /* Raw IPv4 sockets deliver the IP header: TTL, source and destination come from it. */
+      /* Raw IPv4 sockets deliver the IP header (options included; a fragmented datagram
+       * reassembled, with the first fragment's header): TTL, source and destination come from
+       * it, for every packet. The kernel never delivers a header shorter than its IHL. */
       if (len < 20) continue;
       size_t ihl = (size_t)(s->buf[0] & 0x0f) * 4;
       if (ihl < 20 || ihl > len) continue;
@@ -229,14 +231,17 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
         }
       }
     } else if (s->kind == KIND_IP6) {
-      /* Raw IPv6 sockets strip the header: hop limit and destination come as ancillary data. */
+      /* Raw IPv6 sockets strip the header: hop limit and destination come as ancillary data
+       * (IPV6_RECVHOPLIMIT, IPV6_RECVPKTINFO), for every packet. One the kernel did not report
+       * (a truncated control buffer) stays unknown: ttl -1 and dst "", which the receive checks
+       * drop ('ttl' / 'dst') instead of guessing. */
       struct sockaddr_in6 *f = (struct sockaddr_in6 *)&from;
       inet_ntop(AF_INET6, &f->sin6_addr, src, sizeof src);
-      for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+      for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c && !(msg.msg_flags & MSG_CTRUNC); c = CMSG_NXTHDR(&msg, c)) {
         if (c->cmsg_level != IPPROTO_IPV6) continue;
-        if (c->cmsg_type == IPV6_HOPLIMIT) {
+        if (c->cmsg_type == IPV6_HOPLIMIT && c->cmsg_len == CMSG_LEN(sizeof(int))) {
           memcpy(&ttl, CMSG_DATA(c), sizeof ttl);
-        } else if (c->cmsg_type == IPV6_PKTINFO) {
+        } else if (c->cmsg_type == IPV6_PKTINFO && c->cmsg_len == CMSG_LEN(sizeof(struct in6_pktinfo))) {
           struct in6_pktinfo pi;
           memcpy(&pi, CMSG_DATA(c), sizeof pi);
           inet_ntop(AF_INET6, &pi.ipi6_addr, dst, sizeof dst);

@@ -23,6 +23,7 @@ import { safeError } from './http/safe-error.ts';
 import { firstProblem } from './http/middleware/input-guard.ts';
 import type { ServiceContext } from './services/context.ts';
 import type { IngestGate } from './services/agents/ingest-gate.ts';
+import type { ReportCommitter } from './services/agents/commit.ts';
 import { revisionChanges } from './services/agents/notify.ts';
 import { ingestReport } from './services/agents/report.ts';
 import { authenticateToken } from './services/tokens/authenticate.ts';
@@ -38,6 +39,7 @@ export interface AgentWsDeps {
   db: Db;
   logger: Logger;
   ingest: IngestGate;
+  committer?: ReportCommitter;
   sessions: SessionRegistry;
   onConnections?: (n: number) => void;
 }
@@ -95,7 +97,10 @@ export function attachAgentWebSocket(server: Server, deps: AgentWsDeps): { close
     const refuseFrame = (message: string, id?: number) => {
       bad++;
       send({ type: 'error', code: 'VALIDATION', message, ...(id !== undefined ? { id } : {}) });
-      if (bad >= MAX_BAD_FRAMES) ws.close(WS_CLOSE.policy, `${bad} frames failed to parse`);
+      if (bad === MAX_BAD_FRAMES) {
+        ws.close(WS_CLOSE.policy, `${bad} frames failed to parse`);
+        setTimeout(() => ws.terminate(), 1000).unref(); // no waiting on a hostile peer's close reply
+      }
     };
 
     const onMessage = async (data: RawData, isBinary: boolean) => {
@@ -122,7 +127,7 @@ export function attachAgentWebSocket(server: Server, deps: AgentWsDeps): { close
       const release = await deps.ingest.enter(actor.directorId, abort.signal);
       try {
         if (!release) return;
-        const r = await ingestReport(ctx, body, (seq, kind, reason) => logger.warn({ director: actor.name, seq, kind: typeof kind === 'string' ? kind.slice(0, 64) : typeof kind, reason }, 'agent event refused (not stored)'));
+        const r = await ingestReport(ctx, body, (seq, kind, reason) => logger.warn({ director: actor.name, seq, kind: typeof kind === 'string' ? kind.slice(0, 64) : typeof kind, reason }, 'agent event refused (not stored)'), deps.committer);
         send({ type: 'ack', id, ...r });
       } catch (err) {
         const known = err instanceof AppError;
@@ -131,7 +136,8 @@ export function attachAgentWebSocket(server: Server, deps: AgentWsDeps): { close
         if (known && err.code === 'UNAUTHORIZED') ws.close(WS_CLOSE.credential, 'credential no longer valid');
       } finally {
         release?.();
-        if (ws.readyState === ws.OPEN) ws.resume();
+        // Also while closing: the peer's close frame must be read for the close to complete.
+        if (ws.readyState === ws.OPEN || ws.readyState === ws.CLOSING) ws.resume();
       }
     };
     ws.on('message', (data, isBinary) => {

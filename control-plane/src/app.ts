@@ -23,6 +23,7 @@ import { failoversRoutes } from './routes/failovers.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { REVISION_CHANNEL, revisionChanges } from './services/agents/notify.ts';
 import { IngestGate } from './services/agents/ingest-gate.ts';
+import { ReportCommitter } from './services/agents/commit.ts';
 import { CREDENTIALS_CHANNEL } from './services/tokens/sessions.ts';
 import { agentBundle } from './agent-bundle.ts';
 import { inputGuard } from './http/middleware/input-guard.ts';
@@ -51,6 +52,7 @@ export interface AppDeps {
   audit?: AuditSigner;
   /** Shared with the agent WebSocket (main.ts); made here when absent. */
   ingest?: IngestGate;
+  committer?: ReportCommitter;
   sessions?: SessionRegistry;
 }
 
@@ -61,6 +63,7 @@ export function createApp(deps: AppDeps) {
   const routeDeps: RouteDeps = {
     db: deps.db.db,
     ingest: deps.ingest ?? new IngestGate(),
+    committer: deps.committer ?? new ReportCommitter(deps.db.db),
     sessions,
     install,
     ...(deps.audit ? { audit: deps.audit } : {}),

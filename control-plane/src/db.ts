@@ -103,6 +103,8 @@ export async function openDb(options: DbOptions): Promise<DbHandle> {
   // WebAssembly and would otherwise stall the HTTP server for as long as each one runs.
   const client = new PGliteProxy(options.dataDir);
   await client.waitReady;
+  // A fresh data dir is unpacked from PGlite's bundled image with that image's file modes.
+  if (options.dataDir) privateDataDir(options.dataDir);
   const counter = new QueryCounter();
   const pdb = drizzlePglite(client as never, { schema: tables, logger: counter });
   const db = pdb as unknown as Db;

@@ -15,6 +15,7 @@ import { openDb, type DbHandle } from './db.ts';
 import { safeError } from './http/safe-error.ts';
 import { createMetrics } from './metrics.ts';
 import { IngestGate } from './services/agents/ingest-gate.ts';
+import { ReportCommitter } from './services/agents/commit.ts';
 import { createCheckpoint } from './services/events/checkpoint.ts';
 import { ensureBootstrapToken } from './services/tokens/bootstrap.ts';
 import { SessionRegistry } from './sessions.ts';
@@ -42,8 +43,9 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
   const metrics = createMetrics();
   const sessions = new SessionRegistry(db.db, (e) => logger.warn({ err: safeError(e) }, 'session re-check failed'));
   const ingest = new IngestGate();
+  const committer = new ReportCommitter(db.db);
   const app = createApp({
-    db, logger, metrics, audit, sessions, ingest,
+    db, logger, metrics, audit, sessions, ingest, committer,
     install: { policy: { publicUrl: config.publicUrl, trustedProxies: config.trustedProxies, scheme: tls ? 'https' : 'http' }, ...(tls ? { tlsPin: tls.pin, selfSigned: tls.selfSigned, ...(tls.selfSigned ? { caPem: tls.certPem } : {}) } : {}) },
   });
   const server: ServerType = await new Promise((resolve) => {
@@ -55,7 +57,7 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
   // whose proxies do not pass upgrades, and to test that fallback.
   const ws = process.env.VIGIL_AGENT_WS === 'off'
     ? { close: () => {} }
-    : attachAgentWebSocket(server as unknown as HttpServer, { db: db.db, logger, ingest, sessions, onConnections: (n) => metrics.agentsConnected.set(n) });
+    : attachAgentWebSocket(server as unknown as HttpServer, { db: db.db, logger, ingest, committer, sessions, onConnections: (n) => metrics.agentsConnected.set(n) });
 
   // Signed checkpoints of the audit chain, each also written to the log: the anchor outside
   // the database that verification checks against.

@@ -23,5 +23,5 @@ export function loadTls(certFile: string, keyFile: string): TlsMaterial {
   const spki = leaf.publicKey.export({ type: 'spki', format: 'der' });
   const pin = `sha256//${createHash('sha256').update(spki).digest('base64')}`;
   const selfSigned = leaf.issuer === leaf.subject && leaf.verify(leaf.publicKey);
-  return { cert, key, pin, selfSigned, fingerprint256: leaf.fingerprint256, certPem: leaf.toString().replace(/\r\n/g, '\n') };
+  return { cert, key, pin, selfSigned, fingerprint256: leaf.fingerprint256, certPem: leaf.toString().replace(/\r\n/g, '\n').trimEnd() };
 }

@@ -9,6 +9,8 @@
  * control plane's memory per connected agent (RSS delta / N). `--agents=N`, `--per-cluster=K`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { startPostgres } from '../support/postgres-server.ts';
@@ -74,7 +76,7 @@ export async function run(args: string[]): Promise<void> {
     await Promise.all(Array.from({ length: n }, async () => { while (i < items.length) await f(items[i++]!); }));
   };
   try {
-    cp = spawn(process.execPath, ['--max-old-space-size=4096', VIGIL, 'control-plane', '--host', '127.0.0.1', '--port', String(port), '--database-url', pg.url], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, VIGIL_BOOTSTRAP_TOKEN: TOKEN, LOG_LEVEL: 'warn' } });
+    cp = spawn(process.execPath, ['--max-old-space-size=4096', VIGIL, 'control-plane', '--host', '127.0.0.1', '--port', String(port), '--database-url', pg.url, '--data-dir', mkdtempSync(join(tmpdir(), 'vigil-bench-'))], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, VIGIL_BOOTSTRAP_TOKEN: TOKEN, LOG_LEVEL: 'warn' } });
     for (let i = 0; ; i++) {
       if ((await api('GET', '/readyz').catch(() => ({ status: 0 }))).status === 200) break;
       if (i > 300) throw new Error('control plane did not start');
@@ -128,7 +130,7 @@ export async function run(args: string[]): Promise<void> {
           if (m.type === 'nudge') {
             void fetchConfig(a).then(async (rev) => {
               if (rev === undefined || a.appliedAt !== undefined) return;
-              await report(a, { appliedRevision: rev, events: [{ seq: ++a.evSeq, kind: 'config.applied', agentTime: new Date().toISOString(), details: { revision: rev } }] });
+              await report(a, { appliedRevision: rev, events: [{ seq: ++a.evSeq, kind: 'config.applied', agentTime: new Date().toISOString(), details: { revision: rev, version: `rev-${rev}` } }] });
               a.appliedAt = performance.now();
               onApplied?.(a);
             }).catch(() => { /* the control plane stopping at the end */ });

@@ -369,4 +369,29 @@ describe.each(drivers)('a hostile agent against the control plane on %s', (drive
     const body = await new Promise<string>((r) => wrong.once('unexpected-response', (_q, res) => { let b = ''; res.on('data', (d: Buffer) => (b += d)); res.on('end', () => r(`${res.statusCode} ${b}`)); }));
     expect(body).toMatch(/^404 .*"code":"NOT_FOUND"/);
   });
+
+  it('a failed query is logged without its parameters (a new token\'s hash, a credential)', async () => {
+    const lines: string[] = [];
+    const { default: pino } = await import('pino');
+    const logged = await testApp(driver, { logger: pino({ level: 'info' }, { write: (l: string) => lines.push(l) }) });
+    try {
+      // An injected database fault: the table the insert needs is gone.
+      await logged.db.db.execute(sql.raw('alter table api_tokens rename to api_tokens_away'));
+      const r = await logged.app.request('/v1/tokens', { method: 'POST', headers: { authorization: `Bearer ${logged.admin}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'fault', role: 'viewer' }) });
+      expect(r.status).toBe(500); // authentication itself cannot read tokens now: an opaque 500
+      await logged.db.db.execute(sql.raw('alter table api_tokens_away rename to api_tokens'));
+      await logged.db.db.execute(sql.raw('alter table enrollment_tokens rename to enrollment_tokens_away'));
+      await logged.call('POST', '/v1/sites', { body: { name: 'faulty' } });
+      const e = await logged.app.request('/v1/sites/faulty/enrollment-tokens', { method: 'POST', headers: { authorization: `Bearer ${logged.admin}`, 'content-type': 'application/json' }, body: '{}' });
+      expect(e.status).toBe(500);
+      const body = await e.json();
+      expect(body.error).toMatchObject({ code: 'INTERNAL' });
+      const text = lines.join('');
+      expect(text).toMatch(/unhandled error/);
+      expect(text).toMatch(/params: \[redacted\]/);
+      expect(text).not.toMatch(/[0-9a-f]{64}/); // no secret hash of any kind
+    } finally {
+      await logged.close();
+    }
+  });
 });

@@ -3,17 +3,18 @@
  * (PGlite under --data-dir) and on a real Postgres (--database-url). The generated admin token
  * is printed once, on the first start only; SIGTERM shuts down cleanly with exit code 0.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 
 const VIGIL = fileURLToPath(new URL('../../agent/bin/vigil.mjs', import.meta.url));
+const TOKEN = 'vgl_process-test-bootstrap-token-0123456789';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -41,7 +42,7 @@ async function start(args: string[], env: Record<string, string> = {}): Promise<
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 90_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`control plane exited ${child.exitCode}: ${out}`);
     try {
@@ -50,7 +51,7 @@ async function start(args: string[], env: Record<string, string> = {}): Promise<
     } catch {
       /* not listening yet */
     }
-    if (Date.now() > deadline) throw new Error(`control plane not ready in 30 s: ${out}`);
+    if (Date.now() > deadline) throw new Error(`control plane not ready in 90 s: ${out}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   return { child, port, output: () => out };
@@ -64,7 +65,7 @@ async function stop(r: Running): Promise<number | null> {
 
 const tokenIn = (out: string) => /admin API token[^\n]*\n\s*\n\s*(vgl_\S+)/.exec(out)?.[1];
 
-describe('vigil control-plane process', () => {
+describe('vigil control-plane process', { timeout: 180_000 }, () => {
   const dirs: string[] = [];
   afterAll(() => {
     // A failed assertion must not leave a control plane running.
@@ -111,7 +112,9 @@ describe('vigil control-plane process', () => {
     await admin.unsafe(`create database ${name}`);
     try {
       const url = adminUrl.replace(/\/[^/?]*(\?|$)/, `/${name}$1`);
-      const cp = await start(['--database-url', url]);
+      const dataDir = mkdtempSync(join(tmpdir(), 'vigil-cp-'));
+      dirs.push(dataDir);
+      const cp = await start(['--database-url', url, '--data-dir', dataDir]);
       const token = tokenIn(cp.output());
       expect(token).toMatch(/^vgl_/);
       const ready = (await (await fetch(`http://127.0.0.1:${cp.port}/readyz`)).json()) as { database: { migrated: boolean } };
@@ -131,5 +134,80 @@ describe('vigil control-plane process', () => {
     const code = await new Promise((r) => child.once('exit', r));
     expect(code).toBe(2);
     expect(out).toMatch(/port/);
+  });
+
+  it('keeps its files private (data dir 0700, files 0600) and refuses a readable audit key', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'vigil-cp-'));
+    dirs.push(dataDir);
+    const cp = await start(['--data-dir', join(dataDir, 'd')], { VIGIL_BOOTSTRAP_TOKEN: TOKEN });
+    expect(await stop(cp)).toBe(0);
+    const walk = (d: string): string[] => readdirSync(d).flatMap((n) => { const p = join(d, n); return statSync(p).isDirectory() ? [p, ...walk(p)] : [p]; });
+    const files = [join(dataDir, 'd'), ...walk(join(dataDir, 'd'))];
+    expect(files.length).toBeGreaterThan(20);
+    const open = files.filter((f) => (statSync(f).mode & 0o077) !== 0);
+    expect(open, open.join('\n')).toEqual([]);
+    expect(statSync(join(dataDir, 'd')).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dataDir, 'd', 'audit-signing-key.pem')).mode & 0o777).toBe(0o600);
+    chmodSync(join(dataDir, 'd', 'audit-signing-key.pem'), 0o644);
+    const child = spawn(process.execPath, [VIGIL, 'control-plane', '--port', '0', '--data-dir', join(dataDir, 'd')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    expect(await new Promise((r) => child.once('exit', r))).toBe(2);
+    expect(out).toMatch(/must not be readable by group or others \(chmod 600/);
+  });
+
+  it('logs signed audit checkpoints and never logs a secret or its hash', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'vigil-cp-'));
+    dirs.push(dataDir);
+    const cp = await start(['--data-dir', dataDir, '--checkpoint-interval', '1'], { VIGIL_BOOTSTRAP_TOKEN: TOKEN });
+    const post = (path: string, body: unknown) => fetch(`http://127.0.0.1:${cp.port}${path}`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const made = (await (await post('/v1/tokens', { name: 'logged', role: 'viewer' })).json()) as { secret: string };
+    // The same token name twice is fine; a duplicate site is a 409 from a failed query.
+    await post('/v1/sites', { name: 'dup' });
+    expect((await post('/v1/sites', { name: 'dup' })).status).toBe(409);
+    for (let i = 0; i < 50 && !cp.output().includes('audit checkpoint'); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await stop(cp)).toBe(0);
+    const out = cp.output();
+    expect(out).toMatch(/"checkpoint":\{"eventId":\d+,"hash":"[0-9a-f]{64}","createdAt":"[^"]+","keyId":"[0-9a-f]{16}","signature":"[A-Za-z0-9+/=]+"\}.*"msg":"audit checkpoint"/);
+    for (const secret of [made.secret, TOKEN]) {
+      expect(out).not.toContain(secret);
+      expect(out).not.toContain(createHash('sha256').update(secret).digest('hex'));
+    }
+  });
+
+  it('serves HTTPS with its certificate; the install command pins a self-signed certificate\'s key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-tls-'));
+    dirs.push(dir);
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    const port = await freePort();
+    const child = spawn(process.execPath, [VIGIL, 'control-plane', '--host', '127.0.0.1', '--port', String(port), '--data-dir', join(dir, 'data'), '--tls-cert', join(dir, 'cert.pem'), '--tls-key', join(dir, 'key.pem')], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, VIGIL_BOOTSTRAP_TOKEN: TOKEN } });
+    children.add(child);
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    const curl = (args: string[]) => spawnSync('curl', ['-sS', '--max-time', '5', ...args], { encoding: 'utf8' });
+    for (let i = 0; i < 300 && !/control plane listening/.test(out); i++) await new Promise((r) => setTimeout(r, 100));
+    const pin = /"pin":"(sha256\/\/[^"]+)"/.exec(out)?.[1];
+    expect(pin, out).toBeDefined();
+    const base = `https://127.0.0.1:${port}`;
+    expect(curl([`${base}/healthz`]).status).not.toBe(0); // not a CA-signed certificate
+    expect(curl(['-k', '--pinnedpubkey', pin!, `${base}/healthz`]).stdout).toBe('{"status":"ok"}');
+    expect(curl(['-k', '--pinnedpubkey', `sha256//${'A'.repeat(43)}=`, `${base}/healthz`]).status).not.toBe(0);
+    const auth = ['-k', '--pinnedpubkey', pin!, '-H', `authorization: Bearer ${TOKEN}`, '-H', 'content-type: application/json'];
+    curl([...auth, '-X', 'POST', '--data', '{"name":"dc1"}', `${base}/v1/sites`]);
+    const minted = JSON.parse(curl([...auth, '-X', 'POST', '--data', '{}', `${base}/v1/sites/dc1/enrollment-tokens`]).stdout) as { install: { command: string; scriptSha256: string; tlsPin: string } };
+    expect(minted.install.tlsPin).toBe(pin);
+    expect(minted.install.command.startsWith(`curl -fsSL -k --pinnedpubkey '${pin}' '${base}/install.sh' -o vigil-install.sh && echo '${minted.install.scriptSha256}  vigil-install.sh' | sha256sum -c -`)).toBe(true);
+    const script = curl(['-k', '--pinnedpubkey', pin!, `${base}/install.sh`]).stdout;
+    expect(createHash('sha256').update(script).digest('hex')).toBe(minted.install.scriptSha256);
+    expect(script).toContain(`CURL_PIN='${pin}'`);
+    expect(script).toContain('-----BEGIN CERTIFICATE-----');
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  });
+
+  it('--help prints the usage on stdout and exits 0', async () => {
+    const r = spawnSync(process.execPath, [VIGIL, 'control-plane', '--help'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/--public-url/);
   });
 });

@@ -4,6 +4,8 @@
  * Only Postgres LISTEN/NOTIFY can do that: a waiter's own re-check comes after 5 s.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleClusterSpecInput } from '../../schema/src/spec/example.ts';
@@ -23,10 +25,13 @@ describe('control-plane replicas on one Postgres', () => {
     return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
   };
 
+  const keyDir = mkdtempSync(join(tmpdir(), 'vigil-replicas-'));
+  afterAll(() => rmSync(keyDir, { recursive: true, force: true }));
   beforeAll(async () => {
     db = await freshDb('postgres');
     for (const port of ports) {
-      const p = spawn(process.execPath, [VIGIL, 'control-plane', '--host', '127.0.0.1', '--port', String(port), '--database-url', db.url!], { stdio: 'ignore', env: { ...process.env, VIGIL_BOOTSTRAP_TOKEN: TOKEN } });
+      // Replicas share one audit key (as production replicas share VIGIL_AUDIT_KEY).
+      const p = spawn(process.execPath, [VIGIL, 'control-plane', '--host', '127.0.0.1', '--port', String(port), '--database-url', db.url!, '--data-dir', keyDir], { stdio: 'ignore', env: { ...process.env, VIGIL_BOOTSTRAP_TOKEN: TOKEN } });
       procs.push(p);
     }
     for (const port of ports) {
@@ -63,5 +68,30 @@ describe('control-plane replicas on one Postgres', () => {
     expect(r.status).toBe(200);
     expect(r.body.revision).toBe(first.body.revision + 1);
     expect(ms).toBeLessThan(1000);
+  });
+
+  it('revoking a token through replica A ends its SSE stream on replica B; re-enrolling a director through A closes its WebSocket on B', async () => {
+    const [a, b] = ports as [number, number];
+    const minted = (await call(a, 'POST', '/v1/tokens', { name: 'sse-replica', role: 'viewer' })).body;
+    const res = await fetch(`http://127.0.0.1:${b}/v1/events/stream?maxSeconds=60`, { headers: { authorization: `Bearer ${minted.secret}` } });
+    const reader = res.body!.getReader();
+    await reader.read();
+    const t0 = performance.now();
+    expect((await call(a, 'DELETE', `/v1/tokens/${minted.token.id}`)).status).toBe(200);
+    while (!(await reader.read()).done) { /* until the stream ends */ }
+    expect(performance.now() - t0).toBeLessThan(1500);
+
+    const cluster = (await call(a, 'GET', '/v1/sites/alpha/clusters')).body.items[0];
+    const bound = (await call(a, 'POST', '/v1/sites/alpha/enrollment-tokens', { cluster: 'web', director: 'lb2', maxUses: 2 })).body.secret;
+    const cred = (await call(a, 'POST', '/v1/agent/enroll', { cluster: 'web', director: 'lb2' }, bound)).body.credential;
+    expect(cluster.name).toBe('web');
+    const { default: WebSocket } = await import('ws');
+    const ws = new WebSocket(`ws://127.0.0.1:${b}/v1/agent/ws`, { headers: { authorization: `Bearer ${cred}` } });
+    await new Promise<void>((r, j) => { ws.once('open', () => r()); ws.once('error', j); });
+    const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)));
+    const t1 = performance.now();
+    expect((await call(a, 'POST', '/v1/agent/enroll', { cluster: 'web', director: 'lb2' }, bound)).status).toBe(201);
+    expect(await closed).toBe(4001);
+    expect(performance.now() - t1).toBeLessThan(1500);
   });
 });

@@ -60,15 +60,30 @@ describe.skipIf(!run)('Vigil ⇄ keepalived in network namespaces', () => {
       await A.destroy();
       await B.destroy();
     }
-  });
+  }, 120_000);
+
+  // A wait that includes starting an agent process: at load 11 on this 2-core machine a node
+  // agent takes 3.6-5.7 s just to start. Startup is not what these cases measure; the takeover
+  // and handover limits below stay tight.
+  const STARTUP_MS = 15_000;
+
+  /** Until the director is up and BACKUP by its own word (Vigil's status, keepalived's log). */
+  async function running(d: Director): Promise<void> {
+    const t0 = Date.now();
+    const up = async () => (d.impl === 'keepalived' ? /Entering BACKUP STATE/.test(d.logs()) : (await d.status().catch(() => undefined))?.instances[0]?.state === 'BACKUP');
+    while (!(await up())) {
+      if (Date.now() - t0 > STARTUP_MS) throw new Error(`${d.impl} on ${d.host.ns} not up within ${STARTUP_MS} ms:\n${d.logs().slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
 
   async function scenario(A: Director, B: Director, v: Variant): Promise<void> {
     // Master-down interval is 3 × interval + skew; allow generous slack on a shared machine.
     const down = (3 * v.interval + 1) * 1000 + 3000;
     B.start();
-    await B.waitForVip(v.vip, true, down + 2000);
+    await B.waitForVip(v.vip, true, down + STARTUP_MS);
     A.start();
-    await A.waitForVip(v.vip, true, down + 2000);
+    await A.waitForVip(v.vip, true, down + STARTUP_MS);
     await B.waitForVip(v.vip, false, 3000);
     // Steady: exactly one holder for a few adverts.
     for (let i = 0; i < 5; i++) {
@@ -80,7 +95,7 @@ describe.skipIf(!run)('Vigil ⇄ keepalived in network namespaces', () => {
     expect(takeover).toBeLessThan(down);
     // A crashed holding the VIP; on restart it clears that leftover, then preempts B.
     A.start();
-    await B.waitForVip(v.vip, false, down + 3000);
+    await B.waitForVip(v.vip, false, down + STARTUP_MS);
     await A.waitForVip(v.vip, true, 1000);
     const handoverStart = Date.now();
     await Promise.all([A.stop(), B.waitForVip(v.vip, true, down)]);
@@ -103,12 +118,13 @@ describe.skipIf(!run)('Vigil ⇄ keepalived in network namespaces', () => {
       await A.destroy();
       await B.destroy();
     }
-  });
+  }, 120_000);
 
   async function noPreempt(A: Director, B: Director, vip: string): Promise<void> {
     B.start();
-    await B.waitForVip(vip, true, 5000);
+    await B.waitForVip(vip, true, STARTUP_MS);
     A.start();
+    await running(A); // else the 2.5 s below could pass before A even listens
     await new Promise((r) => setTimeout(r, 2500)); // > 20 adverts, well past A's master-down interval
     expect(await A.holdsVip(vip)).toBe(false);
     expect(await B.holdsVip(vip)).toBe(true);

@@ -49,7 +49,7 @@ describe.skipIf(!run)('fleet end to end: install.sh, two sites, real Postgres', 
     return text ? JSON.parse(text) : null;
   }
   async function startCp() {
-    cp = spawn('ip', ['netns', 'exec', lab.hosts[3]!.ns, process.execPath, VIGIL, 'control-plane', '--port', '8080', '--database-url', pg.url], { stdio: 'ignore', env: { ...process.env, VIGIL_BOOTSTRAP_TOKEN: TOKEN } });
+    cp = spawn('ip', ['netns', 'exec', lab.hosts[3]!.ns, process.execPath, VIGIL, 'control-plane', '--port', '8080', '--database-url', pg.url, '--data-dir', join(work, 'cp')], { stdio: 'ignore', env: { ...process.env, VIGIL_BOOTSTRAP_TOKEN: TOKEN } });
     for (let i = 0; ; i++) {
       try { await api('GET', '/v1/sites'); return; } catch (e) { if (i > 150) throw e; await sleep(200); }
     }

@@ -18,7 +18,9 @@ import { createLab, type NetnsLab } from '../support/netns.ts';
 const run = requireCapabilities('install.sh in a fresh Debian root', ['root', 'netns', 'debootstrap']);
 const VIGIL = join(import.meta.dirname, '../../agent/bin/vigil.mjs');
 const TOKEN = 'vgl_install-e2e-bootstrap-token-0123456789abcdef';
-const CP = 'http://192.0.2.2:8080';
+// Served over HTTPS with a self-signed certificate: the install command pins its key, the
+// script carries it, and the agent trusts exactly it.
+const CP = 'https://192.0.2.2:8443';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(!run)('install.sh in a fresh Debian root filesystem', () => {
@@ -31,7 +33,7 @@ describe.skipIf(!run)('install.sh in a fresh Debian root filesystem', () => {
   let clusterId = '';
 
   async function api(method: string, path: string, body?: unknown) {
-    const args = ['-sS', '-X', method, '-H', `authorization: Bearer ${TOKEN}`, '-w', '\n%{http_code}', `${CP}${path}`];
+    const args = ['-sS', '-k', '-X', method, '-H', `authorization: Bearer ${TOKEN}`, '-w', '\n%{http_code}', `${CP}${path}`];
     if (body !== undefined) args.push('-H', 'content-type: application/json', '--data', JSON.stringify(body));
     const r = await lab.exec(lab.hosts[1]!.ns, 'curl', args, { timeoutMs: 60_000 });
     const nl = r.stdout.lastIndexOf('\n');
@@ -51,9 +53,10 @@ describe.skipIf(!run)('install.sh in a fresh Debian root filesystem', () => {
     work = mkdtempSync(join(tmpdir(), 'vigil-install-'));
     root = new DirectorRoot(lab.hosts[0]!, join(work, 'root'));
     upper = root.upper;
-    cp = spawn('ip', ['netns', 'exec', lab.hosts[1]!.ns, process.execPath, VIGIL, 'control-plane', '--port', '8080', '--data-dir', join(work, 'cp')], { stdio: 'ignore', env: { ...process.env, VIGIL_BOOTSTRAP_TOKEN: TOKEN } });
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', '/CN=192.0.2.2', '-addext', 'subjectAltName=IP:192.0.2.2', '-keyout', join(work, 'key.pem'), '-out', join(work, 'cert.pem')], { stdio: 'ignore' });
+    cp = spawn('ip', ['netns', 'exec', lab.hosts[1]!.ns, process.execPath, VIGIL, 'control-plane', '--port', '8443', '--data-dir', join(work, 'cp'), '--public-url', CP, '--tls-cert', join(work, 'cert.pem'), '--tls-key', join(work, 'key.pem')], { stdio: 'ignore', env: { ...process.env, VIGIL_BOOTSTRAP_TOKEN: TOKEN } });
     for (let i = 0; ; i++) {
-      try { await api('GET', '/v1/sites'); break; } catch (e) { if (i > 100) throw e; await sleep(300); }
+      try { await api('GET', '/v1/sites'); break; } catch (e) { if (i > 300) throw e; await sleep(300); }
     }
     await api('POST', '/v1/sites', { name: 'dc1' });
     clusterId = (await api('POST', '/v1/sites/dc1/clusters', { name: 'web' })).id;
@@ -73,16 +76,17 @@ describe.skipIf(!run)('install.sh in a fresh Debian root filesystem', () => {
   });
 
   it('never takes the token on the command line; a token file must be root-only', async () => {
-    const r = await inRoot(`curl -fsSL ${CP}/install.sh -o /tmp/i.sh && sh /tmp/i.sh --token ${enrollToken} --cluster web --director lb1`);
+    const r = await inRoot(`curl -fsSLk ${CP}/install.sh -o /tmp/i.sh && sh /tmp/i.sh --token ${enrollToken} --cluster web --director lb1`);
     expect(r.code).not.toBe(0);
     expect(r.out).toMatch(/never goes on the command line.*--token-stdin.*--token-file/);
-    const f = await inRoot(`printf '%s\\n' ${enrollToken} > /tmp/tok && chmod 644 /tmp/tok && sh /tmp/i.sh --token-file /tmp/tok --cluster web --director lb1`);
+    const f = await inRoot(`curl -fsSLk ${CP}/install.sh -o /tmp/i.sh && printf '%s\\n' ${enrollToken} > /tmp/tok && chmod 644 /tmp/tok && sh /tmp/i.sh --token-file /tmp/tok --cluster web --director lb1`);
     expect(f.code).not.toBe(0);
     expect(f.out).toMatch(/must be mode 0600/);
     expect(agentPid()).toBeUndefined();
   });
 
   it('installs with the exact command the enrollment response gave (script checksum, token on stdin): verifies the download, enrolls, starts the agent without systemd; the agent takes its VIP', async () => {
+    expect(installCommand).toMatch(/^curl -fsSL -k --pinnedpubkey 'sha256\/\/[A-Za-z0-9+/=]+' 'https:\/\/192.0.2.2:8443\/install.sh'/);
     expect(installCommand).toMatch(/sha256sum -c -/);
     expect(installCommand).toMatch(/--token-stdin --cluster 'web' --director 'lb1'$/);
     const r = await inRoot(`cd /root && ${installCommand} --labels rack=r1,role=edge`);
@@ -94,6 +98,8 @@ describe.skipIf(!run)('install.sh in a fresh Debian root filesystem', () => {
     if (!agentPid()) throw new Error(`the agent is not running: ${existsSync(log) ? readFileSync(log, 'utf8').slice(-3000) : 'no agent.log'}\n${r.out}`);
     const conf = JSON.parse(readFileSync(join(upper, 'etc/vigil/agent.json'), 'utf8'));
     expect(conf).toMatchObject({ controlPlane: CP, director: 'lb1', cluster: 'web', site: 'dc1' });
+    // The agent trusts exactly the control plane's certificate (from the verified script).
+    expect(readFileSync(join(upper, 'etc/vigil/control-plane.pem'), 'utf8')).toBe(readFileSync(join(work, 'cert.pem'), 'utf8').replace(/\r\n/g, '\n'));
     expect(conf.credential).toMatch(/^vga_/);
     expect((execFileSync('stat', ['-c', '%a', join(upper, 'etc/vigil/agent.json')]).toString().trim())).toBe('600');
     for (let i = 0; i < 100 && !(await holdsVip()); i++) await sleep(100);
@@ -121,15 +127,16 @@ describe.skipIf(!run)('install.sh in a fresh Debian root filesystem', () => {
   it('the install command refuses a script that is not the one the enrollment response vouched for', async () => {
     // A script altered on the way (here: by rewriting the URL the command fetches from the
     // altered copy) fails the command's checksum before anything runs.
-    const tampered = installCommand.replace(/'http:\/\/[^']*\/install.sh'/, "'file:///tmp/evil.sh'");
-    const r = await inRoot(`curl -fsSL ${CP}/install.sh | sed 's/^set -eu$/set -eu; echo PWNED/' > /tmp/evil.sh && cd /root && ${tampered}`);
+    const tampered = installCommand.replace(/'https:\/\/[^']*\/install.sh'/, "'file:///tmp/evil.sh'");
+    expect(tampered).not.toBe(installCommand);
+    const r = await inRoot(`curl -fsSLk ${CP}/install.sh | sed 's/^set -eu$/set -eu; echo PWNED/' > /tmp/evil.sh && cd /root && ${tampered}`);
     expect(r.code).not.toBe(0);
     expect(r.out).toMatch(/FAILED/);
     expect(r.out).not.toMatch(/PWNED/);
   });
 
   it('refuses a download whose checksum does not match, installing nothing', async () => {
-    const r = await inRoot(`curl -fsSL ${CP}/install.sh | sed "s/^BUNDLE_SHA256='[0-9a-f]*'/BUNDLE_SHA256='0000'/" > /tmp/t.sh && printf 'vge_xxxxxxxxxxxxxxxxxxxx\\n' | sh /tmp/t.sh --token-stdin --cluster web --director lb1`);
+    const r = await inRoot(`curl -fsSLk ${CP}/install.sh | sed "s/^BUNDLE_SHA256='[0-9a-f]*'/BUNDLE_SHA256='0000'/" > /tmp/t.sh && printf 'vge_xxxxxxxxxxxxxxxxxxxx\\n' | sh /tmp/t.sh --token-stdin --cluster web --director lb1`);
     expect(r.code).not.toBe(0);
     expect(r.out).toMatch(/checksum mismatch: expected 0000/);
     expect(agentPid()).toBeGreaterThan(0); // the running agent was left alone
@@ -137,7 +144,7 @@ describe.skipIf(!run)('install.sh in a fresh Debian root filesystem', () => {
 
   it('--uninstall stops the agent (it leaves gracefully) and removes everything it added', async () => {
     const pid = agentPid()!;
-    const r = await inRoot('curl -fsSL http://192.0.2.2:8080/install.sh | sh -s -- --uninstall');
+    const r = await inRoot(`curl -fsSLk ${CP}/install.sh | sh -s -- --uninstall`);
     expect(r.code, r.out).toBe(0);
     let alive = true;
     for (let i = 0; i < 50 && alive; i++) { try { process.kill(pid, 0); await sleep(100); } catch { alive = false; } }

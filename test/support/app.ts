@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { AuditSigner } from '../../control-plane/src/audit/signer.ts';
 import { IngestGate } from '../../control-plane/src/services/agents/ingest-gate.ts';
+import { ReportCommitter } from '../../control-plane/src/services/agents/commit.ts';
 import { SessionRegistry } from '../../control-plane/src/sessions.ts';
 import { createApp } from '../../control-plane/src/app.ts';
 import type { DbHandle } from '../../control-plane/src/db.ts';
@@ -21,6 +22,7 @@ export interface TestApp {
   audit: AuditSigner;
   sessions: SessionRegistry;
   ingest: IngestGate;
+  committer: ReportCommitter;
   app: ReturnType<typeof createApp>;
   admin: string;
   /** The raw Response (streams), as the bootstrap admin unless headers say otherwise. */
@@ -39,12 +41,14 @@ export async function testApp(driver: Driver, opts: { maxBodyBytes?: number; log
   const logger = opts.logger ?? pino({ level: 'silent' });
   const sessions = new SessionRegistry(db.db);
   const ingest = new IngestGate();
-  const app = createApp({ db, logger, metrics: createMetrics(), maxBodyBytes: opts.maxBodyBytes, audit, sessions, ingest });
+  const committer = new ReportCommitter(db.db);
+  const app = createApp({ db, logger, metrics: createMetrics(), maxBodyBytes: opts.maxBodyBytes, audit, sessions, ingest, committer });
   return {
     db,
     audit,
     sessions,
     ingest,
+    committer,
     app,
     admin: BOOTSTRAP,
     async call(method, path, o = {}) {
@@ -91,7 +95,7 @@ export async function serveTestApp(t: TestApp): Promise<{ port: number; base: st
   const server = await new Promise<HttpServer>((resolve) => {
     const s = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as unknown as HttpServer));
   });
-  const ws = attachAgentWebSocket(server, { db: t.db.db, logger: pino({ level: 'silent' }), ingest: t.ingest, sessions: t.sessions });
+  const ws = attachAgentWebSocket(server, { db: t.db.db, logger: pino({ level: 'silent' }), ingest: t.ingest, committer: t.committer, sessions: t.sessions });
   const port = (server.address() as { port: number }).port;
   return {
     port,

@@ -38,6 +38,8 @@ export interface InstanceConf {
   /** virtual_routes lines. */
   routes?: string[];
   trackProcesses?: string[];
+  /** Instance lines appended verbatim. */
+  extra?: string[];
 }
 
 export interface DirectorConf {
@@ -85,6 +87,7 @@ export function keepalivedConf(c: DirectorConf): string {
     if (i.notifyMaster) out.push(`  notify_master "${i.notifyMaster}"`);
     if (i.notifyBackup) out.push(`  notify_backup "${i.notifyBackup}"`);
     if (i.routes?.length) out.push('  virtual_routes {', ...i.routes.map((r) => `    ${r}`), '  }');
+    for (const l of i.extra ?? []) out.push(`  ${l}`);
     out.push('  virtual_ipaddress {', ...i.vips.map((v) => `    ${v}`), '  }', '}');
   });
   out.push(...(c.raw ?? []));

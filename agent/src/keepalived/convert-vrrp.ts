@@ -48,7 +48,7 @@ export function convertGlobal(node: ConfNode, global: Obj, director: Obj, ctx: C
       case 'vrrp_strict': set('vrrpStrict', true); break;
       case 'vrrp_skip_check_adv_addr': set('vrrpSkipCheckAdvAddr', flagArg(n)); break;
       case 'vrrp_check_unicast_src': set('vrrpCheckUnicastSrc', true); break;
-      case 'v3_checksum_as_v2': set('v3ChecksumAsV2', true); break;
+      case 'v3_checksum_as_v2': set('v3ChecksumAsV2', flagArg(n)); break;
       case 'vrrp_lower_prio_no_advert': set('lowerPrioNoAdvert', flagArg(n)); break;
       case 'vrrp_higher_prio_send_advert': set('higherPrioSendAdvert', flagArg(n)); break;
       case 'vrrp_down_timer_adverts': set('downTimerAdverts', intArg(n)); break;
@@ -259,6 +259,8 @@ export function convertInstance(node: ConfNode, ctx: ConvertContext, path: SpecP
       case 'unicast_src_ip': set('unicastSrcIp', arg(n)); break;
       case 'mcast_dst_ip': set('mcastDstIp', arg(n)); break;
       case 'unicast_ttl': set('unicastTtl', intArg(n)); break;
+      case 'skip_check_adv_addr': set('skipCheckAdvAddr', flagArg(n)); break;
+      case 'v3_checksum_as_v2': set('v3ChecksumAsV2', flagArg(n)); break;
       case 'promote_secondaries': set('promoteSecondaries', true); break;
       case 'use_vmac': set('useVmac', arg(n) ?? true); break;
       case 'vmac_xmit_base': set('vmacXmitBase', true); break;

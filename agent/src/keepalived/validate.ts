@@ -118,6 +118,13 @@ function checkKeyword(node: ConfNode, spec: KeywordSpec, block: BlockSpec, out: 
   }
   checkArgs(kw, node.args, spec, out);
   if (kw.text === 'virtual_server' && block === rootBlock) checkVirtualServerAddress(node, out);
+  if (kw.text === 'old_unicast_checksum' && node.args.length === 0) {
+    out.push(
+      diag('error', 'unsupported', kw, 'old_unicast_checksum: Vigil sends and accepts only the RFC 5798 VRRPv3 checksum (pseudo-header with the real destination), never the pre-1.3.6 keepalived form', {
+        hint: 'upgrade the peers past keepalived 1.3.6 and remove the line, or write "old_unicast_checksum never" (what Vigil does)',
+      }),
+    );
+  }
   if (kw.text === 'persistence_timeout' && node.args[0]?.text === '0') {
     out.push(
       diag('warning', 'invalid-value', node.args[0], 'persistence_timeout 0: keepalived 2.2.7 rejects 0 (range 1..2678400); Vigil reads it as "no persistence"', {

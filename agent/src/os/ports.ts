@@ -37,8 +37,8 @@ export interface VrrpPacket {
 /** Options for one outgoing packet. */
 export interface VrrpSendOptions {
   /**
-   * TTL / hop limit for this packet only, instead of 255. Test-only: a real router always sends
-   * 255 (RFC 5798 §5.1.1.3); tests use it to prove the receiver sees the value.
+   * TTL / hop limit for this packet only, instead of 255 (RFC 5798 §5.1.1.3): keepalived's
+   * `unicast_ttl` for unicast adverts, and tests proving the receiver sees the value.
    */
   ttl?: number;
 }
@@ -69,7 +69,7 @@ export interface VrrpSocket {
    * or another `pace(key)` replaces it. Optional: a socket without it (the in-memory fake) leaves
    * periodic adverts to the runtime's timer.
    */
-  pace?(key: string, payload: Uint8Array, dst: string, firstAt: number, periodMs: number): OsResult;
+  pace?(key: string, payload: Uint8Array, dst: string, firstAt: number, periodMs: number, options?: VrrpSendOptions): OsResult;
   /** Stops the job `key` (no-op when there is none). */
   unpace?(key: string): void;
   /** Stops receiving and releases the socket. Idempotent. */
@@ -85,6 +85,8 @@ export interface VrrpSocketOptions {
    * set false for unicast-only instances (unicast_peer).
    */
   multicast?: boolean;
+  /** The group to join when `multicast` (keepalived `mcast_dst_ip`); default 224.0.0.18 / ff02::12. */
+  group?: string;
   /** Source address to send from (keepalived `mcast_src_ip` / `unicast_src_ip`). */
   sourceAddress?: string;
 }

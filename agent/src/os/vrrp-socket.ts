@@ -1,11 +1,11 @@
 /**
  * Real VRRP sockets: raw IP protocol 112 through the vigil_net addon.
  *
- * One socket per (family, interface), like keepalived's socket pool: bound to the device
- * (SO_BINDTODEVICE), joined to 224.0.0.18 / ff02::12 on that ifindex, TTL / hop limit 255 on
- * send (RFC 5798 §5.1.1.3 / §5.1.2.3), multicast loop off so we never hear ourselves. The
- * received TTL is reported, not checked: the validation layer applies RFC 5798 §7.1 (255 for
- * multicast) or keepalived's unicast rules (no 255 requirement, optional min/max ttl).
+ * One socket per (family, interface, group), like keepalived's socket pool: bound to the device
+ * (SO_BINDTODEVICE), joined to its group (224.0.0.18 / ff02::12 or `mcast_dst_ip`) on that
+ * ifindex, TTL / hop limit 255 on send (RFC 5798 §5.1.1.3 / §5.1.2.3), multicast loop off so we
+ * never hear ourselves. The received TTL and destination are reported for every packet, not
+ * checked: vrrp/validate.ts applies RFC 5798 §7.1 to all of them (see vrrp/RECEIVE.md).
  */
 import { SOCKET_KIND, errnoResult, loadNative, type NativeSocket } from './native.ts';
 import { defaultSourceAddress, ifIndex } from './interfaces.ts';
@@ -24,7 +24,7 @@ export function openVrrpSocket(options: VrrpSocketOptions): OsResult<VrrpSocket>
   const ifindex = ifIndex(ifname);
   if (ifindex === 0) return { ok: false, code: 'ENODEV', message: `interface ${ifname} does not exist` };
   const multicast = options.multicast ?? true;
-  const groups = multicast ? [family === 4 ? VRRP_GROUP_V4 : VRRP_GROUP_V6] : [];
+  const groups = multicast ? [options.group ?? (family === 4 ? VRRP_GROUP_V4 : VRRP_GROUP_V6)] : [];
   let native: NativeSocket;
   try {
     const { Socket } = loadNative();
@@ -61,7 +61,10 @@ class LinuxVrrpSocket implements VrrpSocket {
       }
       // IPv6 raw sockets not bound to a local address match every multicast destination on the
       // device whatever IPV6_MULTICAST_ALL says (raw_v6_match() only consults the membership
-      // list when sk_v6_rcv_saddr is set), so a unicast-only socket drops group traffic here.
+      // list when sk_v6_rcv_saddr is set), so a unicast-only socket drops group traffic here, as
+      // the kernel does for IPv4 (IP_MULTICAST_ALL 0, no group joined). Uncounted on purpose:
+      // it is the other instances' traffic on the link, not a packet for this socket. (A
+      // multicast socket gets every group too; validate.ts counts those as 'dst'.)
       if (!this.multicast && isMulticast(dst)) return;
       const pkt: VrrpPacket = { payload: new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength), src, dst, ttl, ifindex: pktIfindex };
       if (ageMs >= 0) pkt.receivedAt = performance.now() - ageMs;
@@ -83,8 +86,10 @@ class LinuxVrrpSocket implements VrrpSocket {
     return { ok: true, value: undefined };
   }
 
-  pace(key: string, payload: Uint8Array, dst: string, firstAt: number, periodMs: number): OsResult {
+  pace(key: string, payload: Uint8Array, dst: string, firstAt: number, periodMs: number, options?: VrrpSendOptions): OsResult {
     if (this.closed) throw new Error(`VRRP socket on ${this.ifname} is closed`);
+    const ttl = options?.ttl ?? 0;
+    if (ttl !== 0 && !(Number.isInteger(ttl) && ttl >= 1 && ttl <= 255)) throw new RangeError(`ttl must be 1..255, got ${ttl}`);
     const source = this.localAddress(dst);
     if (source === undefined) return { ok: false, code: 'EADDRNOTAVAIL', message: `no IPv${this.family} source address on ${this.ifname} for ${dst}` };
     let id = this.paceIds.get(key);
@@ -93,7 +98,7 @@ class LinuxVrrpSocket implements VrrpSocket {
     // only their origins differ.
     const firstAtMonotonic = firstAt + (loadNative().monotonicMs() - performance.now());
     const buf = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-    this.native.pace(id, buf, dst, this.ifindex, source, 0, firstAtMonotonic, periodMs);
+    this.native.pace(id, buf, dst, this.ifindex, source, ttl, firstAtMonotonic, periodMs);
     return { ok: true, value: undefined };
   }
 

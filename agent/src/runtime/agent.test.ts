@@ -119,6 +119,52 @@ describe.each([false, true])('Agent on the in-memory OS (advert pacer: %s)', (pa
   });
 });
 
+describe('unicast peers on the in-memory OS: the TTL a peer sends with decides whether its adverts count (vrrp/RECEIVE.md)', () => {
+  const unicastSpec = (peer: { minTtl?: number; maxTtl?: number }, unicastTtl?: number) => ClusterSpec.parse({
+    version: 1,
+    directors: { lb1: { unicastSrcIp: '192.0.2.1' }, lb2: { unicastSrcIp: '192.0.2.2' } },
+    vrrpInstances: {
+      VI_1: {
+        interface: 'eth0', virtualRouterId: 51, version: 3, advertIntervalMs: 100, virtualIpAddresses: ['192.0.2.100/24'],
+        unicastPeers: [{ address: '192.0.2.1', ...peer }, { address: '192.0.2.2', ...peer }],
+        ...(unicastTtl !== undefined ? { unicastTtl } : {}),
+        directors: { lb1: { priority: 150 }, lb2: { priority: 100 } },
+      },
+    },
+  } satisfies ClusterSpecInput);
+
+  async function elect(spec: ClusterSpec) {
+    const w = world();
+    const a = w.make('lb1', '192.0.2.1');
+    const b = w.make('lb2', '192.0.2.2');
+    await a.agent.start(resolveDirectorConfig(spec, 'lb1'));
+    await b.agent.start(resolveDirectorConfig(spec, 'lb2'));
+    await w.run(800);
+    return { w, a: a.agent.status().instances[0]!, b: b.agent.status().instances[0]!, sent: a.host.vrrpSockets.opened.flatMap((s) => s.sent) };
+  }
+
+  it('unicast_ttl 64 with peers allowing 60..64: adverts leave with TTL 64 and one router is master', async () => {
+    const { a, b, sent } = await elect(unicastSpec({ minTtl: 60, maxTtl: 64 }, 64));
+    expect(sent.length).toBeGreaterThan(3);
+    expect(new Set(sent.map((p) => p.ttl))).toEqual(new Set([64]));
+    expect([a.state, b.state]).toEqual(['MASTER', 'BACKUP']);
+    expect((b.counters.drops as Record<string, number>).ttl).toBe(0);
+  });
+
+  it('unicast_ttl 64 with peers that allow only 255 (what `vigil check` refuses): every advert is dropped as ttl, both become master', async () => {
+    const { a, b } = await elect(unicastSpec({}, 64));
+    expect([a.state, b.state]).toEqual(['MASTER', 'MASTER']);
+    expect((b.counters.drops as Record<string, number>).ttl).toBeGreaterThan(3);
+    expect(b.counters.advertsRx).toBe(0);
+  });
+
+  it('no unicast_ttl: adverts leave with 255 and are accepted', async () => {
+    const { a, b, sent } = await elect(unicastSpec({}));
+    expect(new Set(sent.map((p) => p.ttl))).toEqual(new Set([255]));
+    expect([a.state, b.state]).toEqual(['MASTER', 'BACKUP']);
+  });
+});
+
 describe('reload preflight', () => {
   it('a reload whose instance cannot run (no such interface) changes nothing and says why', async () => {
     const w = world();

@@ -33,8 +33,6 @@ export interface InstancePorts {
   warn: (message: string) => void;
 }
 
-const isMulticast = (a: string) => (a.includes(':') ? /^ff/i.test(a) : Number(a.split('.')[0]) >= 224 && Number(a.split('.')[0]) <= 239);
-
 export class RunningInstance {
   state: InstanceState;
   /** VIPs this instance has configured in the kernel (and not removed since). */
@@ -71,10 +69,18 @@ export class RunningInstance {
     this.apply(r.state, r.effects);
   }
 
-  /** A packet from the socket pool whose VRID is ours. */
+  /**
+   * A packet from the socket pool whose VRID is ours, whatever its destination: the instance's
+   * configuration (group or unicast peers), never the packet, decides which rules apply.
+   */
   receive(pkt: VrrpPacket): void {
-    const unicast = !isMulticast(pkt.dst);
-    const r = receiveAdvert(pkt.payload, { ttl: pkt.ttl, srcAddress: pkt.src, dstAddress: pkt.dst, unicast }, { ...this.plan.receive, priority: this.state.priority });
+    const s = this.state;
+    const r = receiveAdvert(pkt.payload, { ttl: pkt.ttl, srcAddress: pkt.src, dstAddress: pkt.dst }, {
+      ...this.plan.receive,
+      priority: s.priority,
+      masterAddress: s.state === 'backup' ? s.masterAddress : null,
+      ...(this.plan.receive.unicastPeers ? { unicastAddress: this.plan.socket.sourceAddress ?? s.config.primaryAddress } : {}),
+    });
     if (!r.ok) this.dispatch({ type: 'advertRejected', reason: r.reason });
     else {
       // RFC 5798 §6.4.2: the Master_Down_Timer restarts when the advert is received; the
@@ -156,7 +162,7 @@ export class RunningInstance {
       authType: p.fsm.version === 2 ? p.authType : 'none',
       authData: p.fsm.version === 2 && p.authType === 'pass' ? passAuthData(p.authPass ?? '') : new Uint8Array(0),
     };
-    const bytes = encodeAdvert(advert, { srcAddress: src, dstAddress: dst });
+    const bytes = encodeAdvert(advert, { srcAddress: src, dstAddress: dst, v3ChecksumAsV2: p.v3ChecksumAsV2 });
     this.encoded.set(dst, { priority, src, bytes });
     return bytes;
   }
@@ -173,7 +179,7 @@ export class RunningInstance {
       // The periodic advert of an unchanged master: the pacer sent it at the exact instant.
       if (this.firing && job && job.bytes === bytes) continue;
       if (job) this.unpace(dst);
-      const r = this.socket.send(bytes, dst);
+      const r = this.socket.send(bytes, dst, p.sendTtl !== undefined ? { ttl: p.sendTtl } : undefined);
       if (!r.ok) this.ports.warn(`${p.name}: advert to ${dst}: ${r.message}`);
     }
   }
@@ -197,7 +203,7 @@ export class RunningInstance {
       // Same bytes, same period, and the machine's next deadline is one of the job's instants.
       const phase = job ? Math.abs(((s.advertTimerAt - job.firstAt) % periodMs + periodMs) % periodMs) : 0;
       if (job && job.bytes === bytes && job.periodMs === periodMs && Math.min(phase, periodMs - phase) < 0.5) continue;
-      const r = this.socket.pace(this.paceKey(dst), bytes, dst, s.advertTimerAt, periodMs);
+      const r = this.socket.pace(this.paceKey(dst), bytes, dst, s.advertTimerAt, periodMs, this.plan.sendTtl !== undefined ? { ttl: this.plan.sendTtl } : undefined);
       if (r.ok) this.paced.set(dst, { bytes, firstAt: s.advertTimerAt, periodMs });
       else {
         // No pacer for this one: the timer path sends it (firing && !job falls through to send).

@@ -11,15 +11,17 @@ import type { AuthType } from '../vrrp/packet.ts';
 
 export const VRRP_GROUP = { ipv4: '224.0.0.18', ipv6: 'ff02::12' } as const;
 
-/** Sockets are shared per (family, interface, transport, source) like keepalived's socket pool. */
+/** Sockets are shared per (family, interface, group or unicast, source) like keepalived's socket pool. */
 export interface SocketKey {
   family: 4 | 6;
   ifname: string;
   multicast: boolean;
+  /** The group a multicast socket joins (`mcast_dst_ip`); default 224.0.0.18 / ff02::12. */
+  group?: string;
   sourceAddress?: string;
 }
 
-export const socketKeyId = (k: SocketKey) => `${k.family}|${k.ifname}|${k.multicast ? 'm' : 'u'}|${k.sourceAddress ?? ''}`;
+export const socketKeyId = (k: SocketKey) => `${k.family}|${k.ifname}|${k.multicast ? `m${k.group ?? ''}` : 'u'}|${k.sourceAddress ?? ''}`;
 
 export interface InstancePlan {
   name: string;
@@ -34,8 +36,12 @@ export interface InstancePlan {
   routes: RouteSpec[];
   authType: AuthType;
   authPass?: string;
-  /** Receive checks, without the priority (the runtime fills in the effective one). */
-  receive: Omit<ReceiveConfig, 'priority'>;
+  /** VRRPv3 over IPv4: send the checksum without the pseudo-header (`v3_checksum_as_v2`). */
+  v3ChecksumAsV2: boolean;
+  /** TTL / hop limit of unicast adverts (`unicast_ttl`); undefined = 255. */
+  sendTtl?: number;
+  /** Receive checks, without the priority and master (the runtime fills in the live ones). */
+  receive: Omit<ReceiveConfig, 'priority' | 'masterAddress' | 'unicastAddress'>;
   /** Base priority and the rest of the state machine's config, without the primary address. */
   fsm: Omit<InstanceConfig, 'primaryAddress'>;
 }
@@ -73,9 +79,11 @@ export function planInstance(inst: ResolvedVrrpInstance): InstancePlan {
   const advertAddresses = vips.map((v) => v.address);
   const authType: AuthType = !inst.auth ? 'none' : inst.auth.type === 'PASS' ? 'pass' : 'ah';
   const g = inst.garp;
+  const t = inst.transport;
+  const v3Plain = inst.version === 3 && vrrpFamily === 'ipv4' && inst.v3ChecksumAsV2;
   return {
     name: inst.name,
-    socket: { family, ifname, multicast: !unicast, ...(inst.transport.srcIp ? { sourceAddress: inst.transport.srcIp } : {}) },
+    socket: { family, ifname, multicast: !unicast, ...(t.kind === 'multicast' ? { group: t.dstIp } : {}), ...(t.srcIp ? { sourceAddress: t.srcIp } : {}) },
     destinations,
     advertAddresses,
     vips: [...vips, ...excluded],
@@ -91,6 +99,8 @@ export function planInstance(inst: ResolvedVrrpInstance): InstancePlan {
     })),
     authType,
     ...(inst.auth ? { authPass: inst.auth.password } : {}),
+    v3ChecksumAsV2: v3Plain,
+    ...(t.kind === 'unicast' && t.ttl !== undefined ? { sendTtl: t.ttl } : {}),
     receive: {
       version: inst.version,
       family: vrrpFamily,
@@ -99,7 +109,11 @@ export function planInstance(inst: ResolvedVrrpInstance): InstancePlan {
       authType,
       ...(inst.auth ? { authPass: inst.auth.password } : {}),
       virtualAddresses: advertAddresses,
-      ...(inst.transport.kind === 'unicast' ? { unicastPeers: inst.transport.peers.map((p) => ({ address: p.address, ...(p.minTtl !== undefined ? { minTtl: p.minTtl } : {}), ...(p.maxTtl !== undefined ? { maxTtl: p.maxTtl } : {}) })) } : {}),
+      ...(t.kind === 'unicast'
+        ? { unicastPeers: t.peers.map((p) => ({ address: p.address, ...(p.minTtl !== undefined ? { minTtl: p.minTtl } : {}), ...(p.maxTtl !== undefined ? { maxTtl: p.maxTtl } : {}) })) }
+        : { group: t.dstIp }),
+      v3Ipv4Checksum: v3Plain ? 'plain' : 'pseudo',
+      skipCheckAdvAddr: inst.skipCheckAdvAddr,
     },
     fsm: {
       name: inst.name,

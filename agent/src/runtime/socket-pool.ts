@@ -2,7 +2,7 @@
  * keepalived's socket pool: one VRRP socket per (family, interface, transport, source), shared
  * by every instance on it, with packets dispatched by VRID. A packet no instance on the socket
  * claims (unknown VRID, or too short to carry one) is counted as a drop on each of them, so an
- * operator sees stray or forged traffic in `vigil status`.
+ * operator sees stray or forged traffic in `vigil status`. Step 3 of vrrp/RECEIVE.md.
  */
 import type { OsResult, VrrpPacket, VrrpSocket, VrrpSocketFactory } from '../os/ports.ts';
 import type { RunningInstance } from './instance.ts';
@@ -24,7 +24,10 @@ export class SocketPool {
     const id = socketKeyId(key);
     const have = this.entries.get(id);
     if (have) return { ok: true, value: have.socket };
-    const r = await this.factory.open({ family: key.family, ifname: key.ifname, multicast: key.multicast, ...(key.sourceAddress ? { sourceAddress: key.sourceAddress } : {}) });
+    const r = await this.factory.open({
+      family: key.family, ifname: key.ifname, multicast: key.multicast,
+      ...(key.group ? { group: key.group } : {}), ...(key.sourceAddress ? { sourceAddress: key.sourceAddress } : {}),
+    });
     if (!r.ok) return r;
     const entry: PoolEntry = { socket: r.value, members: new Set(), off: () => {} };
     entry.off = r.value.onPacket((pkt) => dispatch(entry, pkt));

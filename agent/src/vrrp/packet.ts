@@ -6,6 +6,7 @@
  * Like FRR's `vrrp_pkt_parse_datagram`, decoding checks only that the packet is well formed
  * (version, type, length, checksum). Whether it belongs to us (VRID, auth, addresses, interval)
  * is validate.ts's job. Decoding never throws on bad bytes; it returns a DropReason.
+ * RECEIVE.md lists every receive check, in order, with where it is made and why.
  */
 import { addressBytes, addressLength, formatAddress, type AddressFamily } from './addr.ts';
 import { computeChecksum, pseudoHeader, verifyChecksum } from './checksum.ts';
@@ -15,6 +16,8 @@ export type VrrpVersion = 2 | 3;
 /** Why a received advert was discarded. Each one has its own counter. */
 export type DropReason =
   | 'ttl'
+  /** Not sent to the instance's group (multicast instance), or sent to a group (unicast instance). */
+  | 'dst'
   | 'version'
   | 'type'
   | 'length'
@@ -28,7 +31,7 @@ export type DropReason =
   | 'unicast_src';
 
 export const DROP_REASONS: readonly DropReason[] = [
-  'ttl', 'version', 'type', 'length', 'checksum', 'vrid', 'auth', 'addr_count', 'addr_list', 'interval', 'owner', 'unicast_src',
+  'ttl', 'dst', 'version', 'type', 'length', 'checksum', 'vrid', 'auth', 'addr_count', 'addr_list', 'interval', 'owner', 'unicast_src',
 ];
 
 /** VRRPv2 Auth Type (RFC 2338 §5.3.6; removed by RFC 3768 but sent by keepalived). */
@@ -145,12 +148,28 @@ export function encodeAdvert(advert: Advert, opts: EncodeOptions): Uint8Array {
   return buf;
 }
 
+export interface DecodeContext extends PacketAddresses {
+  family: AddressFamily;
+  /**
+   * v3 IPv4 only: the one checksum form to accept ('pseudo': RFC 5798, keepalived's default;
+   * 'plain': RFC 9568 / `v3_checksum_as_v2`). Unset, both are tried and the matching one is
+   * reported, so a captured peer's setting can be shown; the receive path always sets it.
+   */
+  v3Ipv4Checksum?: 'pseudo' | 'plain';
+}
+
 /**
  * Parses a received VRRP message (IP payload). `family` and the IP addresses come from the
- * socket. For v3 IPv4 both checksum forms are accepted and the one that matched is reported,
- * so a peer's setting can be shown (and mismatches explained) without configuration.
+ * socket.
+ *
+ * The message must be exactly as long as its Count says (8 + Count × address length, + 8 bytes
+ * of auth data for v2). RFC 5798 §7.1 only requires it to *contain* the complete packet, but
+ * no VRRP sender adds bytes (the IP layer already strips link padding through Total Length),
+ * keepalived 2.2.7 drops any other length ("vrrp packet too long"), and keepalived ≥ 2.4's
+ * auth_hmac trailer is the one real trailer: one Vigil cannot verify, so it must not be
+ * accepted as if it were plain VRRP. See RECEIVE.md.
  */
-export function decodeAdvert(bytes: Uint8Array, ctx: PacketAddresses & { family: AddressFamily }): DecodeResult {
+export function decodeAdvert(bytes: Uint8Array, ctx: DecodeContext): DecodeResult {
   const { family } = ctx;
   if (bytes.length < HEADER_LEN) return { ok: false, reason: 'length' };
   const version = bytes[0]! >> 4;
@@ -159,16 +178,17 @@ export function decodeAdvert(bytes: Uint8Array, ctx: PacketAddresses & { family:
   if (version === 2 && family !== 'ipv4') return { ok: false, reason: 'version' };
   if (type !== TYPE_ADVERTISEMENT) return { ok: false, reason: 'type' };
   const count = bytes[3]!;
-  if (bytes.length < advertLength(version, family, count)) return { ok: false, reason: 'length' };
+  if (bytes.length !== advertLength(version, family, count)) return { ok: false, reason: 'length' };
 
   let checksumForm: ChecksumForm;
   if (version === 2) {
     if (!verifyChecksum(bytes)) return { ok: false, reason: 'checksum' };
     checksumForm = 'v2';
   } else {
-    const ph = pseudoHeaderOrNull(family, ctx, bytes.length);
+    const want = family === 'ipv4' ? ctx.v3Ipv4Checksum : 'pseudo';
+    const ph = want === 'plain' ? null : pseudoHeaderOrNull(family, ctx, bytes.length);
     if (ph && verifyChecksum(bytes, ph)) checksumForm = 'pseudo';
-    else if (family === 'ipv4' && verifyChecksum(bytes)) checksumForm = 'plain';
+    else if (family === 'ipv4' && want !== 'pseudo' && verifyChecksum(bytes)) checksumForm = 'plain';
     else return { ok: false, reason: 'checksum' };
   }
 

@@ -69,7 +69,7 @@ export function agentRoutes(deps: RouteDeps) {
       const release = actor.type === 'agent' ? deps.ingest.tryEnter(actor.directorId) : () => {};
       if (!release) throw rateLimited('a report from this director is still being stored, or the server is saturated: retry later', 1);
       try {
-        return c.json(await ingestReport(ctx, c.req.valid('json'), deps.onRefusedEvent), 200);
+        return c.json(await ingestReport(ctx, c.req.valid('json'), deps.onRefusedEvent, deps.committer), 200);
       } finally {
         release();
       }

@@ -6,6 +6,7 @@ import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { Db } from '../db.ts';
 import type { IngestGate } from '../services/agents/ingest-gate.ts';
+import type { ReportCommitter } from '../services/agents/commit.ts';
 import type { SessionRegistry } from '../sessions.ts';
 import type { InstallSettings } from '../install/serve.ts';
 import type { AuditSigner } from '../audit/signer.ts';
@@ -17,6 +18,8 @@ export interface RouteDeps {
   db: Db;
   /** Backpressure for agent reports (shared with the WebSocket). */
   ingest: IngestGate;
+  /** Group commit of agent reports (shared with the WebSocket). */
+  committer: ReportCommitter;
   /** Long-lived sessions (SSE), closed when their credential ends. */
   sessions: SessionRegistry;
   /** The audit log's signing key (checkpoints, verification against them). */

@@ -29,7 +29,7 @@ describe('instance rules: each case raises exactly the expected code at the expe
       s.vrrpInstances.VI_1.auth = { type: 'PASS', password: '1111' };
       s.vrrpInstances.VI_1.directors.lb2.auth = { type: 'PASS', password: '2222' };
     }, 'FLEET_AUTH_MISMATCH', [...LB2, 'auth']],
-    ['auth on one director only', (s) => { s.vrrpInstances.VI_1.directors.lb1.auth = { type: 'AH', password: 'secret' }; }, 'FLEET_AUTH_MISMATCH', [...LB1, 'auth']],
+    ['auth on one director only', (s) => { s.vrrpInstances.VI_1.directors.lb1.auth = { type: 'PASS', password: 'secret' }; }, 'FLEET_AUTH_MISMATCH', [...LB1, 'auth']],
     ['VIP set differs', (s) => { s.vrrpInstances.VI_1.directors.lb2.virtualIpAddresses = ['192.0.2.101/24']; }, 'FLEET_VIP_SET_MISMATCH', [...LB2, 'virtualIpAddresses']],
     ['VIP set has an extra address', (s) => { s.vrrpInstances.VI_1.directors.lb1.virtualIpAddresses = ['192.0.2.100/24', '192.0.2.102/24']; }, 'FLEET_VIP_SET_MISMATCH', [...LB1, 'virtualIpAddresses']],
     ['priority tie', (s) => { s.vrrpInstances.VI_1.directors.lb2.priority = 150; }, 'FLEET_PRIORITY_TIE', [...LB2, 'priority']],
@@ -56,6 +56,7 @@ describe('instance rules: each case raises exactly the expected code at the expe
       s.vrrpInstances.VI_1.version = 3;
       s.vrrpInstances.VI_1.auth = { type: 'PASS', password: 'x' };
     }, 'FLEET_AUTH_WITH_V3', [...VI, 'auth'], 'warning'],
+    ['auth_type AH (Vigil cannot verify IPsec AH)', (s) => { s.vrrpInstances.VI_1.auth = { type: 'AH', password: 'secret' }; }, 'FLEET_AUTH_AH_UNSUPPORTED', [...VI, 'auth', 'type']],
     ['IPv4 and IPv6 VIPs mixed', (s) => { s.vrrpInstances.VI_1.virtualIpAddresses = ['192.0.2.100/24', '2001:db8::1/64']; }, 'FLEET_VIP_FAMILY_MIXED', [...VI, 'virtualIpAddresses', 1]],
     ['multicast instance without interface', (s) => { delete s.vrrpInstances.VI_1.interface; }, 'FLEET_NO_INTERFACE', [...VI, 'interface']],
     ['vrrp_strict with auth', (s) => {

@@ -105,6 +105,9 @@ function checkLocal(issues: SpecIssue[], spec: ClusterSpec, name: string, inst: 
     if (version === 2 && families.includes('inet6') && versionIsExplicit(inst, ov)) {
       push(fleetIssue('FLEET_V2_WITH_IPV6', fieldPath(name, inst, d, 'version'), `instance ${name}: version 2 with IPv6 VIP ${vips[families.indexOf('inet6')]!.address}`));
     }
+    if ((ov.auth ?? inst.auth)?.type === 'AH') {
+      push(fleetIssue('FLEET_AUTH_AH_UNSUPPORTED', [...fieldPath(name, inst, d, 'auth'), 'type'], `instance ${name}: auth_type AH cannot be verified by Vigil`));
+    }
     if (version === 3 && (ov.auth ?? inst.auth)) {
       push(fleetIssue('FLEET_AUTH_WITH_V3', fieldPath(name, inst, d, 'auth'), `instance ${name}: authentication is ignored with VRRPv3`));
     }

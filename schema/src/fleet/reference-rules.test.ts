@@ -73,6 +73,23 @@ describe('reference and unicast rules: each case raises exactly the expected cod
       unicast(s);
       delete s.directors.lb2.unicastSrcIp;
     }, 'FLEET_UNICAST_SRC_UNKNOWN', ['directors', 'lb2', 'unicastSrcIp']],
+    ['unicast_ttl below 255 with peers that allow only 255', (s) => {
+      unicast(s);
+      s.vrrpInstances.VI_1.unicastTtl = 64;
+    }, 'FLEET_UNICAST_TTL_DROPPED', [...VI, 'unicastTtl']],
+    ['unicast_ttl below a peer\'s min_ttl', (s) => {
+      s.vrrpInstances.VI_1.unicastPeers = [{ address: '192.0.2.11', minTtl: 100 }, { address: '192.0.2.12', minTtl: 60, maxTtl: 64 }];
+      s.vrrpInstances.VI_1.unicastTtl = 64;
+    }, 'FLEET_UNICAST_TTL_DROPPED', [...VI, 'unicastPeers', 0, 'minTtl']],
+    ['min_ttl above max_ttl', (s) => {
+      s.vrrpInstances.VI_1.unicastPeers = [{ address: '192.0.2.11' }, { address: '192.0.2.12', minTtl: 200, maxTtl: 100 }];
+    }, 'FLEET_UNICAST_TTL_RANGE_EMPTY', [...VI, 'unicastPeers', 1, 'minTtl']],
+    ['IPv6 unicast without unicast_ttl (keepalived peers send hop limit 64)', (s) => {
+      s.directors = { lb1: { unicastSrcIp: '2001:db8::11' }, lb2: { unicastSrcIp: '2001:db8::12' } };
+      s.vrrpInstances.VI_1.virtualIpAddresses = ['2001:db8::100/64'];
+      s.vrrpInstances.VI_1.unicastPeers = [{ address: '2001:db8::11' }, { address: '2001:db8::12' }];
+      s.virtualServers[0].address = '2001:db8::100';
+    }, 'FLEET_UNICAST_IPV6_HOP_LIMIT', [...VI, 'unicastPeers']],
     ['vrrp_strict with unicast', (s) => {
       unicast(s);
       s.global = { vrrpStrict: true };
@@ -96,6 +113,17 @@ describe('reference and unicast rules: valid variants pass', () => {
       s.vrrpInstances.VI_1.virtualIpAddresses = ['2001:db8::100/64'];
       s.vrrpInstances.VI_1.directors.lb2.unicastSrcIp = '2001:db8::12';
       s.vrrpInstances.VI_1.unicastPeers = [{ address: '2001:DB8:0::11' }, { address: '2001:db8::0:12' }];
+      s.vrrpInstances.VI_1.unicastTtl = 255;
+      s.virtualServers[0].address = '2001:db8::100';
+    }],
+    ['unicast_ttl below 255 with every peer allowing it', (s) => {
+      s.vrrpInstances.VI_1.unicastPeers = [{ address: '192.0.2.11', minTtl: 60, maxTtl: 64 }, { address: '192.0.2.12', maxTtl: 64 }];
+      s.vrrpInstances.VI_1.unicastTtl = 64;
+    }],
+    ['IPv6 unicast whose peers allow hop limit 64', (s) => {
+      s.directors = { lb1: { unicastSrcIp: '2001:db8::11' }, lb2: { unicastSrcIp: '2001:db8::12' } };
+      s.vrrpInstances.VI_1.virtualIpAddresses = ['2001:db8::100/64'];
+      s.vrrpInstances.VI_1.unicastPeers = [{ address: '2001:db8::11', minTtl: 64, maxTtl: 64 }, { address: '2001:db8::12', minTtl: 64, maxTtl: 64 }];
       s.virtualServers[0].address = '2001:db8::100';
     }],
     ['FILE_CHECK on a defined track_file', (s) => { s.virtualServers[0].realServers[0].checkers = [{ type: 'FILE_CHECK', trackFile: 'maint', dynamic: true }]; }],

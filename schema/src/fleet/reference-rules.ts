@@ -101,9 +101,41 @@ function checkMemberWeights(issues: SpecIssue[], spec: ClusterSpec, g: string, n
   inst.trackFiles.forEach((t, i) => { const w = t.weight ?? own(spec.trackFiles, t.name)?.weight ?? 1; if (w !== 0) warn('trackFiles', i, t.name, w); });
 }
 
+/**
+ * Vigil drops a unicast advert whose TTL / hop limit is not 255 unless the sender's
+ * unicast_peer line allows a range (agent/src/vrrp/RECEIVE.md): say so before it splits the
+ * cluster. keepalived itself checks no TTL on unicast, so its configs never had to.
+ */
+function checkUnicastTtl(issues: SpecIssue[], name: string, inst: ClusterSpec['vrrpInstances'][string]): void {
+  const base = ['vrrpInstances', name, 'unicastPeers'];
+  const open: string[] = [];
+  inst.unicastPeers.forEach((p, i) => {
+    if (p.minTtl === undefined && p.maxTtl === undefined) {
+      open.push(p.address);
+      return;
+    }
+    const min = p.minTtl ?? 0;
+    const max = p.maxTtl ?? 255;
+    if (min > max) {
+      issues.push(fleetIssue('FLEET_UNICAST_TTL_RANGE_EMPTY', [...base, i, 'minTtl'], `instance ${name}: unicast peer ${p.address} has min_ttl ${min} above max_ttl ${max}`));
+    } else if (inst.unicastTtl !== undefined && inst.unicastTtl < min) {
+      issues.push(fleetIssue('FLEET_UNICAST_TTL_DROPPED', [...base, i, 'minTtl'],
+        `instance ${name}: adverts are sent with unicast_ttl ${inst.unicastTtl}, but those from ${p.address} are accepted only with TTL ${min}..${max}`));
+    }
+  });
+  if (open.length === 0) return;
+  if (inst.unicastTtl !== undefined && inst.unicastTtl < 255) {
+    issues.push(fleetIssue('FLEET_UNICAST_TTL_DROPPED', ['vrrpInstances', name, 'unicastTtl'],
+      `instance ${name}: adverts are sent with unicast_ttl ${inst.unicastTtl}, but those from ${open.join(', ')} are accepted only with TTL 255 (no min_ttl/max_ttl)`));
+  } else if (inst.unicastTtl === undefined && open.some((a) => a.includes(':'))) {
+    issues.push(fleetIssue('FLEET_UNICAST_IPV6_HOP_LIMIT', base, `instance ${name} is IPv6 unicast without unicast_ttl: keepalived peers would send hop limit 64, which Vigil drops`));
+  }
+}
+
 function checkUnicast(issues: SpecIssue[], spec: ClusterSpec): void {
   for (const [name, inst] of Object.entries(spec.vrrpInstances)) {
     if (!isUnicast(inst)) continue;
+    checkUnicastTtl(issues, name, inst);
     const members = instanceMembers(spec, inst).filter((d) => Object.hasOwn(spec.directors, d));
     const srcOf = new Map(members.map((d) => [d, effectiveUnicastSrcIp(spec, inst, d)]));
     const unknown = members.filter((d) => srcOf.get(d) === undefined);

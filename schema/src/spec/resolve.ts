@@ -49,6 +49,10 @@ export interface ResolvedVrrpInstance {
   /** Accept_Mode (RFC 5798 §6.1): explicit, else !strict, and always true for the owner (255). */
   accept: boolean;
   strictMode: boolean;
+  /** `skip_check_adv_addr`, instance else global. */
+  skipCheckAdvAddr: boolean;
+  /** `v3_checksum_as_v2`, instance else global (meaningful for VRRPv3 over IPv4 only). */
+  v3ChecksumAsV2: boolean;
   auth: VrrpAuth | undefined;
   virtualIpAddresses: VirtualIpAddress[];
   virtualIpAddressesExcluded: VirtualIpAddress[];
@@ -152,6 +156,8 @@ export function resolveInstance(spec: ClusterSpec, name: string, director: strin
     preemptDelayMs: ov.preemptDelayMs ?? inst.preemptDelayMs,
     accept: priority === 255 || (inst.accept ?? !strictMode),
     strictMode,
+    skipCheckAdvAddr: inst.skipCheckAdvAddr ?? spec.global.vrrpSkipCheckAdvAddr,
+    v3ChecksumAsV2: inst.v3ChecksumAsV2 ?? spec.global.v3ChecksumAsV2,
     auth: ov.auth ?? inst.auth,
     virtualIpAddresses: effectiveVips(inst, ov),
     virtualIpAddressesExcluded: inst.virtualIpAddressesExcluded,

@@ -200,8 +200,22 @@ export const VrrpInstance = strict({
    * this as the union of each file's unicast_peer and unicast_src_ip.
    */
   unicastPeers: z.array(UnicastPeer).default([]),
-  /** `unicast_ttl` */
+  /**
+   * `unicast_ttl`: the TTL / hop limit of the unicast adverts this instance sends (default 255).
+   * Receivers accept only 255 unless the sender's `unicastPeers` entry gives a min/max TTL.
+   */
   unicastTtl: z.number().int().min(1).max(255).optional(),
+  /**
+   * `skip_check_adv_addr` (default: global vrrpSkipCheckAdvAddr): a backup does not check the
+   * address list of adverts from the master it follows.
+   */
+  skipCheckAdvAddr: z.boolean().optional(),
+  /**
+   * `v3_checksum_as_v2` (default: global v3ChecksumAsV2): VRRPv3 over IPv4 sends and accepts
+   * only the checksum without the pseudo-header (RFC 9568 §5.2.8, Cisco/Juniper); otherwise
+   * only the RFC 5798 form with it (keepalived's default).
+   */
+  v3ChecksumAsV2: z.boolean().optional(),
   /** `garp_*` */
   garp: GarpSettings.optional(),
   ...trackingFields,

@@ -37,6 +37,9 @@ export const ResolvedVrrpInstanceWire = z.strictObject({
   preemptDelayMs: ms,
   accept: z.boolean(),
   strictMode: z.boolean(),
+  // Absent from a control plane older than the receive-path rules (issue 17): keepalived's defaults.
+  skipCheckAdvAddr: z.boolean().default(false),
+  v3ChecksumAsV2: z.boolean().default(false),
   auth: VrrpAuth.optional(),
   virtualIpAddresses: z.array(VirtualIpAddress),
   virtualIpAddressesExcluded: z.array(VirtualIpAddress),

@@ -37,7 +37,7 @@ const supported: Record<string, KeywordSpec> = {
   vrrp_strict: flag,
   vrrp_skip_check_adv_addr: { optional: [bool] },
   vrrp_check_unicast_src: flag,
-  v3_checksum_as_v2: flag,
+  v3_checksum_as_v2: { optional: [bool] },
   vrrp_lower_prio_no_advert: { optional: [bool] },
   vrrp_higher_prio_send_advert: { optional: [bool] },
   vrrp_down_timer_adverts: one(int(1, 100)),

@@ -37,7 +37,10 @@ export const vrrpInstance: BlockSpec = {
     mcast_dst_ip: one(ip),
     unicast_ttl: one(int(1, 255)),
     unicast_peer: { block: 'unicast_peer' },
+    // Vigil always checks a unicast advert's source against unicast_peer (see vrrp/RECEIVE.md).
     check_unicast_src: flag,
+    // keepalived ≥ 2.2.8 (per instance as well as in global_defs).
+    v3_checksum_as_v2: { optional: [bool] },
     unicast_fault_no_peer: flag,
     authentication: { block: 'authentication' },
     virtual_ipaddress: { block: 'virtual_ipaddress' },
@@ -71,7 +74,9 @@ export const vrrpInstance: BlockSpec = {
     vrf: unsupportedFree,
     track_bfd: { block: 'track_names', unsupported: true },
     track_src_ip: unsupportedFree,
-    old_unicast_checksum: unsupportedFree,
+    // `never` (no pre-1.3.6 checksum, no auto-detection) is what Vigil always does; the bare
+    // keyword (send the old form) is refused in validate.ts.
+    old_unicast_checksum: { optional: [oneOf('never')] },
     native_ipv6: unsupportedFree,
     linkbeat_use_polling: unsupportedFree,
     virtual_rules: { block: 'free', unsupported: true },

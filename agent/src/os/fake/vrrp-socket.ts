@@ -20,18 +20,19 @@ export class FakeVrrpSocket implements VrrpSocket {
     readonly joined: boolean,
     private readonly sourceAddress: string | undefined,
     clock?: Clock,
+    group?: string,
   ) {
-    this.group = GROUP[family];
+    this.group = group ?? GROUP[family];
     if (clock) {
       // Same contract as the native pacer: exact instants, drift-free, until unpace/close.
-      this.pace = (key, payload, dst, firstAt, periodMs) => {
+      this.pace = (key, payload, dst, firstAt, periodMs, options) => {
         this.unpace(key);
         const bytes = payload.slice();
         const job = { timer: undefined as unknown as TimerHandle, dst, periodMs, sent: 0 };
         let at = firstAt;
         const tick = () => {
           job.sent++;
-          const r = this.send(bytes, dst);
+          const r = this.send(bytes, dst, options);
           if (r.ok) this.sent[this.sent.length - 1]!.paced = true;
           at += periodMs;
           job.timer = clock.setTimeout(tick, Math.max(0, at - clock.now()));
@@ -107,7 +108,7 @@ export class FakeVrrpSocketFactory implements VrrpSocketFactory {
     if (options.family !== 4 && options.family !== 6) throw new TypeError(`openVrrpSocket: family must be 4 or 6, got ${String(options.family)}`);
     const iface = this.host.iface(options.ifname);
     if (!iface || iface.ifname === 'lo') return { ok: false, code: 'ENODEV', message: `interface ${options.ifname} does not exist` };
-    const sock = new FakeVrrpSocket(iface, options.family, options.multicast ?? true, options.sourceAddress, this.clock);
+    const sock = new FakeVrrpSocket(iface, options.family, options.multicast ?? true, options.sourceAddress, this.clock, options.group);
     iface.segment?.register(sock);
     this.opened.push(sock);
     return { ok: true, value: sock };

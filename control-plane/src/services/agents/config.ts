@@ -49,6 +49,14 @@ const versionOf = (rev: number, o: Overlay) => (o.version ? `rev-${rev}.a-${o.ve
 const parsed = new Map<string, { row: Awaited<ReturnType<typeof getRevisionOrThrow>>; spec: ClusterSpec }>();
 const PARSED_MAX = 2000;
 
+/**
+ * Rendered configs by (cluster, revision, director, overlay): all four are immutable keys (a
+ * revision never changes, an overlay change bumps its version), and after a change every agent
+ * of a cluster asks at once.
+ */
+const rendered = new Map<string, ResolvedDirectorConfig>();
+const RENDERED_MAX = 20_000;
+
 async function render(ctx: ServiceContext, clusterId: string, director: string, rev: number, overlay: Overlay) {
   const key = `${clusterId}:${rev}`;
   let hit = parsed.get(key);
@@ -58,7 +66,14 @@ async function render(ctx: ServiceContext, clusterId: string, director: string, 
     if (parsed.size >= PARSED_MAX) parsed.delete(parsed.keys().next().value!);
     parsed.set(key, hit);
   }
-  return { row: hit.row, config: applyOverlay(resolveDirectorConfig(hit.spec, director), overlay) };
+  const rkey = `${key}:${director}:${overlay.version}:${overlay.maintenance ? 1 : 0}:${overlay.preferred.join(',')}`;
+  let config = rendered.get(rkey);
+  if (!config) {
+    config = applyOverlay(resolveDirectorConfig(hit.spec, director), overlay);
+    if (rendered.size >= RENDERED_MAX) rendered.delete(rendered.keys().next().value!);
+    rendered.set(rkey, config);
+  }
+  return { row: hit.row, config };
 }
 
 /** The config this agent should run now (null: the cluster has no spec yet). */

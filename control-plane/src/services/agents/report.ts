@@ -7,30 +7,32 @@
  *
  * Stored at least once and exactly once: (source, seq) is unique, so a batch re-sent after a
  * lost answer stores nothing twice. The whole report is one transaction of a bounded number of
- * statements (events/append.ts), and it only commits while the credential that sent it is still
- * the director's: a report on a connection whose director was re-enrolled, reset or deleted
- * stores nothing. `acked` is the highest seq the agent may drop from its outbox.
+ * statements, committed together with whatever other reports are waiting (commit.ts: group
+ * commit), and it only commits while the credential that sent it is still the director's: a
+ * report on a connection whose director was re-enrolled, reset or deleted stores nothing.
+ * `acked` is the highest seq the agent may drop from its outbox.
  */
-import { and, eq, sql } from 'drizzle-orm';
-import { directors } from '../../../../schema/src/tables/index.ts';
 import { parseAgentEvent, ReportInput, type AgentEvent, type ReportAck } from '../../../../schema/src/wire/index.ts';
 import { AppError, forbidden } from '../../errors.ts';
-import { withTransaction, type ServiceContext } from '../context.ts';
-import { appendEvents, type AppendEventInput } from '../events/append.ts';
-import { detectSplitBrain } from './split-brain.ts';
-import { notifyReplicas, revisionChanges } from './notify.ts';
+import type { ServiceContext } from '../context.ts';
+import type { AppendEventInput } from '../events/append.ts';
+import { commitReports, type ReportCommitter, type ReportJob } from './commit.ts';
+import { claimsMaster, leavesMaster, splitBrainCheck } from './split-brain.ts';
+import { revisionChanges } from './notify.ts';
 
 export interface IngestResult extends ReportAck {
   refused: { seq: number; reason: string }[];
 }
 
-export async function ingestReport(ctx: ServiceContext, raw: unknown, onRefused?: (seq: number, kind: unknown, reason: string) => void): Promise<IngestResult> {
+export async function ingestReport(ctx: ServiceContext, raw: unknown, onRefused?: (seq: number, kind: unknown, reason: string) => void, committer?: ReportCommitter): Promise<IngestResult> {
   const agent = ctx.actor;
   if (agent.type !== 'agent') throw forbidden('this route is for agents (credential vga_…)');
   const input = ReportInput.parse(raw);
   const refused: { seq: number; reason: string }[] = [];
   const accepted: AgentEvent[] = [];
-  for (const e of input.events) {
+  for (const [i, e] of input.events.entries()) {
+    // Parsing a thousand events is CPU: let the event loop breathe between slices.
+    if (i > 0 && i % 200 === 0) await new Promise<void>((r) => setImmediate(r));
     const r = parseAgentEvent(e);
     if (r.ok) accepted.push(r.event);
     else {
@@ -51,33 +53,22 @@ export async function ingestReport(ctx: ServiceContext, raw: unknown, onRefused?
     source: `director:${agent.directorId}`,
     sourceSeq: e.seq,
   }));
-  let revisionMoved = false;
-  const { stored, duplicates } = await withTransaction(ctx, async (tx) => {
-    // The credential check and the state update are one statement, in the same transaction as
-    // the events: a credential that stopped being the director's commits nothing.
-    const [before] = await tx.db
-      .select({ rev: directors.appliedRevision })
-      .from(directors)
-      .where(and(eq(directors.id, agent.directorId), eq(directors.credentialHash, agent.credentialHash)))
-      .for('update')
-      .limit(1);
-    if (!before) throw new AppError('UNAUTHORIZED', 'this agent credential is no longer valid (the director was re-enrolled, reset or deleted)');
-    revisionMoved = input.appliedRevision !== undefined && before.rev !== input.appliedRevision;
-    await tx.db
-      .update(directors)
-      .set({
-        lastSeenAt: sql`now()`,
-        ...(input.state ? { reportedState: input.state } : {}),
-        ...(input.appliedRevision !== undefined ? { appliedRevision: input.appliedRevision } : {}),
-      })
-      .where(eq(directors.id, agent.directorId));
-    const r = await appendEvents(tx, rows);
-    // A master held back for its backups (rollout.ts) may go now: wake it, in every replica.
-    if (revisionMoved) await notifyReplicas(tx.db, agent.clusterId);
-    return { stored: r.stored.length, duplicates: r.duplicates };
+  const job: ReportJob = {
+    directorId: agent.directorId,
+    clusterId: agent.clusterId,
+    credentialHash: agent.credentialHash,
+    ...(input.state ? { state: input.state } : {}),
+    ...(input.appliedRevision !== undefined ? { appliedRevision: input.appliedRevision } : {}),
+    events: rows,
+  };
+  const r = committer ? await committer.submit(job) : await commitReports(ctx.db, [job]).then(([x]) => {
+    if (x instanceof AppError) throw x;
+    return x!;
   });
+  const { stored, duplicates, revisionMoved } = r;
   if (revisionMoved) revisionChanges.notify(agent.clusterId);
-  if (input.state) await detectSplitBrain(ctx, agent.siteId, agent.clusterId);
+  // A MASTER claim may start a split brain; leaving MASTER may end one (logged as resolved).
+  if (input.state && (claimsMaster(input.state) || rows.some(leavesMaster))) await splitBrainCheck(ctx, agent.siteId, agent.clusterId);
   const acked = input.events.reduce<number | null>((m, e) => (m === null || e.seq > m ? e.seq : m), null);
   return { acked, stored, duplicates, refused };
 }

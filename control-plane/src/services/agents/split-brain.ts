@@ -72,3 +72,41 @@ async function detect(ctx: ServiceContext, siteId: string, clusterId: string): P
     await appendEvent(ctx, { kind: 'vrrp.split_brain_resolved', siteId, clusterId, instance: e.instance, actor: 'system:split-brain', details: { masters: e.details.masters } });
   }
 }
+
+/** Whether a reported state claims MASTER of anything: only such a report can start a split brain. */
+export function claimsMaster(state: unknown): boolean {
+  return reportedInstances(state).some((i) => i.state.toUpperCase() === 'MASTER');
+}
+
+/** Whether an event is a transition away from MASTER: only such a report can end a split brain. */
+export function leavesMaster(e: { kind: string; details?: Record<string, unknown> }): boolean {
+  return e.kind === 'vrrp.transition' && e.details?.from === 'master' && e.details?.to !== 'master';
+}
+
+const checks = new Map<string, { running: Promise<void>; again?: Promise<void> }>();
+
+/**
+ * Split-brain detection for a cluster, coalesced: while one check runs, every further request
+ * shares a single follow-up check (which sees all their reports), so a burst of reports from a
+ * cluster costs two checks, not one per report.
+ */
+export function splitBrainCheck(ctx: ServiceContext, siteId: string, clusterId: string): Promise<void> {
+  const entry = checks.get(clusterId);
+  if (entry) {
+    entry.again ??= entry.running.then(() => splitBrainCheckNow(ctx, siteId, clusterId));
+    return entry.again;
+  }
+  return splitBrainCheckNow(ctx, siteId, clusterId);
+}
+
+function splitBrainCheckNow(ctx: ServiceContext, siteId: string, clusterId: string): Promise<void> {
+  const running = detectSplitBrain({ db: ctx.db, actor: ctx.actor }, siteId, clusterId).catch(() => undefined).finally(() => {
+    const e = checks.get(clusterId);
+    if (e?.running === running) {
+      if (e.again) checks.set(clusterId, { running: e.again });
+      else checks.delete(clusterId);
+    }
+  });
+  checks.set(clusterId, { running });
+  return running;
+}

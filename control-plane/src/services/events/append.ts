@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import { events } from '../../../../schema/src/tables/index.ts';
 import { actorLabel, withTransaction, type ServiceContext } from '../context.ts';
 import { eventHash, GENESIS_HASH, type ChainedFields } from './chain.ts';
@@ -24,56 +24,60 @@ export type EventRow = typeof events.$inferSelect;
 /** Arbitrary but fixed key for the advisory lock that serialises appends to the chain. */
 const CHAIN_LOCK_KEY = 0x76_69_67_6c; // "vigl"
 
-/** Rows per INSERT statement (16 parameters each, well under Postgres' 65,535). */
-const INSERT_CHUNK = 1000;
+/** Rows per INSERT statement. */
+const INSERT_CHUNK = 2000;
+/** Events hashed between two turns of the event loop. */
+const YIELD_EVERY = 200;
 
 /** An agent clock further than this from the receive time is beyond any normal NTP error. */
 const SKEW_CLAMP_MS = 2_000_000_000;
 
 /**
  * Appends events to the chained audit log in a bounded number of statements whatever their
- * number: the chain lock, one de-duplication query per source, the chain head, the ids, and one
- * multi-row INSERT per thousand rows, with every hash computed in memory in between. Joins the
- * caller's transaction (so an admin write and its event commit together). Events whose
- * (source, sourceSeq) is already stored, or repeated in the batch, come back `duplicate: true`
- * and are stored nothing of.
+ * number: the chain lock, one de-duplication query, the chain head, the ids, and one INSERT per
+ * two thousand rows, with every hash computed in memory in between. Joins the caller's
+ * transaction (so an admin write and its event commit together). Events whose (source,
+ * sourceSeq) is already stored, or repeated in the batch, are `duplicate` and store nothing;
+ * `status[i]` says which for `inputs[i]`.
  */
-export async function appendEvents(ctx: ServiceContext, inputs: AppendEventInput[]): Promise<{ stored: EventRow[]; duplicates: number }> {
-  if (inputs.length === 0) return { stored: [], duplicates: 0 };
+export async function appendEvents(ctx: ServiceContext, inputs: AppendEventInput[]): Promise<{ stored: EventRow[]; duplicates: number; status: ('stored' | 'duplicate')[] }> {
+  if (inputs.length === 0) return { stored: [], duplicates: 0, status: [] };
   return withTransaction(ctx, async ({ db }) => {
     // Serialise appends so `prevHash` is the hash of the row with the next-lower id.
     await db.execute(sql`select pg_advisory_xact_lock(${CHAIN_LOCK_KEY})`);
-    const seen = new Map<string, Set<number>>();
-    for (const i of inputs) if (i.source != null && i.sourceSeq != null) {
-      const s = seen.get(i.source) ?? new Set<number>();
-      s.add(i.sourceSeq);
-      seen.set(i.source, s);
-    }
-    const stored = new Map<string, Set<number>>();
-    for (const [source, seqs] of seen) {
-      const rows = await db.select({ seq: events.sourceSeq }).from(events).where(and(eq(events.source, source), inArray(events.sourceSeq, [...seqs])));
-      stored.set(source, new Set(rows.map((r) => r.seq!)));
+    const keys = inputs.filter((i) => i.source != null && i.sourceSeq != null).map((i) => ({ source: i.source!, seq: i.sourceSeq! }));
+    const stored = new Set<string>();
+    if (keys.length) {
+      const rows = (await db.execute<{ source: string; source_seq: string | number }>(sql`select e.source, e.source_seq from events e
+        join jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) as k(source text, seq bigint) on e.source = k.source and e.source_seq = k.seq`)) as unknown as { rows?: { source: string; source_seq: string | number }[] } & { source: string; source_seq: string | number }[];
+      for (const r of rows.rows ?? rows) stored.add(`${r.source}\u0000${Number(r.source_seq)}`);
     }
     const fresh: AppendEventInput[] = [];
+    const status: ('stored' | 'duplicate')[] = [];
     let duplicates = 0;
     for (const i of inputs) {
       if (i.source != null && i.sourceSeq != null) {
-        const s = stored.get(i.source)!;
-        if (s.has(i.sourceSeq)) {
+        const key = `${i.source}\u0000${i.sourceSeq}`;
+        if (stored.has(key)) {
           duplicates++;
+          status.push('duplicate');
           continue;
         }
-        s.add(i.sourceSeq); // a seq repeated inside one batch is stored once too
+        stored.add(key); // a seq repeated inside one batch is stored once too
       }
+      status.push('stored');
       fresh.push(i);
     }
-    if (fresh.length === 0) return { stored: [], duplicates };
+    if (fresh.length === 0) return { stored: [], duplicates, status };
     const [last] = await db.select({ hash: events.hash }).from(events).orderBy(desc(events.id)).limit(1);
     const ids = (await db.execute<{ id: string | number }>(sql`select nextval(pg_get_serial_sequence('events', 'id')) as id from generate_series(1, ${fresh.length})`)) as unknown as { rows?: { id: string | number }[] } & { id: string | number }[];
     const idList = (ids.rows ?? ids).map((r) => Number(r.id)).sort((a, b) => a - b);
     let prevHash = last?.hash ?? GENESIS_HASH;
     const receivedAt = new Date();
-    const values = fresh.map((input, n) => {
+    const out: EventRow[] = [];
+    for (const [n, input] of fresh.entries()) {
+      // Hashing is CPU: let the event loop breathe between slices of a large batch.
+      if (n > 0 && n % YIELD_EVERY === 0) await new Promise<void>((r) => setImmediate(r));
       const agentTime = input.agentTime ?? null;
       const fields: ChainedFields = {
         siteId: input.siteId ?? null,
@@ -90,17 +94,26 @@ export async function appendEvents(ctx: ServiceContext, inputs: AppendEventInput
         clockSkewMs: agentTime ? Math.max(-SKEW_CLAMP_MS, Math.min(SKEW_CLAMP_MS, agentTime.getTime() - receivedAt.getTime())) : null,
       };
       const hash = eventHash(prevHash, fields);
-      const row = { id: idList[n]!, ...fields, clockSkewMs: fields.clockSkewMs ?? null, prevHash, hash };
+      out.push({ id: idList[n]!, ...fields, clockSkewMs: fields.clockSkewMs ?? null, prevHash, hash });
       prevHash = hash;
-      return row;
-    });
-    const out: EventRow[] = [];
-    for (let i = 0; i < values.length; i += INSERT_CHUNK) {
-      out.push(...(await db.insert(events).values(values.slice(i, i + INSERT_CHUNK)).returning()));
+    }
+    // One statement per chunk: the rows travel as one JSON document (jsonb_to_recordset), so
+    // the cost is one parameter and Postgres' JSON parser, not a query builder over 16 values
+    // a row; what is stored is exactly what was hashed.
+    for (let i = 0; i < out.length; i += INSERT_CHUNK) {
+      const doc = JSON.stringify(out.slice(i, i + INSERT_CHUNK).map((r) => ({
+        id: r.id, site_id: r.siteId, cluster_id: r.clusterId, director_id: r.directorId, instance: r.instance, kind: r.kind, actor: r.actor,
+        details: r.details, agent_time: r.agentTime?.toISOString() ?? null, received_at: r.receivedAt.toISOString(), source: r.source,
+        source_seq: r.sourceSeq, prev_hash: r.prevHash, hash: r.hash, clock_skew_ms: r.clockSkewMs,
+      })));
+      await db.execute(sql`insert into events (id, site_id, cluster_id, director_id, instance, kind, actor, details, agent_time, received_at, source, source_seq, prev_hash, hash, clock_skew_ms)
+        select id, site_id, cluster_id, director_id, instance, kind, actor, details, agent_time, received_at, source, source_seq, prev_hash, hash, clock_skew_ms
+        from jsonb_to_recordset(${doc}::jsonb) as r(id bigint, site_id uuid, cluster_id uuid, director_id uuid, instance text, kind text, actor text, details jsonb, agent_time timestamptz, received_at timestamptz, source text, source_seq bigint, prev_hash text, hash text, clock_skew_ms integer)
+        order by id`);
     }
     // Live readers in every replica wake at commit (notify.ts).
     await notifyEventsAppended(db, idList[idList.length - 1]!);
-    return { stored: out, duplicates };
+    return { stored: out, duplicates, status };
   });
 }
 

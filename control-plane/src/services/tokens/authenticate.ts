@@ -8,6 +8,30 @@ import { hashSecret } from './secrets.ts';
 const unauthorized = (message: string) => new AppError('UNAUTHORIZED', message);
 
 /**
+ * Every request authenticates: the three lookups are built once per database (drizzle's query
+ * builder costs more than the query itself when hundreds of requests arrive at once).
+ */
+function prepared(db: Db) {
+  let p = statements.get(db);
+  if (!p) {
+    p = {
+      token: db.select().from(apiTokens).where(eq(apiTokens.secretHash, sql.placeholder('hash'))).limit(1).prepare('vigil_auth_token'),
+      agent: db
+        .select({ id: directors.id, name: directors.name, clusterId: directors.clusterId, siteId: clusters.siteId })
+        .from(directors)
+        .innerJoin(clusters, eq(clusters.id, directors.clusterId))
+        .where(eq(directors.credentialHash, sql.placeholder('hash')))
+        .limit(1)
+        .prepare('vigil_auth_agent'),
+      enrollment: db.select().from(enrollmentTokens).where(eq(enrollmentTokens.secretHash, sql.placeholder('hash'))).limit(1).prepare('vigil_auth_enrollment'),
+    };
+    statements.set(db, p);
+  }
+  return p;
+}
+const statements = new WeakMap<Db, { token: { execute(v: { hash: string }): Promise<(typeof apiTokens.$inferSelect)[]> }; agent: { execute(v: { hash: string }): Promise<{ id: string; name: string; clusterId: string; siteId: string }[]> }; enrollment: { execute(v: { hash: string }): Promise<(typeof enrollmentTokens.$inferSelect)[]> } }>();
+
+/**
  * Resolves a bearer secret to an actor. Unknown, expired and revoked tokens are all 401 with a
  * message saying which, so an operator can tell a typo from an expiry.
  */
@@ -16,7 +40,7 @@ export async function authenticateToken(db: Db, secret: string | undefined): Pro
   if (secret.startsWith('vga_')) return authenticateAgent(db, secret);
   if (secret.startsWith('vge_')) return authenticateEnrollment(db, secret);
   if (!secret.startsWith('vgl_')) throw unauthorized('not a Vigil credential (API tokens start with "vgl_", agent credentials with "vga_", enrollment tokens with "vge_")');
-  const [row] = await db.select().from(apiTokens).where(eq(apiTokens.secretHash, hashSecret(secret))).limit(1);
+  const [row] = await prepared(db).token.execute({ hash: hashSecret(secret) });
   if (!row) throw unauthorized('unknown token');
   if (row.revokedAt) throw unauthorized('token has been revoked');
   if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) throw unauthorized('token has expired');
@@ -30,19 +54,14 @@ export async function authenticateToken(db: Db, secret: string | undefined): Pro
 /** A director's agent credential: only its hash is stored, on the director row. */
 async function authenticateAgent(db: Db, secret: string): Promise<Actor> {
   const credentialHash = hashSecret(secret);
-  const [row] = await db
-    .select({ id: directors.id, name: directors.name, clusterId: directors.clusterId, siteId: clusters.siteId })
-    .from(directors)
-    .innerJoin(clusters, eq(clusters.id, directors.clusterId))
-    .where(eq(directors.credentialHash, credentialHash))
-    .limit(1);
+  const [row] = await prepared(db).agent.execute({ hash: credentialHash });
   if (!row) throw unauthorized('unknown agent credential (re-enroll the director with a fresh enrollment token)');
   return { type: 'agent', directorId: row.id, name: row.name, clusterId: row.clusterId, siteId: row.siteId, credentialHash };
 }
 
 /** An enrollment token: valid while not revoked, not expired and not used up. */
 async function authenticateEnrollment(db: Db, secret: string): Promise<Actor> {
-  const [row] = await db.select().from(enrollmentTokens).where(eq(enrollmentTokens.secretHash, hashSecret(secret))).limit(1);
+  const [row] = await prepared(db).enrollment.execute({ hash: hashSecret(secret) });
   if (!row) throw unauthorized('unknown enrollment token');
   if (row.revokedAt) throw unauthorized('enrollment token has been revoked');
   if (row.expiresAt.getTime() <= Date.now()) throw unauthorized('enrollment token has expired');

@@ -1,0 +1,131 @@
+/**
+ * Group commit for agent reports. Every report needs the chain lock, so concurrent reports
+ * would queue on it one transaction each; instead one committer per process takes whatever
+ * reports are waiting and stores them in ONE transaction of a bounded number of statements:
+ * the directors' state and applied revisions (one UPDATE, which is also the credential check),
+ * then every report's events as one chained batch (events/append.ts), then the notifications.
+ * Each report then gets its own answer. The guarantees are those of one report alone: all of
+ * it or none, every event in exactly one place of the chain, a re-sent batch stored once.
+ *
+ * A group that fails is retried one report at a time, so one bad report cannot fail the
+ * others; its own error goes to its agent, whose outbox keeps the events.
+ */
+import { sql } from 'drizzle-orm';
+import type { Db } from '../../db.ts';
+import { AppError } from '../../errors.ts';
+import type { ServiceContext } from '../context.ts';
+import { withTransaction } from '../context.ts';
+import { appendEvents, type AppendEventInput } from '../events/append.ts';
+import { notifyReplicas } from './notify.ts';
+
+export interface ReportJob {
+  directorId: string;
+  clusterId: string;
+  credentialHash: string;
+  state?: unknown;
+  appliedRevision?: number;
+  events: AppendEventInput[];
+}
+
+export interface JobResult {
+  stored: number;
+  duplicates: number;
+  revisionMoved: boolean;
+}
+
+/** Stores `jobs` in one transaction; a job whose credential is no longer its director's gets an error. */
+export async function commitReports(db: Db, jobs: ReportJob[]): Promise<(JobResult | AppError)[]> {
+  const ctx: ServiceContext = { db, actor: { type: 'system', name: 'ingest' } };
+  return withTransaction(ctx, async (tx) => {
+    const doc = JSON.stringify(jobs.map((j) => ({ id: j.directorId, hash: j.credentialHash, state: j.state ?? null, rev: j.appliedRevision ?? null })));
+    const updated = (await tx.db.execute<{ id: string; prev: number | null }>(sql`
+      with v as (select * from jsonb_to_recordset(${doc}::jsonb) as v(id uuid, hash text, state jsonb, rev integer)),
+      old as (select d.id, d.applied_revision as prev from directors d join v on v.id = d.id and d.credential_hash = v.hash for update of d)
+      update directors d set last_seen_at = now(), reported_state = coalesce(v.state, d.reported_state), applied_revision = coalesce(v.rev, d.applied_revision)
+      from v join old on old.id = v.id
+      where d.id = v.id
+      returning d.id, old.prev`)) as unknown as { rows?: { id: string; prev: number | null }[] } & { id: string; prev: number | null }[];
+    const prev = new Map((updated.rows ?? updated).map((r) => [r.id, r.prev]));
+    const accepted = jobs.filter((j) => prev.has(j.directorId));
+    const all = accepted.flatMap((j) => j.events);
+    const appended = await appendEvents(tx, all);
+    const moved = new Set<string>();
+    const results = new Map<ReportJob, JobResult>();
+    let k = 0;
+    for (const j of accepted) {
+      let stored = 0;
+      let duplicates = 0;
+      for (let i = 0; i < j.events.length; i++) {
+        if (appended.status[k++] === 'stored') stored++;
+        else duplicates++;
+      }
+      const revisionMoved = j.appliedRevision !== undefined && prev.get(j.directorId) !== j.appliedRevision;
+      if (revisionMoved) moved.add(j.clusterId);
+      results.set(j, { stored, duplicates, revisionMoved });
+    }
+    // A master held back for its backups (rollout.ts) may go now: wake it, in every replica.
+    for (const clusterId of moved) await notifyReplicas(tx.db, clusterId);
+    return jobs.map((j) => results.get(j) ?? new AppError('UNAUTHORIZED', 'this agent credential is no longer valid (the director was re-enrolled, reset or deleted)'));
+  });
+}
+
+/** Queues reports and commits whatever is waiting as one group. */
+export class ReportCommitter {
+  private queue: { job: ReportJob; resolve: (r: JobResult) => void; reject: (e: unknown) => void }[] = [];
+  private running = false;
+  /** Groups committed and reports in them, for metrics. */
+  groups = 0;
+  reports = 0;
+
+  constructor(private readonly db: Db, private readonly maxEvents = 20_000, private readonly maxReports = 1000) {}
+
+  submit(job: ReportJob): Promise<JobResult> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ job, resolve, reject });
+      if (!this.running) void this.drain();
+    });
+  }
+
+  private take() {
+    const group: typeof this.queue = [];
+    let events = 0;
+    while (this.queue.length && group.length < this.maxReports && (group.length === 0 || events + this.queue[0]!.job.events.length <= this.maxEvents)) {
+      const next = this.queue.shift()!;
+      events += next.job.events.length;
+      group.push(next);
+    }
+    return group;
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.queue.length) {
+        const group = this.take();
+        this.groups++;
+        this.reports += group.length;
+        try {
+          const results = await commitReports(this.db, group.map((g) => g.job));
+          group.forEach((g, i) => { const r = results[i]!; if (r instanceof AppError) g.reject(r); else g.resolve(r); });
+        } catch (e) {
+          if (group.length === 1) {
+            group[0]!.reject(e);
+            continue;
+          }
+          // One of them broke the group: each on its own, so only that one fails.
+          for (const g of group) {
+            try {
+              const [r] = await commitReports(this.db, [g.job]);
+              if (r instanceof AppError) g.reject(r);
+              else g.resolve(r!);
+            } catch (err) {
+              g.reject(err);
+            }
+          }
+        }
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+}
