@@ -1,7 +1,7 @@
 /**
  * The dashboard: the files under control-plane/dashboard/, served as they are in the repository
- * (no build step, nothing fetched from elsewhere) at `/` (the page) and `/ui/*` (its scripts and
- * style). The page is a client of the public /v1 API like any other; see
+ * (no build step, nothing fetched from elsewhere) at `/` (the page) and `/ui/<version>/*` (its
+ * scripts and style, cached for good under a version that is a hash of them all). The page is a client of the public /v1 API like any other; see
  * control-plane/dashboard/README.md for how it is put together.
  *
  * Every page response carries a strict Content-Security-Policy: scripts and styles only from
@@ -79,7 +79,6 @@ const PAGE_HEADERS: Record<string, string> = {
   'Referrer-Policy': 'no-referrer',
   'Cross-Origin-Resource-Policy': 'same-origin',
   'Permissions-Policy': 'camera=(), microphone=(), geolocation=(), payment=(), usb=()',
-  'Cache-Control': 'no-cache',
 };
 
 /** nosniff on everything, and a deny-all CSP on whatever is not a dashboard file. */
@@ -92,9 +91,13 @@ export const securityHeaders = (): MiddlewareHandler<AppEnv> =>
 
 export function mountDashboard(app: Hono<AppEnv>, policy: UrlPolicy): void {
   const assets = loadAssets();
-  const index = readFileSync(join(ROOT, 'index.html'), 'utf8');
-  const serve = (c: Context<AppEnv>, body: string, type: string, etag: string) => {
-    for (const [k, v] of Object.entries({ ...PAGE_HEADERS, 'Content-Type': type, ETag: etag, Vary: 'X-Forwarded-Prefix' })) c.header(k, v);
+  // The files are served under a version (a hash of all of them): cached for good by the
+  // browser (a reload re-asks for the page alone), and a new version is a new URL. Module
+  // imports are relative, so they stay within the version they were loaded from.
+  const version = createHash('sha256').update([...assets].map(([p, a]) => `${p} ${a.etag}`).sort().join('\n')).digest('base64url').slice(0, 12);
+  const index = readFileSync(join(ROOT, 'index.html'), 'utf8').replace(/(href|src)="ui\//g, `$1="ui/${version}/`);
+  const serve = (c: Context<AppEnv>, body: string, type: string, etag: string, cache: string) => {
+    for (const [k, v] of Object.entries({ ...PAGE_HEADERS, 'Content-Type': type, ETag: etag, 'Cache-Control': cache, Vary: 'X-Forwarded-Prefix' })) c.header(k, v);
     // Browsers honour (and otherwise complain about) COOP only on a secure origin.
     if (isHttps(c, policy)) c.header('Cross-Origin-Opener-Policy', 'same-origin');
     if (c.req.header('if-none-match') === etag) return c.body(null, 304);
@@ -105,13 +108,16 @@ export function mountDashboard(app: Hono<AppEnv>, policy: UrlPolicy): void {
     // The prefix is a validated path of URL-safe characters: nothing to escape in the attribute.
     const html = prefix ? index.replace('<head>', `<head>\n<base href="${prefix}/">`) : index;
     const etag = `"${createHash('sha256').update(html).digest('base64url').slice(0, 27)}"`;
-    return serve(c, html, TYPES['.html']!, etag);
+    return serve(c, html, TYPES['.html']!, etag, 'no-cache');
   };
   app.get('/', page);
   app.get('/index.html', page);
-  app.get('/ui/*', (c) => {
-    const a = assets.get(c.req.path);
+  app.get('/ui/:version/*', (c) => {
+    // An older version (a tab opened before an upgrade, loading a view) is gone: the page says
+    // so and a reload fetches the new one.
+    if (c.req.param('version') !== version) return c.notFound();
+    const a = assets.get(`/ui/${c.req.path.slice(`/ui/${version}/`.length)}`);
     if (!a) return c.notFound();
-    return serve(c, a.body, a.type, a.etag);
+    return serve(c, a.body, a.type, a.etag, 'public, max-age=31536000, immutable');
   });
 }

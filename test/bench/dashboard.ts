@@ -21,7 +21,7 @@ import { loadConfig } from '../../control-plane/src/config.ts';
 import { startControlPlane } from '../../control-plane/src/main.ts';
 import { missingCapabilities } from '../support/capabilities.ts';
 import { startPostgres } from '../support/postgres-server.ts';
-import { openBrowser } from '../browser/support/browser.ts';
+import { openBrowser, settled } from '../browser/support/browser.ts';
 import { seedScale } from '../browser/support/seed.ts';
 
 const TOKEN = 'vgl_bench-dashboard-admin-0123456789abcdef';
@@ -116,10 +116,11 @@ export async function run(args: string[]): Promise<void> {
     for (const [label, dbArgs] of [['pglite', ['--data-dir', dataDir]], ['postgres', ['--database-url', given ?? pg!.url]]] as const) {
       const seeding = await startControlPlane({ ...loadConfig(['--host', '127.0.0.1', '--port', '0', ...dbArgs], { VIGIL_BOOTSTRAP_TOKEN: TOKEN }), logLevel: 'warn' });
       const t0 = performance.now();
-      const n = await seedScale(seeding.db, { sites: 10, clustersPerSite, directorsPerCluster: 2, events: 2000 });
+      const n = await seedScale(seeding.db, { sites: 10, clustersPerSite, directorsPerCluster: 2, events: 2000, freshForMs: 600_000 });
       console.log(`${label}: seeded ${n} directors in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       await seeding.stop();
       const cp = await serve([...dbArgs]);
+      await settled(cp.child.pid!); // its first audit checkpoint verifies the seeded chain: not part of a page load
       try {
         rows.push(...(await api(label, cp.base, cp.child.pid!, requests)));
         if (browser) pages.push(`${label}: ${await page(cp.base)}`);

@@ -82,14 +82,14 @@ describe.each(drivers)('dashboard routes on %s', (driver) => {
       expect(r.headers.get('referrer-policy')).toBe('no-referrer');
       const html = await r.text();
       // Every script has a src on this origin; no inline handlers; nothing from elsewhere.
-      expect([...html.matchAll(/<script\b[^>]*>/g)].map((m) => m[0])).toEqual(['<script type="module" src="ui/app.js">']);
+      expect([...html.matchAll(/<script\b[^>]*>/g)].map((m) => m[0])).toEqual([expect.stringMatching(/^<script type="module" src="ui\/[A-Za-z0-9_-]{12}\/app\.js">$/)]);
       expect(html).not.toMatch(/\son\w+=|javascript:|https?:\/\//);
       expect(html).not.toContain('<base');
     });
 
     it('preloads exactly what the first screen imports (app.js and its static imports), no more', async () => {
       const html = await (await t.raw('/')).text();
-      const preloaded = [...html.matchAll(/<link rel="modulepreload" href="ui\/([^"]+)">/g)].map((m) => m[1]).sort();
+      const preloaded = [...html.matchAll(/<link rel="modulepreload" href="ui\/[A-Za-z0-9_-]{12}\/([^"]+)">/g)].map((m) => m[1]).sort();
       const root = join(import.meta.dirname, '../../control-plane/dashboard/ui');
       const seen = new Set<string>();
       const walk = (file: string) => {
@@ -103,15 +103,20 @@ describe.each(drivers)('dashboard routes on %s', (driver) => {
       expect(preloaded).not.toContain('views/cluster.js'); // later views load when opened
     });
 
-    it('serves the files under /ui with their types and ETags; nothing else', async () => {
-      const js = await t.raw('/ui/app.js');
+    it('serves the files under /ui/<version> with their types, cached for good; nothing else', async () => {
+      const html = await (await t.raw('/')).text();
+      const v = /src="ui\/([A-Za-z0-9_-]{12})\/app\.js"/.exec(html)![1];
+      const js = await t.raw(`/ui/${v}/app.js`);
       expect(js.status).toBe(200);
       expect(js.headers.get('content-type')).toMatch(/^text\/javascript/);
       expect(js.headers.get('content-security-policy')).toContain("script-src 'self'");
+      expect(js.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+      expect((await t.raw('/')).headers.get('cache-control')).toBe('no-cache'); // the page itself is always asked for
       const etag = js.headers.get('etag')!;
-      expect((await t.raw('/ui/app.js', { headers: { 'if-none-match': etag } })).status).toBe(304);
-      expect((await t.raw('/ui/app.css')).headers.get('content-type')).toMatch(/^text\/css/);
-      for (const p of ['/ui/types.d.ts', '/ui/nope.js', '/ui/%2e%2e/README.md']) expect((await t.raw(p)).status, p).toBe(404);
+      expect((await t.raw(`/ui/${v}/app.js`, { headers: { 'if-none-match': etag } })).status).toBe(304);
+      expect((await t.raw(`/ui/${v}/app.css`)).headers.get('content-type')).toMatch(/^text\/css/);
+      expect((await t.raw(`/ui/${v}/views/cluster.js`)).status).toBe(200);
+      for (const p of [`/ui/${v}/types.d.ts`, `/ui/${v}/nope.js`, `/ui/${v}/%2e%2e/README.md`, '/ui/app.js', '/ui/0123456789ab/app.js']) expect((await t.raw(p)).status, p).toBe(404);
       // API answers cannot be rendered as a page either.
       expect((await t.raw('/v1/sites')).headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
     });

@@ -125,7 +125,7 @@ function startShell(session) {
     try {
       view = await r.view();
     } catch (e) {
-      app.notify(`Loading the ${r.title} view failed: ${e instanceof Error ? e.message : String(e)}`, 'error');
+      app.notify(`Loading the ${r.title} view failed (${e instanceof Error ? e.message : String(e)}): if the control plane was upgraded since this page was opened, reload it.`, 'error');
       return;
     }
     if (mine !== routing) return; // the user moved on meanwhile

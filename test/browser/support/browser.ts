@@ -7,7 +7,7 @@
  * `watch(page)` records what must never happen on a dashboard page: an uncaught error, a
  * console error, a dialog (alert() from injected script) and a CSP violation.
  */
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +19,38 @@ export const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url)
 
 export interface OpenBrowser {
   context: BrowserContext;
+  /** CPU time (user + system, ms) used so far by every chromium process of this browser. */
+  cpuMs(): number;
   close(): Promise<void>;
+}
+
+/**
+ * Waits until a process has settled: less than `maxMsPerS` of CPU in a second (a control plane
+ * just started verifies the audit chain for its first checkpoint, which is no part of a page
+ * load). Gives up after `timeoutMs`, saying so.
+ */
+export async function settled(pid: number, maxMsPerS = 60, timeoutMs = 60_000): Promise<void> {
+  const t0 = Date.now();
+  for (;;) {
+    const a = processCpuMs(pid);
+    await new Promise((r) => setTimeout(r, 1000));
+    if (processCpuMs(pid) - a < maxMsPerS) return;
+    if (Date.now() - t0 > timeoutMs) {
+      console.warn(`pid ${pid} still busy after ${timeoutMs} ms; measuring anyway`);
+      return;
+    }
+  }
+}
+
+/** utime + stime of a process from /proc (all its threads), in ms; 0 if it is gone. */
+export function processCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ = 100
+  } catch {
+    return 0;
+  }
 }
 
 export async function openBrowser(o: { netns?: string; viewport?: { width: number; height: number } } = {}): Promise<OpenBrowser> {
@@ -37,8 +68,21 @@ export async function openBrowser(o: { netns?: string; viewport?: { width: numbe
     viewport: o.viewport ?? { width: 1360, height: 900 },
     timeout: 30_000,
   });
+  const profile = join(dir, 'profile');
   return {
     context,
+    cpuMs() {
+      // Chromium's processes (browser, renderers, GPU, network) all carry the profile directory
+      // in their command line: sum theirs. Exited ones (a renderer replaced on navigation) are
+      // lost, which only makes the figure smaller than the truth by what they used before.
+      let total = 0;
+      for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+        try {
+          if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(profile)) total += processCpuMs(Number(pid));
+        } catch { /* gone */ }
+      }
+      return total;
+    },
     async close() {
       await context.close().catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });

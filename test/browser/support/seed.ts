@@ -189,6 +189,12 @@ export interface ScaleOptions {
   directorsPerCluster: number;
   /** vrrp.transition events written through the audit log's append path (hash chain and all). */
   events: number;
+  /**
+   * Keep the directors fresh (reported within the 30 s window) for this long after seeding,
+   * without a thousand agents reporting every 5 s on a 2-core test machine: their last report is
+   * dated that far ahead. Default: reported just now (fresh for 30 s).
+   */
+  freshForMs?: number;
 }
 
 /** A large fleet written straight into the tables; returns the number of directors. */
@@ -211,7 +217,7 @@ export async function seedScale(db: DbHandle, o: ScaleOptions): Promise<number> 
       name: `lb${i + 1}`,
       credentialHash: `seed-${c.id}-${i}`,
       appliedRevision: 1,
-      lastSeenAt: new Date(now - (n++ % 7) * 1000),
+      lastSeenAt: new Date(now + Math.max(0, (o.freshForMs ?? 0) - 30_000) - (n++ % 7) * 1000),
       reportedState: {
         director: `lb${i + 1}`,
         instances: ['VI_1', 'VI_2'].map((name, k) => instanceState(name, i === 0 ? 'MASTER' : 'BACKUP', 200 - i * 10 - k, 200 - i * 10 - k, [`10.0.${k}.1/24`])),
