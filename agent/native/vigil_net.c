@@ -899,6 +899,64 @@ static napi_value hw_addr(napi_env env, napi_callback_info info) {
   return str(env, mac);
 }
 
+/*
+ * A checker's fwmark (SO_MARK) and bind_if (SO_BINDTODEVICE) on a socket. Node cannot set
+ * either, and both must be set before the socket connects (the route lookup uses them), so TCP
+ * checker sockets are made here and adopted by Node; a UDP socket Node made gets them after
+ * bind. Returns 0, or -1 with errno and *what naming the option that failed.
+ */
+static int checker_opts(int fd, int mark, const char *device, const char **what) {
+  if (mark && set_int_opt(fd, SOL_SOCKET, SO_MARK, mark) < 0) {
+    *what = "SO_MARK";
+    return -1;
+  }
+  if (device && device[0] && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, device, (socklen_t)strlen(device)) < 0) {
+    *what = "SO_BINDTODEVICE";
+    return -1;
+  }
+  return 0;
+}
+
+/* streamSocket(family 4|6, mark, device|null) -> fd: a non-blocking TCP socket, not connected. */
+static napi_value stream_socket(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int family = get_int(env, argv[0], 4);
+  int mark = get_int(env, argv[1], 0);
+  char device[IFNAMSIZ] = {0};
+  if (argc > 2) get_str(env, argv[2], device, sizeof device);
+  int fd = socket(family == 6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+  if (fd < 0) return throw_errno(env, "socket", errno);
+  const char *what = "";
+  if (checker_opts(fd, mark, device, &what) < 0) {
+    int e = errno;
+    close(fd);
+    return throw_errno(env, what, e);
+  }
+  napi_value out;
+  napi_create_int32(env, fd, &out);
+  return out;
+}
+
+/* socketOptions(fd, mark, device|null): the checker options on a socket Node opened. */
+static napi_value socket_options(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int fd = get_int(env, argv[0], -1);
+  int mark = get_int(env, argv[1], 0);
+  char device[IFNAMSIZ] = {0};
+  if (argc > 2) get_str(env, argv[2], device, sizeof device);
+  if (fd < 0) {
+    napi_throw_type_error(env, "ERR_VIGIL_NATIVE", "socketOptions: fd must be a file descriptor");
+    return NULL;
+  }
+  const char *what = "";
+  if (checker_opts(fd, mark, device, &what) < 0) return throw_errno(env, what, errno);
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor methods[] = {
       {"start", NULL, sock_start, NULL, NULL, NULL, napi_default, NULL},
@@ -917,6 +975,10 @@ static napi_value init(napi_env env, napi_value exports) {
   CHECK(napi_set_named_property(env, exports, "hardwareAddress", f));
   CHECK(napi_create_function(env, "monotonicMs", NAPI_AUTO_LENGTH, monotonic_ms, NULL, &f));
   CHECK(napi_set_named_property(env, exports, "monotonicMs", f));
+  CHECK(napi_create_function(env, "streamSocket", NAPI_AUTO_LENGTH, stream_socket, NULL, &f));
+  CHECK(napi_set_named_property(env, exports, "streamSocket", f));
+  CHECK(napi_create_function(env, "socketOptions", NAPI_AUTO_LENGTH, socket_options, NULL, &f));
+  CHECK(napi_set_named_property(env, exports, "socketOptions", f));
   return exports;
 }
 

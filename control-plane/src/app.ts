@@ -21,7 +21,7 @@ import { tokensRoutes } from './routes/tokens.ts';
 import { agentRoutes } from './routes/agent.ts';
 import { failoversRoutes } from './routes/failovers.ts';
 import { adminRoutes } from './routes/admin.ts';
-import { REVISION_CHANNEL, revisionChanges } from './services/agents/notify.ts';
+import { APPLIED_CHANNEL, REVISION_CHANNEL, revisionChanges } from './services/agents/notify.ts';
 import { IngestGate } from './services/agents/ingest-gate.ts';
 import { ReportCommitter } from './services/agents/commit.ts';
 import { CREDENTIALS_CHANNEL } from './services/tokens/sessions.ts';
@@ -105,7 +105,10 @@ export function createApp(deps: AppDeps) {
   });
 
   // Spec writes in any replica wake this replica's long-polling agents (NOTIFY at commit).
-  void deps.db.listen(REVISION_CHANNEL, (clusterId) => revisionChanges.notify(clusterId)).catch((err: Error) => deps.logger.warn({ err: err.message }, `LISTEN ${REVISION_CHANNEL} failed: agents learn of changes by polling`));
+  void deps.db.listen(REVISION_CHANNEL, (clusterId) => revisionChanges.notify(clusterId, 'listen'))
+    .then(() => { revisionChanges.listening = true; })
+    .catch((err: Error) => deps.logger.warn({ err: err.message }, `LISTEN ${REVISION_CHANNEL} failed: agents are nudged by this replica's own writes only, and poll`));
+  void deps.db.listen(APPLIED_CHANNEL, (clusterId) => revisionChanges.applied(clusterId)).catch((err: Error) => deps.logger.warn({ err: err.message }, `LISTEN ${APPLIED_CHANNEL} failed: held masters re-check on their timer`));
   void deps.db.listen(EVENTS_CHANNEL, () => eventsAppended.notify()).catch((err: Error) => deps.logger.warn({ err: err.message }, `LISTEN ${EVENTS_CHANNEL} failed: live event streams poll`));
   // A credential revoked, reset or replaced in any replica closes its sessions here too.
   void deps.db.listen(CREDENTIALS_CHANNEL, (subject) => sessions.changed(subject)).catch((err: Error) => deps.logger.warn({ err: err.message }, `LISTEN ${CREDENTIALS_CHANNEL} failed: sessions are re-checked every second`));

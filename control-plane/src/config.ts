@@ -34,6 +34,8 @@ export const ControlPlaneConfig = z.strictObject({
   /** The key itself, as a secret (every replica must sign with the same key). */
   auditKey: z.string().min(1).optional(),
   checkpointIntervalSeconds: z.coerce.number().int().min(1).max(3600),
+  /** VIGIL_AGENT_WS=off refuses the agents' WebSocket (they work over HTTP then). */
+  agentWebSocket: z.boolean(),
 }).refine((c) => (c.tlsCert === undefined) === (c.tlsKey === undefined), { message: '--tls-cert and --tls-key go together', path: ['tlsCert'] });
 export type ControlPlaneConfig = z.infer<typeof ControlPlaneConfig>;
 
@@ -56,8 +58,8 @@ export const usage = `usage: vigil control-plane [--port 8080] [--host 0.0.0.0] 
   --checkpoint-interval  seconds between signed checkpoints of the audit chain (default 10).
 
   PORT, DATABASE_URL, VIGIL_BOOTSTRAP_TOKEN, VIGIL_DATA_DIR, VIGIL_PUBLIC_URL,
-  VIGIL_TRUSTED_PROXIES (comma-separated), VIGIL_TLS_CERT, VIGIL_TLS_KEY, VIGIL_AUDIT_KEY and
-  LOG_LEVEL are read from the environment.
+  VIGIL_TRUSTED_PROXIES (comma-separated), VIGIL_TLS_CERT, VIGIL_TLS_KEY, VIGIL_AUDIT_KEY,
+  VIGIL_AGENT_WS (off: no agent WebSocket) and LOG_LEVEL are read from the environment.
 `;
 
 export class ConfigError extends Error {}
@@ -103,6 +105,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ControlPlane
     auditKeyFile: values['audit-key'] ?? join(dataDir, 'audit-signing-key.pem'),
     auditKey: env.VIGIL_AUDIT_KEY || undefined,
     checkpointIntervalSeconds: values['checkpoint-interval'] ?? 10,
+    agentWebSocket: env.VIGIL_AGENT_WS !== 'off',
   });
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);

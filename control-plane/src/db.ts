@@ -67,7 +67,7 @@ class QueryCounter {
 export async function openDb(options: DbOptions): Promise<DbHandle> {
   const expected = expectedMigrationCount();
   if (options.driver === 'postgres') {
-    const client = postgres(options.url, { max: options.maxConnections ?? 10, onnotice: () => {} });
+    const client = postgres(options.url, { max: options.maxConnections ?? 20, onnotice: () => {} });
     const counter = new QueryCounter();
     const db = drizzlePostgres(client, { schema: tables, logger: counter }) as unknown as Db;
     return {

@@ -58,6 +58,16 @@ export function runAnnouncerContract({ make }: { make: () => Promise<AnnouncerLa
       expect(await seen).toMatchObject({ router: true });
     });
 
+    it('a burst announces every item (GARP or NA by family), with one result per item in order', async () => {
+      if (!lab.announcer.burst) return; // optional in the port
+      const seen = ['198.51.100.20', '2001:db8:ffff::20', '198.51.100.21'].map((ip) => lab.observe((a) => a.ip === ip));
+      const r = lab.announcer.burst([{ ifname: lab.ifname, ip: '198.51.100.20' }, { ifname: lab.ifname, ip: '2001:db8:ffff::20' }, { ifname: lab.ifname, ip: '198.51.100.21' }, { ifname: 'nosuchif0', ip: '198.51.100.22' }]);
+      expect(r.map((x) => x.ok)).toEqual([true, true, true, false]);
+      expect(r[3]).toMatchObject({ code: 'ENODEV' });
+      const got = await Promise.all(seen);
+      expect(got.map((a) => [a.kind, a.mac])).toEqual([['garp', lab.mac], ['na', lab.mac], ['garp', lab.mac]]);
+    });
+
     it('a missing interface is an ENODEV result', async () => {
       expect(await lab.announcer.garp('nosuchif0', '198.51.100.12')).toMatchObject({ ok: false, code: 'ENODEV' });
       expect(await lab.announcer.unsolicitedNa('nosuchif0', '2001:db8:ffff::12')).toMatchObject({ ok: false, code: 'ENODEV' });

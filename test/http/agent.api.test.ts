@@ -168,12 +168,25 @@ describe.each(drivers)('agent endpoints on %s', (driver) => {
     await must('POST', '/v1/agent/reports', { events: [transition(2, '2026-11-29T10:01:00.000Z', { from: 'master', to: 'backup', reason: 'higher_priority_advert', priority: 100 })] }, creds.lb2);
     await must('POST', '/v1/agent/reports', { events: [transition(3, '2026-11-29T10:01:00.020Z', { from: 'backup', to: 'master', reason: 'preempt', priority: 150 })] }, creds.lb1);
     const f = await must('GET', `/v1/failovers?cluster=${clusterId}`);
-    expect(f.items.map((x: Record<string, unknown>) => [x.oldMaster, x.newMaster, x.cause, x.gapMs])).toEqual([
-      ['lb2', 'lb1', 'preempt', 20],
-      ['lb1', 'lb2', 'master_down_timer', 400],
+    expect(f.items.map((x: Record<string, unknown>) => [x.kind, x.oldMaster, x.newMaster, x.cause, x.gapMs])).toEqual([
+      ['failover', 'lb2', 'lb1', 'preempt', 20],
+      ['failover', 'lb1', 'lb2', 'master_down_timer', 400],
     ]);
     expect((await must('GET', `/v1/failovers?cluster=${clusterId}&since=2026-11-29T10:00:30Z`)).items).toHaveLength(1);
     expect((await must('GET', '/v1/failovers?site=beta')).items).toEqual([]);
+    // lb1 restarts its instance (a reload that needs a restart): VIPs gone at .100, back at .450,
+    // still lb1: no failover, but an outage of 350 ms. Then its agent crashes and a new run of
+    // it takes over again with nobody else in between: an outage of unknown length.
+    await must('POST', '/v1/agent/reports', { events: [
+      transition(4, '2026-11-29T10:02:00.100Z', { from: 'master', to: 'stopped', reason: 'reload', priority: 150, incarnation: 'run-1', vipsAt: '2026-11-29T10:02:00.100Z' }),
+      transition(5, '2026-11-29T10:02:00.400Z', { from: 'backup', to: 'master', reason: 'master_down_timer', priority: 150, incarnation: 'run-1b', vipsAt: '2026-11-29T10:02:00.450Z' }),
+      transition(6, '2026-11-29T10:03:00.000Z', { from: 'backup', to: 'master', reason: 'master_down_timer', priority: 150, incarnation: 'run-2', vipsAt: '2026-11-29T10:03:00.010Z' }),
+    ] }, creds.lb1);
+    const g = await must('GET', `/v1/failovers?cluster=${clusterId}&since=2026-11-29T10:01:30Z`);
+    expect(g.items.map((x: Record<string, unknown>) => [x.kind, x.oldMaster, x.newMaster, x.gapMs, x.noHolderSince])).toEqual([
+      ['outage', 'lb1', 'lb1', null, null],
+      ['outage', 'lb1', 'lb1', 350, '2026-11-29T10:02:00.100Z'],
+    ]);
   });
 
   it('detects split brain from reported states, once per episode', async () => {
@@ -189,6 +202,40 @@ describe.each(drivers)('agent endpoints on %s', (driver) => {
     const web = fleet.sites.find((s: { name: string }) => s.name === 'alpha').clusters.find((c: { name: string }) => c.name === 'web');
     expect(web.instances.find((i: { name: string }) => i.name === 'VI_WEB')).toMatchObject({ masters: ['lb1', 'lb2'], splitBrain: true, master: null });
     expect(web.directors.map((d: { name: string; appliedRevision: number | null; drift: boolean }) => [d.name, d.appliedRevision, d.drift])).toEqual([['lb1', 2, false], ['lb2', null, true]]);
+  });
+
+  it('a handover is not split brain: a preempt at startup, a crashed master\'s stale report; a real one is confirmed by the next report', async () => {
+    const I = 'VI_PRE';
+    const st = (state: string) => ({ instances: [{ name: I, state }] });
+    const tr = (seq: number, from: string, to: string, reason: string) => ({ seq, kind: 'vrrp.transition', instance: I, agentTime: new Date().toISOString(), details: { from, to, reason, priority: 100 } });
+    const pause = () => new Promise((r) => setTimeout(r, 20));
+    const splits = async () => ((await must('GET', `/v1/events?cluster=${clusterId}&kind=vrrp.split_brain&instance=${I}`)).items as unknown[]).length;
+    const seq = { lb1: 9000, lb2: 9000 } as Record<string, number>;
+    const report = async (d: 'lb1' | 'lb2', state: string, ...evs: Array<[string, string, string]>) => {
+      await must('POST', '/v1/agent/reports', { state: st(state), events: evs.map(([f, to, why]) => tr(++seq[d]!, f, to, why)) }, creds[d]);
+      await pause();
+    };
+    // lb2 has been master; lb1 starts and preempts. Its report (MASTER, with the takeover) lands
+    // before lb2's next one says BACKUP: for a moment both stored states say MASTER.
+    await report('lb2', 'MASTER', ['initialize', 'backup', 'startup'], ['backup', 'master', 'master_down_timer']);
+    await report('lb1', 'MASTER', ['initialize', 'backup', 'startup'], ['backup', 'master', 'preempt']);
+    expect(await splits()).toBe(0);
+    await report('lb2', 'BACKUP', ['master', 'backup', 'higher_priority_advert']);
+    await report('lb1', 'MASTER');
+    expect(await splits()).toBe(0);
+    // lb1 crashes while master: its last MASTER report stays fresh; lb2 takes over and reports twice.
+    await report('lb2', 'MASTER', ['backup', 'master', 'master_down_timer']);
+    await report('lb2', 'MASTER');
+    expect(await splits()).toBe(0);
+    // A partition: lb1 is alive and takes over on its side; both keep reporting MASTER.
+    await report('lb1', 'MASTER', ['master', 'backup', 'higher_priority_advert'], ['backup', 'master', 'master_down_timer']);
+    expect(await splits()).toBe(0); // lb2's stored claim predates lb1's takeover
+    await report('lb2', 'MASTER');
+    expect(await splits()).toBe(1);
+    const ev = (await must('GET', `/v1/events?cluster=${clusterId}&kind=vrrp.split_brain&instance=${I}`)).items[0];
+    expect(ev.details.masters).toEqual(['lb1', 'lb2']);
+    await report('lb1', 'MASTER');
+    expect(await splits()).toBe(1); // once per episode
   });
 
   it('admin actions reach the agent through its config and are audited: maintenance, move mastership', async () => {

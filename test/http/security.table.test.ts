@@ -87,6 +87,7 @@ const ROUTES: Record<string, RouteCase> = {
   },
   'GET /clusters/{id}/spec': { role: 'viewer', scope: 'site', ok: 200, prepare: async (w) => ({ path: `/v1/clusters/${w.clusterId}/spec` }) },
   'PUT /clusters/{id}/spec': { role: 'operator', scope: 'site', ok: 200, prepare: async (w) => ({ path: `/v1/clusters/${w.clusterId}/spec`, body: { spec: spec(60 + (counter % 100)), message: w.uniq() } }) },
+  'PUT /sites/{site}/specs': { role: 'operator', scope: 'site', ok: 200, prepare: async () => ({ path: '/v1/sites/alpha/specs', body: { clusters: { web: { spec: spec(52) } } } }) },
   'GET /clusters/{id}/revisions': { role: 'viewer', scope: 'site', ok: 200, prepare: async (w) => ({ path: `/v1/clusters/${w.clusterId}/revisions` }) },
   'GET /clusters/{id}/revisions/diff': { role: 'viewer', scope: 'site', ok: 200, prepare: async (w) => ({ path: `/v1/clusters/${w.clusterId}/revisions/diff?from=1&to=2` }) },
   'GET /clusters/{id}/revisions/{n}': { role: 'viewer', scope: 'site', ok: 200, prepare: async (w) => ({ path: `/v1/clusters/${w.clusterId}/revisions/1` }) },

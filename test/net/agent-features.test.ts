@@ -9,11 +9,12 @@ import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ArpCapture } from '../support/arp-capture.ts';
 import { requireCapabilities } from '../support/capabilities.ts';
 import { Director, type DirectorConf, type InstanceConf } from '../support/director.ts';
 import { createLab, type NetnsLab } from '../support/netns.ts';
 
-const run = requireCapabilities('agent features', ['root', 'netns']);
+const run = requireCapabilities('agent features', ['root', 'netns', 'tcpdump']);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(!run)('Vigil agent features in network namespaces', () => {
@@ -132,6 +133,42 @@ describe.skipIf(!run)('Vigil agent features in network namespaces', () => {
     }
     expect(logs.keepalived).toContain('GROUP VG MASTER 0');
     expect(logs.vigil).toEqual(logs.keepalived);
+  });
+
+  it('a sync group takes over as one: every member announced within 5 ms (crash takeover and preempt)', async () => {
+    const vips = ['192.0.2.176', '192.0.2.177', '192.0.2.178'];
+    const group = (prio: number): DirectorConf => ({
+      routerId: prio > 100 ? 'lbA' : 'lbB',
+      syncGroups: { VG: vips.map((_, i) => `VI_G${i}`) },
+      instances: vips.map((v, i) => inst({ name: `VI_G${i}`, vrid: 76 + i, priority: prio, vips: [`${v}/24`] })),
+    });
+    const cap = await ArpCapture.start(lab.hosts[1]!.ns);
+    const capA = await ArpCapture.start(lab.hosts[0]!.ns);
+    const mac = async (i: number) => /link\/ether (\S+)/.exec(await lab.ip(lab.hosts[i]!.ns, 'link', 'show', 'eth0'))![1]!;
+    try {
+      await pair(group(150), group(100), async (A, B) => {
+        B.start();
+        for (const v of vips) await B.waitForVip(v, true, 5000);
+        // A starts and preempts: its three VIPs go out in one burst (captured on A's own link).
+        let from = Date.now();
+        A.start();
+        for (const v of vips) await B.waitForVip(v, false, 5000);
+        await sleep(300);
+        const preempt = capA.spread(vips, from, await mac(0));
+        // A crashes: B's group takes over by its Master_Down_Timer (captured on B's link).
+        from = Date.now();
+        await A.crash();
+        for (const v of vips) await B.waitForVip(v, true, 5000);
+        await sleep(300);
+        const crash = cap.spread(vips, from, await mac(1));
+        console.log(`sync group of 3: whole group announced ${preempt.allAnnouncedMs.toFixed(3)} ms after its first GARP (preempt), ${crash.allAnnouncedMs.toFixed(3)} ms (crash takeover)`);
+        expect(preempt.allAnnouncedMs).toBeLessThan(5);
+        expect(crash.allAnnouncedMs).toBeLessThan(5);
+      });
+    } finally {
+      cap.stop();
+      capA.stop();
+    }
   });
 
   it('notify hooks run in transition order with keepalived\'s arguments', async () => {

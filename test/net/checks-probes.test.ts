@@ -67,6 +67,37 @@ describe.skipIf(!enabled)('health probes between namespaces', () => {
     }
   });
 
+  describe('fwmark (SO_MARK) and bind_if (SO_BINDTODEVICE) on TCP, HTTP, SSL and UDP checkers', () => {
+    // 198.51.100.2 is on h2 but routed only in table 100, which only marked packets use: a
+    // probe reaches it (and h2 refuses the closed port) only when its socket carries the mark.
+    beforeAll(async () => {
+      const h1 = lab.hosts[0]!.ns;
+      await lab.ip(h2().ns, 'addr', 'add', '198.51.100.2/32', 'dev', 'eth0');
+      await lab.ip(h1, 'route', 'add', '198.51.100.2/32', 'dev', 'eth0', 'table', '100');
+      await lab.ip(h1, 'rule', 'add', 'fwmark', '0x42', 'lookup', '100');
+      await lab.ip(h1, 'link', 'add', 'side0', 'type', 'veth', 'peer', 'name', 'side1');
+      await lab.ip(h1, 'link', 'set', 'side0', 'up');
+      await lab.ip(h1, 'link', 'set', 'side1', 'up');
+    });
+
+    it('fwmark: without it there is no route; with it the probe reaches the host', async () => {
+      const far = '198.51.100.2';
+      expect(await probe({ type: 'TCP_CHECK' }, far, 80)).toEqual({ ok: false, reason: 'connect ENETUNREACH' });
+      expect(await probe({ type: 'TCP_CHECK', fwmark: 0x42 }, far, 80)).toEqual({ ok: false, reason: 'connect ECONNREFUSED' });
+      expect(await probe({ type: 'HTTP_GET', fwmark: 0x42, urls: [{ path: '/' }] }, far, 80)).toEqual({ ok: false, reason: 'connect ECONNREFUSED' });
+      expect(await probe({ type: 'SSL_GET', fwmark: 0x42, urls: [{ path: '/' }] }, far, 443)).toEqual({ ok: false, reason: 'connect ECONNREFUSED' });
+      expect(await probe({ type: 'UDP_CHECK' }, far, 9999)).toEqual({ ok: false, reason: 'connect ENETUNREACH' });
+      expect(await probe({ type: 'UDP_CHECK', fwmark: 0x42 }, far, 9999)).toEqual({ ok: false, reason: 'recv ECONNREFUSED' });
+    });
+
+    it('bind_if: the probe leaves through that interface only', async () => {
+      expect(await probe({ type: 'TCP_CHECK', bindIf: 'eth0' }, h2().ipv4, 80)).toEqual({ ok: false, reason: 'connect ECONNREFUSED' });
+      expect(await probe({ type: 'TCP_CHECK', bindIf: 'side0' }, h2().ipv4, 80)).toMatchObject({ ok: false, reason: expect.stringMatching(/ENETUNREACH|EHOSTUNREACH|timeout/) });
+      expect(await probe({ type: 'UDP_CHECK', bindIf: 'eth0' }, h2().ipv4, 9999)).toEqual({ ok: false, reason: 'recv ECONNREFUSED' });
+      expect(await probe({ type: 'TCP_CHECK', bindIf: 'nosuch0' }, h2().ipv4, 80)).toEqual({ ok: false, reason: 'socket ENODEV' });
+    });
+  });
+
   describe('failures that need another host', () => {
     it('TCP_CHECK: a connect that is never answered times out; a closed port is refused by the host', async () => {
       expect(await probe({ type: 'TCP_CHECK' }, nobody, 80, 500)).toEqual({ ok: false, reason: 'timeout after 500 ms connecting' });

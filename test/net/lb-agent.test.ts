@@ -58,10 +58,11 @@ Promise.all(Array.from({ length: o.concurrency || 1 }, worker)).then(() => conso
 
 interface Result { counts: Record<string, number>; failures: Record<string, number> }
 
-const conf = (routerId: string, priority: number): DirectorConf => ({
+/** `extraVips`, `realServers` (default RS, weights 1/2/3 by position in RS) and `raw` vary the reload tests. */
+const conf = (routerId: string, priority: number, o: { extraVips?: string[]; realServers?: string[]; raw?: string[] } = {}): DirectorConf => ({
   routerId,
   agentArgs: ['--lb-backend', 'nftables', '--metrics-listen', '127.0.0.1:9650'],
-  instances: [{ name: 'VI_LB', version: 3, vrid: 60, advertInt: 0.1, priority, vips: [`${VIP}/32`, '198.51.100.254/24', '192.0.2.254/24'] }],
+  instances: [{ name: 'VI_LB', version: 3, vrid: 60, advertInt: 0.1, priority, vips: [`${VIP}/32`, '198.51.100.254/24', '192.0.2.254/24', ...(o.extraVips ?? [])] }],
   raw: [
     `virtual_server ${VIP} 80 {`,
     '  delay_loop 1',
@@ -69,9 +70,9 @@ const conf = (routerId: string, priority: number): DirectorConf => ({
     '  lvs_method NAT',
     '  protocol TCP',
     `  sorry_server ${SORRY} 8080`,
-    ...RS.flatMap((a, i) => [
+    ...(o.realServers ?? RS).flatMap((a) => [
       `  real_server ${a} 8080 {`,
-      `    weight ${i + 1}`,
+      `    weight ${RS.includes(a) ? RS.indexOf(a) + 1 : 1}`,
       '    HTTP_GET {',
       '      url {',
       '        path /',
@@ -83,6 +84,7 @@ const conf = (routerId: string, priority: number): DirectorConf => ({
       '  }',
     ]),
     '}',
+    ...(o.raw ?? []),
   ],
 });
 
@@ -118,7 +120,13 @@ describe.skipIf(!run)('load balancer end to end (Vigil agents, nftables, HTTP ch
   async function lbStatus(d: Director) {
     const r = await lab.exec(d.host.ns, process.execPath, [VIGIL, 'status', '--state-dir', join(d.dir, 'state'), '--json']);
     if (r.code !== 0) throw new Error(`vigil status: ${r.stderr}`);
-    return (JSON.parse(r.stdout) as { loadBalancer: { backend: string; realServers: Array<{ address: string; up: boolean; weight: number; drained: boolean; reason: string }> } }).loadBalancer;
+    return (JSON.parse(r.stdout) as { loadBalancer: { backend: string; checks: { attempts: number }; realServers: Array<{ address: string; up: boolean; weight: number; drained: boolean; reason: string }>; services: Array<{ service: string; destinations: Array<{ address: string; weight: number }> }> } }).loadBalancer;
+  }
+  /** When the director logged `address` DOWN last (pino's `time`, epoch ms). */
+  function downLoggedAt(d: Director, address: string): number {
+    const line = d.logs().split('\n').filter((l) => l.includes(`real server ${address}:8080 of`) && l.includes('is DOWN')).at(-1);
+    if (!line) throw new Error(`${d.host.ns}: no DOWN line for ${address}`);
+    return (JSON.parse(line) as { time: number }).time;
   }
   async function until(what: string, pred: () => Promise<boolean>, ms: number): Promise<number> {
     const t0 = Date.now();
@@ -184,12 +192,14 @@ describe.skipIf(!run)('load balancer end to end (Vigil agents, nftables, HTTP ch
   });
 
   it('a dead real server leaves the pool within delay_loop + connect_timeout and returns when healthy', async () => {
+    const stoppedAt = Date.now();
     await stopServer('rs2');
-    const detected = await until('rs2 down on both directors', async () => {
+    await until('rs2 down on both directors', async () => {
       const [a, b] = await Promise.all([lbStatus(A), lbStatus(B)]);
       return !a.realServers[1]!.up && !b.realServers[1]!.up;
-    }, 5000);
-    expect(detected).toBeLessThanOrEqual(2000 + 500); // delay_loop 1 s + connect_timeout 1 s (+ polling)
+    }, 8000);
+    // From the agents' own log time (`vigil status` is a process start, seconds on a loaded host).
+    for (const d of [A, B]) expect(downLoggedAt(d, RS[1]!) - stoppedAt).toBeLessThanOrEqual(2000 + 100); // delay_loop 1 s + connect_timeout 1 s
     expect((await lbStatus(A)).realServers[1]!.reason).toMatch(/ECONNREFUSED/);
     const r = await get(200);
     expect(r.failures).toEqual({});
@@ -207,10 +217,11 @@ describe.skipIf(!run)('load balancer end to end (Vigil agents, nftables, HTTP ch
       p.once('exit', (code) => resolve(code ?? 1));
       p.stdin!.end(script);
     });
+    const blockedAt = Date.now();
     expect(await nft('table inet vg_blackhole { chain in { type filter hook input priority filter; policy accept; tcp dport 8080 drop; }; }')).toBe(0);
     try {
-      const detected = await until('rs1 down', async () => !(await lbStatus(A)).realServers[0]!.up, 5000);
-      expect(detected).toBeLessThanOrEqual(2000 + 500);
+      await until('rs1 down', async () => !(await lbStatus(A)).realServers[0]!.up, 8000);
+      expect(downLoggedAt(A, RS[0]!) - blockedAt).toBeLessThanOrEqual(2000 + 100);
       expect((await lbStatus(A)).realServers[0]!.reason).toMatch(/timeout after 1000 ms/);
     } finally {
       expect(await nft('delete table inet vg_blackhole\n')).toBe(0);
@@ -261,6 +272,74 @@ describe.skipIf(!run)('load balancer end to end (Vigil agents, nftables, HTTP ch
     } finally {
       await C.destroy();
     }
+  });
+
+  it('a VRRP-only reload keeps DOWN real servers down, drains and checker counters; inserting a server keeps the drain on the drained one', async () => {
+    const stateDir = join(A.dir, 'state');
+    const reload = async (o: Parameters<typeof conf>[2]) => {
+      A.writeConf(conf('lbA', 150, o));
+      B.writeConf(conf('lbB', 100, o));
+      B.signal('SIGHUP');
+      A.signal('SIGHUP');
+    };
+    await stopServer('rs2');
+    await until('rs2 down', async () => !(await lbStatus(A)).realServers[1]!.up, 5000);
+    const drain = await lab.exec(A.host.ns, process.execPath, [VIGIL, 'drain', '--state-dir', stateDir, `TCP ${VIP}:80`, `${RS[2]}:8080`]);
+    expect(drain.code, drain.stderr).toBe(0);
+    const before = await lbStatus(A);
+    // A VRRP-only change: one more VIP. The load balancer does not even see it.
+    await reload({ extraVips: ['192.0.2.253/24'] });
+    const seen: string[] = [];
+    await until('the new VIP on A', async () => {
+      const s = await lbStatus(A);
+      seen.push(s.realServers.map((r) => `${r.address}:${r.up ? 'up' : 'down'}${r.drained ? ':drained' : ''}`).join(' '));
+      return A.holdsVip('192.0.2.253');
+    }, 5000);
+    await sleep(300);
+    const after = await lbStatus(A);
+    seen.push(after.realServers.map((r) => `${r.address}:${r.up ? 'up' : 'down'}${r.drained ? ':drained' : ''}`).join(' '));
+    // Never back in the table, not for one status read: rs2 stays down, rs3 stays drained.
+    for (const line of seen) expect(line).toBe(`${RS[0]}:up ${RS[1]}:down ${RS[2]}:up:drained`);
+    expect(after.checks.attempts).toBeGreaterThanOrEqual(before.checks.attempts);
+    expect(A.logs()).toMatch(/load balancer unchanged/);
+    const table = () => after.services[0]!.destinations.map((d) => `${d.address}:${d.weight}`).sort();
+    expect(table()).toEqual([`${RS[0]}:1`, `${RS[2]}:0`]);
+    // Insert a real server before the drained one: the drain stays with rs3 (identity, not position).
+    const NEW = '192.0.2.9'; // nobody: it goes DOWN on its first check
+    await reload({ extraVips: ['192.0.2.253/24'], realServers: [RS[0]!, RS[1]!, NEW, RS[2]!] });
+    await until('the inserted server checked', async () => (await lbStatus(A)).realServers.some((r) => r.address === NEW && !r.up), 5000);
+    const inserted = await lbStatus(A);
+    expect(inserted.realServers.map((r) => [r.address, r.up, r.drained])).toEqual([[RS[0], true, false], [RS[1], false, false], [NEW, false, false], [RS[2], true, true]]);
+    expect(await get(60)).toEqual({ counts: { rs1: 60 }, failures: {} });
+    // Back to the original config, rs2 back, rs3 undrained.
+    expect((await lab.exec(A.host.ns, process.execPath, [VIGIL, 'drain', '--state-dir', stateDir, '--undo', `TCP ${VIP}:80`, `${RS[2]}:8080`])).code).toBe(0);
+    await startServer(4, 'rs2');
+    await reload({});
+    await until('all up, none drained, VIP gone', async () => {
+      const s = await lbStatus(A);
+      return s.realServers.length === 3 && s.realServers.every((r) => r.up && !r.drained) && !(await A.holdsVip('192.0.2.253'));
+    }, 8000);
+  });
+
+  it('a later revision nftables cannot program (DR) is rejected on SIGHUP and changes nothing', async () => {
+    const before = await lbStatus(A);
+    A.writeConf(conf('lbA', 150, {
+      extraVips: ['192.0.2.252/24'],
+      raw: [`virtual_server ${VIP} 81 {`, '  lvs_sched wrr', '  lvs_method DR', `  real_server ${RS[0]} 81 {`, '  }', '}'],
+    }));
+    const logAt = A.logs().length;
+    A.signal('SIGHUP');
+    await until('the rejection logged', async () => /reload rejected/.test(A.logs().slice(logAt)), 5000);
+    const log = A.logs().slice(logAt);
+    expect(log).toMatch(/cannot program these virtual servers/);
+    expect(log).toMatch(/DR/);
+    expect(log).toMatch(/nothing was changed/);
+    await sleep(300);
+    expect(await A.holdsVip('192.0.2.252')).toBe(false);
+    const after = await lbStatus(A);
+    expect(after.services.map((s) => s.service)).toEqual(before.services.map((s) => s.service));
+    expect((await get(30)).failures).toEqual({});
+    A.writeConf(conf('lbA', 150));
   });
 
   it('the master crashing keeps the service answering: the backup takes the VIPs with its table ready', async () => {

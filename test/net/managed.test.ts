@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AddressWatch } from '../support/addr-watch.ts';
 import { requireCapabilities } from '../support/capabilities.ts';
 import { createLab, type NetnsLab } from '../support/netns.ts';
 
@@ -20,14 +21,16 @@ const TOKEN = 'vgl_managed-e2e-bootstrap-token-0123456789abcdef';
 const CP = 'http://192.0.2.3:8080';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const spec = (vips: string[]) => ({
+const spec = (vips: string[], o: { priority?: number; script?: boolean } = {}) => ({
   version: 1,
   directors: { lb1: {}, lb2: {} },
+  ...(o.script ? { vrrpScripts: { chk: { script: '/bin/true', intervalMs: 1000, weight: -20 } } } : {}),
   vrrpInstances: {
     VI_1: {
       interface: 'eth0', virtualRouterId: 70, version: 3, advertIntervalMs: 100,
       virtualIpAddresses: vips,
-      directors: { lb1: { priority: 150 }, lb2: { priority: 100 } },
+      ...(o.script ? { trackScripts: [{ name: 'chk' }] } : {}),
+      directors: { lb1: { priority: o.priority ?? 150 }, lb2: { priority: 100 } },
     },
   },
 });
@@ -140,17 +143,36 @@ describe.skipIf(!run)('managed agents with a real control plane', () => {
   });
 
   it('a spec change reaches the agents and applies as a diff; an advert change at one instant on both', async () => {
-    await must('PUT', `/v1/clusters/${clusterId}/spec`, { spec: spec(['192.0.2.100/24', '192.0.2.101/24']) });
-    // The advertised addresses change: both directors switch at the instant the control plane
-    // scheduled (revision time + 5 s), not whenever each poll lands.
-    await until('lb1 holds the new VIP', () => holds(0, '192.0.2.101'), 10_000);
-    await until('both report revision 2', async () => {
-      const ds = (await must('GET', `/v1/clusters/${clusterId}/directors`)).items as Array<{ appliedRevision: number | null }>;
-      return ds.every((d) => d.appliedRevision === 2);
-    }, 10_000);
-    const applied = (await must('GET', `/v1/events?cluster=${clusterId}&kind=config.applied`)).items as Array<{ actor: string; agentTime: string; details: { revision: number } }>;
-    const at = ['lb1', 'lb2'].map((d) => Date.parse(applied.find((e) => e.actor === `agent:${d}` && e.details.revision === 2)!.agentTime));
-    expect(Math.abs(at[0]! - at[1]!)).toBeLessThan(500);
+    const watch = await AddressWatch.start(lab.hosts[0]!.ns);
+    const from = new Date().toISOString();
+    try {
+      await must('PUT', `/v1/clusters/${clusterId}/spec`, { spec: spec(['192.0.2.100/24', '192.0.2.101/24']) });
+      // The advertised addresses change: both directors switch at the instant the control plane
+      // scheduled (revision time + 5 s), not whenever each poll lands.
+      await until('lb1 holds the new VIP', () => holds(0, '192.0.2.101'), 10_000);
+      await until('both report revision 2', async () => {
+        const ds = (await must('GET', `/v1/clusters/${clusterId}/directors`)).items as Array<{ appliedRevision: number | null }>;
+        return ds.every((d) => d.appliedRevision === 2);
+      }, 10_000);
+      const applied = (await must('GET', `/v1/events?cluster=${clusterId}&kind=config.applied`)).items as Array<{ actor: string; agentTime: string; details: { revision: number; diff: { instances: unknown[] } } }>;
+      const mine = ['lb1', 'lb2'].map((d) => applied.find((e) => e.actor === `agent:${d}` && e.details.revision === 2)!);
+      const at = mine.map((e) => Date.parse(e.agentTime));
+      expect(Math.abs(at[0]! - at[1]!)).toBeLessThan(500);
+      // In place on both: no transition anywhere, the first VIP never left lb1, the new one came
+      // at the scheduled instant.
+      for (const e of mine) expect(e.details.diff.instances).toEqual([{ name: 'VI_1', action: 'changed', changes: ['virtual_ipaddress +192.0.2.101/24'] }]);
+      await sleep(500);
+      expect((await must('GET', `/v1/events?cluster=${clusterId}&kind=vrrp.transition&since=${encodeURIComponent(from)}`)).items).toEqual([]);
+      expect(watch.deletions('192.0.2.100')).toEqual([]);
+      const scheduled = [...(agents.lb1 as ChildProcess & { out: () => string }).out().matchAll(/"applyAt":"([^"]+)"/g)].at(-1)?.[1];
+      expect(scheduled).toBeDefined();
+      const offset = watch.added('192.0.2.101')!.at - Date.parse(scheduled!);
+      console.log(`the new VIP appeared ${offset.toFixed(1)} ms after the scheduled instant`);
+      expect(Math.abs(offset)).toBeLessThan(300);
+      expect(await holds(1, '192.0.2.101')).toBe(false);
+    } finally {
+      watch.stop();
+    }
   });
 
   it('a revision the backup cannot run is rejected with the reason; the master never gets it (backups first)', async () => {
@@ -172,6 +194,33 @@ describe.skipIf(!run)('managed agents with a real control plane', () => {
     expect(ds.map((d) => d.appliedRevision)).toEqual([2, 2]);
     await must('PUT', `/v1/clusters/${clusterId}/spec`, { spec: spec(['192.0.2.100/24', '192.0.2.101/24']) });
     await until('both directors on revision 4', async () => ((await must('GET', `/v1/clusters/${clusterId}/directors`)).items as Array<{ appliedRevision: number }>).every((d) => d.appliedRevision === 4), 20_000);
+  });
+
+  it('a priority change and an added track_script apply in place: no transition, the VIP never leaves the master', async () => {
+    const watch = await AddressWatch.start(lab.hosts[0]!.ns);
+    const from = new Date().toISOString();
+    try {
+      const revisionOf = async () => ((await must('GET', `/v1/clusters/${clusterId}/directors`)).items as Array<{ appliedRevision: number }>).map((d) => d.appliedRevision);
+      const start = Math.max(...(await revisionOf()));
+      await must('PUT', `/v1/clusters/${clusterId}/spec`, { spec: spec(['192.0.2.100/24', '192.0.2.101/24'], { priority: 140 }) });
+      await until('both on the priority revision', async () => (await revisionOf()).every((r) => r === start + 1), 20_000);
+      await must('PUT', `/v1/clusters/${clusterId}/spec`, { spec: spec(['192.0.2.100/24', '192.0.2.101/24'], { priority: 140, script: true }) });
+      await until('both on the track_script revision', async () => (await revisionOf()).every((r) => r === start + 2), 20_000);
+      await sleep(1500); // the script ran (it succeeds: the priority stays 140)
+      const applied = (await must('GET', `/v1/events?cluster=${clusterId}&kind=config.applied&since=${encodeURIComponent(from)}`)).items as Array<{ actor: string; details: { revision: number; diff: { instances: unknown[] } } }>;
+      const lb1 = (rev: number) => applied.find((e) => e.actor === 'agent:lb1' && e.details.revision === rev)!.details.diff.instances;
+      expect(lb1(start + 1)).toEqual([{ name: 'VI_1', action: 'changed', changes: ['priority 150 -> 140'] }]);
+      expect(lb1(start + 2)).toEqual([{ name: 'VI_1', action: 'changed', changes: ['track_script +chk weight -20'] }]);
+      expect((await must('GET', `/v1/events?cluster=${clusterId}&kind=vrrp.transition&since=${encodeURIComponent(from)}`)).items).toEqual([]);
+      expect(watch.deletions('192.0.2.100')).toEqual([]);
+      expect(watch.deletions('192.0.2.101')).toEqual([]);
+      expect(await holds(1, '192.0.2.100')).toBe(false);
+      // Back to the plain spec for the tests that follow.
+      await must('PUT', `/v1/clusters/${clusterId}/spec`, { spec: spec(['192.0.2.100/24', '192.0.2.101/24']) });
+      await until('both on the plain revision', async () => (await revisionOf()).every((r) => r === start + 3), 20_000);
+    } finally {
+      watch.stop();
+    }
   });
 
   it('maintenance: the director leaves gracefully and the peer takes over; off, it comes back', async () => {

@@ -57,7 +57,7 @@ function table(down: [number, number][] = [], weights: Record<string, number> = 
     const [v, r] = key.split('/').map(Number);
     s.virtualServers[v!]!.realServers[r!]!.weight = w;
   }
-  const health = new Map(down.map(([v, r]) => [realServerKey(v, r), false]));
+  const health = new Map(down.map(([v, r]) => [realServerKey(s.virtualServers, v, r), false]));
   const d = desiredTable({ virtualServers: s.virtualServers, virtualServerGroups: s.virtualServerGroups, health });
   expect(d.problems).toEqual([]);
   return d.table;

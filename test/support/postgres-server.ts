@@ -49,7 +49,11 @@ function postgresUser(): { uid: number; gid: number } {
  * running there; it is entered as root, then setpriv drops to the postgres user and execs the
  * postmaster (no process in between to swallow the shutdown signal).
  */
-export async function startPostgres(options: { netns?: string } = {}): Promise<PostgresServer> {
+/**
+ * `durable: true` keeps Postgres' defaults (fsync, synchronous commit, full page writes); the
+ * default turns them off, which tests do not need and benchmarks must say when they use.
+ */
+export async function startPostgres(options: { netns?: string; durable?: boolean } = {}): Promise<PostgresServer> {
   const bin = pgBinDir();
   // Spawned with the postgres user's uid/gid directly (not through runuser, which would sit in
   // between and swallow the SIGINT that asks the postmaster for a fast shutdown).
@@ -62,7 +66,7 @@ export async function startPostgres(options: { netns?: string } = {}): Promise<P
   const port = await freePort();
   const pgArgs = [
     '-D', dataDir, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1',
-    '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=300',
+    ...(options.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']), '-c', 'max_connections=300',
   ];
   const child = options.netns && owner
     ? spawn('ip', ['netns', 'exec', options.netns, 'setpriv', `--reuid=${owner.uid}`, `--regid=${owner.gid}`, '--clear-groups', join(bin, 'postgres'), ...pgArgs], { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir, env: { ...process.env, HOME: dir } })

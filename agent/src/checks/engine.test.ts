@@ -16,6 +16,10 @@ const vs = (over: Partial<VirtualServer> = {}): VirtualServer => ({
   ...over,
 } as VirtualServer);
 
+const VS = 'TCP 192.0.2.100:80';
+const RS1 = `${VS} -> 10.0.0.1:80`;
+const RS2 = `${VS} -> 10.0.0.2:8080`;
+
 const flush = () => new Promise<void>((r) => setImmediate(r));
 
 function harness(v: VirtualServer) {
@@ -44,8 +48,9 @@ function harness(v: VirtualServer) {
 describe('health engine (fake clock, fake probe)', () => {
   it('plans inherit timing from the real and virtual server and keepalived defaults', () => {
     const [tcp, http] = checkerPlans([vs({ virtualhost: 'www.example.com' })]);
-    expect(tcp).toMatchObject({ id: '0/0/0', rsKey: '0/0', target: { address: '10.0.0.1', port: 80 }, timeoutMs: 200, timing: { retry: 1, delayBeforeRetryMs: 100, delayLoopMs: 1000 } });
-    expect(http).toMatchObject({ id: '0/1/0', target: { port: 8080 }, timeoutMs: 5000, timing: { retry: 1, delayBeforeRetryMs: 3000 } });
+    expect(tcp!.id.startsWith(`${RS1} {`)).toBe(true);
+    expect(tcp).toMatchObject({ vsKey: VS, rsKey: RS1, target: { address: '10.0.0.1', port: 80 }, timeoutMs: 200, timing: { retry: 1, delayBeforeRetryMs: 100, delayLoopMs: 1000 } });
+    expect(http).toMatchObject({ rsKey: RS2, target: { port: 8080 }, timeoutMs: 5000, timing: { retry: 1, delayBeforeRetryMs: 3000 } });
     expect(http!.checker).toMatchObject({ virtualhost: 'www.example.com' });
     const v = vs();
     expect(effectiveCheckTiming(v, v.realServers[0]!, { type: 'DNS_CHECK', queryType: 'SOA', name: '.' })).toMatchObject({ retry: 3, delayBeforeRetryMs: 1000 });
@@ -66,20 +71,20 @@ describe('health engine (fake clock, fake probe)', () => {
     }
     h.alive.set('10.0.0.1', false);
     await h.run(1200); // fails ~@3002, retries 100 ms later: down
-    expect(h.changes).toEqual([{ rsKey: '0/0', up: false, weight: 1, reason: 'connect ECONNREFUSED' }]);
+    expect(h.changes).toEqual([{ rsKey: RS1, up: false, weight: 1, reason: 'connect ECONNREFUSED' }]);
     h.alive.set('10.0.0.1', true);
     await h.run(1000);
-    expect(h.changes.at(-1)).toEqual({ rsKey: '0/0', up: true, weight: 1, reason: '' });
+    expect(h.changes.at(-1)).toEqual({ rsKey: RS1, up: true, weight: 1, reason: '' });
     h.engine.stop();
   });
 
   it('ha_suspend: no probes for a suspended virtual server; resuming checks at once', async () => {
     const h = harness(vs());
-    h.engine.suspend(0, true);
+    h.engine.suspend(VS, true);
     h.engine.start();
     await h.run(3000);
     expect(h.probed).toEqual([]);
-    h.engine.suspend(0, false);
+    h.engine.suspend(VS, false);
     await h.run(5);
     expect(h.probed.length).toBe(2);
     h.engine.stop();
@@ -90,7 +95,7 @@ describe('health engine (fake clock, fake probe)', () => {
     expect(h.engine.initial().map((x) => x.up)).toEqual([false, false]);
     h.engine.start();
     await h.run(100);
-    expect(h.changes.map((c) => [c.rsKey, c.up])).toEqual([['0/0', true], ['0/1', true]]);
+    expect(h.changes.map((c) => [c.rsKey, c.up])).toEqual([[RS1, true], [RS2, true]]);
     h.engine.stop();
   });
 
@@ -103,7 +108,7 @@ describe('health engine (fake clock, fake probe)', () => {
     engine.start();
     clock.advance(1);
     await flush();
-    expect(changes).toEqual([{ rsKey: '0/0', up: false, weight: 1, reason: 'probe error: boom' }]);
+    expect(changes).toEqual([{ rsKey: RS1, up: false, weight: 1, reason: 'probe error: boom' }]);
     engine.stop();
   });
 });

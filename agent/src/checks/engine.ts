@@ -47,28 +47,45 @@ interface Slot {
   state: CheckerState;
   timer?: TimerHandle;
   running: boolean;
+  /** Dropped by an update: a result still in flight is ignored. */
+  removed: boolean;
 }
 
 export class HealthEngine {
   private readonly slots = new Map<string, Slot>();
-  private readonly byServer = new Map<string, Slot[]>();
+  private byServer = new Map<string, Slot[]>();
   private readonly reported = new Map<string, RealServerHealth>();
-  private readonly suspended = new Set<number>();
+  private readonly suspended = new Set<string>();
   private readonly abort = new AbortController();
+  private started = false;
   private stopped = false;
   readonly stats: HealthStats = noStats();
 
   constructor(plans: readonly CheckerPlan[], private readonly ports: HealthEnginePorts) {
-    const now = ports.clock.now();
-    const random = ports.random ?? Math.random;
+    this.place(plans);
+  }
+
+  /** Slots for `plans`: existing ones (same id) kept with their state, the others created. */
+  private place(plans: readonly CheckerPlan[]): Slot[] {
+    const now = this.ports.clock.now();
+    const random = this.ports.random ?? Math.random;
+    const created: Slot[] = [];
+    const byServer = new Map<string, Slot[]>();
     for (const plan of plans) {
-      const slot: Slot = { plan, state: initialChecker(plan.timing, now, random()), running: false };
-      this.slots.set(plan.id, slot);
-      const list = this.byServer.get(plan.rsKey) ?? [];
+      let slot = this.slots.get(plan.id);
+      if (slot) slot.plan = plan;
+      else {
+        slot = { plan, state: initialChecker(plan.timing, now, random()), running: false, removed: false };
+        this.slots.set(plan.id, slot);
+        created.push(slot);
+      }
+      const list = byServer.get(plan.rsKey) ?? [];
       list.push(slot);
-      this.byServer.set(plan.rsKey, list);
+      byServer.set(plan.rsKey, list);
     }
+    this.byServer = byServer;
     this.stats.checkers = plans.length;
+    return created;
   }
 
   /** The starting health of every real server (alpha servers start down). */
@@ -77,18 +94,47 @@ export class HealthEngine {
   }
 
   start(): void {
+    this.started = true;
     for (const h of this.initial()) this.reported.set(h.rsKey, h);
     for (const slot of this.slots.values()) this.arm(slot);
   }
 
-  /** ha_suspend: no checks for virtual server `vsIndex` while this director does not hold its VIP. */
-  suspend(vsIndex: number, suspended: boolean): void {
-    if (suspended === this.suspended.has(vsIndex)) return;
-    if (suspended) this.suspended.add(vsIndex);
-    else this.suspended.delete(vsIndex);
+  /**
+   * A reload (keepalived's migrate_checkers): a checker whose plan id is unchanged keeps its
+   * state, its timer and any attempt in flight; a new one starts as at startup (warmup, alpha);
+   * a dropped one stops. Returns the health of every real server now, and reports (onChange)
+   * the servers whose health moved because their set of checkers or weight changed.
+   */
+  update(plans: readonly CheckerPlan[]): RealServerHealth[] {
+    const keep = new Set(plans.map((p) => p.id));
+    for (const [id, slot] of this.slots) {
+      if (keep.has(id)) continue;
+      slot.removed = true;
+      slot.timer?.cancel();
+      this.slots.delete(id);
+    }
+    const created = this.place(plans);
+    for (const k of [...this.reported.keys()]) if (!this.byServer.has(k)) this.reported.delete(k);
+    const now = this.initial();
+    if (this.started) {
+      for (const h of now) {
+        const prev = this.reported.get(h.rsKey);
+        this.reported.set(h.rsKey, h);
+        if (prev && (prev.up !== h.up || prev.weight !== h.weight)) this.ports.onChange(h);
+      }
+      for (const slot of created) this.arm(slot);
+    }
+    return now;
+  }
+
+  /** ha_suspend: no checks for virtual server `vsKey` while this director does not hold its VIP. */
+  suspend(vsKey: string, suspended: boolean): void {
+    if (suspended === this.suspended.has(vsKey)) return;
+    if (suspended) this.suspended.add(vsKey);
+    else this.suspended.delete(vsKey);
     const now = this.ports.clock.now();
     for (const slot of this.slots.values()) {
-      if (slot.plan.vsIndex !== vsIndex) continue;
+      if (slot.plan.vsKey !== vsKey) continue;
       slot.timer?.cancel();
       slot.timer = undefined;
       if (!suspended) {
@@ -106,7 +152,7 @@ export class HealthEngine {
   }
 
   private arm(slot: Slot): void {
-    if (this.stopped || slot.running || this.suspended.has(slot.plan.vsIndex)) return;
+    if (this.stopped || !this.started || slot.removed || slot.running || slot.timer || this.suspended.has(slot.plan.vsKey)) return;
     const delay = Math.max(0, slot.state.nextAt - this.ports.clock.now());
     slot.timer = this.ports.clock.setTimeout(() => {
       slot.timer = undefined;
@@ -115,7 +161,7 @@ export class HealthEngine {
   }
 
   private async attempt(slot: Slot): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped || slot.removed) return;
     slot.running = true;
     this.stats.inFlight++;
     this.stats.attempts++;
@@ -127,7 +173,7 @@ export class HealthEngine {
     }
     this.stats.inFlight--;
     slot.running = false;
-    if (this.stopped) return;
+    if (this.stopped || slot.removed) return;
     if (!outcome.ok) this.stats.failures++;
     const r = checkerResult(slot.state, outcome, slot.plan.timing, this.ports.clock.now());
     slot.state = r.state;

@@ -37,12 +37,12 @@ describe('HealthWorker (worker thread, real TCP_CHECK on loopback)', () => {
     const changes: RealServerHealth[] = [];
     w = new HealthWorker();
     const initial = await w.start([vs], {}, (h) => changes.push(h));
-    expect(initial).toEqual([{ rsKey: '0/0', up: true, weight: 1, reason: '' }]);
+    expect(initial).toEqual([{ rsKey: `TCP 192.0.2.100:80 -> 127.0.0.1:${port}`, up: true, weight: 1, reason: '' }]);
     await new Promise((r) => setTimeout(r, 300)); // a few attempts, all successful: no change
     expect(changes).toEqual([]);
     await close(server);
     await until('down', () => changes.some((c) => !c.up));
-    expect(changes[0]).toMatchObject({ rsKey: '0/0', up: false });
+    expect(changes[0]).toMatchObject({ rsKey: `TCP 192.0.2.100:80 -> 127.0.0.1:${port}`, up: false });
     expect(changes[0]!.reason).toMatch(/ECONNREFUSED/);
     server = await listen(port);
     await until('up again', () => changes.at(-1)!.up);

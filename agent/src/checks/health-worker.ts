@@ -5,18 +5,20 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { ClusterSpec } from '#schema';
-import type { HealthSource } from '../runtime/lb.ts';
 import { noStats, type HealthStats, type RealServerHealth } from './engine.ts';
+import type { HealthSource } from './source.ts';
 
 export type HealthRequest =
-  | { type: 'start'; virtualServers: unknown; trackFiles: unknown; suspended: Array<[number, boolean]> }
-  | { type: 'suspend'; vsIndex: number; suspended: boolean }
+  | { type: 'start'; virtualServers: unknown; trackFiles: unknown; suspended: Array<[string, boolean]> }
+  | { type: 'update'; id: number; virtualServers: unknown; trackFiles: unknown }
+  | { type: 'suspend'; vsKey: string; suspended: boolean }
   | { type: 'stats'; id: number }
   | { type: 'stop' };
 
 export type HealthReply =
   | { type: 'started'; initial: RealServerHealth[] }
   | { type: 'health'; health: RealServerHealth }
+  | { type: 'updated'; id: number; health: RealServerHealth[] }
   | { type: 'stats'; id: number; stats: HealthStats }
   | { type: 'stopped' };
 
@@ -24,8 +26,9 @@ const entry = new URL('./worker-entry.mjs', import.meta.url);
 
 export class HealthWorker implements HealthSource {
   private worker: Worker | undefined;
-  private readonly suspended = new Map<number, boolean>();
+  private readonly suspended = new Map<string, boolean>();
   private statsWaiters = new Map<number, (s: HealthStats) => void>();
+  private updateWaiters = new Map<number, (h: RealServerHealth[]) => void>();
   private nextId = 0;
   private onChange: ((h: RealServerHealth) => void) | undefined;
   private spec: { virtualServers: ClusterSpec['virtualServers']; trackFiles: ClusterSpec['trackFiles'] } | undefined;
@@ -54,6 +57,9 @@ export class HealthWorker implements HealthSource {
         else if (m.type === 'stats') {
           this.statsWaiters.get(m.id)?.(m.stats);
           this.statsWaiters.delete(m.id);
+        } else if (m.type === 'updated') {
+          this.updateWaiters.get(m.id)?.(m.health);
+          this.updateWaiters.delete(m.id);
         }
       });
       w.on('error', (err) => {
@@ -61,6 +67,11 @@ export class HealthWorker implements HealthSource {
         else this.log(`health worker failed: ${err.message}`);
       });
       w.on('exit', (code) => {
+        // Nobody waits forever on a worker that is gone.
+        for (const resolveUpdate of this.updateWaiters.values()) resolveUpdate([]);
+        this.updateWaiters.clear();
+        for (const resolveStats of this.statsWaiters.values()) resolveStats(noStats());
+        this.statsWaiters.clear();
         if (this.worker !== w || this.stopping) return;
         this.worker = undefined;
         if (!started) return;
@@ -71,9 +82,22 @@ export class HealthWorker implements HealthSource {
     });
   }
 
-  suspend(vsIndex: number, suspended: boolean): void {
-    this.suspended.set(vsIndex, suspended);
-    this.worker?.postMessage({ type: 'suspend', vsIndex, suspended } satisfies HealthRequest);
+  /** Checkers migrate inside the worker (engine.ts `update`); a worker restarted later gets the new spec. */
+  update(virtualServers: ClusterSpec['virtualServers'], trackFiles: ClusterSpec['trackFiles']): Promise<RealServerHealth[]> {
+    this.spec = { virtualServers, trackFiles };
+    const w = this.worker;
+    // No worker yet (nothing was checked before): start one now if there is something to check.
+    if (!w) return this.onChange ? this.start(virtualServers, trackFiles, this.onChange) : Promise.resolve([]);
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.updateWaiters.set(id, resolve);
+      w.postMessage({ type: 'update', id, virtualServers, trackFiles } satisfies HealthRequest);
+    });
+  }
+
+  suspend(vsKey: string, suspended: boolean): void {
+    this.suspended.set(vsKey, suspended);
+    this.worker?.postMessage({ type: 'suspend', vsKey, suspended } satisfies HealthRequest);
   }
 
   stats(): Promise<HealthStats> {

@@ -2,17 +2,23 @@
  * The cluster spec's virtual servers → one plan per (virtual server, real server, checker): what
  * to probe, where, and on which timing. Pure. The HTTP checkers get their `virtualhost` default
  * from the real server, then the virtual server (keepalived's inheritance).
+ *
+ * A plan's `id` is its definition: the real server's identity (lb/identity.ts) plus everything
+ * that makes the checker what it is (type and options, target, timing, timeout). Two revisions
+ * that keep a checker as it was give it the same id, so a reload keeps its state (keepalived's
+ * migrate_checkers); an edited checker gets a new id and starts over. The real server's weight
+ * is not part of it: a weight change keeps the checker running.
  */
 import type { Checker, ClusterSpec } from '#schema';
-import { realServerKey } from '../lb/desired.ts';
+import { lbIdentities } from '../lb/identity.ts';
 import { effectiveCheckTiming, type CheckTiming } from './timing.ts';
 
 export interface CheckerPlan {
-  /** "<vs>/<rs>/<checker>" indexes: stable while the spec is. */
+  /** The checker's identity and definition (see the file comment). */
   id: string;
-  vsIndex: number;
-  rsIndex: number;
-  /** {@link realServerKey}: where the result goes in the health map. */
+  /** The virtual server's identity (ha_suspend is per virtual server). */
+  vsKey: string;
+  /** The real server's identity: where the result goes in the health map. */
   rsKey: string;
   checker: Checker;
   /** The real server (connect_ip / connect_port in the checker override it). */
@@ -26,9 +32,11 @@ export interface CheckerPlan {
 
 export function checkerPlans(virtualServers: ClusterSpec['virtualServers']): CheckerPlan[] {
   const out: CheckerPlan[] = [];
+  const ids = lbIdentities(virtualServers);
+  const seen = new Map<string, number>();
   virtualServers.forEach((vs, vsIndex) => {
     vs.realServers.forEach((rs, rsIndex) => {
-      rs.checkers.forEach((c, index) => {
+      rs.checkers.forEach((c) => {
         const timing = effectiveCheckTiming(vs, rs, c);
         let checker: Checker = c;
         if ((c.type === 'HTTP_GET' || c.type === 'SSL_GET') && c.virtualhost === undefined) {
@@ -36,13 +44,18 @@ export function checkerPlans(virtualServers: ClusterSpec['virtualServers']): Che
           if (vhost !== undefined) checker = { ...c, virtualhost: vhost };
         }
         const timeoutMs = c.type === 'MISC_CHECK' ? (c.miscTimeoutMs ?? timing.delayLoopMs) : timing.connectTimeoutMs;
+        const rsKey = ids.rs[vsIndex]![rsIndex]!;
+        const target = { address: rs.address, port: rs.port ?? vs.port ?? 0 };
+        const base = `${rsKey} ${JSON.stringify({ checker, target, timing, timeoutMs })}`;
+        // The same checker twice on one real server (rare, legal): numbered in order.
+        const n = (seen.get(base) ?? 0) + 1;
+        seen.set(base, n);
         out.push({
-          id: `${vsIndex}/${rsIndex}/${index}`,
-          vsIndex,
-          rsIndex,
-          rsKey: realServerKey(vsIndex, rsIndex),
+          id: n === 1 ? base : `${base}#${n}`,
+          vsKey: ids.vs[vsIndex]!,
+          rsKey,
           checker,
-          target: { address: rs.address, port: rs.port ?? vs.port ?? 0 },
+          target,
           timing,
           timeoutMs,
           baseWeight: rs.weight,

@@ -15,21 +15,29 @@ const port = parentPort;
 if (!port) throw new Error('checks/worker-thread.ts runs only as a worker thread');
 
 let engine: HealthEngine | undefined;
+let trackFiles: ClusterSpec['trackFiles'] = {};
 const send = (m: HealthReply) => port.postMessage(m);
+// Reads the current revision's track_files (an update may change them).
+const readTrackFile = (name: string) => fileSystemTrackFileReader(trackFiles)(name);
 
 port.on('message', (m: HealthRequest) => {
   switch (m.type) {
     case 'start': {
       engine?.stop();
-      const probe = createProber({ readTrackFile: fileSystemTrackFileReader(m.trackFiles as ClusterSpec['trackFiles']) });
+      trackFiles = m.trackFiles as ClusterSpec['trackFiles'];
+      const probe = createProber({ readTrackFile });
       engine = new HealthEngine(checkerPlans(m.virtualServers as ClusterSpec['virtualServers']), { probe, clock: timerClock, onChange: (h) => send({ type: 'health', health: h }) });
       for (const [v, s] of m.suspended) engine.suspend(v, s);
       send({ type: 'started', initial: engine.initial() });
       engine.start();
       break;
     }
+    case 'update':
+      trackFiles = m.trackFiles as ClusterSpec['trackFiles'];
+      send({ type: 'updated', id: m.id, health: engine?.update(checkerPlans(m.virtualServers as ClusterSpec['virtualServers'])) ?? [] });
+      break;
     case 'suspend':
-      engine?.suspend(m.vsIndex, m.suspended);
+      engine?.suspend(m.vsKey, m.suspended);
       break;
     case 'stats':
       send({ type: 'stats', id: m.id, stats: engine ? { ...engine.stats } : noStats() });

@@ -10,8 +10,10 @@ import { resolveDirectorConfig, type ResolvedDirectorConfig } from '../../../sch
 import { convertToSpec } from '../keepalived/convert.ts';
 import { formatDiagnostic, hasErrors, sortDiagnostics } from '../keepalived/diagnostics.ts';
 import { parseKeepalivedConf } from '../keepalived/parser.ts';
+import { DirectorHost } from '../host/director-host.ts';
+import { linuxHostPorts } from '../host/linux.ts';
+import { pinoLog } from '../host/log.ts';
 import { runManaged } from '../managed/run.ts';
-import { DirectorHost } from './director-host.ts';
 
 const USAGE = `usage: vigil agent --keepalived FILE [--state-dir DIR] [--director NAME] [--lb-backend auto|ipvs|nftables]
        vigil agent --config FILE [--state-dir DIR]     (managed by a control plane)
@@ -23,6 +25,9 @@ const USAGE = `usage: vigil agent --keepalived FILE [--state-dir DIR] [--directo
   --lb-backend MODE  what programs virtual_servers: ipvs, nftables, or auto (IPVS when the
                      kernel has it, else nftables; default)
 `;
+
+/** Where scripts and hooks are looked up when the agent runs without a PATH (systemd gives one). */
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 type Loaded = { ok: true; config: ResolvedDirectorConfig } | { ok: false; report: string };
 
@@ -74,7 +79,7 @@ export async function runAgent(argv: string[]): Promise<number> {
   }
   const stateDir = values['state-dir'] ?? '/var/lib/vigil';
   if (values.config) {
-    return runManaged({ configFile: values.config, stateDir, lbMode, ...(metricsAt ? { metricsAt } : {}) });
+    return runManaged({ configFile: values.config, stateDir, lbMode, path: process.env.PATH ?? DEFAULT_PATH, ...(metricsAt ? { metricsAt } : {}) });
   }
   const file = values.keepalived!;
   const loaded = loadKeepalived(file, values.director);
@@ -83,7 +88,8 @@ export async function runAgent(argv: string[]): Promise<number> {
     return 1;
   }
   const log = pino({ base: { component: 'agent', director: loaded.config.director } });
-  const host = await DirectorHost.open({ stateDir, lbMode, log, ...(metricsAt ? { metricsAt } : {}) });
+  const hostLog = pinoLog(log);
+  const host = await DirectorHost.open(linuxHostPorts({ stateDir, lbMode, log: hostLog, path: process.env.PATH ?? DEFAULT_PATH }), { stateDir, log: hostLog, ...(metricsAt ? { metricsAt } : {}) });
   const started = await host.apply(loaded.config);
   if (!started.ok) {
     process.stderr.write(`vigil agent: ${started.message}\nvigil agent: nothing was started\n`);

@@ -20,16 +20,10 @@ import { diag, sortDiagnostics, type Diagnostic } from './diagnostics.ts';
 import { nodeConfigFs, type ConfigFs } from './fs.ts';
 import { loadWithIncludes } from './include.ts';
 import type { LexLine, Token } from './lexer.ts';
+import type { ConfNode } from './tree.ts';
 import { validateTree } from './validate.ts';
 
-export interface ConfNode {
-  keyword: Token;
-  args: Token[];
-  /** Present when the statement opened a `{ ... }` block. */
-  children?: ConfNode[];
-  open?: Token;
-  close?: Token;
-}
+export type { ConfNode } from './tree.ts';
 
 export interface ParseResult {
   tree: ConfNode[];

@@ -12,7 +12,7 @@ import { isIP } from 'node:net';
 import { diag, type Diagnostic } from './diagnostics.ts';
 import { allBlocks, lookupBlock, rootBlock, type Arg, type BlockSpec, type KeywordSpec, type ListKind } from './keywords/index.ts';
 import type { Token } from './lexer.ts';
-import type { ConfNode } from './parser.ts';
+import type { ConfNode } from './tree.ts';
 import { closestMatch } from './suggest.ts';
 
 const COMMENT_HINT = '"//" is not a comment in keepalived.conf; start comments with "#" or "!"';

@@ -5,9 +5,11 @@ import { desiredTable, expandAddresses, realServerKey } from './desired.ts';
 function spec(virtualServers: unknown[], virtualServerGroups: Record<string, unknown> = {}) {
   return ClusterSpec.parse({ version: 1, virtualServers, virtualServerGroups });
 }
-function table(s: ClusterSpec, health = new Map<string, boolean>(), previousQuorum?: Map<number, boolean>) {
+function table(s: ClusterSpec, health = new Map<string, boolean>(), previousQuorum?: Map<string, boolean>) {
   return desiredTable({ virtualServers: s.virtualServers, virtualServerGroups: s.virtualServerGroups, health, previousQuorum });
 }
+
+const VS = 'TCP 10.0.0.1:80';
 
 describe('desiredTable', () => {
   it('maps a virtual server: canonical addresses, defaults, real-server port from the service', () => {
@@ -36,23 +38,23 @@ describe('desiredTable', () => {
 
   it('a failed real server leaves; inhibit_on_failure keeps it at weight 0', () => {
     const s = spec([{ address: '10.0.0.1', port: 80, quorum: 0, realServers: [{ address: '10.0.1.1' }, { address: '10.0.1.2', inhibitOnFailure: true }, { address: '10.0.1.3' }] }]);
-    const health = new Map([[realServerKey(0, 0), false], [realServerKey(0, 1), false]]);
+    const health = new Map([[realServerKey(s.virtualServers, 0, 0), false], [realServerKey(s.virtualServers, 0, 1), false]]);
     expect(table(s, health).table.services[0]!.destinations.map((d) => `${d.address}/${d.weight}`)).toEqual(['10.0.1.2/0', '10.0.1.3/1']);
   });
 
   it('quorum lost with a sorry server: only the sorry server; hysteresis holds the state', () => {
     const s = spec([{ address: '10.0.0.1', port: 80, quorum: 3, hysteresis: 1, sorryServer: { address: '10.0.9.9', port: 8080 },
       realServers: [{ address: '10.0.1.1', weight: 2 }, { address: '10.0.1.2', weight: 1 }, { address: '10.0.1.3', weight: 1 }] }]);
-    const down3 = new Map([[realServerKey(0, 2), false]]); // live weight 3
-    expect(table(s, down3).quorum.get(0)).toBe(true);
+    const down3 = new Map([[realServerKey(s.virtualServers, 0, 2), false]]); // live weight 3
+    expect(table(s, down3).quorum.get(VS)).toBe(true);
     // Up until live weight < quorum - hysteresis (2); down until live weight >= quorum + hysteresis (4).
-    const down23 = new Map([[realServerKey(0, 1), false], [realServerKey(0, 2), false]]); // live weight 2
-    expect(table(s, down23).quorum.get(0)).toBe(true);
-    const lost = table(s, new Map([[realServerKey(0, 0), false], [realServerKey(0, 1), false]])); // live 1
-    expect(lost.quorum.get(0)).toBe(false);
+    const down23 = new Map([[realServerKey(s.virtualServers, 0, 1), false], [realServerKey(s.virtualServers, 0, 2), false]]); // live weight 2
+    expect(table(s, down23).quorum.get(VS)).toBe(true);
+    const lost = table(s, new Map([[realServerKey(s.virtualServers, 0, 0), false], [realServerKey(s.virtualServers, 0, 1), false]])); // live 1
+    expect(lost.quorum.get(VS)).toBe(false);
     expect(lost.table.services[0]!.destinations.map((d) => `${d.address}:${d.port}`)).toEqual(['10.0.9.9:8080']);
-    expect(table(s, down3, new Map([[0, false]])).quorum.get(0)).toBe(false);
-    expect(table(s, new Map(), new Map([[0, false]])).quorum.get(0)).toBe(true);
+    expect(table(s, down3, new Map([[VS, false]])).quorum.get(VS)).toBe(false);
+    expect(table(s, new Map(), new Map([[VS, false]])).quorum.get(VS)).toBe(true);
   });
 
   it('sorry_server_inhibit keeps the sorry server at weight 0 while the quorum holds', () => {

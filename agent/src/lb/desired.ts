@@ -7,31 +7,32 @@
  * `sorry_server_inhibit` keeps it at weight 0 while the quorum holds.
  */
 import { parseIp, type ClusterSpec, type RealServer, type VirtualServer, type VirtualServerGroupMember } from '#schema';
+import { lbIdentities } from './identity.ts';
 import { NO_FLAGS, serviceId, type Destination, type IpFamily, type Persistence, type Service, type ServiceFlags, type ServiceKey, type Tunnel, type VirtualServerTable } from './model.ts';
 
-/** Key of a real server in the health map: "<virtual server index>/<real server index>". */
-export function realServerKey(vsIndex: number, rsIndex: number): string {
-  return `${vsIndex}/${rsIndex}`;
+/** The health-map key of real server `rsIndex` of virtual server `vsIndex` (identity.ts). */
+export function realServerKey(virtualServers: ClusterSpec['virtualServers'], vsIndex: number, rsIndex: number): string {
+  return lbIdentities(virtualServers).rs[vsIndex]![rsIndex]!;
 }
 
 export interface DesiredInput {
   virtualServers: ClusterSpec['virtualServers'];
   virtualServerGroups: ClusterSpec['virtualServerGroups'];
-  /** Health by {@link realServerKey}; a real server with no entry counts as up (keepalived's start state). */
+  /** Health by real-server identity (identity.ts); a real server with no entry counts as up (keepalived's start state). */
   health: ReadonlyMap<string, boolean>;
   /**
-   * Weight by {@link realServerKey} replacing the configured one: dynamic weights (misc_dynamic,
+   * Weight by real-server identity replacing the configured one: dynamic weights (misc_dynamic,
    * FILE_CHECK) and drains (0: no new connections, existing ones finish).
    */
   weights?: ReadonlyMap<string, number>;
-  /** Quorum state per virtual server index from the previous evaluation (for `hysteresis`). */
-  previousQuorum?: ReadonlyMap<number, boolean>;
+  /** Quorum state per virtual-server identity from the previous evaluation (for `hysteresis`). */
+  previousQuorum?: ReadonlyMap<string, boolean>;
 }
 
 export interface DesiredResult {
   table: VirtualServerTable;
-  /** Quorum state per virtual server index (feed back as `previousQuorum`). */
-  quorum: Map<number, boolean>;
+  /** Quorum state per virtual-server identity (feed back as `previousQuorum`). */
+  quorum: Map<string, boolean>;
   /** Services that more than one virtual server expanded to (the first one wins). */
   duplicates: string[];
   /**
@@ -48,15 +49,17 @@ export function desiredTable(input: DesiredInput): DesiredResult {
   const services: Service[] = [];
   const seen = new Set<string>();
   const duplicates: string[] = [];
-  const quorum = new Map<number, boolean>();
+  const quorum = new Map<string, boolean>();
   const problems: string[] = [];
+  const ids = lbIdentities(input.virtualServers);
   input.virtualServers.forEach((vs, vsIndex) => {
-    const up = vs.realServers.map((_, i) => input.health.get(realServerKey(vsIndex, i)) ?? true);
-    const weight = vs.realServers.map((rs, i) => input.weights?.get(realServerKey(vsIndex, i)) ?? rs.weight);
+    const rsIds = ids.rs[vsIndex]!;
+    const up = vs.realServers.map((_, i) => input.health.get(rsIds[i]!) ?? true);
+    const weight = vs.realServers.map((rs, i) => input.weights?.get(rsIds[i]!) ?? rs.weight);
     const liveWeight = vs.realServers.reduce((sum, _rs, i) => sum + (up[i] ? weight[i]! : 0), 0);
-    const was = input.previousQuorum?.get(vsIndex) ?? true;
+    const was = input.previousQuorum?.get(ids.vs[vsIndex]!) ?? true;
     const quorumUp = was ? liveWeight >= vs.quorum - vs.hysteresis : liveWeight >= vs.quorum + vs.hysteresis;
-    quorum.set(vsIndex, quorumUp);
+    quorum.set(ids.vs[vsIndex]!, quorumUp);
     const keys = serviceKeys(vs, input.virtualServerGroups, (m) => problems.push(`virtualServers[${vsIndex}]: ${m}`));
     for (const key of keys) {
       const id = serviceId(key);

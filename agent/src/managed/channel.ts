@@ -1,17 +1,23 @@
 /**
- * The managed agent's WebSocket to the control plane (`/v1/agent/ws`): nudges in, reports out
- * (acknowledged by id). Optional by design: when the socket is refused or down, `report`
+ * The managed agent's WebSocket to the control plane (`/v1/agent/ws?push=config`): its config
+ * pushed in (or a nudge, from a control plane that does not push), reports out (acknowledged by
+ * id). Optional by design: when the socket is refused or down, `report`
  * returns undefined and the caller uses HTTP; the long-poll keeps config changes flowing.
+ * Every frame from the control plane is parsed with the wire contract (ServerFrame) before a
+ * field is read; a frame that does not parse is ignored and counted in one warning per socket.
  */
 import WebSocket from 'ws';
-import type { OutboxEvent } from './outbox.ts';
+import type { z } from 'zod';
+import { ServerFrame, WS_CLOSE, type ReportFrame } from '../../../schema/src/wire/index.ts';
+import { fetchedFromView, type Fetched, type ReportAck, type ReportBody } from './client.ts';
 
-type Ack = { ok: true; acked: number | null } | { ok: false; message: string };
+/** Largest frame accepted from the control plane (an ack or a nudge is a few hundred bytes). */
+const MAX_FRAME_BYTES = 1024 * 1024;
 
 export class AgentChannel {
   private ws: WebSocket | undefined;
   private nextId = 1;
-  private readonly waiting = new Map<number, (a: Ack) => void>();
+  private readonly waiting = new Map<number, (a: ReportAck) => void>();
 
   constructor(private readonly base: string, private readonly credential: string) {}
 
@@ -19,12 +25,24 @@ export class AgentChannel {
     return this.ws?.readyState === WebSocket.OPEN;
   }
 
-  /** Connects and serves until the socket closes; resolves whether it was ever open. */
-  connect(signal: AbortSignal, onNudge: () => void, warn: (m: string) => void): Promise<boolean> {
-    const url = `${this.base.replace(/^http/, 'ws').replace(/\/$/, '')}/v1/agent/ws`;
+  /** Open, and the control plane pushes configs on it (it has pushed at least one). */
+  get pushing(): boolean {
+    return this.open && this.pushed;
+  }
+
+  private pushed = false;
+
+  /**
+   * Connects and serves until the socket closes; resolves whether it was ever open. `onRefused`
+   * hears that the credential is no longer valid (a 401 upgrade, or close code 4001).
+   */
+  connect(signal: AbortSignal, onNudge: () => void, warn: (m: string) => void, onRefused?: (m: string) => void, onConfig?: (f: Extract<Fetched, { kind: 'config' }>) => void): Promise<boolean> {
+    const url = `${this.base.replace(/^http/, 'ws').replace(/\/$/, '')}/v1/agent/ws${onConfig ? '?push=config' : ''}`;
+    this.pushed = false;
     return new Promise((resolve) => {
       let opened = false;
-      const ws = new WebSocket(url, { headers: { authorization: `Bearer ${this.credential}` }, handshakeTimeout: 10_000 });
+      let malformed = 0;
+      const ws = new WebSocket(url, { headers: { authorization: `Bearer ${this.credential}` }, handshakeTimeout: 10_000, maxPayload: MAX_FRAME_BYTES });
       const onAbort = () => ws.terminate();
       signal.addEventListener('abort', onAbort, { once: true });
       ws.on('open', () => {
@@ -32,26 +50,39 @@ export class AgentChannel {
         this.ws = ws;
       });
       ws.on('message', (data) => {
-        let m: { type?: string; id?: number; acked?: number | null; message?: string };
+        let raw: unknown;
         try {
-          m = JSON.parse(String(data));
+          raw = JSON.parse(String(data));
         } catch {
+          raw = undefined;
+        }
+        const f = ServerFrame.safeParse(raw);
+        if (!f.success) {
+          if (malformed++ === 0) warn('the control plane sent a WebSocket frame that is not in the wire contract; ignored');
           return;
         }
+        const m = f.data;
         if (m.type === 'nudge') onNudge();
+        else if (m.type === 'config' && onConfig) {
+          this.pushed = true;
+          onConfig(fetchedFromView(m.view));
+        }
         else if ((m.type === 'ack' || m.type === 'error') && m.id !== undefined) {
-          this.waiting.get(m.id)?.(m.type === 'ack' ? { ok: true, acked: m.acked ?? null } : { ok: false, message: m.message ?? 'error' });
+          this.waiting.get(m.id)?.(m.type === 'ack' ? { ok: true, acked: m.acked, refused: m.refused } : { ok: false, message: m.message });
           this.waiting.delete(m.id);
         }
       });
       ws.on('unexpected-response', (_req, res) => {
-        warn(`the control plane refused the WebSocket (${res.statusCode}); reporting and fetching over HTTP`);
+        if (res.statusCode === 401) onRefused?.(`WebSocket upgrade: ${res.statusCode}`);
+        else warn(`the control plane refused the WebSocket (${res.statusCode}); reporting and fetching over HTTP`);
         ws.terminate();
       });
       ws.on('error', () => { /* 'close' follows */ });
-      ws.on('close', () => {
+      ws.on('close', (code) => {
         signal.removeEventListener('abort', onAbort);
+        if (code === WS_CLOSE.credential) onRefused?.(`WebSocket closed with ${code}`);
         if (this.ws === ws) this.ws = undefined;
+        this.pushed = false;
         for (const [id, w] of this.waiting) {
           w({ ok: false, message: 'WebSocket closed' });
           this.waiting.delete(id);
@@ -62,11 +93,11 @@ export class AgentChannel {
   }
 
   /** A report over the socket; undefined when the socket is not open (use HTTP). */
-  async report(body: { events: OutboxEvent[]; state?: unknown; appliedRevision?: number }): Promise<Ack | undefined> {
+  async report(body: ReportBody): Promise<ReportAck | undefined> {
     const ws = this.ws;
     if (!ws || ws.readyState !== WebSocket.OPEN) return undefined;
     const id = this.nextId++;
-    return new Promise<Ack>((resolve) => {
+    return new Promise<ReportAck>((resolve) => {
       const t = setTimeout(() => {
         this.waiting.delete(id);
         resolve({ ok: false, message: 'no ack within 15 s' });
@@ -75,7 +106,8 @@ export class AgentChannel {
         clearTimeout(t);
         resolve(a);
       });
-      ws.send(JSON.stringify({ type: 'report', id, ...body }));
+      const frame = { type: 'report', id, ...body } satisfies Omit<z.input<typeof ReportFrame>, 'events'> & { events: unknown[] };
+      ws.send(JSON.stringify(frame));
     });
   }
 }

@@ -1,17 +1,56 @@
 /**
  * The managed agent's HTTP client for the /v1/agent routes: config with ETag and long-poll,
- * reports with their acknowledgement. Every failure is a result (the caller backs off and
+ * reports with their acknowledgement. Every answer is parsed with the wire contract
+ * (schema/src/wire) before a field is read; every failure is a result (the caller backs off and
  * retries), never an exception that could stop the agent.
  */
+import { z } from 'zod';
 import type { ResolvedDirectorConfig } from '../../../schema/src/spec/resolve.ts';
+import { AgentConfigView, ReportAck as ReportAckWire, type ReportInput } from '../../../schema/src/wire/index.ts';
 import type { OutboxEvent } from './outbox.ts';
+import { resolvedFromWire } from './wire-config.ts';
 
 export type Fetched =
   | { kind: 'config'; revision: number; etag: string; config: ResolvedDirectorConfig; maintenance: boolean; applyAt?: number; held?: { revision: number; waitingFor: string[] } }
   | { kind: 'unchanged' }
-  | { kind: 'error'; message: string; retryable: boolean };
+  /** Worth retrying: the network, a 5xx, a malformed answer. */
+  | { kind: 'error'; message: string }
+  /** 401: the credential is revoked or the director re-enrolled elsewhere; retrying cannot help. */
+  | { kind: 'refused'; message: string };
 
-export class ControlPlaneClient {
+export type ReportAck = { ok: true; acked: number | null; refused?: Array<{ seq: number; reason: string }> } | { ok: false; message: string; refused?: boolean };
+
+/** A report as the agent sends it: wire-shaped (z.input of ReportInput), events from the outbox. */
+export type ReportBody = Omit<z.input<typeof ReportInput>, 'events'> & { events: OutboxEvent[] };
+
+/** What the managed agent needs of the control plane (this client; a fake in unit tests). */
+export interface ControlPlaneApi {
+  fetchConfig(etag: string | undefined, waitSeconds: number, signal?: AbortSignal): Promise<Fetched>;
+  report(body: ReportBody): Promise<ReportAck>;
+}
+
+/** The control plane's error envelope, as much of it as a log line needs. */
+const ErrorBody = z.object({ error: z.object({ message: z.string().max(2000) }) });
+const errorText = (raw: unknown) => {
+  const e = ErrorBody.safeParse(raw);
+  return e.success ? e.data.error.message : '';
+};
+const issue = (e: z.ZodError) => `${e.issues[0]?.path.join('.') || '(body)'}: ${e.issues[0]?.message ?? 'invalid'}`;
+
+/** A parsed config view (a GET answer or a pushed `config` frame) as the agent runs it. */
+export function fetchedFromView(v: AgentConfigView, etag?: string): Extract<Fetched, { kind: 'config' }> {
+  return {
+    kind: 'config',
+    revision: v.revision,
+    etag: etag ?? `"${v.version}"`,
+    config: resolvedFromWire(v.config),
+    maintenance: v.maintenance,
+    ...(v.applyAt ? { applyAt: Date.parse(v.applyAt) } : {}),
+    ...(v.held ? { held: v.held } : {}),
+  };
+}
+
+export class ControlPlaneClient implements ControlPlaneApi {
   constructor(private readonly base: string, private readonly credential: string) {}
 
   private url(path: string): string {
@@ -23,23 +62,28 @@ export class ControlPlaneClient {
   }
 
   async fetchConfig(etag: string | undefined, waitSeconds: number, signal?: AbortSignal): Promise<Fetched> {
+    const what = 'GET /v1/agent/config';
     try {
       const res = await fetch(this.url(`/v1/agent/config${etag ? `?wait=${waitSeconds}` : ''}`), {
         headers: this.headers(etag ? { 'if-none-match': etag } : {}),
         signal: signal ?? AbortSignal.timeout((waitSeconds + 15) * 1000),
       });
       if (res.status === 304) return { kind: 'unchanged' };
-      const body = (await res.json().catch(() => ({}))) as { revision?: number; version?: string; maintenance?: boolean; applyAt?: string; held?: { revision: number; waitingFor: string[] }; config?: ResolvedDirectorConfig; error?: { message?: string } };
-      if (res.status !== 200 || !body.config || typeof body.revision !== 'number') {
-        return { kind: 'error', message: `GET /v1/agent/config: ${res.status} ${body.error?.message ?? ''}`.trim(), retryable: res.status !== 401 };
+      const raw: unknown = await res.json().catch(() => undefined);
+      if (res.status !== 200) {
+        const message = `${what}: ${res.status} ${errorText(raw)}`.trim();
+        return res.status === 401 ? { kind: 'refused', message } : { kind: 'error', message };
       }
-      return { kind: 'config', revision: body.revision, etag: res.headers.get('etag') ?? `"${body.version ?? `rev-${body.revision}`}"`, config: body.config, maintenance: body.maintenance === true, ...(body.applyAt ? { applyAt: Date.parse(body.applyAt) } : {}), ...(body.held ? { held: body.held } : {}) };
+      const view = AgentConfigView.safeParse(raw);
+      if (!view.success) return { kind: 'error', message: `${what}: the answer is not a config view (${issue(view.error)}); running the current config` };
+      return fetchedFromView(view.data, res.headers.get('etag') ?? undefined);
     } catch (e) {
-      return { kind: 'error', message: `GET /v1/agent/config: ${(e as Error).message}`, retryable: true };
+      return { kind: 'error', message: `${what}: ${(e as Error).message}` };
     }
   }
 
-  async report(body: { events: OutboxEvent[]; state?: unknown; appliedRevision?: number }): Promise<{ ok: true; acked: number | null } | { ok: false; message: string }> {
+  async report(body: ReportBody): Promise<ReportAck> {
+    const what = 'POST /v1/agent/reports';
     try {
       const res = await fetch(this.url('/v1/agent/reports'), {
         method: 'POST',
@@ -47,11 +91,13 @@ export class ControlPlaneClient {
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(15_000),
       });
-      const json = (await res.json().catch(() => ({}))) as { acked?: number | null; error?: { message?: string } };
-      if (res.status !== 200) return { ok: false, message: `POST /v1/agent/reports: ${res.status} ${json.error?.message ?? ''}`.trim() };
-      return { ok: true, acked: json.acked ?? null };
+      const raw: unknown = await res.json().catch(() => undefined);
+      if (res.status !== 200) return { ok: false, message: `${what}: ${res.status} ${errorText(raw)}`.trim(), ...(res.status === 401 ? { refused: true } : {}) };
+      const ack = ReportAckWire.safeParse(raw);
+      if (!ack.success) return { ok: false, message: `${what}: the answer is not an acknowledgement (${issue(ack.error)})` };
+      return { ok: true, acked: ack.data.acked, refused: ack.data.refused };
     } catch (e) {
-      return { ok: false, message: `POST /v1/agent/reports: ${(e as Error).message}` };
+      return { ok: false, message: `${what}: ${(e as Error).message}` };
     }
   }
 }

@@ -41,8 +41,40 @@ function macOf(ifname: string, given: string | undefined, what: string): OsResul
   }
 }
 
+/** Every item's announcement, one socket per (kind, interface), sent back to back. */
+function burst(items: ReadonlyArray<{ ifname: string; ip: string }>): OsResult[] {
+  const out: OsResult[] = new Array(items.length);
+  const groups = new Map<string, number[]>();
+  items.forEach((it, i) => {
+    const k = `${it.ip.includes(':') ? 6 : 4}|${it.ifname}`;
+    groups.set(k, [...(groups.get(k) ?? []), i]);
+  });
+  for (const [k, idx] of groups) {
+    const v6 = k.startsWith('6');
+    const ifname = k.slice(2);
+    const what = `${v6 ? 'unsolicited NA' : 'gratuitous ARP'} on ${ifname}`;
+    const mac = macOf(ifname, undefined, what);
+    if (!mac.ok) {
+      for (const i of idx) out[i] = mac;
+      continue;
+    }
+    const frames = idx.map((i) => Buffer.from(v6 ? buildUnsolicitedNa(items[i]!.ip, mac.value, false) : buildGarp(items[i]!.ip, mac.value)));
+    let n = 0;
+    const r = withSocket(v6 ? SOCKET_KIND.ip6 : SOCKET_KIND.packet, v6 ? IPPROTO_ICMPV6 : ETH_P_ARP, ifname, what, (s, ifindex) => {
+      for (; n < frames.length; n++) {
+        const sent = s.send(frames[n]!, v6 ? ALL_NODES_V6 : ETH_BROADCAST, ifindex);
+        out[idx[n]!] = sent < 0 ? errnoResult(sent, `${what} for ${items[idx[n]!]!.ip}`) : { ok: true, value: undefined };
+      }
+      return 0;
+    });
+    if (!r.ok) for (const i of idx) out[i] ??= r;
+  }
+  return out;
+}
+
 export function createLinuxAnnouncer(): Announcer {
   return {
+    burst,
     async garp(ifname, ip, options) {
       const what = `gratuitous ARP for ${ip} on ${ifname}`;
       const mac = macOf(ifname, options?.mac, what);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { familyOf, ipString, ipv4Broadcast, ipv4Bytes, ipv6Bytes, ipv6String } from './ip-text.ts';
+import { familyOf, ipBytes, ipString, ipv4Broadcast, ipv4Bytes, ipv6Bytes, ipv6String } from './ip-text.ts';
 
 describe('ip-text', () => {
   it('parses IPv4 and rejects malformed text', () => {
@@ -33,5 +33,23 @@ describe('ip-text', () => {
     expect(ipv4Broadcast('192.0.2.77', 26)).toBe('192.0.2.127');
     expect(ipv4Broadcast('192.0.2.77', 32)).toBe('192.0.2.77');
     expect(ipv4Broadcast('10.0.0.1', 8)).toBe('10.255.255.255');
+  });
+});
+
+describe('one IP parser', () => {
+  it('the schema, the VRRP core and the shell agree: a leading zero is no address anywhere', async () => {
+    const { parseIp } = await import('../../../schema/src/spec/ip.ts');
+    const { parseAddress } = await import('../vrrp/addr.ts');
+    for (const bad of ['10.0.0.01', '010.0.0.1', '1.2.3', '1.2.3.4.5', '256.0.0.1', '2001:db8:::1', 'fe80::1::2']) {
+      const fam = bad.includes(':') ? 'ipv6' : 'ipv4';
+      expect(parseIp(bad), bad).toBeUndefined();
+      expect(parseAddress(fam, bad), bad).toBeNull();
+      expect(() => ipBytes(bad), bad).toThrow(/invalid IPv[46] address/);
+    }
+    for (const good of ['10.0.0.1', '2001:DB8:0::1', '::ffff:192.0.2.1', 'fe80::1%eth0']) {
+      const fam = good.includes(':') ? 'ipv6' : 'ipv4';
+      expect(ipString(ipBytes(good))).toBe(parseIp(good.split('%')[0]!)!.canonical);
+      expect(parseAddress(fam, good)).toEqual(ipBytes(good));
+    }
   });
 });

@@ -102,6 +102,12 @@ export interface Announcer {
   garp(ifname: string, ip: string, options?: { mac?: string }): Promise<OsResult>;
   /** Unsolicited Neighbor Advertisement (RFC 4861 §7.2.6) for an IPv6 VIP to ff02::1 on ifname. */
   unsolicitedNa(ifname: string, ip: string, options?: { mac?: string; router?: boolean }): Promise<OsResult>;
+  /**
+   * Optional: one announcement per item (GARP for IPv4, NA for IPv6), sent back to back from
+   * one socket per interface, in one call: a takeover's whole round goes out with no event-loop
+   * turn between two of them. Results in item order.
+   */
+  burst?(items: ReadonlyArray<{ ifname: string; ip: string }>): OsResult[];
   close(): void;
 }
 

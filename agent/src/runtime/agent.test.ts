@@ -8,7 +8,7 @@ import { ClusterSpec, type ClusterSpecInput } from '../../../schema/src/spec/clu
 import { resolveDirectorConfig } from '../../../schema/src/spec/resolve.ts';
 import { FakeClock, FakeHost, FakeSegment } from '../os/fake/index.ts';
 import { Agent } from './agent.ts';
-import { diffInstances } from './diff.ts';
+import { diffConfig } from './diff.ts';
 import type { HookRunner } from './hooks.ts';
 import { initialScriptState, scriptResult } from './script-state.ts';
 
@@ -101,18 +101,20 @@ describe.each([false, true])('Agent on the in-memory OS (advert pacer: %s)', (pa
     ]);
   });
 
-  it('reload keeps an unchanged instance (no transition, VIPs kept) and restarts a changed one', async () => {
+  it('reload keeps an unchanged instance untouched and changes a VIP in place (no transition)', async () => {
     const w = world(paced);
     const a = w.make('lb1', '192.0.2.1');
     await a.agent.start(resolved('lb1'));
     await w.run(600);
-    const before = a.agent.status().instances.find((i) => i.name === 'VI_2')!;
+    const before = a.agent.status().instances.map((i) => i.counters.transitions);
     const d = await a.agent.reload(resolved('lb1', { vip: '192.0.2.150/24' }));
-    expect(d).toEqual({ kept: ['VI_2'], restarted: ['VI_1'], removed: [], added: [] });
+    expect(d.instances).toEqual([
+      { name: 'VI_1', action: 'changed', changes: ['virtual_ipaddress +192.0.2.150/24 -192.0.2.100/24'] },
+      { name: 'VI_2', action: 'unchanged' },
+    ]);
     await w.run(600);
-    const after = a.agent.status().instances.find((i) => i.name === 'VI_2')!;
-    expect(after.state).toBe('MASTER');
-    expect(after.counters.transitions).toBe(before.counters.transitions);
+    expect(a.agent.status().instances.map((i) => i.state)).toEqual(['MASTER', 'MASTER']);
+    expect(a.agent.status().instances.map((i) => i.counters.transitions)).toEqual(before);
     expect(await w.holds(a.host, '192.0.2.100')).toBe(false);
     expect(await w.holds(a.host, '192.0.2.150')).toBe(true);
     expect(await w.holds(a.host, '192.0.2.101')).toBe(true);
@@ -226,21 +228,47 @@ describe('advert pacer', () => {
   });
 });
 
-describe('diffInstances', () => {
-  it('classifies kept, changed, added and removed instances', () => {
+describe('diffConfig', () => {
+  it('classifies unchanged, changed, added and removed instances', () => {
     const a = resolved('lb1');
     const b = structuredClone(a);
     delete (b.instances as Record<string, unknown>).VI_2;
-    expect(diffInstances(a, b)).toEqual({ kept: ['VI_1'], changed: [], added: [], removed: ['VI_2'] });
-    expect(diffInstances(b, a)).toEqual({ kept: ['VI_1'], changed: [], added: ['VI_2'], removed: [] });
-    expect(diffInstances(a, resolved('lb1', { vip: '192.0.2.9/24' }))).toEqual({ kept: ['VI_2'], changed: ['VI_1'], added: [], removed: [] });
+    expect(diffConfig(a, b).instances).toEqual([{ name: 'VI_2', action: 'removed' }, { name: 'VI_1', action: 'unchanged' }]);
+    expect(diffConfig(b, a).instances).toEqual([{ name: 'VI_1', action: 'unchanged' }, { name: 'VI_2', action: 'added' }]);
+    expect(diffConfig(a, resolved('lb1', { vip: '192.0.2.9/24' })).instances[0]).toEqual({ name: 'VI_1', action: 'changed', changes: ['virtual_ipaddress +192.0.2.9/24 -192.0.2.100/24'] });
   });
 
-  it('a change to a tracked script restarts the instances that use it', () => {
+  it('VRID, interface, version and family restart the instance; the rest changes in place', () => {
+    const a = resolved('lb1');
+    const b = structuredClone(a);
+    b.instances.VI_1!.virtualRouterId = 61;
+    b.instances.VI_1!.priority = 140;
+    b.instances.VI_2!.priority = 140;
+    expect(diffConfig(a, b).instances).toEqual([
+      { name: 'VI_1', action: 'restarted', why: ['virtual_router_id 51 -> 61'] },
+      { name: 'VI_2', action: 'changed', changes: ['priority 150 -> 140'] },
+    ]);
+  });
+
+  it('a field of the resolved instance the report table does not name is still a change (under its own name)', () => {
+    const a = resolved('lb1');
+    const b = structuredClone(a);
+    (b.instances.VI_1 as unknown as Record<string, unknown>).someLaterField = 7;
+    b.instances.VI_2!.skipCheckAdvAddr = true;
+    b.instances.VI_1!.peerDirectors = ['lb2', 'lb3']; // another director joined: nothing to do here
+    expect(diffConfig(a, b).instances).toEqual([
+      { name: 'VI_1', action: 'changed', changes: ['someLaterField - -> 7'] },
+      { name: 'VI_2', action: 'changed', changes: ['skip_check_adv_addr false -> true'] },
+    ]);
+  });
+
+  it('a tracked script whose definition changed is restarted; the instances using it change in place', () => {
     const a = resolved('lb1', { script: true });
     const b = structuredClone(a);
-    b.vrrpScripts.chk!.weight = -10;
-    expect(diffInstances(a, b).changed).toEqual(['VI_1']);
+    b.vrrpScripts.chk!.intervalMs = 2000;
+    const d = diffConfig(a, b);
+    expect(d.instances[0]).toEqual({ name: 'VI_1', action: 'changed', changes: ['script:chk definition changed'] });
+    expect(d.trackers).toEqual({ restarted: ['script:chk'], added: [], removed: [] });
   });
 });
 

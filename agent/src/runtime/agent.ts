@@ -1,10 +1,21 @@
 /**
  * The agent: every VRRP instance of one director's effective config, running on the OS ports.
  *
- *   start(config)   open sockets, read link state, start trackers, `startup` every instance
- *   reload(config)  as a diff: an instance whose effective config is unchanged keeps its state,
- *                   timers and VIPs; removed or changed ones leave (priority 0) and restart
- *   stop()          `shutdown` every instance (priority-0 advert, VIPs removed), notify stop
+ *   prepare(config)  everything a revision needs (plans, VRRP sockets, a source address per
+ *                    instance) acquired without touching anything running; problems are returned
+ *   commit(prepared) applies it as a diff (diff.ts): removed instances leave, restarted ones leave
+ *                    (priority 0 when master) and start again, changed ones change in place
+ *                    (state, timers and VIPs kept; only the VIP difference touches the kernel),
+ *                    unchanged ones are not touched
+ *   start / reload   prepare + commit (throwing with every problem when the revision cannot run)
+ *   stop()           `shutdown` every instance (priority-0 advert, VIPs removed), notify stop
+ *
+ * Every step result of an instance is executed here (`commit` of one step), in phases, for the
+ * instance alone or with the members of its sync group that follow it: every member's VIP
+ * request first, then the adverts, then the announcements once all the VIPs are in, then the
+ * reports (events, logs, notify hooks), which wait (bounded) for the kernel to confirm so an
+ * event says when the VIPs really came or went. A sync group takes over as one: no member's
+ * VIP waits for another member's logs, hooks or outbox write.
  *
  * Tracking (interfaces through link notifications, scripts as child processes, files) feeds
  * `trackerChanged` / `interfaceDown|Up`; sync groups follow their members; every transition
@@ -12,19 +23,26 @@
  */
 import type { ResolvedDirectorConfig, ResolvedVrrpInstance } from '../../../schema/src/spec/resolve.ts';
 import type { NotifyHooks } from '../../../schema/src/spec/tracking.ts';
-import type { AddressManager, AddressSpec, Announcer, Clock, LinkMonitor, LinkState, RouteManager, VrrpSocketFactory } from '../os/ports.ts';
+import type { AddressManager, AddressSpec, Announcer, Clock, LinkMonitor, LinkState, RouteManager, VrrpSocket, VrrpSocketFactory } from '../os/ports.ts';
+import { step } from '../vrrp/fsm.ts';
 import { effectivePriority, type TrackedObjectStatus } from '../vrrp/priority.ts';
-import type { Effect, VrrpStateName } from '../vrrp/state.ts';
-import { syncGroupFollow, syncGroupState } from '../vrrp/sync-group.ts';
-import { diffInstances } from './diff.ts';
+import type { Effect, StepResult, VrrpStateName } from '../vrrp/state.ts';
+import { syncGroupFollow, syncGroupState, type MemberTransition } from '../vrrp/sync-group.ts';
+import { diffConfig, type ConfigDiff } from './diff.ts';
 import { HookQueue, type HookRunner } from './hooks.ts';
 import { heldVips, RunningInstance } from './instance.ts';
-import { planInstance } from './plan.ts';
+import { PlanError, planInstance, socketKeyId, type InstancePlan } from './plan.ts';
 import { serializeAddresses, serializeRoutes } from './serialize.ts';
 import { SocketPool } from './socket-pool.ts';
 import { Trackers } from './trackers.ts';
 import { statusOf, type AgentStatus } from './status.ts';
 
+/**
+ * One VRRP transition, as the audit log and the control plane receive it. Besides what changed
+ * and why, it carries what outage accounting needs even when no other director took over (a
+ * restart, a reload that moved nothing): when the kernel confirmed the VIPs came or went, when
+ * the takeover was announced, which run of the instance it was, and which VIPs it concerns.
+ */
 export interface AgentEvent {
   kind: 'vrrp.transition';
   instance: string;
@@ -38,6 +56,19 @@ export interface AgentEvent {
   lastAdvertAt?: string | null;
   /** The master this instance last heard. */
   masterAddress?: string | null;
+  /** This run of the instance (new at start and at a restart, kept by in-place changes). */
+  incarnation: string;
+  /** The VIPs (and excluded VIPs) this instance holds while master, "addr/len". */
+  vips: string[];
+  /**
+   * When the kernel confirmed the VIPs were added (to MASTER) or removed (from MASTER); null when
+   * the transition moved no VIP, or the kernel had not answered within REPORT_WAIT_MS.
+   */
+  vipsAt: string | null;
+  /** When the first gratuitous ARP / unsolicited NA of a takeover went out (null otherwise). */
+  announcedAt: string | null;
+  /** The sync group the instance belongs to (its members take over together). */
+  syncGroup?: string;
 }
 
 export interface AgentPorts {
@@ -63,7 +94,24 @@ export interface AgentPorts {
   fifo?: (line: string) => void;
 }
 
+/** A revision ready to commit: its diff, and a plan and an open socket per instance it runs anew or changes. */
+export interface PreparedVrrp {
+  config: ResolvedDirectorConfig;
+  diff: ConfigDiff;
+  runs: Map<string, { plan: InstancePlan; socket: VrrpSocket; primary: string }>;
+}
+
+/** How long a transition's report waits for the kernel to confirm its VIPs and announcements. */
+export const REPORT_WAIT_MS = 1000;
+
 const STATE_WORD: Record<VrrpStateName, string> = { master: 'MASTER', backup: 'BACKUP', fault: 'FAULT', stopped: 'STOP', initialize: 'INIT' };
+
+/** No instances: what a first start diffs against. */
+function nothingRunning(like: ResolvedDirectorConfig): ResolvedDirectorConfig {
+  return { ...like, instances: {}, syncGroups: {}, vrrpScripts: {}, trackFiles: {}, trackProcesses: {} };
+}
+
+const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
 export class Agent {
   readonly instances = new Map<string, RunningInstance>();
@@ -71,9 +119,12 @@ export class Agent {
   private readonly pool: SocketPool;
   private readonly notify: HookQueue;
   private readonly links = new Map<string, LinkState>();
-  private trackers: Trackers | undefined;
+  private readonly trackers: Trackers;
   private offLinks: (() => void) | undefined;
+  private started = false;
   private stopping = false;
+  /** Reports in transition order, each after its kernel work (bounded by REPORT_WAIT_MS). */
+  private reports: Promise<void> = Promise.resolve();
   /** Each sync group's last notified state (keepalived notifies a group on its own transitions). */
   private readonly groupStates = new Map<string, VrrpStateName>();
 
@@ -87,49 +138,142 @@ export class Agent {
     this.notify = new HookQueue(ports.hooks, (cmd, args, r) => {
       if (r.code !== 0) ports.log('warn', `notify hook "${cmd}" ${r.timedOut ? 'timed out' : `exited ${r.code ?? r.error}`}`, { args });
     });
+    this.trackers = new Trackers(ports.hooks, ports.clock, () => this.retrack(), (m) => ports.log('warn', m));
   }
 
-  async start(config: ResolvedDirectorConfig): Promise<void> {
+  /** Reads link state and follows its changes (before the first revision is prepared). */
+  async init(): Promise<void> {
+    if (this.offLinks) return;
     const listed = await this.ports.links.list();
     if (listed.ok) for (const l of listed.value) this.links.set(l.ifname, l);
     this.offLinks = this.ports.links.onChange((l) => this.linkChanged(l));
-    await this.apply(config, Object.keys(config.instances), []);
   }
 
-  /** Applies a new config as a diff; returns what changed. */
-  async reload(config: ResolvedDirectorConfig): Promise<{ kept: string[]; restarted: string[]; removed: string[]; added: string[] }> {
-    const d = diffInstances(this.config!, config);
-    // Everything the new instances need must be there before anything running is touched: a
-    // reload that cannot complete changes nothing (the running config stays).
-    await this.preflight(config, [...d.added, ...d.changed]);
-    for (const name of [...d.removed, ...d.changed]) await this.leave(name);
-    await this.apply(config, [...d.added, ...d.changed], d.kept);
-    return { kept: d.kept, restarted: d.changed, removed: d.removed, added: d.added };
+  /** init, then prepare and commit `config`; throws (running nothing) when it cannot run. */
+  async start(config: ResolvedDirectorConfig): Promise<ConfigDiff> {
+    await this.init();
+    return this.reload(config);
   }
 
-  /** Throws (changing nothing) when an instance of `names` cannot run: no interface, no address. */
-  private async preflight(config: ResolvedDirectorConfig, names: string[]): Promise<void> {
+  /** prepare + commit; throws with every problem (changing nothing) when the revision cannot run. */
+  async reload(config: ResolvedDirectorConfig): Promise<ConfigDiff> {
+    const p = await this.prepare(config);
+    if (!p.ok) throw new Error(`${p.problems.join('; ')} (nothing was changed)`);
+    await this.commit(p.value);
+    return p.value.diff;
+  }
+
+  /**
+   * Phase one of an apply: the diff, a plan and an open socket (with an address to send from)
+   * for every instance that starts or changes. Nothing running is touched; on problems the
+   * sockets opened for it are closed again.
+   */
+  async prepare(config: ResolvedDirectorConfig): Promise<{ ok: true; value: PreparedVrrp } | { ok: false; problems: string[] }> {
+    const diff = diffConfig(this.config ?? nothingRunning(config), config);
     const problems: string[] = [];
-    for (const name of names) {
+    const runs: PreparedVrrp['runs'] = new Map();
+    for (const c of diff.instances) {
+      if (c.action === 'unchanged' || c.action === 'removed') continue;
+      const name = c.name;
+      let plan: InstancePlan;
       try {
-        const plan = planInstance(config.instances[name]!);
-        const sock = await this.pool.acquire(plan.socket);
-        if (!sock.ok) problems.push(`vrrp_instance ${name}: VRRP socket on ${plan.socket.ifname}: ${sock.message}`);
-        else if (!sock.value.localAddress(plan.destinations[0])) problems.push(`vrrp_instance ${name}: ${plan.socket.ifname} has no IPv${plan.socket.family} address to send adverts from`);
+        plan = planInstance(config.instances[name]!);
       } catch (e) {
-        problems.push(`vrrp_instance ${name}: ${(e as Error).message}`);
+        if (!(e instanceof PlanError)) throw e;
+        problems.push(e.message);
+        continue;
       }
+      const sock = await this.pool.acquire(plan.socket);
+      if (!sock.ok) {
+        problems.push(`vrrp_instance ${name}: VRRP socket on ${plan.socket.ifname}: ${sock.message}`);
+        continue;
+      }
+      const primary = sock.value.localAddress(plan.destinations[0]);
+      if (!primary) {
+        problems.push(`vrrp_instance ${name}: ${plan.socket.ifname} has no IPv${plan.socket.family} address to send adverts from`);
+        continue;
+      }
+      runs.set(name, { plan, socket: sock.value, primary });
+    }
+    if (problems.length) {
+      this.pool.releaseUnused();
+      return { ok: false, problems };
+    }
+    return { ok: true, value: { config, diff, runs } };
+  }
+
+  /** Closes what a prepared revision opened, when it is not committed after all. */
+  abandon(_p: PreparedVrrp): void {
+    this.pool.releaseUnused();
+  }
+
+  /**
+   * Phase two: applies a prepared revision, in this order: crash record widened to every VIP of
+   * old and new; removed and restarted instances leave; trackers follow the new definitions;
+   * changed instances change in place; new and restarted ones are created; priorities are
+   * recomputed; new ones start; the crash record narrows to the new VIPs.
+   */
+  async commit(p: PreparedVrrp): Promise<void> {
+    const { config, diff, runs } = p;
+    this.ports.recordVips?.([...this.configuredVips(), ...[...runs.values()].flatMap((r) => r.plan.vips)]);
+    // Sockets stay open through the commit: the prepared instances hold the same pooled ones.
+    for (const c of diff.instances) if (c.action === 'removed' || c.action === 'restarted') await this.leave(c.name, 'reload', true);
+    this.config = config;
+    this.trackers.update(config);
+    const work: Promise<void>[] = [];
+    for (const c of diff.instances) {
+      if (c.action !== 'changed') continue;
+      const inst = this.instances.get(c.name)!;
+      const run = runs.get(c.name)!;
+      if (socketKeyId(run.plan.socket) !== socketKeyId(inst.plan.socket)) {
+        this.pool.leave(inst.plan.socket, inst, true);
+        this.pool.join(run.plan.socket, inst);
+      }
+      work.push(inst.reconfigure(run.plan, run.socket, run.primary));
+    }
+    const started: RunningInstance[] = [];
+    for (const c of diff.instances) {
+      if (c.action !== 'added' && c.action !== 'restarted') continue;
+      const run = runs.get(c.name)!;
+      const inst = new RunningInstance(run.plan, run.socket, run.primary, {
+        addresses: this.addresses,
+        announcer: this.ports.announcer,
+        ...(this.routes ? { routes: this.routes } : {}),
+        clock: this.ports.clock,
+        commit: (i, r) => this.commitStep(i, r),
+        onVipsChanged: () => this.ports.onHeldVips?.(heldVips(this.instances.values())),
+        warn: (m) => this.ports.log('warn', m),
+      });
+      this.instances.set(c.name, inst);
+      this.pool.join(run.plan.socket, inst);
+      started.push(inst);
     }
     this.pool.releaseUnused();
-    if (problems.length) throw new Error(`${problems.join('; ')} (nothing was changed)`);
+    // Config order (status lists instances as the config does, restarted ones included).
+    const ordered = Object.keys(config.instances).map((n) => [n, this.instances.get(n)!] as const).filter(([, i]) => i);
+    this.instances.clear();
+    for (const [n, i] of ordered) this.instances.set(n, i);
+    for (const inst of started) {
+      const r = config.instances[inst.name]!;
+      if (!r.dontTrackPrimary && this.links.has(inst.plan.socket.ifname) && !this.linkUp(inst.plan.socket.ifname)) inst.dispatch({ type: 'interfaceDown' });
+    }
+    this.retrack();
+    for (const inst of started) inst.dispatch({ type: 'startup' });
+    if (!this.started) {
+      this.started = true;
+      this.trackers.start();
+    }
+    await Promise.all(work);
+    this.ports.recordVips?.(this.configuredVips());
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
-    for (const name of [...this.instances.keys()]) await this.leave(name);
-    this.trackers?.stop();
+    for (const name of [...this.instances.keys()]) await this.leave(name, 'shutdown');
+    this.trackers.stop();
     this.offLinks?.();
     this.pool.closeAll();
+    await this.reports;
     await this.notify.drain();
   }
 
@@ -149,15 +293,15 @@ export class Agent {
     const out: TrackedObjectStatus[] = [];
     for (const t of inst.trackInterfaces) out.push({ name: `interface:${t.interface}`, up: this.linkUp(t.interface), weight: t.weight, reverse: t.reverse });
     for (const t of inst.trackScripts) {
-      const s = this.trackers?.status(t.name);
+      const s = this.trackers.status('script', t.name);
       if (s) out.push({ name: s.name, up: s.up, weight: t.weight, reverse: t.reverse });
     }
     for (const t of inst.trackProcesses) {
-      const s = this.trackers?.status(t.name);
+      const s = this.trackers.status('process', t.name);
       if (s) out.push({ name: s.name, up: s.up, weight: t.weight, reverse: t.reverse });
     }
     for (const t of inst.trackFiles) {
-      const s = this.trackers?.status(t.name);
+      const s = this.trackers.status('file', t.name);
       if (!s || s.value === undefined) continue;
       // track_file: the file's value times the weight adjusts the priority; with weight 0 any
       // non-zero value is a fault (keepalived.conf(5) track_file).
@@ -179,51 +323,14 @@ export class Agent {
     return this.config?.instances[name];
   }
 
-  private async apply(config: ResolvedDirectorConfig, start: string[], kept: string[]): Promise<void> {
-    this.config = config;
-    this.trackers?.stop();
-    this.trackers = new Trackers(config, this.ports.hooks, this.ports.clock, () => this.retrack(), (m) => this.ports.log('warn', m));
-    const started: RunningInstance[] = [];
-    for (const name of start) {
-      const resolved = config.instances[name]!;
-      const plan = planInstance(resolved);
-      const sock = await this.pool.acquire(plan.socket);
-      if (!sock.ok) throw new Error(`vrrp_instance ${name}: VRRP socket on ${plan.socket.ifname}: ${sock.message}`);
-      const primary = sock.value.localAddress(plan.destinations[0]);
-      if (!primary) throw new Error(`vrrp_instance ${name}: ${plan.socket.ifname} has no IPv${plan.socket.family} address to send adverts from`);
-      const inst = new RunningInstance(plan, sock.value, primary, {
-        addresses: this.addresses,
-        announcer: this.ports.announcer,
-        ...(this.routes ? { routes: this.routes } : {}),
-        clock: this.ports.clock,
-        onEffect: (i, e) => this.effect(i, e),
-        onVipsChanged: () => this.ports.onHeldVips?.(heldVips(this.instances.values())),
-        warn: (m) => this.ports.log('warn', m),
-      });
-      this.instances.set(name, inst);
-      this.pool.join(plan.socket, inst);
-      started.push(inst);
-    }
-    for (const inst of started) {
-      const r = config.instances[inst.name]!;
-      if (!r.dontTrackPrimary && this.links.has(inst.plan.socket.ifname) && !this.linkUp(inst.plan.socket.ifname)) inst.dispatch({ type: 'interfaceDown' });
-      this.retrackOne(inst);
-    }
-    for (const g of Object.values(config.syncGroups)) this.follow(g.group);
-    this.ports.recordVips?.(this.configuredVips());
-    for (const inst of started) inst.dispatch({ type: 'startup' });
-    void kept;
-    this.trackers.start();
-  }
-
-  private async leave(name: string): Promise<void> {
+  private async leave(name: string, reason: 'shutdown' | 'reload', keepSocket = false): Promise<void> {
     const inst = this.instances.get(name);
     if (!inst) return;
-    inst.dispatch({ type: 'shutdown' });
+    inst.dispatch(reason === 'reload' ? { type: 'shutdown', reason } : { type: 'shutdown' });
     inst.cancelTimer();
     await inst.settled();
     this.instances.delete(name);
-    this.pool.leave(inst.plan.socket, inst);
+    this.pool.leave(inst.plan.socket, inst, keepSocket);
     this.ports.recordVips?.(this.configuredVips());
     this.ports.onHeldVips?.(heldVips(this.instances.values()));
   }
@@ -259,31 +366,96 @@ export class Agent {
     if (eff.priority !== inst.state.priority || eff.fault !== inst.state.trackFault) inst.dispatch({ type: 'trackerChanged', priority: eff.priority, fault: eff.fault });
   }
 
-  private follow(group: string[], trigger?: { name: string; from: VrrpStateName; to: VrrpStateName }): void {
+  /** Resyncs the group members' fault flags (no trigger: nobody transitioned). */
+  private follow(group: string[]): void {
     const members = group.map((n) => this.instances.get(n)).filter((m): m is RunningInstance => m !== undefined);
-    for (const { name, event } of syncGroupFollow(members.map((m) => ({ name: m.name, state: m.state })), trigger)) this.instances.get(name)?.dispatch(event);
+    for (const { name, event } of syncGroupFollow(members.map((m) => ({ name: m.name, state: m.state })))) this.instances.get(name)?.dispatch(event);
   }
 
-  private effect(inst: RunningInstance, e: Effect): void {
-    if (e.type !== 'transition') return;
-    const r = this.config?.instances[inst.name];
-    this.ports.log('info', `${inst.name}: ${STATE_WORD[e.from]} -> ${STATE_WORD[e.to]} (${e.reason})`, { instance: inst.name, from: e.from, to: e.to, reason: e.reason, priority: e.priority });
-    this.ports.onEvent?.({
-      kind: 'vrrp.transition', instance: inst.name, from: e.from, to: e.to, reason: e.reason, priority: e.priority, at: new Date().toISOString(),
-      lastAdvertAt: inst.lastAdvertAt === null ? null : new Date(inst.lastAdvertAt).toISOString(), masterAddress: inst.state.masterAddress ?? null,
-    });
-    const word = STATE_WORD[e.to];
-    const hooks = r?.notify;
-    const specific = e.to === 'master' ? hooks?.master : e.to === 'backup' ? hooks?.backup : e.to === 'fault' ? hooks?.fault : e.to === 'stopped' ? hooks?.stop : undefined;
-    const user = hooks?.user ?? this.config?.global.scriptUser;
-    if (specific) this.notify.push(specific, [], user);
-    if (hooks?.any) this.notify.push(hooks.any, ['INSTANCE', inst.name, word, String(e.priority)], user);
-    this.ports.fifo?.(`INSTANCE "${inst.name}" ${word} ${e.priority}`);
-    if (r?.syncGroup) {
-      const g = this.config?.syncGroups[r.syncGroup];
-      if (g && !this.stopping) this.follow(g.group, { name: inst.name, from: e.from, to: e.to });
-      if (g) this.notifyGroup(r.syncGroup, g);
+  /**
+   * Executes one step result of `inst`, with the steps of the sync-group members that follow
+   * it, phase by phase across the batch (see the file comment).
+   */
+  private commitStep(inst: RunningInstance, r: StepResult): void {
+    const batch = new Map<RunningInstance, StepResult>([[inst, r]]);
+    const groupName = this.config?.instances[inst.name]?.syncGroup;
+    const group = groupName ? this.config?.syncGroups[groupName] : undefined;
+    if (group && !this.stopping) this.followInBatch(group.group, inst, batch);
+    const vipsDone = new Map<RunningInstance, Promise<number | null> | undefined>();
+    for (const [m, res] of batch) vipsDone.set(m, m.enter(res));
+    for (const [m, res] of batch) m.sendAdverts(res.effects);
+    const garps = [...batch].map(([m, res]) => ({ inst: m, count: RunningInstance.garpCount(res.effects) })).filter((g) => g.count > 0);
+    const announced = garps.length ? RunningInstance.announceGroup(garps) : undefined;
+    for (const [m, res] of batch) {
+      for (const e of res.effects) {
+        if (e.type === 'transition') this.report(m, e, vipsDone.get(m), garps.some((g) => g.inst === m) ? announced : undefined);
+      }
     }
+    if (groupName && group && [...batch.values()].some((res) => res.effects.some((e) => e.type === 'transition'))) this.notifyGroup(groupName, group);
+    for (const m of batch.keys()) m.rearm();
+  }
+
+  /** Adds to `batch` the steps of the members that follow the transitions in it (sync-group.ts). */
+  private followInBatch(group: string[], first: RunningInstance, batch: Map<RunningInstance, StepResult>): void {
+    const members = group.map((n) => this.instances.get(n)).filter((m): m is RunningInstance => m !== undefined);
+    const pending: MemberTransition[] = [];
+    const transitions = (name: string, effects: readonly Effect[]) => {
+      for (const e of effects) if (e.type === 'transition') pending.push({ name, from: e.from, to: e.to });
+    };
+    transitions(first.name, batch.get(first)!.effects);
+    const now = this.ports.clock.now();
+    // Each round's transitions are 'sync_group' ones, which make no further events: a few rounds at most.
+    for (let guard = 0; pending.length > 0 && guard < 32; guard++) {
+      const trigger = pending.shift()!;
+      const view = members.map((m) => ({ name: m.name, state: batch.get(m)?.state ?? m.state }));
+      for (const { name, event } of syncGroupFollow(view, trigger)) {
+        const m = this.instances.get(name);
+        if (!m) continue;
+        const cur = batch.get(m);
+        const res = step(cur?.state ?? m.state, event, now);
+        batch.set(m, cur ? { state: res.state, effects: [...cur.effects, ...res.effects] } : res);
+        transitions(name, res.effects);
+      }
+    }
+  }
+
+  /** Bounded wait: the kernel's answer, or null after REPORT_WAIT_MS. */
+  private within(p: Promise<number | null> | undefined): Promise<number | null> {
+    if (!p) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      const t = this.ports.clock.setTimeout(() => resolve(null), REPORT_WAIT_MS);
+      p.then((v) => {
+        t.cancel();
+        resolve(v);
+      }, () => {
+        t.cancel();
+        resolve(null);
+      });
+    });
+  }
+
+  /** Queues one transition's report: event, log line, notify hooks, FIFO line. */
+  private report(inst: RunningInstance, e: Extract<Effect, { type: 'transition' }>, vips: Promise<number | null> | undefined, announced: Promise<number | null> | undefined): void {
+    const r = this.config?.instances[inst.name];
+    const at = Date.now() - (this.ports.clock.now() - e.at);
+    const base = {
+      kind: 'vrrp.transition' as const, instance: inst.name, from: e.from, to: e.to, reason: e.reason, priority: e.priority, at: iso(at)!,
+      lastAdvertAt: iso(inst.lastAdvertAt), masterAddress: inst.state.masterAddress ?? null,
+      incarnation: inst.incarnation, vips: inst.plan.vips.map((v) => `${v.address}/${v.prefixLength}`),
+      ...(r?.syncGroup ? { syncGroup: r.syncGroup } : {}),
+    };
+    const hooks = r?.notify;
+    const user = hooks?.user ?? this.config?.global.scriptUser;
+    const waited = Promise.all([this.within(vips), this.within(announced)]);
+    this.reports = this.reports.then(() => waited).then(([vipsAt, announcedAt]) => {
+      const word = STATE_WORD[e.to];
+      this.ports.log('info', `${inst.name}: ${STATE_WORD[e.from]} -> ${word} (${e.reason})`, { instance: inst.name, from: e.from, to: e.to, reason: e.reason, priority: e.priority });
+      this.ports.onEvent?.({ ...base, vipsAt: iso(vipsAt), announcedAt: iso(announcedAt) });
+      const specific = e.to === 'master' ? hooks?.master : e.to === 'backup' ? hooks?.backup : e.to === 'fault' ? hooks?.fault : e.to === 'stopped' ? hooks?.stop : undefined;
+      if (specific) this.notify.push(specific, [], user);
+      if (hooks?.any) this.notify.push(hooks.any, ['INSTANCE', inst.name, word, String(e.priority)], user);
+      this.ports.fifo?.(`INSTANCE "${inst.name}" ${word} ${e.priority}`);
+    }).catch((err: unknown) => this.ports.log('error', `reporting a transition of ${inst.name} failed: ${(err as Error).message}`));
   }
 
   /**
@@ -300,9 +472,12 @@ export class Agent {
     const word = STATE_WORD[next];
     const specific = next === 'master' ? hooks?.master : next === 'backup' ? hooks?.backup : next === 'fault' ? hooks?.fault : hooks?.stop;
     const user = hooks?.user ?? this.config?.global.scriptUser;
-    this.ports.log('info', `sync group ${name}: ${word}`, { syncGroup: name, state: next });
-    if (specific) this.notify.push(specific, [], user);
-    if (hooks?.any) this.notify.push(hooks.any, ['GROUP', name, word, '0'], user);
-    this.ports.fifo?.(`GROUP "${name}" ${word} 0`);
+    // In the report queue: after the members' own reports, in keepalived's order.
+    this.reports = this.reports.then(() => {
+      this.ports.log('info', `sync group ${name}: ${word}`, { syncGroup: name, state: next });
+      if (specific) this.notify.push(specific, [], user);
+      if (hooks?.any) this.notify.push(hooks.any, ['GROUP', name, word, '0'], user);
+      this.ports.fifo?.(`GROUP "${name}" ${word} 0`);
+    });
   }
 }

@@ -7,6 +7,9 @@
  * arguments (quoted words allowed), with the extra arguments appended.
  */
 import { spawn } from 'node:child_process';
+import { accessSync, constants, statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { splitCommand } from '../checks/command-line.ts';
 
 export interface HookResult {
   /** Exit code, or null when killed (timeout) or not started. */
@@ -17,12 +20,37 @@ export interface HookResult {
 
 export interface HookRunner {
   run(command: string, args: string[], options: { timeoutMs: number; user?: string }): Promise<HookResult>;
+  /**
+   * Whether `command` can run here: its program exists and is executable. Undefined when it
+   * can, else what is wrong. Asked while a revision is prepared, so a revision naming a script
+   * that is not there is refused before anything changes. Optional (a runner that cannot tell).
+   */
+  check?(command: string): string | undefined;
+}
+
+/** The program of a command line (keepalived's word splitting), found as exec would find it in `path` (PATH). */
+export function checkCommand(command: string, path: string): string | undefined {
+  const argv = splitCommand(command);
+  if (typeof argv === 'string') return argv;
+  const program = argv[0]!;
+  const executable = (p: string) => {
+    try {
+      accessSync(p, constants.X_OK);
+      return statSync(p).isFile();
+    } catch {
+      return false;
+    }
+  };
+  if (program.includes('/')) return executable(program) ? undefined : `${program} is not an executable file`;
+  return path.split(delimiter).some((dir) => dir && executable(join(dir, program))) ? undefined : `${program} is not found in PATH`;
 }
 
 /** Shell-quotes one argument for /bin/sh. */
 const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
 
-export const processHookRunner: HookRunner = {
+/** Hooks as child processes; `path` is the PATH they are looked up in (the agent's own). */
+export const processHookRunner = (path: string): HookRunner => ({
+  check: (command) => checkCommand(command, path),
   run(command, args, { timeoutMs, user }) {
     return new Promise((resolve) => {
       // `exec` so the timeout's SIGKILL reaches the script itself, not only the shell.
@@ -44,7 +72,7 @@ export const processHookRunner: HookRunner = {
       });
     });
   },
-};
+});
 
 /** Runs hooks one after another in submission order. */
 export class HookQueue {

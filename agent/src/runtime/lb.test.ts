@@ -23,10 +23,11 @@ function world(v: VirtualServer) {
   const hooks: string[] = [];
   const runner: HookRunner = { async run(cmd, args) { hooks.push([cmd, ...args].join(' ')); return { code: 0, timedOut: false }; } };
   const applied: VirtualServerTable[] = [];
-  const suspended = new Map<number, boolean>();
+  const suspended = new Map<string, boolean>();
   let push: (h: RealServerHealth) => void = () => {};
   const health: HealthSource = {
     async start(_vs, _tf, onChange) { push = onChange; return []; },
+    async update() { return []; },
     suspend(i, s) { suspended.set(i, s); },
     async stop() {},
     async stats() { return { checkers: 3, attempts: 0, failures: 0, inFlight: 0 }; },
@@ -38,7 +39,7 @@ function world(v: VirtualServer) {
   });
   const config = { virtualServers: [v], virtualServerGroups: {} as ClusterSpec['virtualServerGroups'], trackFiles: {} };
   const settle = async () => { for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r)); await notify.drain(); };
-  const set = (rs: number, up: boolean) => push({ rsKey: `0/${rs}`, up, weight: 1, reason: up ? '' : 'connect ECONNREFUSED' });
+  const set = (rs: number, up: boolean) => push({ rsKey: `TCP 192.0.2.100:80 -> 10.0.0.${rs + 1}:80`, up, weight: 1, reason: up ? '' : 'connect ECONNREFUSED' });
   const dests = () => applied.at(-1)!.services[0]!.destinations.map((d) => `${d.address}:${d.weight}`);
   return { lb, config, hooks, applied, suspended, settle, set, dests };
 }
@@ -82,20 +83,20 @@ describe('LbRuntime', () => {
   it('ha_suspend: checks run only while this director holds the virtual server address', async () => {
     const w = world(vs());
     await w.lb.start(w.config);
-    expect(w.suspended.get(0)).toBe(true);
+    expect(w.suspended.get('TCP 192.0.2.100:80')).toBe(true);
     w.lb.setHeldVips(['192.0.2.100']);
-    expect(w.suspended.get(0)).toBe(false);
+    expect(w.suspended.get('TCP 192.0.2.100:80')).toBe(false);
     w.lb.setHeldVips([]);
-    expect(w.suspended.get(0)).toBe(true);
+    expect(w.suspended.get('TCP 192.0.2.100:80')).toBe(true);
   });
 
   it('drain keeps the entry at weight 0 and undrain restores it', async () => {
     const w = world(vs());
     await w.lb.start(w.config);
-    await w.lb.drain(0, 1, true);
+    await w.lb.drain('TCP 192.0.2.100:80 -> 10.0.0.2:80', true);
     expect(w.dests()).toEqual(['10.0.0.1:1', '10.0.0.2:0', '10.0.0.3:1']);
     expect(w.lb.status()[1]).toMatchObject({ drained: true, weight: 0, up: true });
-    await w.lb.drain(0, 1, false);
+    await w.lb.drain('TCP 192.0.2.100:80 -> 10.0.0.2:80', false);
     expect(w.dests()).toEqual(['10.0.0.1:1', '10.0.0.2:1', '10.0.0.3:1']);
   });
 

@@ -1,7 +1,7 @@
 /**
  * The load-balancer side of the agent, on the main thread: real-server health comes in from the
- * check engine (a worker thread, see checks/worker.ts), the desired virtual-server table is
- * recomputed (desired.ts, pure) and handed to the data plane (IPVS over generic netlink, or
+ * check engine (a worker thread, see checks/health-worker.ts), the desired virtual-server table
+ * is recomputed (desired.ts, pure) and handed to the data plane (IPVS over generic netlink, or
  * nftables), which applies only the difference. Around that, keepalived's LVS behaviour:
  *
  * - notify_up / notify_down per real server and quorum_up / quorum_down per virtual server,
@@ -10,28 +10,30 @@
  * - drain: an operator sets a real server's weight to 0 (existing connections finish);
  * - omega: on shutdown, run notify_down / quorum_down for what was up.
  *
+ * It sees only the load-balancing part of a director's config ({@link lbPart}): a VRRP-only
+ * change never reaches it. Health, drains and quorum are kept by identity (lb/identity.ts), so a
+ * reload keeps them for every real server still there, wherever it moved in the list, and the
+ * checkers whose definition did not change keep running with their state.
+ *
  * Reconciles are coalesced: a burst of health changes (a rack losing power) is one pass.
  */
 import type { ClusterSpec } from '#schema';
 import { parseIp } from '#schema';
+import type { ResolvedDirectorConfig } from '../../../schema/src/spec/resolve.ts';
 import type { HookQueue } from './hooks.ts';
 import type { RealServerHealth } from '../checks/engine.ts';
-import { desiredTable, realServerKey } from '../lb/desired.ts';
+import type { HealthSource } from '../checks/source.ts';
+import { desiredTable } from '../lb/desired.ts';
+import { lbIdentities, type LbIdentities } from '../lb/identity.ts';
 import type { LbController } from '../os/lb-backend.ts';
 import type { VirtualServerTable } from '../lb/model.ts';
+
+export type { HealthSource };
 
 /** What programs the kernel (IpvsController or NftController), and its name for logs. */
 export interface LbDataPlane {
   readonly name: string;
   readonly controller: LbController;
-}
-
-/** Where health comes from: the worker-thread engine, or an in-process one in tests. */
-export interface HealthSource {
-  start(virtualServers: ClusterSpec['virtualServers'], trackFiles: ClusterSpec['trackFiles'], onChange: (h: RealServerHealth) => void): Promise<RealServerHealth[]>;
-  suspend(vsIndex: number, suspended: boolean): void;
-  stop(): Promise<void>;
-  stats(): Promise<{ checkers: number; attempts: number; failures: number; inFlight: number }>;
 }
 
 export interface LbEvent {
@@ -49,13 +51,29 @@ export interface LbPorts {
   notify: HookQueue;
   log: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
   onEvent?: (e: LbEvent) => void;
-  scriptUser?: string;
 }
 
+/** The load-balancing part of a director's config: all the load balancer ever sees. */
 export interface LbConfig {
   virtualServers: ClusterSpec['virtualServers'];
   virtualServerGroups: ClusterSpec['virtualServerGroups'];
+  /** Only the track_files a FILE_CHECK reads (the VRRP ones are the VRRP side's). */
   trackFiles: ClusterSpec['trackFiles'];
+  /** script_user for notify_up/down and quorum_up/down. */
+  scriptUser?: string;
+}
+
+/** The load-balancing part of `config`. */
+export function lbPart(config: ResolvedDirectorConfig): LbConfig {
+  const files = new Set<string>();
+  for (const vs of config.virtualServers) for (const rs of vs.realServers) for (const c of rs.checkers) if (c.type === 'FILE_CHECK') files.add(c.trackFile);
+  const trackFiles = Object.fromEntries(Object.entries(config.trackFiles).filter(([name]) => files.has(name)));
+  return {
+    virtualServers: config.virtualServers,
+    virtualServerGroups: config.virtualServerGroups,
+    trackFiles,
+    ...(config.global.scriptUser ? { scriptUser: config.global.scriptUser } : {}),
+  };
 }
 
 export interface RealServerStatus {
@@ -66,13 +84,21 @@ export interface RealServerStatus {
   weight: number;
   drained: boolean;
   reason: string;
+  /** The real server's identity (lb/identity.ts): what drain and health are keyed by. */
+  id: string;
 }
+
+type VirtualServer = ClusterSpec['virtualServers'][number];
+type RealServer = VirtualServer['realServers'][number];
 
 export class LbRuntime {
   private config: LbConfig | undefined;
+  private ids: LbIdentities = { vs: [], rs: [] };
+  /** Identity -> where it is in the current config. */
+  private byRs = new Map<string, { vs: VirtualServer; rs: RealServer }>();
   private readonly health = new Map<string, RealServerHealth>();
   private readonly drained = new Set<string>();
-  private quorum = new Map<number, boolean>();
+  private quorum = new Map<string, boolean>();
   private heldVips = new Set<string>();
   private scheduled = false;
   private chain: Promise<void> = Promise.resolve();
@@ -84,21 +110,37 @@ export class LbRuntime {
   constructor(private readonly ports: LbPorts) {}
 
   async start(config: LbConfig): Promise<void> {
-    this.config = config;
+    this.use(config);
     const initial = await this.ports.health.start(config.virtualServers, config.trackFiles, (h) => this.onHealth(h));
     for (const h of initial) this.health.set(h.rsKey, h);
     this.applySuspensions();
     await this.sync();
   }
 
-  /** A new spec: restart the checks only if the virtual servers changed. */
+  /**
+   * A new revision's load-balancing part: nothing happens when it is the same; otherwise the
+   * checkers migrate (unchanged ones keep their state), health, drains and quorum stay with the
+   * real servers and virtual servers that are still there, and the table is reconciled.
+   */
   async reload(config: LbConfig): Promise<void> {
-    const same = JSON.stringify(config) === JSON.stringify(this.config);
-    if (same) return;
-    await this.ports.health.stop();
-    this.health.clear();
-    this.quorum = new Map();
-    await this.start(config);
+    if (JSON.stringify(config) === JSON.stringify(this.config)) return;
+    this.use(config);
+    const now = await this.ports.health.update(config.virtualServers, config.trackFiles);
+    const known = new Set(this.byRs.keys());
+    for (const k of [...this.health.keys()]) if (!known.has(k)) this.health.delete(k);
+    for (const h of now) this.health.set(h.rsKey, h);
+    for (const k of [...this.drained]) if (!known.has(k)) this.drained.delete(k);
+    const vsKnown = new Set(this.ids.vs);
+    for (const k of [...this.quorum.keys()]) if (!vsKnown.has(k)) this.quorum.delete(k);
+    this.applySuspensions();
+    await this.sync();
+  }
+
+  private use(config: LbConfig): void {
+    this.config = config;
+    this.ids = lbIdentities(config.virtualServers);
+    this.byRs = new Map();
+    config.virtualServers.forEach((vs, v) => vs.realServers.forEach((rs, r) => this.byRs.set(this.ids.rs[v]![r]!, { vs, rs })));
   }
 
   /** The VIPs this director holds now (ha_suspend follows them). */
@@ -107,11 +149,11 @@ export class LbRuntime {
     this.applySuspensions();
   }
 
-  /** Operator drain: weight 0 for new connections, existing ones finish; `false` undoes it. */
-  async drain(virtualServer: number, realServer: number, on: boolean): Promise<void> {
-    const key = realServerKey(virtualServer, realServer);
-    if (on) this.drained.add(key);
-    else this.drained.delete(key);
+  /** Operator drain of the real server with identity `id`: weight 0 for new connections; `false` undoes it. */
+  async drain(id: string, on: boolean): Promise<void> {
+    if (!this.byRs.has(id)) throw new Error(`no real server ${id}`);
+    if (on) this.drained.add(id);
+    else this.drained.delete(id);
     await this.sync();
   }
 
@@ -147,9 +189,10 @@ export class LbRuntime {
     const out: RealServerStatus[] = [];
     this.config?.virtualServers.forEach((vs, v) => {
       vs.realServers.forEach((rs, r) => {
-        const key = realServerKey(v, r);
-        const h = this.health.get(key);
-        out.push({ virtualServer: vsName(vs), address: rs.address, port: rs.port ?? vs.port ?? 0, up: h?.up ?? true, weight: this.drained.has(key) ? 0 : (h?.weight ?? rs.weight), drained: this.drained.has(key), reason: h?.reason ?? '' });
+        const id = this.ids.rs[v]![r]!;
+        const h = this.health.get(id);
+        const drained = this.drained.has(id);
+        out.push({ virtualServer: vsName(vs), address: rs.address, port: rs.port ?? vs.port ?? 0, up: h?.up ?? true, weight: drained ? 0 : (h?.weight ?? rs.weight), drained, reason: h?.reason ?? '', id });
       });
     });
     return out;
@@ -163,9 +206,9 @@ export class LbRuntime {
     this.config?.virtualServers.forEach((vs, v) => {
       if (!vs.omega) return;
       vs.realServers.forEach((rs, r) => {
-        if ((this.health.get(realServerKey(v, r))?.up ?? true) && rs.notifyDown) this.ports.notify.push(rs.notifyDown, [], this.ports.scriptUser);
+        if ((this.health.get(this.ids.rs[v]![r]!)?.up ?? true) && rs.notifyDown) this.ports.notify.push(rs.notifyDown, [], this.config?.scriptUser);
       });
-      if (this.quorum.get(v) !== false && vs.quorumDown) this.ports.notify.push(vs.quorumDown, [], this.ports.scriptUser);
+      if (this.quorum.get(this.ids.vs[v]!) !== false && vs.quorumDown) this.ports.notify.push(vs.quorumDown, [], this.config?.scriptUser);
     });
     // keepalived removes the virtual servers it configured when it stops: so do we (nftables:
     // the table; IPVS: the services we own, by applying an empty table).
@@ -176,19 +219,17 @@ export class LbRuntime {
 
   private onHealth(h: RealServerHealth): void {
     const prev = this.health.get(h.rsKey);
+    const where = this.byRs.get(h.rsKey);
+    // A result for a real server the current config no longer has (an update raced it).
+    if (!this.config || this.stopped || !where) return;
     this.health.set(h.rsKey, h);
-    if (!this.config || this.stopped) return;
     if (!prev || prev.up !== h.up) {
-      const [v, r] = h.rsKey.split('/').map(Number) as [number, number];
-      const vs = this.config.virtualServers[v];
-      const rs = vs?.realServers[r];
-      if (vs && rs) {
-        const name = `${rs.address}:${rs.port ?? vs.port ?? 0}`;
-        this.ports.log(h.up ? 'info' : 'warn', `real server ${name} of ${vsName(vs)} is ${h.up ? 'UP' : `DOWN (${h.reason})`}`, { virtualServer: vsName(vs), realServer: name, up: h.up, reason: h.reason });
-        this.ports.onEvent?.({ kind: 'lb.realServer', virtualServer: vsName(vs), realServer: name, up: h.up, reason: h.reason, at: new Date().toISOString() });
-        const hook = h.up ? rs.notifyUp : rs.notifyDown;
-        if (hook) this.ports.notify.push(hook, [], this.ports.scriptUser);
-      }
+      const { vs, rs } = where;
+      const name = `${rs.address}:${rs.port ?? vs.port ?? 0}`;
+      this.ports.log(h.up ? 'info' : 'warn', `real server ${name} of ${vsName(vs)} is ${h.up ? 'UP' : `DOWN (${h.reason})`}`, { virtualServer: vsName(vs), realServer: name, up: h.up, reason: h.reason });
+      this.ports.onEvent?.({ kind: 'lb.realServer', virtualServer: vsName(vs), realServer: name, up: h.up, reason: h.reason, at: new Date().toISOString() });
+      const hook = h.up ? rs.notifyUp : rs.notifyDown;
+      if (hook) this.ports.notify.push(hook, [], this.config.scriptUser);
     }
     this.schedule();
   }
@@ -220,16 +261,16 @@ export class LbRuntime {
     }
     for (const k of this.drained) weights.set(k, 0);
     const d = desiredTable({ virtualServers: config.virtualServers, virtualServerGroups: config.virtualServerGroups, health: up, weights, previousQuorum: this.quorum });
-    for (const [v, q] of d.quorum) {
-      const was = this.quorum.get(v);
-      if (was !== undefined && was !== q) {
-        const vs = config.virtualServers[v]!;
-        this.ports.log(q ? 'info' : 'warn', `virtual server ${vsName(vs)}: quorum ${q ? 'gained' : 'lost'}`, { virtualServer: vsName(vs), quorum: q });
-        this.ports.onEvent?.({ kind: 'lb.quorum', virtualServer: vsName(vs), up: q, reason: q ? 'quorum gained' : 'quorum lost', at: new Date().toISOString() });
-        const hook = q ? vs.quorumUp : vs.quorumDown;
-        if (hook) this.ports.notify.push(hook, [], this.ports.scriptUser);
-      }
-    }
+    config.virtualServers.forEach((vs, v) => {
+      const key = this.ids.vs[v]!;
+      const q = d.quorum.get(key);
+      const was = this.quorum.get(key);
+      if (q === undefined || was === undefined || was === q) return;
+      this.ports.log(q ? 'info' : 'warn', `virtual server ${vsName(vs)}: quorum ${q ? 'gained' : 'lost'}`, { virtualServer: vsName(vs), quorum: q });
+      this.ports.onEvent?.({ kind: 'lb.quorum', virtualServer: vsName(vs), up: q, reason: q ? 'quorum gained' : 'quorum lost', at: new Date().toISOString() });
+      const hook = q ? vs.quorumUp : vs.quorumDown;
+      if (hook) this.ports.notify.push(hook, [], config.scriptUser);
+    });
     this.quorum = d.quorum;
     if (d.problems.join('\n') !== this.lastProblems.join('\n')) for (const p of d.problems) this.ports.log('warn', p);
     this.lastProblems = d.problems;
@@ -242,7 +283,7 @@ export class LbRuntime {
     this.config?.virtualServers.forEach((vs, v) => {
       if (!vs.haSuspend || vs.address === undefined) return;
       const canonical = parseIp(vs.address)?.canonical ?? vs.address;
-      this.ports.health.suspend(v, !this.heldVips.has(canonical));
+      this.ports.health.suspend(this.ids.vs[v]!, !this.heldVips.has(canonical));
     });
   }
 }

@@ -39,13 +39,16 @@ export class SocketPool {
     this.entries.get(socketKeyId(key))?.members.add(inst);
   }
 
-  /** Removes the instance; closes the socket when it was the last one. */
-  leave(key: SocketKey, inst: RunningInstance): void {
+  /**
+   * Removes the instance; closes the socket when it was the last one, unless `keepOpen` (a
+   * reload whose prepared instances use it: `releaseUnused` closes it after the commit if not).
+   */
+  leave(key: SocketKey, inst: RunningInstance, keepOpen = false): void {
     const id = socketKeyId(key);
     const e = this.entries.get(id);
     if (!e) return;
     e.members.delete(inst);
-    if (e.members.size === 0) {
+    if (e.members.size === 0 && !keepOpen) {
       e.off();
       e.socket.close();
       this.entries.delete(id);

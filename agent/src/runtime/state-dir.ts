@@ -3,13 +3,13 @@
  * different network namespaces): the pid file, the VIPs it holds (so a restart after a crash
  * removes what the dead process left configured), and the control socket `vigil status` uses.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { writeFileAtomic } from '../os/atomic-file.ts';
 import { join } from 'node:path';
 import type { AddressManager, AddressSpec } from '../os/ports.ts';
 
 export class StateDir {
-  constructor(readonly dir: string) {}
+  constructor(readonly dir: string, private readonly warn: (m: string) => void = () => {}) {}
 
   get pidFile(): string { return join(this.dir, 'vigil.pid'); }
   get vipsFile(): string { return join(this.dir, 'vips.json'); }
@@ -39,8 +39,14 @@ export class StateDir {
     if (!existsSync(this.vipsFile)) return [];
     let vips: AddressSpec[] = [];
     try {
-      vips = JSON.parse(readFileSync(this.vipsFile, 'utf8')) as AddressSpec[];
-    } catch {
+      vips = parseVipRecord(readFileSync(this.vipsFile, 'utf8'));
+    } catch (e) {
+      // Not what an agent wrote (a torn disk, a hand edit): say so, keep it for a look, and go on
+      // with a fresh record; VIPs a crashed predecessor left cannot be known and stay.
+      const aside = `${this.vipsFile}.corrupt`;
+      try { renameSync(this.vipsFile, aside); } catch { /* recordVips below replaces it */ }
+      this.warn(`VIP record ${this.vipsFile} is corrupt (${(e as Error).message}); moved to ${aside}. VIPs a crashed agent left cannot be removed automatically: check \`ip addr\` against it`);
+      this.recordVips([]);
       return [];
     }
     const removed: AddressSpec[] = [];
@@ -58,6 +64,17 @@ export class StateDir {
     rmSync(this.pidFile, { force: true });
     rmSync(this.socketPath, { force: true });
   }
+}
+
+/** The VIP record as written by recordVips, checked field by field. */
+function parseVipRecord(text: string): AddressSpec[] {
+  const raw: unknown = JSON.parse(text);
+  if (!Array.isArray(raw)) throw new Error('not a list');
+  return raw.map((v: unknown, i) => {
+    const o = v as Partial<AddressSpec> | null;
+    if (!o || typeof o.ifname !== 'string' || typeof o.address !== 'string' || typeof o.prefixLength !== 'number') throw new Error(`entry ${i} is not {ifname, address, prefixLength}`);
+    return { ifname: o.ifname, address: o.address, prefixLength: o.prefixLength };
+  });
 }
 
 function alive(pid: number): boolean {

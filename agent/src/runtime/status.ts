@@ -7,7 +7,9 @@
  *     tracked: [{ name, up, weight }], lastTransition, counters: { advertsRx, advertsTx,
  *     priorityZeroRx, priorityZeroTx, garpBurstsTx, transitions, drops: { reason: n } } }] }
  */
-import type { Agent } from './agent.ts';
+import type { ResolvedVrrpInstance } from '../../../schema/src/spec/resolve.ts';
+import type { TrackedObjectStatus } from '../vrrp/priority.ts';
+import type { RunningInstance } from './instance.ts';
 
 export interface InstanceStatus {
   name: string;
@@ -23,7 +25,7 @@ export interface InstanceStatus {
   vipsHeld: boolean;
   tracked: { name: string; up: boolean; weight: number }[];
   lastTransition: { from: string; to: string; reason: string } | null;
-  counters: Record<string, unknown>;
+  counters: Record<string, number | Record<string, number>>;
 }
 
 export interface AgentStatus {
@@ -32,7 +34,14 @@ export interface AgentStatus {
   instances: InstanceStatus[];
 }
 
-export function statusOf(agent: Agent): AgentStatus {
+/** What status needs from the agent (agent.ts calls this; status.ts never imports the agent). */
+export interface StatusSource {
+  readonly instances: ReadonlyMap<string, RunningInstance>;
+  resolved(name: string): ResolvedVrrpInstance | undefined;
+  trackedStatus(inst: ResolvedVrrpInstance): TrackedObjectStatus[];
+}
+
+export function statusOf(agent: StatusSource): AgentStatus {
   const instances: InstanceStatus[] = [];
   for (const inst of agent.instances.values()) {
     const s = inst.state;

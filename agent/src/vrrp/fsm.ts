@@ -13,7 +13,8 @@ import { isFaulted, type InstanceState, type StepResult, type TransitionReason, 
 import { armMasterDownTimer, changeState, scheduleGarp, sendAdvert, sendGarp, type StepCtx } from './transition.ts';
 import { skewTimeMs } from './timers.ts';
 
-function copy(s: InstanceState): InstanceState {
+/** A private copy of the state for one step (the caller's is never mutated). */
+export function copy(s: InstanceState): InstanceState {
   return { ...s, garpAt: [...s.garpAt], counters: { ...s.counters, drops: { ...s.counters.drops } } };
 }
 
@@ -26,7 +27,7 @@ export function step(state: InstanceState, event: VrrpEvent, now: number): StepR
       if (s.state === 'initialize' || s.state === 'stopped') start(ctx);
       break;
     case 'shutdown':
-      if (s.state !== 'initialize' && s.state !== 'stopped') changeState(ctx, 'stopped', 'shutdown');
+      if (s.state !== 'initialize' && s.state !== 'stopped') changeState(ctx, 'stopped', event.reason ?? 'shutdown');
       break;
     case 'advertReceived':
       s.counters.advertsRx++;

@@ -19,6 +19,8 @@ export type VrrpStateName = 'initialize' | 'backup' | 'master' | 'fault' | 'stop
 export type TransitionReason =
   | 'startup'
   | 'shutdown'
+  /** The instance leaves because a reload changed its identity (VRID, interface, version, family). */
+  | 'reload'
   | 'higher_priority_advert'
   | 'master_down_timer'
   | 'priority_zero_received'
@@ -130,7 +132,7 @@ export interface InstanceState {
 
 export type VrrpEvent =
   | { type: 'startup' }
-  | { type: 'shutdown' }
+  | { type: 'shutdown'; reason?: 'reload' }
   /** An advert that passed validate.ts. */
   | { type: 'advertReceived'; advert: { priority: number; advertIntervalMs: number }; srcAddress: string }
   /** An advert that failed decode/validate: counted, never acted on. */
@@ -173,18 +175,7 @@ function zeroDrops(): Record<DropReason, number> {
  * wire cannot carry; config parsing should have caught them, so this is a programmer error.
  */
 export function createInstance(config: InstanceConfig): InstanceState {
-  const bad = (field: string, why: string): never => {
-    throw new RangeError(`vrrp_instance ${config.name}: ${field} ${why}`);
-  };
-  if (!Number.isInteger(config.vrid) || config.vrid < 1 || config.vrid > 255) bad('virtual_router_id', `${config.vrid} is outside 1..255`);
-  if (!Number.isInteger(config.priority) || config.priority < 1 || config.priority > 255) bad('priority', `${config.priority} is outside 1..255`);
-  if (config.version === 2 && config.family === 'ipv6') bad('version', '2 cannot carry IPv6 (RFC 3768); use version 3');
-  const unit = config.version === 2 ? 1000 : 10;
-  if (!(config.advertIntervalMs > 0) || config.advertIntervalMs % unit !== 0 || config.advertIntervalMs / unit > (config.version === 2 ? 255 : 4095)) {
-    bad('advert_int', `${config.advertIntervalMs} ms cannot be sent in VRRPv${config.version} (${config.version === 2 ? 'whole seconds 1..255' : 'centiseconds 1..4095'})`);
-  }
-  if (canonicalAddress(config.family, config.primaryAddress) === null) bad('primary address', `"${config.primaryAddress}" is not ${config.family}`);
-  if (!Number.isInteger(config.downTimerAdverts) || config.downTimerAdverts < 1 || config.downTimerAdverts > 100) bad('down_timer_adverts', `${config.downTimerAdverts} is outside 1..100`);
+  checkInstanceConfig(config);
   return {
     config,
     state: 'initialize',
@@ -203,6 +194,22 @@ export function createInstance(config: InstanceConfig): InstanceState {
     lastTransition: null,
     counters: { advertsRx: 0, advertsTx: 0, priorityZeroRx: 0, priorityZeroTx: 0, garpBurstsTx: 0, transitions: 0, drops: zeroDrops() },
   };
+}
+
+/** Throws a RangeError naming the instance and field for a value the wire cannot carry. */
+export function checkInstanceConfig(config: InstanceConfig): void {
+  const bad = (field: string, why: string): never => {
+    throw new RangeError(`vrrp_instance ${config.name}: ${field} ${why}`);
+  };
+  if (!Number.isInteger(config.vrid) || config.vrid < 1 || config.vrid > 255) bad('virtual_router_id', `${config.vrid} is outside 1..255`);
+  if (!Number.isInteger(config.priority) || config.priority < 1 || config.priority > 255) bad('priority', `${config.priority} is outside 1..255`);
+  if (config.version === 2 && config.family === 'ipv6') bad('version', '2 cannot carry IPv6 (RFC 3768); use version 3');
+  const unit = config.version === 2 ? 1000 : 10;
+  if (!(config.advertIntervalMs > 0) || config.advertIntervalMs % unit !== 0 || config.advertIntervalMs / unit > (config.version === 2 ? 255 : 4095)) {
+    bad('advert_int', `${config.advertIntervalMs} ms cannot be sent in VRRPv${config.version} (${config.version === 2 ? 'whole seconds 1..255' : 'centiseconds 1..4095'})`);
+  }
+  if (canonicalAddress(config.family, config.primaryAddress) === null) bad('primary address', `"${config.primaryAddress}" is not ${config.family}`);
+  if (!Number.isInteger(config.downTimerAdverts) || config.downTimerAdverts < 1 || config.downTimerAdverts > 100) bad('down_timer_adverts', `${config.downTimerAdverts} is outside 1..100`);
 }
 
 /** Earliest pending deadline, or null when nothing is scheduled. */

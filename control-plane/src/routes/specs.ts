@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { diffRevisions, getRevision, getSpec, listRevisions, putSpec, rollbackSpec } from '../services/specs/index.ts';
-import { PutSpecInput, RollbackInput } from '../services/specs/schemas.ts';
-import { AnyObject, ClusterParam, ctxOf, errorResponses, json, jsonBody, router, security, type RouteDeps } from './shared.ts';
+import { diffRevisions, getRevision, getSpec, listRevisions, putSiteSpecs, putSpec, rollbackSpec } from '../services/specs/index.ts';
+import { PutSiteSpecsInput, PutSpecInput, RollbackInput } from '../services/specs/schemas.ts';
+import { AnyObject, ClusterParam, SiteParam, ctxOf, errorResponses, json, jsonBody, router, security, type RouteDeps } from './shared.ts';
 
 const RevisionParam = ClusterParam.extend({ n: z.coerce.number().int().positive().openapi({ param: { name: 'n', in: 'path' } }) });
 const DiffQuery = z.strictObject({ from: z.coerce.number().int().positive(), to: z.coerce.number().int().positive() });
@@ -45,6 +45,18 @@ export function specsRoutes(deps: RouteDeps) {
       const r = await putSpec(ctxOf(c, deps), c.req.valid('param').id, c.req.valid('json'));
       return c.json({ revision: view(r.revision), unchanged: r.unchanged, warnings: r.warnings } as never, 200);
     },
+  );
+  app.openapi(
+    createRoute({
+      method: 'put',
+      path: '/sites/{site}/specs',
+      tags: ['specs'],
+      security,
+      description: 'A site document: the specs of many clusters of the site (by name) applied as one change. Every spec is validated against the site as it will be afterwards; either every changed cluster gets its new revision (in one transaction, its agents nudged) or nothing changes and every issue is listed with its path. `ifRevision` per cluster makes the write conditional.',
+      request: { params: SiteParam, body: jsonBody(PutSiteSpecsInput) },
+      responses: { 200: json(z.object({ site: z.string(), clusters: z.record(z.string(), z.object({ revision: z.number(), unchanged: z.boolean(), warnings: z.number() })) }), 'applied (per cluster: its revision, and whether it was unchanged)'), ...errorResponses },
+    }),
+    async (c) => c.json(await putSiteSpecs(ctxOf(c, deps), c.req.valid('param').site, c.req.valid('json')), 200),
   );
   app.openapi(
     createRoute({ method: 'get', path: '/clusters/{id}/revisions', tags: ['specs'], security, request: { params: ClusterParam }, responses: { 200: json(z.object({ items: z.array(AnyObject) }), 'revisions, newest first'), ...errorResponses } }),

@@ -11,9 +11,21 @@ export type Actor =
   | { type: 'token'; tokenId: string; name: string; role: ApiRole; siteId: string | null; expiresAt?: Date | null }
   | { type: 'system'; name: string }
   /** A director's agent (credential `vga_…`): only the /v1/agent routes accept it. */
-  | { type: 'agent'; directorId: string; name: string; clusterId: string; siteId: string; credentialHash: string }
+  | { type: 'agent'; directorId: string; name: string; clusterId: string; siteId: string; credentialHash: string; snapshot?: AgentSnapshot }
   /** An enrollment token (`vge_…`): only POST /v1/agent/enroll accepts it. */
   | { type: 'enrollment'; tokenId: string; siteId: string; clusterName: string | null; directorName: string | null };
+
+/**
+ * What authenticating an agent read anyway, as of that moment: its cluster's desired revision
+ * and operator-overlay version, and its own flags. The config route uses it instead of reading
+ * them again (one query less on the hottest path); a long-poll's later re-checks read afresh.
+ */
+export interface AgentSnapshot {
+  currentRevision: number | null;
+  adminVersion: number;
+  maintenance: boolean;
+  appliedRevision: number | null;
+}
 
 export interface ServiceContext {
   db: Db;

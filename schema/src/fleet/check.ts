@@ -16,8 +16,8 @@ import { checkSiteRules, type FleetSite } from './site-rules.ts';
  */
 export function checkFleetRules(spec: ClusterSpec, site?: FleetSite): SpecIssue[] {
   const issues: SpecIssue[] = [];
-  let readable: FleetSite | undefined;
-  if (site) {
+  let readable: FleetSite | undefined = site?.index ? site : undefined;
+  if (site && !site.index) {
     const clusters: FleetSite['clusters'] = [];
     for (const c of site.clusters) {
       const parsed = ClusterSpec.safeParse(c.spec);

@@ -56,9 +56,6 @@ export const FLEET_RULES = {
 
 export type FleetCode = keyof typeof FLEET_RULES;
 
-/** Every fleet rule code. */
-export const FLEET_CODES = Object.keys(FLEET_RULES) as FleetCode[];
-
 /** Builds the issue for `code` with the rule's severity and hint. */
 export function fleetIssue(
   code: FleetCode,

@@ -3,4 +3,4 @@ export * from './codes.ts';
 export * from './check.ts';
 export { checkInstanceRules, fieldPath } from './instance-rules.ts';
 export { checkReferenceRules } from './reference-rules.ts';
-export { checkSiteRules, instanceVipLocations, type FleetSite } from './site-rules.ts';
+export { buildSiteIndex, checkSiteRules, instanceVipLocations, type FleetSite, type SiteIndex } from './site-rules.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ClusterSpec } from '../spec/cluster.ts';
 import { checkFleetRules, validateClusterSpec } from './check.ts';
-import type { FleetSite } from './site-rules.ts';
+import { buildSiteIndex, type FleetSite } from './site-rules.ts';
 import { specFrom, twoDirectorInput } from './testing.ts';
 
 type Mutate = (s: Record<string, any>) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -136,5 +136,21 @@ describe('validateClusterSpec', () => {
     expect(r.ok).toBe(false);
     expect(r.spec).toBeDefined();
     expect(r.issues.map((i) => i.code)).toEqual(['FLEET_VRID_CONFLICT_ON_SEGMENT']);
+  });
+});
+
+describe('a pre-built site index gives the same answers as scanning the siblings', () => {
+  const vipClash = otherSpec({ virtualIpAddresses: ['192.0.2.100/24'] });
+  const vridClash = otherSpec({ virtualRouterId: 51 });
+  it.each<[string, FleetSite]>([
+    ['VRID on a shared segment', { cluster: 'web', segment: 'seg-a', clusters: [{ name: 'c2', segment: 'seg-a', spec: vridClash }] }],
+    ['VIP held elsewhere', { cluster: 'web', segment: 'seg-a', clusters: [{ name: 'c2', segment: 'seg-b', spec: vipClash }] }],
+    ['nothing shared', { cluster: 'web', segment: 'seg-a', clusters: [{ name: 'c2', segment: 'seg-b', spec: otherSpec({}) }] }],
+  ])('%s', (_name, site) => {
+    const spec = specFrom();
+    const scanned = checkFleetRules(spec, site);
+    // The index holds the whole site, this cluster's current spec included (ignored as its own).
+    const index = buildSiteIndex([...site.clusters, { name: 'web', segment: site.segment, spec: specFrom((s) => { s.vrrpInstances.VI_1.virtualRouterId = 99; }) }]);
+    expect(checkFleetRules(spec, { cluster: 'web', segment: site.segment, clusters: [], index })).toEqual(scanned);
   });
 });

@@ -27,7 +27,39 @@ export interface FleetSite {
   segment?: string;
   /** The OTHER clusters of the same site. */
   clusters: Array<{ name: string; segment?: string; spec: ClusterSpec }>;
+  /**
+   * The whole site pre-indexed (buildSiteIndex), for checking many clusters of one site without
+   * rescanning every other cluster each time; entries of `cluster` itself are ignored. When
+   * set, `clusters` is not read.
+   */
+  index?: SiteIndex;
 }
+
+/** Who uses each multicast segment key and each VIP across a site: "cluster/instance". */
+export interface SiteIndex {
+  segments: Map<string, string[]>;
+  vips: Map<string, string[]>;
+}
+
+/** Indexes every cluster of a site once (O(instances)); see FleetSite.index. */
+export function buildSiteIndex(clusters: Array<{ name: string; segment?: string; spec: ClusterSpec }>): SiteIndex {
+  const segments = new Map<string, string[]>();
+  const vips = new Map<string, string[]>();
+  const push = (m: Map<string, string[]>, k: string, v: string) => {
+    const list = m.get(k);
+    if (list) { if (!list.includes(v)) list.push(v); } else m.set(k, [v]);
+  };
+  for (const c of clusters) {
+    for (const [n, inst] of Object.entries(c.spec.vrrpInstances)) {
+      if (!isUnicast(inst)) push(segments, segmentKey(c.spec, inst, c.segment ?? c.name), `${c.name}/${n}`);
+      for (const loc of instanceVipLocations(n, inst)) push(vips, loc.ip, `${c.name}/${n}`);
+    }
+  }
+  return { segments, vips };
+}
+
+/** The first owner in `list` that is not an instance of cluster `own`. */
+const otherOwner = (list: string[] | undefined, own: string | undefined) => list?.find((o) => own === undefined || !o.startsWith(`${own}/`));
 
 interface VipLocation { ip: string; path: (string | number)[] }
 
@@ -71,13 +103,16 @@ function checkVrids(issues: SpecIssue[], spec: ClusterSpec, ownSegment: string, 
   });
   // Across the site.
   const taken = new Map<string, string>();
-  for (const c of site?.clusters ?? []) {
-    for (const [n, inst] of Object.entries(c.spec.vrrpInstances)) {
-      if (!isUnicast(inst)) taken.set(segmentKey(c.spec, inst, c.segment ?? c.name), `${c.name}/${n}`);
+  if (!site?.index) {
+    for (const c of site?.clusters ?? []) {
+      for (const [n, inst] of Object.entries(c.spec.vrrpInstances)) {
+        if (!isUnicast(inst)) taken.set(segmentKey(c.spec, inst, c.segment ?? c.name), `${c.name}/${n}`);
+      }
     }
   }
   for (const [name, inst] of multicast) {
-    const owner = taken.get(segmentKey(spec, inst, ownSegment));
+    const key = segmentKey(spec, inst, ownSegment);
+    const owner = site?.index ? otherOwner(site.index.segments.get(key), site.cluster) : taken.get(key);
     if (owner) {
       issues.push(fleetIssue('FLEET_VRID_CONFLICT_ON_SEGMENT', ['vrrpInstances', name, 'virtualRouterId'],
         `instance ${name} uses VRID ${inst.virtualRouterId} on segment ${shownSegment(inst)}, already used there by ${owner}`));
@@ -95,15 +130,17 @@ function checkVips(issues: SpecIssue[], spec: ClusterSpec, site: FleetSite | und
     }
   }
   const elsewhere = new Map<string, string>();
-  for (const c of site?.clusters ?? []) {
-    for (const [n, inst] of Object.entries(c.spec.vrrpInstances)) {
-      for (const loc of instanceVipLocations(n, inst)) if (!elsewhere.has(loc.ip)) elsewhere.set(loc.ip, `${c.name}/${n}`);
+  if (!site?.index) {
+    for (const c of site?.clusters ?? []) {
+      for (const [n, inst] of Object.entries(c.spec.vrrpInstances)) {
+        for (const loc of instanceVipLocations(n, inst)) if (!elsewhere.has(loc.ip)) elsewhere.set(loc.ip, `${c.name}/${n}`);
+      }
     }
+    if (elsewhere.size === 0) return;
   }
-  if (elsewhere.size === 0) return;
   for (const [name, inst] of Object.entries(spec.vrrpInstances)) {
     for (const loc of instanceVipLocations(name, inst)) {
-      const owner = elsewhere.get(loc.ip);
+      const owner = site?.index ? otherOwner(site.index.vips.get(loc.ip), site.cluster) : elsewhere.get(loc.ip);
       if (owner) issues.push(fleetIssue('FLEET_VIP_IN_TWO_CLUSTERS', loc.path, `VIP ${loc.ip} of instance ${name} is also held by ${owner}`));
     }
   }

@@ -1,6 +1,8 @@
 /**
- * IP address parsing and canonical forms for the cluster spec. Pure and dependency-free (no
- * node:net) so the schema runs anywhere the spec is validated: control plane, agent, CLI.
+ * IP address parsing and canonical forms: the one parser of the project. The cluster spec, the
+ * VRRP core (vrrp/addr.ts) and the OS shell (os/ip-text.ts) all read addresses through it, so
+ * an address one of them accepts every other accepts too. Pure and dependency-free (no
+ * node:net) so it runs anywhere: control plane, agent, CLI.
  *
  * Canonical forms matter for the fleet rules: "10.0.0.1" and "10.0.0.01" are rejected, and
  * "2001:DB8::1" and "2001:db8:0::1" compare equal, so "the same VIP in two clusters" is found
@@ -93,6 +95,14 @@ function formatIpv6(bytes: number[]): string {
   const hex = groups.map((g) => g.toString(16));
   if (bestStart === -1) return hex.join(':');
   return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+}
+
+/** Canonical text of 4 or 16 address bytes (dotted quad, RFC 5952); throws for another length. */
+export function formatIpBytes(bytes: ArrayLike<number>): string {
+  const b = Array.from(bytes);
+  if (b.length === 4) return b.join('.');
+  if (b.length === 16) return formatIpv6(b);
+  throw new TypeError(`an IP address has 4 or 16 bytes, got ${b.length}`);
 }
 
 /** Parses a bare IPv4 or IPv6 address (no prefix, no zone). Undefined when invalid. */

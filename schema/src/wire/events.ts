@@ -38,6 +38,17 @@ export const VrrpTransitionEvent = z.object({
     lastAdvertAt: Instant.nullable().optional(),
     /** The master this instance last heard. */
     masterAddress: Address.nullable().optional(),
+    // What outage accounting needs when no other director takes over (a restart, a reload):
+    /** This run of the instance: new when it starts or restarts, kept by in-place changes. */
+    incarnation: text(64).optional(),
+    /** The VIPs (and excluded VIPs) the instance holds while master, "addr/len". */
+    vips: z.array(Address).max(1024).optional(),
+    /** When the kernel confirmed the VIPs added (to master) or removed (from master); null: none moved, or no answer in time. */
+    vipsAt: Instant.nullable().optional(),
+    /** When the first gratuitous ARP / unsolicited NA of a takeover went out. */
+    announcedAt: Instant.nullable().optional(),
+    /** The sync group the instance belongs to (its members move together). */
+    syncGroup: ObjectName.optional(),
   }),
 });
 

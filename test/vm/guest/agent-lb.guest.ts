@@ -10,12 +10,12 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { openDataPlane } from '../../../agent/src/cli/agent-lb.ts';
+import { openLinuxDataPlane } from '../../../agent/src/host/data-plane.ts';
 import { InProcessHealth } from '../../../agent/src/checks/in-process.ts';
 import { convertToSpec } from '../../../agent/src/keepalived/convert.ts';
 import { parseKeepalivedConf } from '../../../agent/src/keepalived/parser.ts';
 import { HookQueue } from '../../../agent/src/runtime/hooks.ts';
-import { LbRuntime } from '../../../agent/src/runtime/lb.ts';
+import { lbPart, LbRuntime } from '../../../agent/src/runtime/lb.ts';
 import { resolveDirectorConfig } from '../../../schema/src/spec/resolve.ts';
 import { ipvsadmTable } from './ipvsadm.ts';
 
@@ -80,7 +80,7 @@ describe('agent load-balancer runtime on IPVS', () => {
     const { validSpec, director } = convertToSpec(tree, { file: 'keepalived.conf' });
     assert.ok(validSpec);
     const config = resolveDirectorConfig(validSpec, director);
-    const dp = await openDataPlane('auto', config, mkdtempSync(join(tmpdir(), 'vigil-lb-')));
+    const dp = await openLinuxDataPlane('auto', mkdtempSync(join(tmpdir(), 'vigil-lb-')), config.global.lvsFlush, () => {});
     assert.ok(dp.ok, dp.ok ? '' : dp.message);
     assert.equal(dp.value.name, 'IPVS');
     const hooks: string[] = [];
@@ -89,7 +89,7 @@ describe('agent load-balancer runtime on IPVS', () => {
     const s2 = await listen('127.0.0.2');
     let s3 = await listen('127.0.0.3');
     servers.push(s2, s3);
-    await lb.start(config);
+    await lb.start(lbPart(config));
     assert.deepEqual(dests(), ['127.0.0.2:8080', '127.0.0.3:8080']);
 
     await close(s3);

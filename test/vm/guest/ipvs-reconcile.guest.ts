@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { desiredTable, realServerKey } from '../../../agent/src/lb/desired.ts';
+import { lbIdentities } from '../../../agent/src/lb/identity.ts';
 import type { VirtualServerTable } from '../../../agent/src/lb/model.ts';
 import { ClusterSpec } from '../../../schema/src/spec/cluster.ts';
 import { ipvsadm, ipvsadmTable } from './ipvsadm.ts';
@@ -102,9 +103,9 @@ describe('cluster spec -> kernel', () => {
   });
 
   it('health: down leaves the pool, inhibit_on_failure keeps weight 0, lost quorum brings the sorry server', async () => {
-    const health = new Map([[realServerKey(0, 1), false], [realServerKey(0, 2), false], [realServerKey(1, 0), false]]);
+    const health = new Map([[realServerKey(spec.virtualServers, 0, 1), false], [realServerKey(spec.virtualServers, 0, 2), false], [realServerKey(spec.virtualServers, 1, 0), false]]);
     const { table: want, quorum } = desiredTable({ virtualServers: spec.virtualServers, virtualServerGroups: spec.virtualServerGroups, health });
-    assert.equal(quorum.get(1), false);
+    assert.equal(quorum.get(lbIdentities(spec.virtualServers).vs[1]!), false);
     await sync(desiredTable({ virtualServers: spec.virtualServers, virtualServerGroups: spec.virtualServerGroups, health: new Map() }).table);
     assert.deepEqual((await sync(want)).failed, []);
     await assertKernelHolds(want);

@@ -1,14 +1,18 @@
 /**
  * Socket plumbing shared by the network probes: where to connect (connect_ip / connect_port),
- * where from (bindto / bind_port), and sockets that the probe scope destroys when the attempt
- * ends, whichever way it ends.
+ * where from (bindto / bind_port), with which mark and through which device (fwmark: SO_MARK,
+ * bind_if: SO_BINDTODEVICE), and sockets that the probe scope destroys when the attempt ends,
+ * whichever way it ends.
  *
- * What Node cannot do and is therefore not honoured: `fwmark` (SO_MARK) and `bind_if`
- * (SO_BINDTODEVICE) except as the scope of an IPv6 link-local address, which is what keepalived
- * documents bind_if for ("needed if the bindto address is IPv6 link local").
+ * Node cannot set SO_MARK or SO_BINDTODEVICE, and both must be in place before a TCP socket
+ * connects (they steer the route lookup), so a checker with either gets its TCP socket from the
+ * project's native addon (vigil_net `streamSocket`), which Node then adopts and connects; a UDP
+ * socket gets them right after bind (`socketOptions`). bind_if also scopes an IPv6 link-local
+ * address (what keepalived documents it for).
  */
-import { connect as netConnect, isIP, isIPv6, type Socket } from 'node:net';
+import { connect as netConnect, isIP, isIPv6, Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { loadNative } from '../../os/native.ts';
 import type { ProbeScope, ProbeTarget } from '../probe.ts';
 
 /** The connection options every network checker has (a subset of the spec's fields). */
@@ -18,6 +22,7 @@ export interface ConnOptions {
   bindTo?: string | undefined;
   bindIf?: string | undefined;
   bindPort?: number | undefined;
+  fwmark?: number | undefined;
 }
 
 export interface Endpoint {
@@ -25,6 +30,10 @@ export interface Endpoint {
   port: number;
   localAddress?: string;
   localPort?: number;
+  /** SO_MARK on the probe's socket (`fwmark`). */
+  mark?: number;
+  /** SO_BINDTODEVICE (`bind_if`). */
+  device?: string;
 }
 
 const isLinkLocal6 = (a: string) => isIPv6(a) && /^fe[89ab][0-9a-f]:/i.test(a) && !a.includes('%');
@@ -35,26 +44,48 @@ export function endpoint(co: ConnOptions, target: ProbeTarget): Endpoint {
   const ep: Endpoint = { host: scoped(co.connectIp ?? target.address), port: co.connectPort ?? target.port };
   if (co.bindTo) ep.localAddress = scoped(co.bindTo);
   if (co.bindPort) ep.localPort = co.bindPort;
+  if (co.fwmark) ep.mark = co.fwmark;
+  if (co.bindIf) ep.device = co.bindIf;
   return ep;
 }
 
-/** "192.0.2.1:80" / "[2001:db8::1]:80" */
-export function formatEndpoint(ep: { host: string; port: number }): string {
-  return isIPv6(ep.host.split('%')[0]!) ? `[${ep.host}]:${ep.port}` : `${ep.host}:${ep.port}`;
+/** A TCP socket carrying the endpoint's mark and device, not yet connected (Node adopts the fd). */
+function markedSocket(ep: Endpoint): Socket {
+  const fd = loadNative().streamSocket(isIPv6(ep.host.split('%')[0]!) ? 6 : 4, ep.mark ?? 0, ep.device ?? null);
+  return new Socket({ fd, readable: true, writable: true });
+}
+
+/**
+ * The endpoint's mark and device on a UDP socket Node opened (after bind, before connect). The
+ * fd comes from dgram's internal state (the public `_handle` is deprecated and warns).
+ */
+export function markUdpSocket(socket: object, ep: Endpoint): void {
+  if (!ep.mark && !ep.device) return;
+  const state = Object.getOwnPropertySymbols(socket).find((k) => k.description === 'state symbol');
+  const fd = (state ? (socket as Record<symbol, { handle?: { fd?: number } }>)[state]?.handle?.fd : undefined) ?? -1;
+  if (fd < 0) throw new ProbeError('fwmark/bind_if: the UDP socket has no file descriptor to set them on');
+  loadNative().socketOptions(fd, ep.mark ?? 0, ep.device ?? null);
 }
 
 /** Resolves once the TCP connection is up; the socket is destroyed when the probe ends. */
 export function tcpConnect(scope: ProbeScope, ep: Endpoint): Promise<Socket> {
   scope.phase('connecting');
   return new Promise((resolve, reject) => {
-    const socket = netConnect({
+    const options = {
       host: ep.host,
       port: ep.port,
       ...(ep.localAddress ? { localAddress: ep.localAddress } : {}),
       ...(ep.localPort ? { localPort: ep.localPort } : {}),
       // An IP literal: no DNS, no happy-eyeballs between families.
       autoSelectFamily: false,
-    });
+    };
+    let socket: Socket;
+    try {
+      socket = ep.mark || ep.device ? markedSocket(ep).connect(options) : netConnect(options);
+    } catch (err) {
+      reject(new ProbeError(errorText('socket', err as Error & { code?: string })));
+      return;
+    }
     scope.defer(() => socket.destroy());
     // A late error (reset after the result is decided) must never become an uncaught exception.
     socket.on('error', noop);
@@ -72,14 +103,15 @@ export interface TlsConnectOptions {
 }
 
 /** Resolves once the TLS handshake is done. keepalived does not verify the server certificate. */
-export function tlsConnectTo(scope: ProbeScope, ep: Endpoint, options: TlsConnectOptions): Promise<TLSSocket> {
+export async function tlsConnectTo(scope: ProbeScope, ep: Endpoint, options: TlsConnectOptions): Promise<TLSSocket> {
+  // With a mark or a device the TCP connection is made first (adopted socket), then TLS over it.
+  const tcp = ep.mark || ep.device ? await tcpConnect(scope, ep) : undefined;
   scope.phase('connecting');
   return new Promise((resolve, reject) => {
     const socket = tlsConnect({
-      host: ep.host,
-      port: ep.port,
-      ...(ep.localAddress ? { localAddress: ep.localAddress } : {}),
-      ...(ep.localPort ? { localPort: ep.localPort } : {}),
+      ...(tcp ? { socket: tcp } : { host: ep.host, port: ep.port }),
+      ...(!tcp && ep.localAddress ? { localAddress: ep.localAddress } : {}),
+      ...(!tcp && ep.localPort ? { localPort: ep.localPort } : {}),
       rejectUnauthorized: false,
       // Without a servername Node sends no SNI for an IP literal, like keepalived without enable_sni.
       // RFC 6066 §3 forbids an IP address as SNI (Node warns): such a virtualhost sends none.
@@ -92,7 +124,8 @@ export function tlsConnectTo(scope: ProbeScope, ep: Endpoint, options: TlsConnec
       setTimeout(() => socket.destroy(), 1000).unref();
     });
     socket.on('error', noop);
-    socket.once('connect', () => scope.phase('in TLS handshake'));
+    if (tcp) scope.phase('in TLS handshake');
+    else socket.once('connect', () => scope.phase('in TLS handshake'));
     socket.once('secureConnect', () => resolve(socket));
     socket.once('error', (err: Error & { code?: string; syscall?: string }) =>
       reject(new ProbeError(err.syscall === 'connect' ? connectReason(err) : errorText('TLS handshake', err))),

@@ -16,6 +16,10 @@ export class FakeAnnouncer implements Announcer {
     return this.send('na', ifname, ip, options?.mac, options?.router ?? false);
   }
 
+  burst(items: ReadonlyArray<{ ifname: string; ip: string }>): OsResult[] {
+    return items.map(({ ifname, ip }) => this.send(familyOf(ip) === 4 ? 'garp' : 'na', ifname, ip, undefined, familyOf(ip) === 6 ? false : undefined));
+  }
+
   close(): void {}
 
   private send(kind: 'garp' | 'na', ifname: string, ip: string, mac: string | undefined, router?: boolean): OsResult {

@@ -16,7 +16,7 @@ import { AppError } from '../../errors.ts';
 import type { ServiceContext } from '../context.ts';
 import { withTransaction } from '../context.ts';
 import { appendEvents, type AppendEventInput } from '../events/append.ts';
-import { notifyReplicas } from './notify.ts';
+import { notifyApplied } from './notify.ts';
 
 export interface ReportJob {
   directorId: string;
@@ -64,7 +64,7 @@ export async function commitReports(db: Db, jobs: ReportJob[]): Promise<(JobResu
       results.set(j, { stored, duplicates, revisionMoved });
     }
     // A master held back for its backups (rollout.ts) may go now: wake it, in every replica.
-    for (const clusterId of moved) await notifyReplicas(tx.db, clusterId);
+    await notifyApplied(tx.db, [...moved]);
     return jobs.map((j) => results.get(j) ?? new AppError('UNAUTHORIZED', 'this agent credential is no longer valid (the director was re-enrolled, reset or deleted)'));
   });
 }

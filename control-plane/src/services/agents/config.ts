@@ -18,7 +18,7 @@ import { AppError, forbidden } from '../../errors.ts';
 import type { ServiceContext } from '../context.ts';
 import { getRevisionOrThrow } from '../specs/internal.ts';
 import { revisionChanges } from './notify.ts';
-import { applyOverlay, overlayFor, type Overlay } from './admin.ts';
+import { applyOverlay, overlayFor, preferredByDirector, type Overlay } from './admin.ts';
 import { planRollout, HOLD_MAX_MS } from './rollout.ts';
 
 function agentOf(ctx: ServiceContext) {
@@ -46,7 +46,7 @@ const versionOf = (rev: number, o: Overlay) => (o.version ? `rev-${rev}.a-${o.ve
  * Parsed specs by (cluster, revision): revisions are immutable, and parsing (zod) is most of the
  * cost of serving a config, which 2,000 agents ask for at once after a change.
  */
-const parsed = new Map<string, { row: Awaited<ReturnType<typeof getRevisionOrThrow>>; spec: ClusterSpec }>();
+const parsed = new Map<string, Promise<{ row: Awaited<ReturnType<typeof getRevisionOrThrow>>; spec: ClusterSpec }>>();
 const PARSED_MAX = 2000;
 
 /**
@@ -59,60 +59,130 @@ const RENDERED_MAX = 20_000;
 
 async function render(ctx: ServiceContext, clusterId: string, director: string, rev: number, overlay: Overlay) {
   const key = `${clusterId}:${rev}`;
+  // The promise is cached, not its value: the agents of a cluster all ask within the same
+  // milliseconds after a change, and must share one read and one parse.
   let hit = parsed.get(key);
   if (!hit) {
-    const row = await getRevisionOrThrow(ctx, clusterId, rev);
-    hit = { row, spec: ClusterSpec.parse(row.spec) };
+    hit = getRevisionOrThrow(ctx, clusterId, rev).then((row) => ({ row, spec: ClusterSpec.parse(row.spec) }));
+    hit.catch(() => parsed.delete(key));
     if (parsed.size >= PARSED_MAX) parsed.delete(parsed.keys().next().value!);
     parsed.set(key, hit);
   }
+  const { row, spec } = await hit;
   const rkey = `${key}:${director}:${overlay.version}:${overlay.maintenance ? 1 : 0}:${overlay.preferred.join(',')}`;
   let config = rendered.get(rkey);
   if (!config) {
-    config = applyOverlay(resolveDirectorConfig(hit.spec, director), overlay);
+    config = applyOverlay(resolveDirectorConfig(spec, director), overlay);
     if (rendered.size >= RENDERED_MAX) rendered.delete(rendered.keys().next().value!);
     rendered.set(rkey, config);
   }
-  return { row: hit.row, config };
+  return { row, config };
 }
 
 /** The config this agent should run now (null: the cluster has no spec yet). */
-export async function effectiveConfig(ctx: ServiceContext): Promise<AgentConfigView | null> {
+export async function effectiveConfig(ctx: ServiceContext, fresh = false): Promise<AgentConfigView | null> {
   const agent = agentOf(ctx);
-  // One query for what every request needs: the desired revision, the operator overlay's
-  // version and this director's own flags. Peers are read only when a rollout decision is due.
-  const [me] = await ctx.db
-    .select({ rev: clusters.currentRevision, adminVersion: clusters.adminVersion, maintenance: directors.maintenance, appliedRevision: directors.appliedRevision })
-    .from(directors)
-    .innerJoin(clusters, eq(clusters.id, directors.clusterId))
-    .where(eq(directors.id, agent.directorId))
-    .limit(1);
-  const rev = me?.rev ?? null;
-  if (!me || rev === null) return null;
+  // What every request needs (the desired revision, the operator overlay's version, this
+  // director's own flags): from authentication when it is this request's, else one query.
+  // Peers are read only when a rollout decision is due.
+  const snap = !fresh && agent.snapshot ? agent.snapshot : undefined;
+  const [me] = snap
+    ? [{ rev: snap.currentRevision, adminVersion: snap.adminVersion, maintenance: snap.maintenance, appliedRevision: snap.appliedRevision }]
+    : await ctx.db
+      .select({ rev: clusters.currentRevision, adminVersion: clusters.adminVersion, maintenance: directors.maintenance, appliedRevision: directors.appliedRevision })
+      .from(directors)
+      .innerJoin(clusters, eq(clusters.id, directors.clusterId))
+      .where(eq(directors.id, agent.directorId))
+      .limit(1);
+  if (!me || me.rev === null) return null;
   const overlay: Overlay = me.adminVersion > 0 ? await overlayFor(ctx, agent.clusterId, agent.directorId) : { maintenance: me.maintenance, preferred: [], version: 0 };
-  const target = await render(ctx, agent.clusterId, agent.name, rev, overlay);
-  const base = { director: agent.name, maintenance: overlay.maintenance, preferred: overlay.preferred };
+  return viewFor(ctx, { clusterId: agent.clusterId, name: agent.name }, { rev: me.rev, appliedRevision: me.appliedRevision }, overlay, () => peersOf(ctx, agent.clusterId));
+}
+
+/**
+ * One director's view from what is known of it: the desired revision, the revision it runs,
+ * its overlay, and (only when a rollout decision is due) its cluster's directors.
+ */
+async function viewFor(ctx: ServiceContext, who: { clusterId: string; name: string }, me: { rev: number; appliedRevision: number | null }, overlay: Overlay, peers: () => Promise<Peer[]>): Promise<AgentConfigView> {
+  const rev = me.rev;
+  const target = await render(ctx, who.clusterId, who.name, rev, overlay);
+  const base = { director: who.name, maintenance: overlay.maintenance, preferred: overlay.preferred };
   const running = me.appliedRevision ?? null;
-  if (running === null || running >= rev) return { ...base, revision: rev, version: versionOf(rev, overlay), config: target.config };
-  const current = await render(ctx, agent.clusterId, agent.name, running, overlay).catch(() => undefined);
-  if (!current) return { ...base, revision: rev, version: versionOf(rev, overlay), config: target.config };
-  const peers = await ctx.db
-    .select({ id: directors.id, name: directors.name, appliedRevision: directors.appliedRevision, reportedState: directors.reportedState, lastSeenAt: directors.lastSeenAt })
-    .from(directors)
-    .where(eq(directors.clusterId, agent.clusterId));
+  const current = running === null || running >= rev ? undefined : await render(ctx, who.clusterId, who.name, running, overlay).catch(() => undefined);
+  if (!current) {
+    revisionChanges.setHeld(who.clusterId, who.name, false);
+    return { ...base, revision: rev, version: versionOf(rev, overlay), config: target.config };
+  }
   const plan = planRollout({
-    director: agent.name,
+    director: who.name,
     current: current.config,
     target: target.config,
     targetRevision: rev,
     revisionCreatedAt: target.row.createdAt.getTime(),
     now: Date.now(),
-    peers: peers.map((p) => ({ name: p.name, appliedRevision: p.appliedRevision, state: p.reportedState, lastSeenAt: p.lastSeenAt?.getTime() ?? null })),
+    peers: (await peers()).map((p) => ({ name: p.name, appliedRevision: p.appliedRevision, state: p.reportedState, lastSeenAt: p.lastSeenAt?.getTime() ?? null })),
   });
+  revisionChanges.setHeld(who.clusterId, who.name, plan.kind === 'hold');
   if (plan.kind === 'hold') {
-    return { ...base, revision: running, version: versionOf(running, overlay), held: { revision: rev, waitingFor: plan.waitingFor }, config: current.config };
+    return { ...base, revision: running!, version: versionOf(running!, overlay), held: { revision: rev, waitingFor: plan.waitingFor }, config: current.config };
   }
   return { ...base, revision: rev, version: versionOf(rev, overlay), ...(plan.kind === 'at' ? { applyAt: new Date(plan.applyAt).toISOString() } : {}), config: target.config };
+}
+
+/**
+ * The views of many directors of one cluster from ONE read of the cluster (its directors,
+ * desired revision, overlay): what the WebSocket pushes to every connected agent of a cluster
+ * after a change, instead of each of them asking.
+ */
+export async function clusterViews(ctx: ServiceContext, clusterId: string, names: string[]): Promise<Map<string, AgentConfigView | null>> {
+  const rows = await ctx.db
+    .select({
+      id: directors.id, name: directors.name, appliedRevision: directors.appliedRevision, reportedState: directors.reportedState, lastSeenAt: directors.lastSeenAt,
+      maintenance: directors.maintenance, rev: clusters.currentRevision, adminVersion: clusters.adminVersion,
+    })
+    .from(directors)
+    .innerJoin(clusters, eq(clusters.id, directors.clusterId))
+    .where(eq(directors.clusterId, clusterId));
+  const masters = rows.some((r) => r.adminVersion > 0) ? await preferredByDirector(ctx, clusterId) : new Map<string, string[]>();
+  const out = new Map<string, AgentConfigView | null>();
+  const peers = Promise.resolve(rows as Peer[]);
+  for (const name of names) {
+    const r = rows.find((x) => x.name === name);
+    if (!r || r.rev === null) {
+      out.set(name, null);
+      continue;
+    }
+    const overlay: Overlay = { maintenance: r.maintenance, preferred: masters.get(r.id) ?? [], version: Number(r.adminVersion) };
+    out.set(name, await viewFor(ctx, { clusterId, name }, { rev: r.rev, appliedRevision: r.appliedRevision }, overlay, () => peers));
+  }
+  return out;
+}
+
+type Peer = { id: string; name: string; appliedRevision: number | null; reportedState: unknown; lastSeenAt: Date | null };
+const peerCache = new Map<string, { at: number; rows: Promise<Peer[]> }>();
+const PEERS_TTL_MS = 250;
+
+/**
+ * The cluster's directors for a rollout decision. When a change reaches a cluster all of its
+ * agents ask within milliseconds; they share one read (for 250 ms). A peer applying a revision
+ * drops the cached read at once (`forgetPeers`), so a held master is never kept waiting by it.
+ */
+async function peersOf(ctx: ServiceContext, clusterId: string): Promise<Peer[]> {
+  const hit = peerCache.get(clusterId);
+  if (hit && Date.now() - hit.at < PEERS_TTL_MS) return hit.rows;
+  const rows = ctx.db
+    .select({ id: directors.id, name: directors.name, appliedRevision: directors.appliedRevision, reportedState: directors.reportedState, lastSeenAt: directors.lastSeenAt })
+    .from(directors)
+    .where(eq(directors.clusterId, clusterId));
+  const entry = { at: Date.now(), rows: Promise.resolve(rows) };
+  peerCache.set(clusterId, entry);
+  entry.rows.catch(() => peerCache.delete(clusterId));
+  if (peerCache.size > 10_000) peerCache.delete(peerCache.keys().next().value!);
+  return entry.rows;
+}
+
+export function forgetPeers(clusterId: string): void {
+  peerCache.delete(clusterId);
 }
 
 /** A waiter's own re-check, for a lost notification and a hold that times out. */
@@ -125,14 +195,14 @@ const RECHECK_MS = 15_000;
 async function waitForChange(ctx: ServiceContext, known: string | null, waitMs: number, signal?: AbortSignal): Promise<AgentConfigView | null | undefined> {
   const agent = agentOf(ctx);
   const deadline = Date.now() + waitMs;
-  for (;;) {
+  for (let first = true; ; first = false) {
     if (signal?.aborted) return undefined;
-    const view = await effectiveConfig(ctx);
+    const view = await effectiveConfig(ctx, !first);
     const left = deadline - Date.now();
     if ((view?.version ?? null) !== known || left <= 0) return view;
     // Woken by a spec write or a peer's report in any replica (LISTEN/NOTIFY, or this process
     // directly), or by the client going away.
-    await revisionChanges.wait(agent.clusterId, Math.min(left, RECHECK_MS, HOLD_MAX_MS), signal);
+    await revisionChanges.wait(agent.clusterId, Math.min(left, RECHECK_MS, HOLD_MAX_MS), signal, agent.name);
   }
 }
 
@@ -152,3 +222,5 @@ export async function agentConfig(ctx: ServiceContext, known?: string | null, wa
   if (!view) throw new AppError('PRECONDITION_FAILED', `cluster has no spec yet: PUT /v1/clusters/${agent.clusterId}/spec first`);
   return { unchanged: false, view };
 }
+
+revisionChanges.onApplied.push(forgetPeers);

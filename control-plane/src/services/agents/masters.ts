@@ -6,8 +6,9 @@
  * So a claim is superseded when another claimant took over the instance after the report
  * that made it: a director that is still master reports again within seconds (agents report
  * their state every 5 s) and then counts again, which is when a real split brain shows. The
- * takeover time is the claimant's latest transition to MASTER in the audit log (its agent time,
- * never later than its receipt).
+ * takeover time is when the control plane received the claimant's latest transition to MASTER:
+ * the control plane's own clock, like a report's receipt it is compared with (an agent's clock
+ * may be off, or lie).
  */
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { events } from '../../../../schema/src/tables/index.ts';
@@ -33,9 +34,9 @@ export function currentClaims<T extends MasterClaim>(claims: T[]): T[] {
 export async function takeoverTimes(ctx: ServiceContext, clusterId: string, directorIds: string[], instances: string[]): Promise<Map<string, number>> {
   if (directorIds.length === 0 || instances.length === 0) return new Map();
   const rows = await ctx.db
-    .selectDistinctOn([events.directorId, events.instance], { directorId: events.directorId, instance: events.instance, details: events.details, agentTime: events.agentTime, receivedAt: events.receivedAt })
+    .selectDistinctOn([events.directorId, events.instance], { directorId: events.directorId, instance: events.instance, receivedAt: events.receivedAt })
     .from(events)
     .where(and(eq(events.clusterId, clusterId), eq(events.kind, 'vrrp.transition'), inArray(events.directorId, directorIds), inArray(events.instance, instances), sql`${events.details}->>'to' = 'master'`))
     .orderBy(events.directorId, events.instance, desc(events.id));
-  return new Map(rows.map((r) => [`${r.directorId}/${r.instance}`, Math.min(r.agentTime?.getTime() ?? Infinity, r.receivedAt.getTime())]));
+  return new Map(rows.map((r) => [`${r.directorId}/${r.instance}`, r.receivedAt.getTime()]));
 }

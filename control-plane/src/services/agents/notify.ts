@@ -1,46 +1,73 @@
 /**
- * Wakes long-polling agents when a cluster's spec changes. In-process waiters are woken
- * directly; across replicas the spec writer sends `NOTIFY vigil_revision, '<clusterId>'` and
- * every replica that LISTENs wakes its own waiters (db.ts subscribes when the driver can).
- * Long-poll waiters also re-check on a timer (config.ts), for a lost notification; WebSocket
- * subscribers (agent-ws.ts) get a nudge.
+ * Wakes agents when their config may have changed.
+ *
+ * - A spec write or an operator action: `notifyReplicas` sends `NOTIFY vigil_revision,
+ *   '<clusterId>'` (delivered at commit); every replica LISTENs and wakes its own long-polls and
+ *   nudges its own WebSockets. The writing replica also calls `revisionChanges.notify` once
+ *   committed, which wakes its long-polls at once and nudges only when LISTEN is not working
+ *   (otherwise the NOTIFY nudges, and each agent is nudged once per change, not twice).
+ * - A director reported a new applied revision: only directors *held back* by the rollout
+ *   (rollout.ts: the master waits for its backups) can be affected, so `notifyApplied` sends
+ *   `NOTIFY vigil_applied` and each replica wakes only its held directors, instead of making
+ *   every agent of the cluster re-fetch after every peer's report.
+ *
+ * Long-poll waiters also re-check on a timer (config.ts), for a lost notification.
  */
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db.ts';
 
-type Waiter = () => void;
-
-/** The Postgres channel every replica LISTENs on; the payload is a cluster id. */
+/** The Postgres channel for config changes; the payload is a cluster id. */
 export const REVISION_CHANNEL = 'vigil_revision';
+/** The Postgres channel for "a director of this cluster applied a revision"; payload a cluster id. */
+export const APPLIED_CHANNEL = 'vigil_applied';
 
-/**
- * Tells every replica (NOTIFY, delivered when `db`'s transaction commits) that a cluster's
- * agent configs may have changed. Call `revisionChanges.notify` too once committed, for this
- * process's own waiters without the round trip.
- */
+/** Tells every replica (NOTIFY, delivered when `db`'s transaction commits) that a cluster's agent configs may have changed. */
 export async function notifyReplicas(db: Db, clusterId: string): Promise<void> {
   await db.execute(sql`select pg_notify(${REVISION_CHANNEL}, ${clusterId})`);
 }
 
+/** `notifyReplicas` for many clusters in one statement (a site document). */
+export async function notifyReplicasMany(db: Db, clusterIds: string[]): Promise<void> {
+  if (clusterIds.length === 0) return;
+  await db.execute(sql`select pg_notify(${REVISION_CHANNEL}, id) from jsonb_array_elements_text(${JSON.stringify(clusterIds)}::jsonb) as id`);
+}
+
+/** Tells every replica that directors of these clusters applied a new revision (held masters may go). */
+export async function notifyApplied(db: Db, clusterIds: string[]): Promise<void> {
+  if (clusterIds.length === 0) return;
+  await db.execute(sql`select pg_notify(${APPLIED_CHANNEL}, id) from jsonb_array_elements_text(${JSON.stringify(clusterIds)}::jsonb) as id`);
+}
+
+interface Waiter { director?: string; wake: () => void }
+
 class RevisionChanges {
   private readonly waiters = new Map<string, Set<Waiter>>();
+  private readonly subscribers = new Map<string, Set<Waiter>>();
+  private readonly pendingNudges = new Set<string>();
+  /** Directors this replica last served a held view (rollout.ts), by cluster. */
+  private readonly held = new Map<string, Set<string>>();
+  /** Called with the cluster on every `applied` (config.ts drops its cached peer read). */
+  readonly onApplied: ((clusterId: string) => void)[] = [];
+  /** LISTEN on the revision channel works: nudges come from the NOTIFY, not the local call. */
+  listening = false;
 
-  /** Resolves on the cluster's next change, after `ms`, or when `signal` aborts. */
-  wait(clusterId: string, ms: number, signal?: AbortSignal): Promise<void> {
+  /** Resolves on the cluster's next change (for `director`: also when it is held and a peer applies), after `ms`, or when `signal` aborts. */
+  wait(clusterId: string, ms: number, signal?: AbortSignal, director?: string): Promise<void> {
     return new Promise((resolve) => {
       if (signal?.aborted) return resolve();
       const set = this.waiters.get(clusterId) ?? new Set<Waiter>();
       this.waiters.set(clusterId, set);
+      const w: Waiter = { director, wake: () => done() };
       const done = () => {
         clearTimeout(t);
         signal?.removeEventListener('abort', done);
-        set.delete(done);
+        set.delete(w);
         if (set.size === 0) this.waiters.delete(clusterId);
         resolve();
       };
       const t = setTimeout(done, ms);
       signal?.addEventListener('abort', done, { once: true });
-      set.add(done);
+      set.add(w);
     });
   }
 
@@ -49,30 +76,59 @@ class RevisionChanges {
     return this.waiters.get(clusterId)?.size ?? 0;
   }
 
-  private readonly subscribers = new Map<string, Set<Waiter>>();
-
-  /** Calls `fn` on every change of the cluster until the returned function is called. */
-  subscribe(clusterId: string, fn: Waiter): () => void {
+  /** Calls `fn` on every change of the cluster (and, for `director`, when it is held and a peer applies) until the returned function is called. */
+  subscribe(clusterId: string, fn: () => void, director?: string): () => void {
     const set = this.subscribers.get(clusterId) ?? new Set<Waiter>();
     this.subscribers.set(clusterId, set);
-    set.add(fn);
+    const w: Waiter = { director, wake: fn };
+    set.add(w);
     return () => {
-      set.delete(fn);
+      set.delete(w);
       if (set.size === 0) this.subscribers.delete(clusterId);
     };
   }
 
-  private readonly pendingNudges = new Set<string>();
+  /** config.ts records whether it served `director` a held view. */
+  setHeld(clusterId: string, director: string, held: boolean): void {
+    const set = this.held.get(clusterId);
+    if (held) {
+      if (set) set.add(director);
+      else this.held.set(clusterId, new Set([director]));
+    } else if (set?.delete(director) && set.size === 0) this.held.delete(clusterId);
+  }
 
-  notify(clusterId: string): void {
-    for (const w of [...(this.waiters.get(clusterId) ?? [])]) w();
-    // One change arrives twice in the writing replica (directly, then by NOTIFY): nudges within
-    // 20 ms coalesce into one, sent after the last of them, so none is lost.
-    if (this.pendingNudges.has(clusterId) || !this.subscribers.has(clusterId)) return;
-    this.pendingNudges.add(clusterId);
+  /**
+   * The cluster's config changed. `from: 'listen'` is the NOTIFY every replica receives;
+   * `'local'` is the writer's own call after commit.
+   */
+  notify(clusterId: string, from: 'local' | 'listen' = 'local'): void {
+    for (const w of [...(this.waiters.get(clusterId) ?? [])]) w.wake();
+    if (from === 'local' && this.listening) return; // the NOTIFY will nudge
+    this.nudge(clusterId, 'all');
+  }
+
+  /** A director of the cluster applied a revision: wake only the held ones. */
+  applied(clusterId: string): void {
+    for (const f of this.onApplied) f(clusterId);
+    const held = this.held.get(clusterId);
+    if (!held?.size) return;
+    for (const w of [...(this.waiters.get(clusterId) ?? [])]) if (w.director && held.has(w.director)) w.wake();
+    this.nudge(clusterId, 'held');
+  }
+
+  // Changes arriving together (two writes, a write and its NOTIFY while LISTEN recovers)
+  // coalesce into one nudge sent after the last of them, so none is lost.
+  private nudge(clusterId: string, kind: 'all' | 'held'): void {
+    if (!this.subscribers.has(clusterId)) return;
+    const key = `${clusterId}:${kind}`;
+    if (this.pendingNudges.has(key) || (kind === 'held' && this.pendingNudges.has(`${clusterId}:all`))) return;
+    this.pendingNudges.add(key);
     setTimeout(() => {
-      this.pendingNudges.delete(clusterId);
-      for (const s of [...(this.subscribers.get(clusterId) ?? [])]) s();
+      this.pendingNudges.delete(key);
+      const held = this.held.get(clusterId);
+      for (const s of [...(this.subscribers.get(clusterId) ?? [])]) {
+        if (kind === 'all' || (s.director !== undefined && held?.has(s.director))) s.wake();
+      }
     }, 20).unref();
   }
 }

@@ -66,7 +66,7 @@ export async function ingestReport(ctx: ServiceContext, raw: unknown, onRefused?
     return x!;
   });
   const { stored, duplicates, revisionMoved } = r;
-  if (revisionMoved) revisionChanges.notify(agent.clusterId);
+  if (revisionMoved) revisionChanges.applied(agent.clusterId);
   // A MASTER claim may start a split brain; leaving MASTER may end one (logged as resolved).
   if (input.state && (claimsMaster(input.state) || rows.some(leavesMaster))) await splitBrainCheck(ctx, agent.siteId, agent.clusterId);
   const acked = input.events.reduce<number | null>((m, e) => (m === null || e.seq > m ? e.seq : m), null);

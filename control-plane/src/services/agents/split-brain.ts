@@ -1,8 +1,15 @@
 /**
  * Split brain: two directors of a cluster both reporting MASTER for the same instance. Detected
- * from the reported states (fresh ones only: a director silent for 30 s is not counted; and a
- * report made before another claimant took over is superseded: a crashed master's last word,
- * see masters.ts), logged once per episode as `vrrp.split_brain`, and shown in the fleet view.
+ * from the reported states (fresh ones only: a director silent for 30 s is not counted), logged
+ * once per episode as `vrrp.split_brain` (and `vrrp.split_brain_resolved` when it ends), and
+ * shown in the fleet view.
+ *
+ * Two MASTER claims count only when each was reported after the other director took over: a
+ * claim the control plane stored before the other's takeover may simply be stale. A normal
+ * handover (a preempt at startup: the new master reports before the old one has said it is
+ * BACKUP now) and a crashed master (its last MASTER report stays fresh for 30 s) are not split
+ * brain; a real one is confirmed by the next report of either side (state every 5 s at most).
+ * The rule is shared with the fleet map and cluster status (masters.ts).
  */
 import { and, desc, eq, gt, sql } from 'drizzle-orm';
 import { directors, events } from '../../../../schema/src/tables/index.ts';
@@ -11,8 +18,7 @@ import { REPORT_FRESH_MS, reportedInstances } from './reported.ts';
 import { appendEvent } from '../events/append.ts';
 import { currentClaims, takeoverTimes } from './masters.ts';
 
-
-/** Instances with more than one fresh MASTER: { instance: [director names] }. */
+/** Instances with more than one fresh MASTER, each claim made after the others took over: { instance: [director names] }. */
 export async function splitBrains(ctx: ServiceContext, clusterId: string): Promise<Record<string, string[]>> {
   const rows = await ctx.db
     .select({ id: directors.id, name: directors.name, state: directors.reportedState, seen: directors.lastSeenAt })

@@ -17,7 +17,10 @@ function prepared(db: Db) {
     p = {
       token: db.select().from(apiTokens).where(eq(apiTokens.secretHash, sql.placeholder('hash'))).limit(1).prepare('vigil_auth_token'),
       agent: db
-        .select({ id: directors.id, name: directors.name, clusterId: directors.clusterId, siteId: clusters.siteId })
+        .select({
+          id: directors.id, name: directors.name, clusterId: directors.clusterId, siteId: clusters.siteId,
+          currentRevision: clusters.currentRevision, adminVersion: clusters.adminVersion, maintenance: directors.maintenance, appliedRevision: directors.appliedRevision,
+        })
         .from(directors)
         .innerJoin(clusters, eq(clusters.id, directors.clusterId))
         .where(eq(directors.credentialHash, sql.placeholder('hash')))
@@ -29,7 +32,7 @@ function prepared(db: Db) {
   }
   return p;
 }
-const statements = new WeakMap<Db, { token: { execute(v: { hash: string }): Promise<(typeof apiTokens.$inferSelect)[]> }; agent: { execute(v: { hash: string }): Promise<{ id: string; name: string; clusterId: string; siteId: string }[]> }; enrollment: { execute(v: { hash: string }): Promise<(typeof enrollmentTokens.$inferSelect)[]> } }>();
+const statements = new WeakMap<Db, { token: { execute(v: { hash: string }): Promise<(typeof apiTokens.$inferSelect)[]> }; agent: { execute(v: { hash: string }): Promise<{ id: string; name: string; clusterId: string; siteId: string; currentRevision: number | null; adminVersion: number; maintenance: boolean; appliedRevision: number | null }[]> }; enrollment: { execute(v: { hash: string }): Promise<(typeof enrollmentTokens.$inferSelect)[]> } }>();
 
 /**
  * Resolves a bearer secret to an actor. Unknown, expired and revoked tokens are all 401 with a
@@ -56,7 +59,10 @@ async function authenticateAgent(db: Db, secret: string): Promise<Actor> {
   const credentialHash = hashSecret(secret);
   const [row] = await prepared(db).agent.execute({ hash: credentialHash });
   if (!row) throw unauthorized('unknown agent credential (re-enroll the director with a fresh enrollment token)');
-  return { type: 'agent', directorId: row.id, name: row.name, clusterId: row.clusterId, siteId: row.siteId, credentialHash };
+  return {
+    type: 'agent', directorId: row.id, name: row.name, clusterId: row.clusterId, siteId: row.siteId, credentialHash,
+    snapshot: { currentRevision: row.currentRevision, adminVersion: Number(row.adminVersion), maintenance: row.maintenance, appliedRevision: row.appliedRevision },
+  };
 }
 
 /** An enrollment token: valid while not revoked, not expired and not used up. */

@@ -1,0 +1,21 @@
+/**
+ * Parsed specs by (cluster, revision). Revisions are immutable, and parsing a stored spec (zod)
+ * is most of the cost of both serving an agent its config and checking a new spec against the
+ * rest of its site, so each revision is parsed once per process.
+ */
+import { ClusterSpec } from '../../../../schema/src/spec/cluster.ts';
+
+const MAX = 5000;
+const cache = new Map<string, ClusterSpec | null>();
+
+/** The parsed spec, or null when a stored spec no longer parses with today's schema. */
+export function parsedSpec(clusterId: string, revision: number, raw: unknown): ClusterSpec | null {
+  const key = `${clusterId}:${revision}`;
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit;
+  const r = ClusterSpec.safeParse(raw);
+  const value = r.success ? r.data : null;
+  if (cache.size >= MAX) cache.delete(cache.keys().next().value!);
+  cache.set(key, value);
+  return value;
+}
