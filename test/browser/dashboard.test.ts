@@ -236,7 +236,9 @@ describe.skipIf(!run)('the dashboard in chromium', () => {
     stopReports(); // lb1 reports only when this test says so
     stopReports = keepReporting(api, demo, ['lb4', 'lb5', 'lb6', 'lb7', 'lb8', 'lb9'], 3000);
     await sleep(1000); // a report already on its way lands first
-    const masterState = (n: string, p: number) => ({ director: n, instances: [instanceState('VI_WEB', 'MASTER', p, p, ['192.0.2.100/24'])] });
+    // Whole states, as agents report them (their real servers too): only VI_WEB's state changes.
+    const stateOf = (n: 'lb1' | 'lb2', st: string, p: number) => ({ ...(demo.agents[n]!.state as object), director: n, instances: [instanceState('VI_WEB', st, p, p, ['192.0.2.100/24'])] });
+    const masterState = (n: 'lb1' | 'lb2', p: number) => stateOf(n, 'MASTER', p);
     await report(api, demo.agents.lb2!, { state: masterState('lb2', 100), events: [{ kind: 'vrrp.transition', instance: 'VI_WEB', agentTime: new Date().toISOString(), details: { from: 'backup', to: 'master', reason: 'master_down_timer', priority: 100, lastAdvertAt: null } }] });
     // lb1's last report is older than lb2's takeover: as after a crash, lb2 is the master.
     await expect.poll(() => cell.getAttribute('data-master')).toBe('lb2');
@@ -254,7 +256,7 @@ describe.skipIf(!run)('the dashboard in chromium', () => {
     expect(await banner.innerText()).toMatch(/par1 \/ web instance VI_WEB: lb1 and lb2 all report MASTER/);
     expect(await cell.innerText()).toMatch(/split brain: lb1 \+ lb2/);
     await screenshot(page, 'fleet-split-brain');
-    await report(api, demo.agents.lb2!, { state: { director: 'lb2', instances: [instanceState('VI_WEB', 'BACKUP', 100, 100, ['192.0.2.100/24'])] }, events: [{ kind: 'vrrp.transition', instance: 'VI_WEB', agentTime: new Date().toISOString(), details: { from: 'master', to: 'backup', reason: 'higher_priority_advert', priority: 100 } }] });
+    await report(api, demo.agents.lb2!, { state: stateOf('lb2', 'BACKUP', 100), events: [{ kind: 'vrrp.transition', instance: 'VI_WEB', agentTime: new Date().toISOString(), details: { from: 'master', to: 'backup', reason: 'higher_priority_advert', priority: 100 } }] });
     await banner.waitFor({ state: 'detached', timeout: 5_000 });
     expect(await cell.getAttribute('data-master')).toBe('lb1');
     expect(await page.evaluate(() => (window as unknown as { __same?: boolean }).__same)).toBe(true);
@@ -273,6 +275,9 @@ describe.skipIf(!run)('the dashboard in chromium', () => {
     const crash = page.locator('table.failovers tr[data-old-master="lb1"][data-new-master="lb2"]').filter({ hasText: '3.6 s' });
     expect(await crash.innerText()).toMatch(/par1 \/ web\s+VI_WEB\s+lb1 → lb2\s+master down \(adverts stopped\)\s+3\.6 s/);
     expect(await page.locator('table.failovers tr[data-old-master="lb2"][data-new-master="lb1"]').first().innerText()).toMatch(/higher-priority advert/);
+    // lb7's interface went down and came back: no other master, yet clients saw an outage.
+    expect(await page.locator('table.failovers tr[data-kind="outage"]').innerText()).toMatch(/fra1 \/ api\s+VI_1\s+lb7 again, after an outage\s+interface\s+2\.4 s/);
+    expect(await page.locator('g.lane[data-lane="api/VI_1"] g.seg').evaluateAll((gs) => gs.map((g) => `${g.getAttribute('class')}:${g.getAttribute('data-holder')}`))).toEqual(['seg seg-held:lb7', 'seg seg-outage:', 'seg seg-held:lb7']);
     // The lane: lb1, an outage, lb2, lb1 again.
     const lane = page.locator('g.lane[data-lane="web/VI_WEB"]');
     expect(await lane.locator('g.seg').evaluateAll((gs) => gs.map((g) => `${g.getAttribute('class')}:${g.getAttribute('data-holder')}`))).toEqual(expect.arrayContaining(['seg seg-held:lb1', 'seg seg-outage:', 'seg seg-held:lb2']));

@@ -17,7 +17,7 @@ const Timeline = z.object({
   until: z.string(),
   generatedAt: z.string(),
   lanes: z.array(AnyObject).describe('per instance: { site, cluster, clusterId, instance, segments: [{ from, to, kind: held|outage|unknown, holder }], failovers }'),
-  failovers: z.array(AnyObject).describe('newest first: { at, site, cluster, clusterId, instance, oldMaster, newMaster, cause, reason, gapMs }; cause is one of higher_priority, master_down, priority_zero, tracked_object, interface, maintenance, move_master, rollout, shutdown, operator, other'),
+  failovers: z.array(AnyObject).describe('newest first: { kind, at, site, cluster, clusterId, instance, oldMaster, newMaster, cause, reason, gapMs }; kind is failover (another director took over) or outage (the same director, after an interval with no holder); cause is one of higher_priority, master_down, priority_zero, tracked_object, interface, maintenance, move_master, rollout, shutdown, operator, other'),
   markers: z.array(AnyObject).describe('changes on the same axis: spec revisions and rollbacks, maintenance, mastership moves, rejected configs, split brains ({ at, kind, actor, site, cluster, director, instance, details })'),
   truncated: z.object({ lanes: z.number(), transitions: z.boolean() }),
 }).openapi('Timeline');

@@ -155,7 +155,12 @@ export async function seedDemo(api: Api, db: DbHandle): Promise<Demo> {
   // fra1/api: revision 2 rejected by lb8 (hostile text in the agent's reason), which still runs r1.
   const api1 = await cluster('fra1', 'api', ['lb7', 'lb8'], twoDirectorSpec(['lb7', 'lb8'], 81, '198.51.100.20/24'));
   await api.must('PUT', `/v1/clusters/${api1}/spec`, { spec: twoDirectorSpec(['lb7', 'lb8'], 81, '198.51.100.21/24'), message: 'move the API VIP' });
-  await report(api, agents.lb7!, { appliedRevision: 2, state: { director: 'lb7', instances: [instanceState('VI_1', 'MASTER', 150)] }, events: [transition('VI_1', 'backup', 'master', 'master_down_timer', 35 * 60_000, 150), { kind: 'config.applied', agentTime: ago(1000), details: { revision: 2, version: 'rev-2' } }] });
+  await report(api, agents.lb7!, { appliedRevision: 2, state: { director: 'lb7', instances: [instanceState('VI_1', 'MASTER', 150)] }, events: [
+    transition('VI_1', 'backup', 'master', 'master_down_timer', 35 * 60_000, 150),
+    // Its interface went down and came back: the same master again, after 2.4 s with none.
+    transition('VI_1', 'master', 'fault', 'interface_down', 8 * 60_000, 150),
+    transition('VI_1', 'fault', 'master', 'interface_up', 8 * 60_000 - 2_400, 150),
+    { kind: 'config.applied', agentTime: ago(1000), details: { revision: 2, version: 'rev-2' } }] });
   await report(api, agents.lb8!, { appliedRevision: 1, state: { director: 'lb8', instances: [instanceState('VI_1', 'BACKUP', 100)] }, events: [{ kind: 'config.rejected', agentTime: ago(900), details: { revision: 2, version: 'rev-2', reason: `interface eth9 does not exist ${XSS_SCRIPT}; nothing was changed` } }] });
 
   // A site whose very name is markup (written directly: the API would refuse the name).

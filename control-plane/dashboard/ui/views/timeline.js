@@ -11,6 +11,13 @@ import { colour, duration, fill, h, s, when } from '../dom.js';
 import { CAUSES, describeEvent, markerClass } from '../describe.js';
 import { coalesce } from '../live.js';
 
+/**
+ * Who held it before and after: "lb1 → lb2", or for the same director after an interval with no
+ * holder (it left and came back, or restarted) "lb1 again, after an outage".
+ * @param {{ kind?: string, oldMaster: string, newMaster: string }} f
+ */
+const fromTo = (f) => (f.kind === 'outage' ? `${f.newMaster} again, after an outage` : `${f.oldMaster} → ${f.newMaster}`);
+
 const WINDOWS = /** @type {Record<string, number>} */ ({ '5m': 5 * 60_000, '15m': 15 * 60_000, '1h': 3600_000, '6h': 6 * 3600_000, '24h': 24 * 3600_000, '7d': 7 * 24 * 3600_000 });
 const WINDOW_TEXT = /** @type {Record<string, string>} */ ({ '5m': 'last 5 minutes', '15m': 'last 15 minutes', '1h': 'last hour', '6h': 'last 6 hours', '24h': 'last 24 hours', '7d': 'last 7 days' });
 const TICKS = [10_000, 30_000, 60_000, 5 * 60_000, 10 * 60_000, 15 * 60_000, 30 * 60_000, 3600_000, 3 * 3600_000, 6 * 3600_000, 12 * 3600_000, 24 * 3600_000];
@@ -125,7 +132,7 @@ export function timelineView(main, app) {
               (g.kind === 'held' || g.kind === 'split') && w > 36 ? s('text', { class: 'seg-label', x: a + 4, y: y + LANE_H / 2 + 4 }, g.kind === 'split' ? `split: ${g.holder}` : g.holder) : null);
           }),
           l.failovers.map((/** @type {any} */ f) => s('path', { class: 'takeover', d: `M${x(Date.parse(f.at)) - 5},${y} l5,6 l5,-6 z` },
-            s('title', null, `Failover at ${when(f.at)}: ${f.oldMaster} → ${f.newMaster}, ${CAUSES[f.cause] ?? f.cause}, gap ${duration(f.gapMs)}`))));
+            s('title', null, `${f.kind === 'outage' ? 'Outage ended' : 'Failover'} at ${when(f.at)}: ${fromTo(f)}, ${CAUSES[f.cause] ?? f.cause}, gap ${duration(f.gapMs)}`))));
       }),
       d.markers.map((/** @type {any} */ m) => {
         const mx = x(Date.parse(m.at));
@@ -150,11 +157,11 @@ export function timelineView(main, app) {
 
     fill(failoverWrap, d.failovers.length === 0 ? h('p', { class: 'muted' }, 'No failover in this window.') : h('table', { class: 'failovers', 'aria-labelledby': 'failovers-title' },
       h('thead', null, h('tr', null, ['When', 'Site / cluster', 'Instance', 'From → to', 'Cause', 'Gap (no master)'].map((t) => h('th', { scope: 'col' }, t)))),
-      h('tbody', null, d.failovers.map((/** @type {any} */ f) => h('tr', { 'data-old-master': f.oldMaster, 'data-new-master': f.newMaster, 'data-cause': f.cause },
+      h('tbody', null, d.failovers.map((/** @type {any} */ f) => h('tr', { 'data-kind': f.kind, 'data-old-master': f.oldMaster, 'data-new-master': f.newMaster, 'data-cause': f.cause },
         h('td', null, h('time', { datetime: f.at }, when(f.at))),
         h('td', null, h('a', { href: `#/clusters/${encodeURIComponent(f.clusterId)}` }, `${f.site} / ${f.cluster}`)),
         h('td', null, f.instance),
-        h('td', null, `${f.oldMaster} → ${f.newMaster}`),
+        h('td', null, fromTo(f)),
         h('td', { title: `agent reason: ${f.reason}` }, CAUSES[f.cause] ?? f.cause),
         h('td', { class: 'num' }, duration(f.gapMs)))))));
 

@@ -80,6 +80,37 @@ describe('timeline lane', () => {
   });
 });
 
+describe('timeline lane: outages of one director, and VIP moments', () => {
+  const withVips = (t: LaneTransition, vipsAt: number | null, incarnation?: string): LaneTransition => ({ ...t, vipsAt: vipsAt === null ? null : S + vipsAt, ...(incarnation ? { incarnation } : {}) });
+
+  it('a master that leaves and takes the instance back itself is an outage, with its gap', () => {
+    const l = lane({ prior: [prior('lb1', 'master')], transitions: [tr(5_000, 'lb1', 'master', 'fault', 'interface_down'), tr(9_000, 'lb1', 'fault', 'master', 'interface_up')] });
+    expect(rel(l.segments)).toEqual([[0, 5_000, 'held', 'lb1'], [5_000, 9_000, 'outage', null], [9_000, 60_000, 'held', 'lb1']]);
+    expect(l.failovers).toEqual([expect.objectContaining({ kind: 'outage', oldMaster: 'lb1', newMaster: 'lb1', cause: 'interface', gapMs: 4_000 })]);
+  });
+
+  it('an agent that restarted (a new incarnation, no leave heard) and is master again: an outage of unknown length', () => {
+    const t1 = withVips(tr(1_000, 'lb1', 'backup', 'master', 'master_down_timer'), null, 'run-a');
+    const again = withVips(tr(20_000, 'lb1', 'backup', 'master', 'master_down_timer'), null, 'run-a');
+    const restarted = withVips(tr(40_000, 'lb1', 'backup', 'master', 'master_down_timer'), null, 'run-b');
+    const l = lane({ prior: [prior('lb1', 'master')], transitions: [t1, again, restarted] });
+    expect(l.failovers).toEqual([expect.objectContaining({ kind: 'outage', oldMaster: 'lb1', newMaster: 'lb1', gapMs: null, at: S + 40_000 })]);
+    // The window may open on the old run.
+    const fromPrior = lane({ prior: [{ ...prior('lb1', 'master'), incarnation: 'run-a' }], transitions: [restarted] });
+    expect(fromPrior.failovers.map((f) => f.kind)).toEqual(['outage']);
+  });
+
+  it('the gap runs between the VIPs\' moments when the agents report them, as in GET /v1/failovers', () => {
+    const l = lane({ prior: [prior('lb1', 'master')], transitions: [withVips(tr(5_000, 'lb1', 'master', 'backup', 'shutdown'), 5_010), withVips(tr(5_004, 'lb2', 'backup', 'master', 'priority_zero_received'), 5_030)] });
+    expect(l.failovers[0]).toMatchObject({ kind: 'failover', gapMs: 20 });
+    const crash = lane({ prior: [prior('lb1', 'master')], transitions: [withVips(tr(10_000, 'lb2', 'backup', 'master', 'master_down_timer', 9_640), 10_002)] });
+    expect(crash.failovers[0]).toMatchObject({ kind: 'failover', gapMs: 362 });
+    // A VIP moment far from its transition is not believed: the transition's own time is used.
+    const far = lane({ prior: [prior('lb1', 'master')], transitions: [withVips(tr(10_000, 'lb2', 'backup', 'master', 'master_down_timer', 9_640), 50_000)] });
+    expect(far.failovers[0]!.gapMs).toBe(360);
+  });
+});
+
 describe('timeline lane with a split brain', () => {
   it('a second master named in a split-brain log is no failover: both hold it until one leaves', () => {
     const l = lane({

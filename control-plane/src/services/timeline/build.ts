@@ -11,6 +11,11 @@
  * advert the new master heard from it (`lastAdvertAt`, RFC 5798 §6.4.2: the Master_Down_Timer
  * runs from it), which makes the time until the takeover an outage, the failover's gap.
  *
+ * The same director taking the instance back after an interval with no holder (it left and came
+ * back, or its agent restarted: a new `incarnation` with no leave in between) is listed too, as
+ * an `outage`: clients saw the same. Gaps run between the VIPs' own moments when the agents
+ * report them (`vipsAt`: the kernel confirmed them removed or added), as in GET /v1/failovers.
+ *
  * Unless the old master had not gone: when the control plane logs a split brain naming both
  * soon after (`vrrp.split_brain`, detected from their reports), the "takeover" was a second
  * master, not a failover; the lane shows a `split` segment from it until one of them leaves.
@@ -37,6 +42,10 @@ export interface LaneTransition {
   reason: string;
   /** When this director last heard another router's advert (the old master's, on a takeover). */
   lastAdvertAt: number | null;
+  /** When the kernel confirmed this transition's VIPs added (to MASTER) or removed (from it). */
+  vipsAt?: number | null;
+  /** The run of the director's agent that made the transition. */
+  incarnation?: string;
   eventId: number;
 }
 
@@ -46,6 +55,7 @@ export interface PriorTransition {
   director: string;
   from: string;
   to: string;
+  incarnation?: string;
 }
 
 /** What happened around a takeover that may explain it (operator actions, config applied). */
@@ -76,13 +86,19 @@ export interface SplitBrainMark {
 export const SPLIT_DETECTION_MS = 30_000;
 
 export interface LaneFailover {
+  /** `failover`: another director took over; `outage`: the same one, after an interval with no holder. */
+  kind: 'failover' | 'outage';
   at: number;
   oldMaster: string;
   newMaster: string;
   cause: Cause;
   /** The new master's transition reason, as the agent said it. */
   reason: string;
-  /** ms without a master: from the old master's last advert (or its leaving) to the takeover. */
+  /**
+   * ms without a master: from the old master's leaving (its VIPs removed, else its transition) or
+   * the last advert the new one heard from it, to the new master's VIPs added (else its
+   * takeover); null when unknown (an agent that restarted without a word).
+   */
   gapMs: number | null;
   eventId: number;
 }
@@ -129,6 +145,8 @@ const LEAVE_CAUSE: Record<string, Cause> = {
 /** How far back an operator action or a config change counts as the reason for a takeover. */
 export const ACTION_WINDOW_MS = 30_000;
 export const ROLLOUT_WINDOW_MS = 10_000;
+/** How far a reported VIP moment may lie from its transition and still be believed. */
+const VIPS_LATE_MS = 10_000;
 /** How long before a takeover the old master's own leave still explains it. */
 const LEAVE_WINDOW_MS = 5_000;
 
@@ -158,12 +176,15 @@ export function buildLane(input: LaneInput): Lane {
 
   // Who holds it when the window opens: the latest of the directors whose last word was MASTER.
   let holder: string | null = null;
+  /** The holder's agent run, when its transitions say. */
+  let incarnation: string | undefined;
   let from = since;
   let kind: Segment['kind'] = 'unknown';
   let left: { director: string; at: number; reason: string } | null = null;
   const masters = input.prior.filter((p) => p.to === 'master').sort((a, b) => b.at - a.at);
   if (masters[0]) {
     holder = masters[0].director;
+    incarnation = masters[0].incarnation;
     kind = 'held';
   } else {
     const leave = input.prior.filter((p) => p.from === 'master').sort((a, b) => b.at - a.at)[0];
@@ -206,7 +227,15 @@ export function buildLane(input: LaneInput): Lane {
       continue;
     }
     if (t.to === 'master') {
-      if (holder === t.director) continue;
+      const vipsAt = t.vipsAt !== undefined && t.vipsAt !== null && t.vipsAt >= from && t.vipsAt <= t.at + VIPS_LATE_MS ? t.vipsAt : t.at;
+      if (holder === t.director) {
+        // Master again in a new run of its agent with no leave heard: it went down and came back.
+        if (incarnation !== undefined && t.incarnation !== undefined && t.incarnation !== incarnation) {
+          failovers.push({ kind: 'outage', at: t.at, oldMaster: t.director, newMaster: t.director, reason: t.reason, eventId: t.eventId, gapMs: null, cause: causeOf({ at: t.at, reason: t.reason, oldMaster: t.director, newMaster: t.director, instance: input.instance, left: null, hints: input.hints }) });
+        }
+        incarnation = t.incarnation ?? incarnation;
+        continue;
+      }
       if (holder !== null && secondMaster(t, holder)) {
         push(from, t.at, 'held', holder);
         split = [holder, t.director].sort();
@@ -227,17 +256,19 @@ export function buildLane(input: LaneInput): Lane {
         push(from, t.at, kind, null);
         if (kind === 'outage' && left) {
           old = left.director;
-          gapFrom = from;
+          gapFrom = left.at;
         }
       }
-      if (old !== null && old !== t.director) {
+      if (old !== null) {
         failovers.push({
+          kind: old === t.director ? 'outage' : 'failover',
           at: t.at, oldMaster: old, newMaster: t.director, reason: t.reason, eventId: t.eventId,
-          gapMs: gapFrom === null ? null : Math.max(0, t.at - gapFrom),
+          gapMs: gapFrom === null ? null : Math.max(0, vipsAt - gapFrom),
           cause: causeOf({ at: t.at, reason: t.reason, oldMaster: old, newMaster: t.director, instance: input.instance, left, hints: input.hints }),
         });
       }
       holder = t.director;
+      incarnation = t.incarnation;
       from = t.at;
       kind = 'held';
       left = null;
@@ -246,7 +277,9 @@ export function buildLane(input: LaneInput): Lane {
       holder = null;
       from = t.at;
       kind = 'outage';
-      left = { director: t.director, at: t.at, reason: t.reason };
+      // The gap starts when its VIPs left (the kernel's word), not when it said so.
+      const gone = t.vipsAt !== undefined && t.vipsAt !== null && Math.abs(t.vipsAt - t.at) <= VIPS_LATE_MS ? t.vipsAt : t.at;
+      left = { director: t.director, at: gone, reason: t.reason };
     }
   }
 

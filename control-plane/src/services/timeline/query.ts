@@ -32,7 +32,7 @@ export interface TimelineQuery {
   now?: number;
 }
 
-interface TransitionDetails { from?: unknown; to?: unknown; reason?: unknown; lastAdvertAt?: unknown }
+interface TransitionDetails { from?: unknown; to?: unknown; reason?: unknown; lastAdvertAt?: unknown; vipsAt?: unknown; incarnation?: unknown }
 
 const at = (agentTime: Date | null, receivedAt: Date) => Math.min(agentTime?.getTime() ?? Infinity, receivedAt.getTime());
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
@@ -114,7 +114,14 @@ export async function timeline(ctx: ServiceContext, q: TimelineQuery) {
 
   const toTransition = (r: (typeof inWindow)[number]): LaneTransition => {
     const d = r.details as TransitionDetails;
-    return { at: at(r.agentTime, r.receivedAt), director: r.director, from: str(d.from), to: str(d.to), reason: str(d.reason), lastAdvertAt: instant(d.lastAdvertAt), eventId: r.id };
+    const vipsAt = instant(d.vipsAt);
+    return {
+      at: at(r.agentTime, r.receivedAt), director: r.director, from: str(d.from), to: str(d.to), reason: str(d.reason), lastAdvertAt: instant(d.lastAdvertAt),
+      // Like every agent time, never later than its receipt.
+      vipsAt: vipsAt === null ? null : Math.min(vipsAt, r.receivedAt.getTime()),
+      ...(typeof d.incarnation === 'string' ? { incarnation: d.incarnation } : {}),
+      eventId: r.id,
+    };
   };
   const lanes = shown.map(([key, l]) => {
     const lastSeen = new Map(seenRows.filter((d) => d.clusterId === l.clusterId).map((d) => [d.name, d.lastSeenAt?.getTime() ?? null]));
@@ -122,7 +129,7 @@ export async function timeline(ctx: ServiceContext, q: TimelineQuery) {
       instance: l.instance, since, until, now, freshMs: REPORT_FRESH_MS, lastSeen,
       prior: prior.filter((r) => `${r.clusterId}/${r.instance}` === key).map((r): PriorTransition => {
         const d = r.details as TransitionDetails;
-        return { at: at(r.agentTime, r.receivedAt), director: r.director, from: str(d.from), to: str(d.to) };
+        return { at: at(r.agentTime, r.receivedAt), director: r.director, from: str(d.from), to: str(d.to), ...(typeof d.incarnation === 'string' ? { incarnation: d.incarnation } : {}) };
       }),
       transitions: inWindow.filter((r) => `${r.clusterId}/${r.instance}` === key).map(toTransition),
       hints: hintsByCluster.get(l.clusterId) ?? [],
