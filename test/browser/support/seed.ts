@@ -77,7 +77,7 @@ const transition = (instance: string, from: string, to: string, reason: string, 
 
 export const instanceState = (name: string, state: string, priority: number, basePriority = priority, vips: string[] = []) => ({ name, state, priority, basePriority, vips, vipsHeld: state === 'MASTER' && vips.length > 0, tracked: [], lastTransition: null });
 
-const twoDirectorSpec = (names: [string, string], vrid: number, vip: string) => ({
+export const twoDirectorSpec = (names: [string, string], vrid: number, vip: string) => ({
   version: 1,
   directors: { [names[0]]: {}, [names[1]]: {} },
   vrrpInstances: {

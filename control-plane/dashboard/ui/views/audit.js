@@ -147,7 +147,7 @@ export function auditView(main, app) {
     const dir = e.directorId ? c?.directors.get(e.directorId) ?? (typeof e.details?.director === 'string' ? e.details.director : `director ${String(e.directorId).slice(0, 8)}`) : null;
     const where = [site, c ? c.name : e.clusterId ? `cluster ${String(e.clusterId).slice(0, 8)}` : null, dir, e.instance].filter(Boolean).join(' / ');
     const t = e.agentTime && e.agentTime < e.receivedAt ? e.agentTime : e.receivedAt;
-    return h('tr', { 'data-kind': e.kind, 'data-actor': e.actor, 'data-id': String(e.id) },
+    return h('tr', { 'data-kind': e.kind, 'data-actor': e.actor, 'data-director': dir ?? '', 'data-id': String(e.id) },
       h('td', null, h('time', { datetime: t, title: `received ${when(e.receivedAt)}${e.agentTime ? `, agent time ${when(e.agentTime)}` : ''}` }, when(t))),
       h('td', { class: 'mono' }, e.kind),
       h('td', null, e.actor),
