@@ -128,8 +128,15 @@ describe.skipIf(!run)('the dashboard, live, with real agents in network namespac
   beforeAll(async () => {
     lab = await createLab({ hosts: 3 });
     work = mkdtempSync(join(tmpdir(), 'vigil-live-dash-'));
-    cp = spawn('ip', ['netns', 'exec', lab.hosts[2]!.ns, process.execPath, VIGIL, 'control-plane', '--port', '8080', '--data-dir', join(work, 'cp')], { stdio: 'ignore', env: { ...process.env, VIGIL_BOOTSTRAP_TOKEN: ADMIN, LOG_LEVEL: 'warn' } });
-    await until('the control plane', async () => (await api('GET', '/v1/session').catch(() => ({ status: 0 }))).status === 200, 60_000);
+    const cpLog = openSync(join(work, 'cp.log'), 'a');
+    cp = spawn('ip', ['netns', 'exec', lab.hosts[2]!.ns, process.execPath, VIGIL, 'control-plane', '--port', '8080', '--data-dir', join(work, 'cp')], { stdio: ['ignore', cpLog, cpLog], env: { ...process.env, VIGIL_BOOTSTRAP_TOKEN: ADMIN, LOG_LEVEL: 'warn' } });
+    closeSync(cpLog);
+    // A first start creates and migrates the embedded database: seconds alone, a minute or more
+    // when the machine's two cores are shared by several suites. One that exits says why.
+    await until('the control plane', async () => {
+      if (cp!.exitCode !== null) throw new Error(`the control plane exited (${cp!.exitCode}):\n${readFileSync(join(work, 'cp.log'), 'utf8').slice(-3000)}`);
+      return (await api('GET', '/v1/session').catch(() => ({ status: 0 }))).status === 200;
+    }, 150_000);
     await must('POST', '/v1/sites', { name: 'dc1' });
     clusterId = (await must('POST', '/v1/sites/dc1/clusters', { name: 'web' })).id;
     for (const d of ['lb1', 'lb2']) await must('POST', `/v1/clusters/${clusterId}/directors`, { name: d });
@@ -144,7 +151,7 @@ describe.skipIf(!run)('the dashboard, live, with real agents in network namespac
     startAgent('lb2');
     await until('lb1 holds the VIP', () => holds(0), 20_000);
     browser = await openBrowser({ netns: lab.hosts[2]!.ns });
-  }, 120_000);
+  }, 240_000);
 
   // A failing test shows what the agents were saying.
   afterEach((ctx) => {
