@@ -387,6 +387,7 @@ describe.skipIf(!run)('the dashboard in chromium', () => {
     await report(api, demo.agents.lb2!, { events: [{ kind: 'vrrp.transition', instance: 'VI_WEB', agentTime: new Date().toISOString(), details: { from: 'backup', to: 'fault', reason: 'interface_down', priority: 100 } }] });
     await expect.poll(() => page.locator('table.audit tbody tr').count(), { timeout: 5000 }).toBe(logged + 1);
     expect(await page.locator('table.audit tbody tr').first().innerText()).toMatch(/BACKUP → FAULT \(interface_down\)/);
+    expect(await page.locator('.audit-status').innerText()).toBe(`${logged + 1} events shown (all of them).`);
     await screenshot(page, 'audit');
     // The operator's own actions, by actor, with the hostile name shown as text.
     await page.getByRole('button', { name: 'Reset' }).click();
@@ -592,7 +593,8 @@ describe.skipIf(!run)('the dashboard with 1,000 directors', () => {
     }
     // What any page load costs this headless, software-rendering chromium (driven over CDP):
     // reloading a static document of the same server.
-    await page.goto(`${base}/ui/favicon.svg`);
+    const icon = await page.evaluate(() => (document.querySelector('link[rel="icon"]') as HTMLLinkElement).href);
+    expect((await page.goto(icon))!.status()).toBe(200);
     const plain: number[] = [];
     for (let i = 0; i < 5; i++) {
       const b0 = browser.cpuMs();

@@ -132,11 +132,13 @@ describe.skipIf(!run)('the dashboard, live, with real agents in network namespac
     cp = spawn('ip', ['netns', 'exec', lab.hosts[2]!.ns, process.execPath, VIGIL, 'control-plane', '--port', '8080', '--data-dir', join(work, 'cp')], { stdio: ['ignore', cpLog, cpLog], env: { ...process.env, VIGIL_BOOTSTRAP_TOKEN: ADMIN, LOG_LEVEL: 'warn' } });
     closeSync(cpLog);
     // A first start creates and migrates the embedded database: seconds alone, a minute or more
-    // when the machine's two cores are shared by several suites. One that exits says why.
+    // when the machine's two cores are shared by several suites (48 s at load 11, more than
+    // 150 s at load 15 were seen). One that exits says why.
+    const cpLogTail = () => readFileSync(join(work, 'cp.log'), 'utf8').slice(-3000);
     await until('the control plane', async () => {
-      if (cp!.exitCode !== null) throw new Error(`the control plane exited (${cp!.exitCode}):\n${readFileSync(join(work, 'cp.log'), 'utf8').slice(-3000)}`);
+      if (cp!.exitCode !== null) throw new Error(`the control plane exited (${cp!.exitCode}):\n${cpLogTail()}`);
       return (await api('GET', '/v1/session').catch(() => ({ status: 0 }))).status === 200;
-    }, 150_000);
+    }, 240_000).catch((e: Error) => { throw new Error(`${e.message}; its log:\n${cpLogTail()}`); });
     await must('POST', '/v1/sites', { name: 'dc1' });
     clusterId = (await must('POST', '/v1/sites/dc1/clusters', { name: 'web' })).id;
     for (const d of ['lb1', 'lb2']) await must('POST', `/v1/clusters/${clusterId}/directors`, { name: d });
@@ -151,7 +153,7 @@ describe.skipIf(!run)('the dashboard, live, with real agents in network namespac
     startAgent('lb2');
     await until('lb1 holds the VIP', () => holds(0), 20_000);
     browser = await openBrowser({ netns: lab.hosts[2]!.ns });
-  }, 240_000);
+  }, 330_000);
 
   // A failing test shows what the agents were saying.
   afterEach((ctx) => {
@@ -195,15 +197,39 @@ describe.skipIf(!run)('the dashboard, live, with real agents in network namespac
     await stamp(fleet, '__flipped', 'tbody[data-cluster="web"] tr[data-instance="VI_1"] .master-cell[data-master="lb2"]');
     await stamp(timeline, '__failover', 'table.failovers tr[data-old-master="lb1"][data-new-master="lb2"]');
 
+    // What the fleet page fetched, and when (this host's clock): says why, if the flip is late.
+    const fetched: string[] = [];
+    fleet.on('response', (r) => {
+      if (!r.url().includes('/v1/fleet/map')) return;
+      const at = Date.now();
+      void r.json().then((m: { items: Array<{ name: string; instances: Array<{ name: string; master: { director: string } | null; masters: string[]; supersededMasters: string[] }> }> }) => {
+        const i = m.items.find((c) => c.name === 'web')?.instances.find((x) => x.name === 'VI_1');
+        fetched.push(`${new Date(at).toISOString().slice(11, 23)} master=${i?.master?.director ?? '-'} masters=${i?.masters.join('+')} superseded=${i?.supersededMasters.join('+')}`);
+      }, () => undefined);
+    });
     await stopAgent('lb1', 'SIGKILL');
-    const takeover = await vipAppears(1, 5_000);
-    await expect.poll(() => stamped(fleet, '__flipped'), { timeout: 10_000 }).not.toBeNull();
-    await expect.poll(() => stamped(timeline, '__failover'), { timeout: 10_000 }).not.toBeNull();
-    const mapAfter = (await stamped(fleet, '__flipped'))! - takeover;
-    const timelineAfter = (await stamped(timeline, '__failover'))! - takeover;
-    console.log(`crash failover: fleet map flipped ${mapAfter} ms and the timeline showed it ${timelineAfter} ms after the VIP moved`);
-    expect(mapAfter).toBeLessThan(1_000);
-    expect(timelineAfter).toBeLessThan(1_000);
+    try {
+      await vipAppears(1, 5_000);
+      await expect.poll(() => stamped(fleet, '__flipped'), { timeout: 10_000 }).not.toBeNull();
+      await expect.poll(() => stamped(timeline, '__failover'), { timeout: 10_000 }).not.toBeNull();
+      // The moment of the failover: when lb2's kernel confirmed the VIP added, as its agent
+      // reported it (the agents run on this host: one clock). Polling \`ip addr\` from here costs
+      // a process per look, which the machine's load can delay by a second.
+      const took = (await must('GET', `/v1/events?cluster=${clusterId}&kind=vrrp.transition&order=desc&limit=20`)).items
+        .find((e: { details: { to?: string }; directorId: string | null; actor: string }) => e.actor === 'agent:lb2' && e.details.to === 'master');
+      const takeover = Date.parse(took.details.vipsAt ?? took.agentTime); // no kernel answer in time: the transition's own time
+      expect(takeover).toBeGreaterThan(0);
+      const mapAfter = (await stamped(fleet, '__flipped'))! - takeover;
+      const timelineAfter = (await stamped(timeline, '__failover'))! - takeover;
+      console.log(`crash failover: fleet map flipped ${mapAfter} ms and the timeline showed it ${timelineAfter} ms after lb2's kernel confirmed the VIP (${took.details.vipsAt ?? 'no answer; the transition at ' + took.agentTime}); fleet map fetches: ${fetched.join('; ')}`);
+      expect(mapAfter).toBeLessThan(1_000);
+      expect(timelineAfter).toBeLessThan(1_000);
+    } catch (e) {
+      // The next tests start from lb1 as master: bring it back whatever failed here.
+      startAgent('lb1');
+      await until('lb1 master again', async () => (await holds(0)) && !(await holds(1)), 30_000).catch(() => undefined);
+      throw e;
+    }
     expect(await timeline.locator('table.failovers tr[data-old-master="lb1"][data-new-master="lb2"]').first().innerText()).toMatch(/dc1 \/ web\s+VI_1\s+lb1 → lb2\s+master down \(adverts stopped\)\s+\d+ ms/);
     expect(await fleet.locator('tbody[data-cluster="web"] li[data-director="lb1"]').getAttribute('data-freshness')).toBe('fresh'); // silent for < 30 s: not yet stale
     await notReloaded(fleet);

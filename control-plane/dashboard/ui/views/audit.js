@@ -56,7 +56,7 @@ export function auditView(main, app) {
   const exports = h('p', { class: 'exports' });
   const tbody = h('tbody');
   const more = h('button', { type: 'button', disabled: true, on: { click: () => void load(false) } }, 'Older events');
-  const status = h('p', { class: 'muted', role: 'status' });
+  const status = h('p', { class: 'muted audit-status', role: 'status' });
 
   const form = h('form', { class: 'filters', role: 'search', 'aria-label': 'Filter the audit log' },
     labelled('Site', siteSel), labelled('Cluster', clusterSel), labelled('Director', director), labelled('Kind', kind), labelled('Actor', actor), labelled('Since', since), labelled('Until', until),
@@ -178,12 +178,17 @@ export function auditView(main, app) {
       }
       cursor = page.nextCursor;
       more.disabled = !cursor;
-      status.textContent = tbody.children.length === 0 ? 'No event matches these filters.' : `${plural(tbody.children.length, 'event')} shown${cursor ? '' : ' (all of them)'}.`;
+      counted();
     } catch (e) {
       if (disposed) return;
       status.textContent = '';
       app.fail(e, 'Loading the audit log');
     }
+  }
+
+  /** How many rows are shown, and whether older ones exist (live rows count too). */
+  function counted() {
+    status.textContent = tbody.children.length === 0 ? 'No event matches these filters.' : `${plural(tbody.children.length, 'event')} shown${cursor ? '' : ' (all of them)'}.`;
   }
 
   /** Does a live event pass the filters (ids for names the page already knows)? @param {any} e */
@@ -206,6 +211,7 @@ export function auditView(main, app) {
       if (disposed || shown.has(e.id)) return;
       shown.add(e.id);
       tbody.prepend(row(e));
+      counted();
     }).catch(() => undefined);
   });
   void loadSites().then(() => loadClusters(f.site, f.cluster)).then(() => load(true));

@@ -95,7 +95,9 @@ export async function clusterStatus(ctx: ServiceContext, clusterId: string, now 
     const claims = ds.filter((d) => directorViews.find((v) => v.name === d.name)!.instances.some((i) => i.name === name && i.state === 'MASTER'));
     const fresh = claims.filter((d) => isFresh(d.lastSeenAt, now)).map((d) => {
       const t = ev(d.id, 'vrrp.transition', name);
-      return { director: d.name, seenAt: d.lastSeenAt!.getTime(), takeoverAt: t && t.details.to === 'master' ? Date.parse(eventTime(t.agentTime, t.receivedAt)) : null };
+      // The claim rule compares receipts (the control plane's clock, masters.ts); "since" is when it happened.
+      const took = t && t.details.to === 'master' ? t : undefined;
+      return { director: d.name, seenAt: d.lastSeenAt!.getTime(), takeoverAt: took ? took.receivedAt.getTime() : null, since: took ? eventTime(took.agentTime, took.receivedAt) : null };
     });
     // A report made before another claimant took over does not count (masters.ts).
     const counting = currentClaims(fresh);
@@ -104,7 +106,7 @@ export async function clusterStatus(ctx: ServiceContext, clusterId: string, now 
     return {
       name,
       master: only ? only.director : null,
-      since: only?.takeoverAt ? new Date(only.takeoverAt).toISOString() : null,
+      since: only?.since ?? null,
       masters,
       staleMasters: claims.filter((d) => !isFresh(d.lastSeenAt, now)).map((d) => d.name),
       supersededMasters: fresh.filter((c) => !counting.includes(c)).map((c) => c.director).sort(),

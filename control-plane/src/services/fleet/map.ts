@@ -264,7 +264,11 @@ async function clusterDetails(ctx: ServiceContext, shown: LightCluster[], now: n
         const i = reported.get(d.id)?.find((x) => x.name === name);
         if (!i) return [];
         const t = ev(d.id, 'vrrp.transition', name);
-        return [{ director: d.name, directorId: d.id, state: i.state.toUpperCase(), priority: i.priority ?? null, basePriority: i.basePriority ?? null, fresh: isFresh(d.lastSeenAt, now), seenAt: d.lastSeenAt?.getTime() ?? 0, takeoverAt: t && t.details.to === 'master' ? eventTime(t.agentTime, t.receivedAt).getTime() : null }];
+        return [{ director: d.name, directorId: d.id, state: i.state.toUpperCase(), priority: i.priority ?? null, basePriority: i.basePriority ?? null, fresh: isFresh(d.lastSeenAt, now), seenAt: d.lastSeenAt?.getTime() ?? 0,
+          // The claim rule compares receipts (the control plane's clock, masters.ts); "since" is
+          // when it happened, as far as the control plane believes the agent.
+          takeoverAt: t && t.details.to === 'master' ? t.receivedAt.getTime() : null,
+          since: t && t.details.to === 'master' ? eventTime(t.agentTime, t.receivedAt).toISOString() : null }];
       });
       const claims = members.filter((m) => m.state === 'MASTER' && m.fresh);
       const masters = currentClaims(claims);
@@ -272,13 +276,13 @@ async function clusterDetails(ctx: ServiceContext, shown: LightCluster[], now: n
       return {
         name,
         configured: c.configured.includes(name),
-        master: one ? { director: one.director, priority: one.priority, basePriority: one.basePriority, since: one.takeoverAt !== null ? new Date(one.takeoverAt).toISOString() : null } : null,
+        master: one ? { director: one.director, priority: one.priority, basePriority: one.basePriority, since: one.since } : null,
         masters: masters.map((m) => m.director).sort(),
         staleMasters: members.filter((m) => m.state === 'MASTER' && !m.fresh).map((m) => m.director).sort(),
         /** Fresh reports saying MASTER made before another director took over: not counted. */
         supersededMasters: claims.filter((m) => !masters.includes(m)).map((m) => m.director).sort(),
         splitBrain: masters.length > 1,
-        members: members.map(({ directorId: _id, seenAt: _s, takeoverAt: _t, ...m }) => ({ ...m, superseded: m.state === 'MASTER' && m.fresh && !masters.some((x) => x.director === m.director) })),
+        members: members.map(({ directorId: _id, seenAt: _s, takeoverAt: _t, since: _since, ...m }) => ({ ...m, superseded: m.state === 'MASTER' && m.fresh && !masters.some((x) => x.director === m.director) })),
       };
     });
     return { id: c.id, name: c.name, site: { id: c.siteId, name: c.siteName }, desiredRevision: c.desiredRevision, problems: c.problems, directors: ds, instances };
