@@ -61,19 +61,30 @@ export class Live {
 }
 
 /**
- * Calls `fn` at most once per `ms`, and once more after a burst: a failover's several events
- * refresh a view once.
+ * Calls `fn` at once when idle, then at most once per `ms`, and once more after a burst: the
+ * first event of a failover refreshes a view without waiting, its followers refresh it once.
  * @param {() => void} fn
  * @param {number} ms
  */
 export function coalesce(fn, ms) {
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   let t;
-  return () => {
-    if (t !== undefined) return;
-    t = setTimeout(() => {
+  let again = false;
+  const quiet = () => {
+    if (!again) {
       t = undefined;
-      fn();
-    }, ms);
+      return;
+    }
+    again = false;
+    fn();
+    t = setTimeout(quiet, ms);
+  };
+  return () => {
+    if (t !== undefined) {
+      again = true;
+      return;
+    }
+    fn();
+    t = setTimeout(quiet, ms);
   };
 }
