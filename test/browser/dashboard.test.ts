@@ -62,7 +62,7 @@ describe.skipIf(!run)('the dashboard in chromium', () => {
     // Agents report every few seconds; lb3 stays silent (the stale master).
     stopReports = keepReporting(api, demo, ['lb1', 'lb2', 'lb4', 'lb5', 'lb6', 'lb7', 'lb8', 'lb9'], 3000);
     browser = await openBrowser();
-  }, 120_000);
+  }, 300_000); // a fresh embedded database and the seed: under a minute alone, minutes when other suites load the machine
 
   afterAll(async () => {
     stopReports();
@@ -556,7 +556,7 @@ describe.skipIf(!run)('the dashboard with 1,000 directors', () => {
       await sleep(100);
     }
     browser = await openBrowser();
-  }, 300_000);
+  }, 600_000); // 1,000 directors and 2,000 chained events seeded, then a control plane started: a minute alone, many at load 20
   afterAll(async () => {
     await browser?.close();
     if (child && child.exitCode === null) {

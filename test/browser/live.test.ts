@@ -151,7 +151,7 @@ describe.skipIf(!run)('the dashboard, live, with real agents in network namespac
     operator = (await must('POST', '/v1/tokens', { name: OPERATOR_NAME, role: 'operator' })).secret;
     startAgent('lb1');
     startAgent('lb2');
-    await until('lb1 holds the VIP', () => holds(0), 20_000);
+    await until('lb1 holds the VIP', () => holds(0), 60_000); // two agents starting: seconds alone, tens of seconds at load 20
     browser = await openBrowser({ netns: lab.hosts[2]!.ns });
   }, 330_000);
 
