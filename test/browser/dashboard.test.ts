@@ -90,7 +90,8 @@ describe.skipIf(!run)('the dashboard in chromium', () => {
     try {
       const t0 = Date.now();
       while (!/vgl_[A-Za-z0-9_-]+/.test(out) || !out.includes('Dashboard: ')) {
-        if (Date.now() - t0 > 60_000 || child.exitCode !== null) throw new Error(`no token printed:\n${out}`);
+        // A first start creates the embedded database: seconds alone, over a minute at load 20.
+        if (Date.now() - t0 > 180_000 || child.exitCode !== null) throw new Error(`no token printed:\n${out}`);
         await sleep(100);
       }
       const token = /vgl_[A-Za-z0-9_-]+/.exec(out)![0];
@@ -113,7 +114,7 @@ describe.skipIf(!run)('the dashboard in chromium', () => {
       await new Promise((r) => child.once('exit', r));
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 90_000);
+  }, 240_000);
 
   it('sign-in: the token goes once in a header, never into a URL or storage; the session is an HttpOnly SameSite=Strict cookie', async () => {
     const { page, w } = await freshPage();

@@ -157,7 +157,7 @@ export function timelineView(main, app) {
 
     fill(failoverWrap, d.failovers.length === 0 ? h('p', { class: 'muted' }, 'No failover in this window.') : h('table', { class: 'failovers', 'aria-labelledby': 'failovers-title' },
       h('thead', null, h('tr', null, ['When', 'Site / cluster', 'Instance', 'From → to', 'Cause', 'Gap (no master)'].map((t) => h('th', { scope: 'col' }, t)))),
-      h('tbody', null, d.failovers.map((/** @type {any} */ f) => h('tr', { 'data-kind': f.kind, 'data-old-master': f.oldMaster, 'data-new-master': f.newMaster, 'data-cause': f.cause },
+      h('tbody', null, d.failovers.map((/** @type {any} */ f) => h('tr', { 'data-kind': f.kind, 'data-event-id': String(f.eventId), 'data-old-master': f.oldMaster, 'data-new-master': f.newMaster, 'data-cause': f.cause },
         h('td', null, h('time', { datetime: f.at }, when(f.at))),
         h('td', null, h('a', { href: `#/clusters/${encodeURIComponent(f.clusterId)}` }, `${f.site} / ${f.cluster}`)),
         h('td', null, f.instance),
