@@ -19,9 +19,11 @@ export const SYSTEM_PACKAGES = {
   'busybox-static': 'initramfs for the qemu backend',
   'xz-utils': 'unpacking the test kernel image',
   tcpdump: 'packet captures in the netns suites',
+  libfaketime: 'clock-skew faults: the advert pacer must not spin when a preloaded clock library breaks timed waits',
   curl: 'the install script is run with curl, as operators do',
   chromium: 'the dashboard browser suite',
   debootstrap: 'a fresh Debian root filesystem to prove the install script',
+  time: 'GNU time: the keepalived.conf fuzz suite measures the CPU time and peak memory of vigil check',
 };
 
 function isInstalled(pkg) {

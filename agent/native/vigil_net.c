@@ -663,6 +663,11 @@ static pthread_mutex_t pace_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t pace_cv;
 static pace_job_t *pace_jobs = NULL;
 static bool pace_started = false;
+/* Set (under pace_mu) whenever the jobs change and the thread is signalled. */
+static bool pace_changed = false;
+
+/* Early returns of the timed wait in a row after which the pacer sleeps instead. */
+#define PACE_SPURIOUS_MAX 64
 
 static uint64_t mono_ns(void) {
   struct timespec ts;
@@ -680,6 +685,7 @@ static void *pace_main(void *arg) {
   struct sched_param sp = {.sched_priority = 1};
   pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
   pthread_mutex_lock(&pace_mu);
+  unsigned spurious = 0;
   for (;;) {
     uint64_t now = mono_ns(), earliest = UINT64_MAX;
     for (pace_job_t *j = pace_jobs; j; j = j->next) {
@@ -695,10 +701,26 @@ static void *pace_main(void *arg) {
       if (j->at_ns < earliest) earliest = j->at_ns;
     }
     if (earliest == UINT64_MAX) {
+      spurious = 0;
       pthread_cond_wait(&pace_cv, &pace_mu);
+    } else if (spurious >= PACE_SPURIOUS_MAX) {
+      /* The timed wait does not wait on this system: sleep instead, in slices of at most 1 ms
+       * so a changed job is still picked up within a millisecond. */
+      uint64_t left = earliest > now ? earliest - now : 0;
+      struct timespec d = {.tv_sec = 0, .tv_nsec = (long)(left < 1000000ull ? left : 1000000ull)};
+      pthread_mutex_unlock(&pace_mu);
+      nanosleep(&d, NULL);
+      pthread_mutex_lock(&pace_mu);
     } else {
       struct timespec ts = {.tv_sec = (time_t)(earliest / 1000000000ull), .tv_nsec = (long)(earliest % 1000000000ull)};
+      pace_changed = false;
       pthread_cond_timedwait(&pace_cv, &pace_mu, &ts);
+      /* A return before the deadline that no job change explains: a timed wait that does not
+       * wait (a preloaded clock library such as libfaketime converts the deadline to the wrong
+       * clock). At real-time priority that loop would take a whole CPU, so after a run of them
+       * the thread sleeps instead. */
+      if (!pace_changed && mono_ns() + 100000ull < earliest) spurious++;
+      else spurious = 0;
     }
   }
   return NULL;
@@ -746,6 +768,7 @@ static void pace_remove(sock_t *s, int id) {
   if (!pace_started) return;
   pthread_mutex_lock(&pace_mu);
   pace_remove_locked(s, id);
+  pace_changed = true;
   pthread_cond_signal(&pace_cv);
   pthread_mutex_unlock(&pace_mu);
 }
@@ -797,6 +820,7 @@ static napi_value sock_pace(napi_env env, napi_callback_info info) {
   pace_remove_locked(s, id);
   j->next = pace_jobs;
   pace_jobs = j;
+  pace_changed = true;
   pthread_cond_signal(&pace_cv);
   pthread_mutex_unlock(&pace_mu);
   return NULL;

@@ -4,11 +4,11 @@
  * time, then every period, drift-free), stop at once on unpace, and stop when the socket closes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireCapabilities } from '../support/capabilities.ts';
+import { FAKETIME_LIB, requireCapabilities } from '../support/capabilities.ts';
 import { createLab, type NetnsLab } from '../support/netns.ts';
 import { Capture, pct } from '../bench/capture.ts';
 
-const run = requireCapabilities('advert pacer', ['root', 'netns', 'tcpdump']);
+const run = requireCapabilities('advert pacer', ['root', 'netns', 'tcpdump', 'faketime']);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(!run)('advert pacer (native thread) on a real kernel', () => {
@@ -47,5 +47,18 @@ describe.skipIf(!run)('advert pacer (native thread) on a real kernel', () => {
     } finally {
       cap.stop();
     }
+  });
+
+  it('does not spin when timed waits do not wait (libfaketime preloaded, as the soak lab skews clocks)', async () => {
+    // libfaketime converts a CLOCK_MONOTONIC condition-variable deadline as if it were wall
+    // time, so every timed wait returns at once; a real-time thread looping on that took a
+    // whole CPU. The pacer notices and sleeps instead, and still sends on schedule.
+    const r = await lab.exec(lab.hosts[0]!.ns, 'env', [`LD_PRELOAD=${FAKETIME_LIB}`, 'FAKETIME=+300', 'FAKETIME_DONT_FAKE_MONOTONIC=1', process.execPath, '--import', 'tsx', 'test/net/pacer-child.ts'], { timeoutMs: 30_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const paced = JSON.parse(r.stdout.trim().split('\n')[0]!) as { sent: number; cpuMs: number };
+    expect(paced.sent).toBeGreaterThanOrEqual(19);
+    expect(paced.sent).toBeLessThanOrEqual(21);
+    // 1.2 s of pacing: a spinning pacer used ~1,150 ms of CPU here, a sleeping one ~20 ms.
+    expect(paced.cpuMs).toBeLessThan(300);
   });
 });

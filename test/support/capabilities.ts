@@ -6,7 +6,10 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-export type Capability = 'root' | 'netns' | 'keepalived' | 'uml' | 'qemu' | 'chromium' | 'nft' | 'postgres' | 'tcpdump' | 'debootstrap';
+/** Debian's libfaketime (clock-skew faults). */
+export const FAKETIME_LIB = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
+
+export type Capability = 'root' | 'netns' | 'keepalived' | 'uml' | 'qemu' | 'chromium' | 'nft' | 'postgres' | 'tcpdump' | 'debootstrap' | 'faketime' | 'gnu-time';
 
 const probes: Record<Capability, () => boolean> = {
   root: () => process.getuid?.() === 0,
@@ -18,7 +21,9 @@ const probes: Record<Capability, () => boolean> = {
   nft: () => existsSync('/usr/sbin/nft'),
   postgres: () => true,
   tcpdump: () => existsSync('/usr/bin/tcpdump'),
+  faketime: () => existsSync(FAKETIME_LIB),
   debootstrap: () => existsSync('/usr/sbin/debootstrap'),
+  'gnu-time': () => existsSync('/usr/bin/time'),
 };
 
 function commandWorks(cmd: string, args: string[]): boolean {

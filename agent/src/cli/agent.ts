@@ -8,17 +8,19 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { resolveDirectorConfig, type ResolvedDirectorConfig } from '../../../schema/src/spec/resolve.ts';
 import { convertToSpec } from '../keepalived/convert.ts';
-import { formatDiagnostic, hasErrors, sortDiagnostics } from '../keepalived/diagnostics.ts';
+import { formatDiagnostic, hasErrors, mergeDiagnostics } from '../keepalived/diagnostics.ts';
 import { parseKeepalivedConf } from '../keepalived/parser.ts';
 import { DirectorHost } from '../host/director-host.ts';
 import { linuxHostPorts } from '../host/linux.ts';
 import { pinoLog } from '../host/log.ts';
 import { runManaged } from '../managed/run.ts';
 
-const USAGE = `usage: vigil agent --keepalived FILE [--state-dir DIR] [--director NAME] [--lb-backend auto|ipvs|nftables]
+const USAGE = `usage: vigil agent --keepalived FILE [--config-id ID] [--state-dir DIR] [--director NAME] [--lb-backend auto|ipvs|nftables]
        vigil agent --config FILE [--state-dir DIR]     (managed by a control plane)
 
   --keepalived FILE  run standalone from a keepalived.conf (SIGHUP reloads it)
+  --config-id ID, -i ID  keepalived's -i: which "@ID" conditional lines of FILE apply
+                     (default: the host name up to its first dot)
   --state-dir DIR    pid file, control socket, VIP record (default /var/lib/vigil)
   --director NAME    this director's name (default: router_id, else the host name)
   --metrics-listen ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics
@@ -32,11 +34,11 @@ const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/b
 type Loaded = { ok: true; config: ResolvedDirectorConfig } | { ok: false; report: string };
 
 /** keepalived.conf → this director's effective config, or every diagnostic as text. */
-export function loadKeepalived(file: string, director?: string): Loaded {
-  const parsed = parseKeepalivedConf({ path: file });
+export function loadKeepalived(file: string, director?: string, configId?: string): Loaded {
+  const parsed = parseKeepalivedConf({ path: file }, configId !== undefined ? { configId } : {});
   if (parsed.files.length === 0) return { ok: false, report: parsed.diagnostics.map(formatDiagnostic).join('\n') };
   const converted = convertToSpec(parsed.tree, { file, ...(director ? { director } : {}) });
-  const diagnostics = sortDiagnostics([...parsed.diagnostics, ...converted.diagnostics]);
+  const diagnostics = mergeDiagnostics(parsed.diagnostics, converted.diagnostics);
   if (hasErrors(diagnostics) || !converted.validSpec) {
     return { ok: false, report: diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic).join('\n') || `${file}: invalid` };
   }
@@ -52,9 +54,9 @@ export function parseListen(s: string): { host: string; port: number } | null {
 }
 
 export async function runAgent(argv: string[]): Promise<number> {
-  let values: { keepalived?: string; config?: string; 'state-dir'?: string; director?: string; 'lb-backend'?: string; 'metrics-listen'?: string; help?: boolean };
+  let values: { keepalived?: string; config?: string; 'config-id'?: string; 'state-dir'?: string; director?: string; 'lb-backend'?: string; 'metrics-listen'?: string; help?: boolean };
   try {
-    ({ values } = parseArgs({ args: argv, options: { keepalived: { type: 'string' }, config: { type: 'string' }, 'state-dir': { type: 'string' }, director: { type: 'string' }, 'lb-backend': { type: 'string' }, 'metrics-listen': { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+    ({ values } = parseArgs({ args: argv, options: { keepalived: { type: 'string' }, config: { type: 'string' }, 'config-id': { type: 'string', short: 'i' }, 'state-dir': { type: 'string' }, director: { type: 'string' }, 'lb-backend': { type: 'string' }, 'metrics-listen': { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
   } catch (e) {
     process.stderr.write(`vigil agent: ${(e as Error).message}\n\n${USAGE}`);
     return 2;
@@ -77,12 +79,16 @@ export async function runAgent(argv: string[]): Promise<number> {
     process.stderr.write(`vigil agent: --metrics-listen must be ADDR:PORT (e.g. 127.0.0.1:9650 or [::1]:9650), got "${values['metrics-listen']}"\n`);
     return 2;
   }
+  if (values['config-id'] !== undefined && values.config) {
+    process.stderr.write(`vigil agent: --config-id applies to --keepalived FILE only\n\n${USAGE}`);
+    return 2;
+  }
   const stateDir = values['state-dir'] ?? '/var/lib/vigil';
   if (values.config) {
     return runManaged({ configFile: values.config, stateDir, lbMode, path: process.env.PATH ?? DEFAULT_PATH, ...(metricsAt ? { metricsAt } : {}) });
   }
   const file = values.keepalived!;
-  const loaded = loadKeepalived(file, values.director);
+  const loaded = loadKeepalived(file, values.director, values['config-id']);
   if (!loaded.ok) {
     process.stderr.write(`${loaded.report}\nvigil agent: ${file} is invalid; nothing was started\n`);
     return 1;
@@ -99,7 +105,7 @@ export async function runAgent(argv: string[]): Promise<number> {
   let busy: Promise<unknown> = Promise.resolve();
   process.on('SIGHUP', () => {
     busy = busy.then(async () => {
-      const next = loadKeepalived(file, values.director);
+      const next = loadKeepalived(file, values.director, values['config-id']);
       if (!next.ok) {
         log.error({ diagnostics: next.report }, 'reload rejected: the running config stays');
         return;

@@ -8,11 +8,11 @@
  */
 import { basename } from 'node:path';
 import { formatSpecPath, validateClusterSpec, type ClusterSpec, type SpecIssue } from '#schema';
-import { ConvertContext, type SpecPath } from './convert-util.ts';
+import { ConvertContext, record, type SpecPath } from './convert-util.ts';
 import { convertVirtualServer, convertVirtualServerGroup } from './convert-lvs.ts';
 import { convertGlobal, convertInstance, convertScript, convertSyncGroup, convertTrackFile, convertTrackProcess } from './convert-vrrp.ts';
 import { diag, type Diagnostic, type Location } from './diagnostics.ts';
-import type { ConfNode } from './parser.ts';
+import type { ConfNode } from './tree.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -48,15 +48,36 @@ export function convertToSpec(tree: ConfNode[], options: { file: string; directo
   const ctx = new ConvertContext({ file: options.file, line: 1, column: 1 });
   const global: Obj = {};
   const directorSettings: Obj = {};
-  const spec: Obj = { version: 1, global, directors: {}, vrrpScripts: {}, trackFiles: {}, trackProcesses: {}, vrrpInstances: {}, syncGroups: {}, virtualServerGroups: {}, virtualServers: [] };
-  const virtualServers = spec.virtualServers as Obj[];
+  // Every record keyed by a name from the file has no prototype: "__proto__", "constructor" or
+  // "valueOf" are names like any other, never members of Object.prototype.
+  const vrrpScripts = record<Obj>();
+  const trackFiles = record<Obj>();
+  const trackProcesses = record<Obj>();
+  const vrrpInstances = record<Obj>();
+  const syncGroups = record<Obj>();
+  const virtualServerGroups = record<Obj>();
+  const directors = record<Obj>();
+  const virtualServers: Obj[] = [];
+  const spec: Obj = { version: 1, global, directors, vrrpScripts, trackFiles, trackProcesses, vrrpInstances, syncGroups, virtualServerGroups, virtualServers };
   const seen = new Map<string, Location>();
+  /** The name of a named block, or undefined when keepalived would not use this block. */
   const named = (kind: string, node: ConfNode): string | undefined => {
-    const name = node.args[0]?.text;
-    if (name === undefined) return undefined;
+    const tok = node.args[0];
+    if (tok === undefined) return undefined;
+    const name = tok.text;
+    if (name === '__proto__') {
+      // The cluster spec is JSON: a "__proto__" key does not survive JSON tooling (zod drops it).
+      ctx.error(tok, 'invalid-value', `${kind} name "__proto__" cannot be used by Vigil: it is reserved in JSON objects`, `rename the ${kind}`);
+      return undefined;
+    }
     const key = `${kind}\u0000${name}`;
     const prev = seen.get(key);
-    if (prev) ctx.warn(node.keyword, 'duplicate', `${kind} "${name}" is defined again (first at line ${prev.line}); this definition replaces it`);
+    if (prev) {
+      // keepalived: "vrrp instance X already defined" and the block is skipped; scripts and
+      // tracked objects are looked up by name, first found.
+      ctx.warn(node.keyword, 'duplicate', `${kind} "${name}" is defined again (first at line ${prev.line}): keepalived keeps the first and ignores this one, and so does Vigil`, 'rename or delete one of them');
+      return undefined;
+    }
     seen.set(key, node.keyword);
     return name;
   };
@@ -67,22 +88,22 @@ export function convertToSpec(tree: ConfNode[], options: { file: string; directo
     switch (k) {
       case 'global_defs': convertGlobal(node, global, directorSettings, ctx); break;
       case 'vrrp_script':
-        if ((name = named(k, node))) (spec.vrrpScripts as Obj)[name] = convertScript(node, ctx, ['vrrpScripts', name]);
+        if ((name = named(k, node))) vrrpScripts[name] = convertScript(node, ctx, ['vrrpScripts', name]);
         break;
       case 'track_file': case 'vrrp_track_file':
-        if ((name = named('track_file', node))) (spec.trackFiles as Obj)[name] = convertTrackFile(node, ctx, ['trackFiles', name]);
+        if ((name = named('track_file', node))) trackFiles[name] = convertTrackFile(node, ctx, ['trackFiles', name]);
         break;
       case 'vrrp_track_process':
-        if ((name = named(k, node))) (spec.trackProcesses as Obj)[name] = convertTrackProcess(node, ctx, ['trackProcesses', name]);
+        if ((name = named(k, node))) trackProcesses[name] = convertTrackProcess(node, ctx, ['trackProcesses', name]);
         break;
       case 'vrrp_instance':
-        if ((name = named(k, node))) (spec.vrrpInstances as Obj)[name] = convertInstance(node, ctx, ['vrrpInstances', name]);
+        if ((name = named(k, node))) vrrpInstances[name] = convertInstance(node, ctx, ['vrrpInstances', name], global);
         break;
       case 'vrrp_sync_group':
-        if ((name = named(k, node))) (spec.syncGroups as Obj)[name] = convertSyncGroup(node, ctx, ['syncGroups', name]);
+        if ((name = named(k, node))) syncGroups[name] = convertSyncGroup(node, ctx, ['syncGroups', name]);
         break;
       case 'virtual_server_group':
-        if ((name = named(k, node))) (spec.virtualServerGroups as Obj)[name] = convertVirtualServerGroup(node, ctx, ['virtualServerGroups', name]);
+        if ((name = named(k, node))) virtualServerGroups[name] = convertVirtualServerGroup(node, ctx, ['virtualServerGroups', name]);
         break;
       case 'virtual_server':
         virtualServers.push(convertVirtualServer(node, ctx, ['virtualServers', virtualServers.length]));
@@ -90,17 +111,24 @@ export function convertToSpec(tree: ConfNode[], options: { file: string; directo
     }
   }
   const director = options.director ?? directorNameFor(options.file, directorSettings.routerId as string | undefined);
-  (spec.directors as Obj)[director] = directorSettings;
+  directors[director] = directorSettings;
   // Source addresses are node-local: the spec keeps them in the director's override.
-  for (const [name, inst] of Object.entries(spec.vrrpInstances as Record<string, Obj>)) {
-    const local: Obj = {};
+  for (const [name, inst] of Object.entries(vrrpInstances)) {
+    const local = record();
     for (const key of ['unicastSrcIp', 'mcastSrcIp']) {
       if (inst[key] === undefined) continue;
       local[key] = inst[key];
       delete inst[key];
       ctx.at(['vrrpInstances', name, 'directors', director, key], ctx.locate(['vrrpInstances', name, key]));
     }
-    if (Object.keys(local).length) inst.directors = { [director]: local };
+    if (Object.keys(local).length) {
+      const overrides = record<Obj>();
+      overrides[director] = local;
+      inst.directors = overrides;
+    }
+    // A unicast instance without a source address: the fleet rules ask for this director's
+    // unicastSrcIp; the place to write it is the instance's unicast_peer block.
+    ctx.at(['directors', director, 'unicastSrcIp'], ctx.locate(['vrrpInstances', name, 'unicastPeers']));
   }
   ctx.at(['directors', director], ctx.locate(['directors']));
 

@@ -3,17 +3,32 @@
  * `*`, `?` and `[...]` character classes, matched one path segment at a time. Leading-dot
  * names only match a pattern segment that itself starts with a dot (glob(3) behaviour).
  * Results are sorted per pattern, as glob(3) sorts them.
+ *
+ * Both steps are bounded (limits.ts): `{a,b}{a,b}...` with 20 groups is a million patterns, and
+ * `/*` `/*` walks the whole file system. Over a bound, the expansion stops and says so.
  */
 import type { ConfigFs } from './fs.ts';
+import { MAX_DIR_ENTRIES } from './limits.ts';
 
-/** Expands `{a,b}` alternatives (nested allowed); a brace with no comma stays literal. */
-export function expandBraces(pattern: string): string[] {
+/**
+ * Expands `{a,b}` alternatives (nested allowed); a brace with no comma stays literal. Returns
+ * undefined as soon as there would be more than `max` patterns.
+ */
+export function expandBraces(pattern: string, max = Infinity): string[] | undefined {
+  const out: string[] = [];
+  return expandInto(pattern, max, out) ? out : undefined;
+}
+
+function expandInto(pattern: string, max: number, out: string[]): boolean {
   const open = findBrace(pattern);
-  if (!open) return [pattern];
-  const { start, end, parts } = open;
-  const head = pattern.slice(0, start);
-  const tail = pattern.slice(end + 1);
-  return parts.flatMap((p) => expandBraces(head + p + tail));
+  if (!open) {
+    out.push(pattern);
+    return out.length <= max;
+  }
+  const head = pattern.slice(0, open.start);
+  const tail = pattern.slice(open.end + 1);
+  for (const p of open.parts) if (!expandInto(head + p + tail, max, out)) return false;
+  return true;
 }
 
 function findBrace(s: string): { start: number; end: number; parts: string[] } | undefined {
@@ -62,30 +77,98 @@ function segmentRegex(seg: string): RegExp {
       i = close;
     } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
   }
-  return new RegExp(re + '$');
+  try {
+    return new RegExp(re + '$', 'u');
+  } catch {
+    // A class glob(3) accepts but a RegExp does not ([z-a]): matches nothing, as in glob(3).
+    return /(?!)/;
+  }
 }
 
-/** Matches one absolute pattern (after brace expansion) against the file system. */
-export function globPath(pattern: string, fs: ConfigFs): string[] {
-  if (!hasGlobMagic(pattern)) return fs.isFile(pattern) ? [pattern] : [];
-  const absolute = pattern.startsWith('/');
-  const segments = pattern.split('/').filter((s, i) => s.length > 0 || i === 0);
-  let bases = [absolute ? '/' : '.'];
-  for (const seg of segments) {
+/** What one glob pattern found, and how many directory listings it cost. */
+export interface GlobOutcome {
+  paths: string[];
+  /** A directory on the way could not be listed, or the plain path does not exist. */
+  missing: boolean;
+  /** The pattern had wildcards. */
+  wildcard: boolean;
+  /** The directory-listing or match budget ran out: `paths` is incomplete. */
+  exhausted: boolean;
+}
+
+/** What globbing may still cost: shared by every include of one configuration. */
+export interface GlobBudget {
+  dirReads: number;
+  matches: number;
+  stats: number;
+}
+
+/**
+ * Matches one absolute pattern (after brace expansion) against the file system. Paths are
+ * returned whatever they are (directories and devices included, as glob(3) does); the caller
+ * decides what it may open. `budget` is shared by every pattern of one include line.
+ */
+export function globMatch(pattern: string, fs: ConfigFs, budget: GlobBudget = { dirReads: Infinity, matches: Infinity, stats: Infinity }): GlobOutcome {
+  const stat = (p: string) => {
+    budget.stats--;
+    return fs.stat(p).kind;
+  };
+  if (!hasGlobMagic(pattern)) {
+    const exists = stat(pattern) !== 'missing';
+    return { paths: exists ? [pattern] : [], missing: !exists, wildcard: false, exhausted: false };
+  }
+  const outcome: GlobOutcome = { paths: [], missing: false, wildcard: true, exhausted: false };
+  const segments = pattern.split('/');
+  let bases = [pattern.startsWith('/') ? '/' : '.'];
+  for (let s = 0; s < segments.length; s++) {
+    const seg = segments[s]!;
     if (seg === '') continue;
+    const last = s === segments.length - 1;
     const next: string[] = [];
     for (const base of bases) {
+      if (budget.stats <= 0) {
+        outcome.exhausted = true;
+        break;
+      }
       if (!hasGlobMagic(seg)) {
-        next.push(joinPath(base, seg));
+        const p = joinPath(base, seg);
+        if (stat(p) === 'missing') outcome.missing = true;
+        else next.push(p);
+        continue;
+      }
+      if (budget.dirReads <= 0) {
+        outcome.exhausted = true;
+        break;
+      }
+      budget.dirReads--;
+      const listed = fs.readdir(base, MAX_DIR_ENTRIES);
+      if (!listed) {
+        outcome.missing = true;
         continue;
       }
       const re = segmentRegex(seg);
-      const names = fs.readdir(base).filter((n) => re.test(n) && (!n.startsWith('.') || seg.startsWith('.')));
-      for (const n of names.sort()) next.push(joinPath(base, n));
+      for (const n of listed.filter((name) => re.test(name) && (!name.startsWith('.') || seg.startsWith('.'))).sort()) {
+        const p = joinPath(base, n);
+        // A directory in the middle of the pattern is only worth keeping if it can be entered.
+        if (!last && stat(p) !== 'directory') continue;
+        next.push(p);
+      }
     }
     bases = next;
+    if (outcome.exhausted) break;
+    if (bases.length > budget.matches) {
+      outcome.exhausted = true;
+      bases = bases.slice(0, Math.max(0, budget.matches));
+    }
   }
-  return bases.filter((p) => fs.isFile(p));
+  budget.matches -= bases.length;
+  outcome.paths = bases;
+  return outcome;
+}
+
+/** The regular files `pattern` matches (unbounded; for tools and tests). */
+export function globPath(pattern: string, fs: ConfigFs): string[] {
+  return globMatch(pattern, fs).paths.filter((p) => fs.stat(p).kind === 'file');
 }
 
 function joinPath(base: string, name: string): string {

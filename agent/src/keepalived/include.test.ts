@@ -41,10 +41,15 @@ describe('loadWithIncludes', () => {
     expect(firstWords(main)).toEqual(['part.conf:1:p']);
   });
 
-  it('reports a missing plain file as an error at the include line', () => {
-    const main = write('k.conf', 'a\n  include nothere.conf\n');
+  it('reports a missing plain file as a warning at the include line (keepalived only logs it), an error for includem/includea', () => {
+    const main = write('k.conf', 'a\n  include nothere.conf\nincludem nothere.conf\nincludea nothere.conf\nincluder nothere.conf\n');
     const { diagnostics } = loadWithIncludes(main, nodeConfigFs);
-    expect(diagnostics).toMatchObject([{ severity: 'error', code: 'include-missing', file: main, line: 2, column: 11 }]);
+    expect(diagnostics).toMatchObject([
+      { severity: 'warning', code: 'include-missing', file: main, line: 2, column: 11 },
+      { severity: 'error', code: 'include-missing', line: 3 },
+      { severity: 'error', code: 'include-missing', line: 4 },
+      { severity: 'warning', code: 'include-missing', line: 5 },
+    ]);
     expect(diagnostics[0]!.message).toContain(join(dir, 'nothere.conf'));
   });
 

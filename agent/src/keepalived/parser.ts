@@ -1,24 +1,28 @@
 /**
  * keepalived.conf reader, in layers:
  *
- *   lexer.ts     text -> lines of tokens (file/line/column), comments, quotes, Unicode spaces
- *   include.ts   `include` + glob/brace expansion, cycle detection -> one stream of lines
+ *   lexer.ts     one line -> tokens (file/line/column), comments, quotes, braces, Unicode spaces
+ *   params.ts    $NAME=value parameters, ${NAME} substitution, ~SEQ/~LST
+ *   include.ts   the line reader: files, `include` + glob/brace expansion, @id conditional
+ *                lines, parameters and sequences in keepalived's order -> one stream of lines
  *   parser.ts    lines -> generic block tree (this file): `keyword args... { children }`
  *   validate.ts  tree + keywords/*.ts tables -> diagnostics (unknown keyword with
  *                did-you-mean, arity/types, old aliases, keywords Vigil does not support)
  *   convert.ts   tree -> ClusterSpec for one director; merge.ts joins several directors
  *
  * Block rules follow keepalived 2.2.x lib/parser.c: a `{` opens a block for the statement
- * before it on the same line (or, with an info note, for the previous statement when the `{`
- * starts a line); words after a `{` or `}` on the same line start a new statement; a `}` at
- * top level is an error ("Extra '}' found"); blocks still open at end of input are errors at
- * their opening brace ("There are N missing '}'s").
+ * read just before it (on the same line or the next); words after a `{` or `}` on the same
+ * line start a new statement; a `}` at top level is an error ("Extra '}' found"); blocks still
+ * open at end of input are errors at their opening brace ("There are N missing '}'s"). Blocks
+ * nest at most MAX_BLOCK_DEPTH deep (keepalived's own nest 4 deep), so nothing recursing over
+ * the tree can run out of stack.
  *
  * Diagnostics never stop parsing: every problem in the file is reported in one run.
  */
 import { diag, sortDiagnostics, type Diagnostic } from './diagnostics.ts';
 import { nodeConfigFs, type ConfigFs } from './fs.ts';
 import { loadWithIncludes } from './include.ts';
+import { MAX_BLOCK_DEPTH } from './limits.ts';
 import type { LexLine, Token } from './lexer.ts';
 import type { ConfNode } from './tree.ts';
 import { validateTree } from './validate.ts';
@@ -31,30 +35,79 @@ export interface ParseResult {
   files: string[];
 }
 
-/** Builds the block tree from lexed lines, reporting brace problems. */
-export function buildTree(lines: LexLine[]): { tree: ConfNode[]; diagnostics: Diagnostic[] } {
+/**
+ * Merges what the line's other tokens say about parameters into its keyword token, so that any
+ * diagnostic placed on the statement names the definitions that built it.
+ */
+function withParameterNotes(stmt: Token[]): Token {
+  const kw = stmt[0]!;
+  let notes = false;
+  for (const t of stmt) if (t.via || t.unresolved) notes = true;
+  if (!notes) return kw;
+  const via = stmt.flatMap((t) => t.via ?? []);
+  const unresolved = [...new Set(stmt.flatMap((t) => t.unresolved ?? []))];
+  return { ...kw, ...(via.length && { via }), ...(unresolved.length && { unresolved }) };
+}
+
+interface TreeState {
+  root: ConfNode[];
+  stack: { node: ConfNode; list: ConfNode[] }[];
+  /**
+   * The statement just before, while nothing else came between it and a `{` (keepalived wants a
+   * block keyword's `{` as the very next thing it reads, on that line or the next).
+   */
+  last: ConfNode | undefined;
+}
+
+function currentList(st: TreeState): ConfNode[] {
+  return st.stack.length ? st.stack[st.stack.length - 1]!.node.children! : st.root;
+}
+
+/** Ends the statement `stmt` (tokens from..to of the line), if any. No closures: this runs per line. */
+function finishStatement(st: TreeState, tokens: Token[], from: number, to: number, line: LexLine): ConfNode | undefined {
+  if (to <= from) return undefined;
+  const stmt = from === 0 && to === tokens.length ? tokens : tokens.slice(from, to);
+  const node: ConfNode = { keyword: withParameterNotes(stmt), args: stmt.slice(1) };
+  if (line.afterBackslash && from === 0) node.afterBackslash = true;
+  currentList(st).push(node);
+  st.last = node;
+  return node;
+}
+
+/**
+ * Builds the block tree from lexed lines, reporting brace problems. `truncated`: reading stopped
+ * at a bound, so blocks still open at the end are the bound's doing, not missing "}"s.
+ */
+export function buildTree(lines: LexLine[], options: { truncated?: boolean } = {}): { tree: ConfNode[]; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
-  const root: ConfNode[] = [];
-  const stack: { node: ConfNode; list: ConfNode[] }[] = [];
-  const current = () => (stack.length ? stack[stack.length - 1]!.node.children! : root);
+  const st: TreeState = { root: [], stack: [], last: undefined };
+  // Blocks opened beyond MAX_BLOCK_DEPTH: counted, not built (their contents are dropped).
+  let excess = 0;
 
   for (const line of lines) {
-    let stmt: Token[] = [];
-    const finish = (): ConfNode | undefined => {
-      if (stmt.length === 0) return undefined;
-      const node: ConfNode = { keyword: stmt[0]!, args: stmt.slice(1) };
-      current().push(node);
-      stmt = [];
-      return node;
-    };
-    for (const tok of line.tokens) {
-      if (!tok.quoted && tok.text === '{') {
-        let owner = finish();
+    const tokens = line.tokens;
+    let from = 0;
+    for (let i = 0; i < tokens.length; i++) {
+      const tok = tokens[i]!;
+      if (tok.quoted || (tok.text !== '{' && tok.text !== '}')) continue;
+      const owner0 = excess > 0 ? undefined : finishStatement(st, tokens, from, i, line);
+      from = i + 1;
+      if (tok.text === '{') {
+        if (excess > 0 || st.stack.length >= MAX_BLOCK_DEPTH) {
+          if (excess === 0) {
+            diagnostics.push(diag('error', 'limit', tok, `blocks nested more than ${MAX_BLOCK_DEPTH} deep; what is inside is not read`, {
+              hint: 'keepalived blocks nest at most 4 deep (virtual_server > real_server > HTTP_GET > url): look for a missing "}"',
+            }));
+          }
+          excess++;
+          st.last = undefined;
+          continue;
+        }
+        let owner = owner0;
         if (!owner) {
-          const list = current();
-          const prev = list[list.length - 1];
-          if (prev && !prev.children && prev.keyword.line < tok.line) {
-            owner = prev;
+          const list = currentList(st);
+          if (st.last && !st.last.children && list[list.length - 1] === st.last) {
+            owner = st.last;
           } else {
             diagnostics.push(
               diag('error', 'unexpected-block', tok, 'unexpected "{" with no keyword before it', {
@@ -68,26 +121,27 @@ export function buildTree(lines: LexLine[]): { tree: ConfNode[]; diagnostics: Di
         }
         owner.children = [];
         owner.open = tok;
-        stack.push({ node: owner, list: current() });
+        st.stack.push({ node: owner, list: currentList(st) });
+        st.last = undefined;
         continue;
       }
-      if (!tok.quoted && tok.text === '}') {
-        finish();
-        const top = stack.pop();
-        if (!top) {
-          diagnostics.push(
-            diag('error', 'unexpected-close', tok, 'extra "}" with no open block', {
-              hint: 'remove it, or look above for a block closed too early',
-            }),
-          );
-        } else top.node.close = tok;
+      st.last = undefined;
+      if (excess > 0) {
+        excess--;
         continue;
       }
-      stmt.push(tok);
+      const top = st.stack.pop();
+      if (!top) {
+        diagnostics.push(
+          diag('error', 'unexpected-close', tok, 'extra "}" with no open block', {
+            hint: 'remove it, or look above for a block closed too early',
+          }),
+        );
+      } else top.node.close = tok;
     }
-    finish();
+    if (excess === 0) finishStatement(st, tokens, from, tokens.length, line);
   }
-  for (const open of stack.reverse()) {
+  for (const open of options.truncated ? [] : st.stack.reverse()) {
     const kw = open.node.keyword;
     diagnostics.push(
       diag('error', 'unclosed-block', open.node.open!, `block "${kw.text}" opened here is never closed`, {
@@ -96,7 +150,7 @@ export function buildTree(lines: LexLine[]): { tree: ConfNode[]; diagnostics: Di
       }),
     );
   }
-  return { tree: root, diagnostics };
+  return { tree: st.root, diagnostics };
 }
 
 export interface ParseOptions {
@@ -104,6 +158,8 @@ export interface ParseOptions {
   fs?: ConfigFs;
   /** Name shown in diagnostics when parsing text (default `keepalived.conf`). */
   file?: string;
+  /** keepalived's `-i`/`--config-id` for `@id` lines (default: the host name up to its first dot). */
+  configId?: string;
 }
 
 /**
@@ -117,9 +173,10 @@ export interface ParseOptions {
  */
 export function parseKeepalivedConf(input: { path: string } | { text: string }, options: ParseOptions = {}): ParseResult {
   const fs = options.fs ?? nodeConfigFs;
+  const load = options.configId !== undefined ? { configId: options.configId } : {};
   const loaded =
-    'path' in input ? loadWithIncludes(input.path, fs) : loadWithIncludes(options.file ?? 'keepalived.conf', fs, input.text);
-  const { tree, diagnostics } = buildTree(loaded.lines);
+    'path' in input ? loadWithIncludes(input.path, fs, undefined, load) : loadWithIncludes(options.file ?? 'keepalived.conf', fs, input.text, load);
+  const { tree, diagnostics } = buildTree(loaded.lines, { truncated: loaded.truncated === true });
   const checked = validateTree(tree);
   return {
     tree,

@@ -68,7 +68,7 @@ describe('receive keywords in a keepalived.conf', () => {
   });
 
   it('min_ttl above max_ttl: an error at the peer line', () => {
-    expect(check(unicast('    192.0.2.2 min_ttl 200 max_ttl 100')).brief).toEqual(['error:FLEET_UNICAST_TTL_RANGE_EMPTY:10']);
+    expect(check(unicast('    192.0.2.2 min_ttl 200 max_ttl 100')).brief).toEqual(['error:FLEET_UNICAST_TTL_RANGE_EMPTY:11']);
   });
 
   it('IPv6 unicast without unicast_ttl: a warning (keepalived 2.2 peers send hop limit 64)', () => {
@@ -79,7 +79,7 @@ describe('receive keywords in a keepalived.conf', () => {
 
   it('auth_type AH is refused: Vigil could verify no advert of it', () => {
     const { brief } = check(instance('  version 2\n  authentication {\n    auth_type AH\n    auth_pass secret\n  }'));
-    expect(brief).toEqual(['error:FLEET_AUTH_AH_UNSUPPORTED:9']);
+    expect(brief).toEqual(['error:FLEET_AUTH_AH_UNSUPPORTED:10']);
   });
 
   it('old_unicast_checksum never is what Vigil does (accepted silently); the bare keyword is an error', () => {

@@ -1,4 +1,5 @@
 /** "Did you mean" support: optimal-string-alignment (Damerau-Levenshtein) distance. */
+import { MAX_SUGGEST_LENGTH } from './limits.ts';
 
 export function editDistance(a: string, b: string): number {
   const m = a.length;
@@ -23,11 +24,16 @@ export function editDistance(a: string, b: string): number {
  * closestMatch('autp_pass', ['auth_type', 'auth_pass']) // 'auth_pass'
  */
 export function closestMatch(word: string, candidates: Iterable<string>): string | undefined {
+  // No keyword is longer than MAX_SUGGEST_LENGTH: a longer word is no typo of one, and the
+  // distance costs length x length (a 1 MB word would take minutes and gigabytes).
+  if (word.length > MAX_SUGGEST_LENGTH) return undefined;
   const limit = Math.min(3, Math.max(1, Math.floor(word.length / 3)));
   let best: string | undefined;
   let bestDistance = Infinity;
+  const lower = word.toLowerCase();
   for (const c of candidates) {
-    const dist = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (Math.abs(c.length - word.length) > limit) continue;
+    const dist = editDistance(lower, c.toLowerCase());
     if (dist < bestDistance || (dist === bestDistance && best !== undefined && c < best)) {
       best = c;
       bestDistance = dist;

@@ -10,6 +10,8 @@ export interface ConfNode {
   args: Token[];
   /** Present when the statement opened a `{ ... }` block. */
   children?: ConfNode[];
+  /** The physical line before ended with `\\`, which keepalived does not join to this one. */
+  afterBackslash?: boolean;
   open?: Token;
   close?: Token;
 }

@@ -109,8 +109,11 @@ describe('validateTree', () => {
     expect(brief(d)).toEqual(['warning:invalid-value:2:23', 'error:unknown-keyword:3:3']);
   });
 
-  it('conditional @id lines and $definitions are named as unsupported, not errors', () => {
-    expect(brief(diags('@lb1 global_defs {\n}\n$X=1\n'))).toEqual(['warning:unsupported:1:1', 'warning:unsupported:3:1']);
+  it('conditional @id lines and $definitions are read as keepalived reads them', () => {
+    const withId = (configId: string, text: string) => parseKeepalivedConf({ text }, { file: '/k.conf', fs: memoryConfigFs({}), configId }).diagnostics;
+    expect(brief(withId('lb1', '@lb1 global_defs {\n}\n$X=1\n'))).toEqual([]);
+    // On another node the `global_defs {` line is dropped, so its `}` has no block to close.
+    expect(brief(withId('lb2', '@lb1 global_defs {\n}\n$X=1\n'))).toEqual(['error:unexpected-close:2:1']);
   });
 
   it('checks the contents of a misspelt block as the block it was meant to be', () => {

@@ -3,7 +3,7 @@
  * keepalived/core/global_parser.c. Email/SNMP/DBus/process tuning/namespaces/firewall
  * integration are keepalived features Vigil does not implement: they are named as unsupported.
  */
-import { bool, command, flag, int, ip, one, secs, U, unsupportedFree, word, type BlockSpec, type KeywordSpec } from './types.ts';
+import { bool, firstCommand, flag, int, ip, one, secs, U, unsupportedFree, word, type BlockSpec, type KeywordSpec } from './types.ts';
 
 const unsupportedNames = [
   'smtp_server', 'smtp_helo_name', 'smtp_connect_timeout', 'smtp_alert', 'smtp_alert_vrrp', 'smtp_alert_checker',
@@ -23,7 +23,7 @@ const unsupportedNames = [
   'lvs_netlink_cmd_rcv_bufs', 'lvs_netlink_cmd_rcv_bufs_force', 'lvs_netlink_monitor_rcv_bufs',
   'lvs_netlink_monitor_rcv_bufs_force', 'vrrp_rx_bufs_policy', 'vrrp_rx_bufs_multiplier', 'rs_init_notifies',
   'log_unknown_vrids', 'vmac_prefix', 'vmac_addr_prefix', 'umask', 'random_seed', 'reload_check_config',
-  'reload_time_file', 'reload_repeat', 'reload_file', 'include_check', 'config_save_dir', 'tmp_config_directory',
+  'reload_time_file', 'reload_repeat', 'reload_file', 'config_save_dir', 'tmp_config_directory',
   'data_use_instance', 'vrrp_notify_priority_changes', 'fifo_write_vrrp_states_on_reload', 'linkbeat_use_polling',
   'vrrp_vmac_garp_intvl', 'vrrp_garp_extra_if',
 ];
@@ -54,21 +54,23 @@ const supported: Record<string, KeywordSpec> = {
   dynamic_interfaces: { optional: [word] },
   script_user: { args: [word], optional: [word] },
   enable_script_security: flag,
-  startup_script: command,
+  startup_script: firstCommand,
   startup_script_timeout: one(secs(1, 1000)),
-  shutdown_script: command,
+  shutdown_script: firstCommand,
   shutdown_script_timeout: one(secs(1, 1000)),
   lvs_timeouts: { rest: 'free' },
   lvs_flush: flag,
   lvs_flush_on_stop: { optional: [word] },
   lvs_flush_onstop: { optional: [word], aliasOf: 'lvs_flush_on_stop', aliasSeverity: 'info' },
   lvs_sync_daemon: { args: [word], rest: 'free' },
-  notify_fifo: { args: [word], rest: 'free' },
-  notify_fifo_script: command,
-  vrrp_notify_fifo: { args: [word], rest: 'free' },
-  vrrp_notify_fifo_script: command,
-  lvs_notify_fifo: { args: [word], rest: 'free' },
-  lvs_notify_fifo_script: command,
+  notify_fifo: { args: [word], rest: 'free', firstWins: true },
+  notify_fifo_script: firstCommand,
+  vrrp_notify_fifo: { args: [word], rest: 'free', firstWins: true },
+  vrrp_notify_fifo_script: firstCommand,
+  lvs_notify_fifo: { args: [word], rest: 'free', firstWins: true },
+  lvs_notify_fifo_script: firstCommand,
+  // Read by the line reader (include.ts): changes which include problems are errors.
+  include_check: { rest: 'free' },
   notification_email: { block: 'notification_email', unsupported: true },
 };
 

@@ -1,10 +1,14 @@
 /**
  * The keyword tables, joined: the top level of a keepalived.conf and every block table by
  * name. `lookupBlock(name)` is what the validator walks with.
+ *
+ * The tables are written as object literals; every lookup by a name read from a config goes
+ * through Maps built from them (`keywordOf`), so `constructor`, `__proto__` or `valueOf` in a
+ * config is an unknown keyword like any other word, never a member of Object.prototype.
  */
 import { globalDefs, notificationEmail, rootGlobals, ssl } from './global.ts';
 import { checkerBlocks, realServer, virtualServer, virtualServerGroup } from './lvs.ts';
-import type { BlockSpec } from './types.ts';
+import type { BlockSpec, KeywordSpec } from './types.ts';
 import { U, word } from './types.ts';
 import { authentication, listBlocks, trackFile, vrrpInstance, vrrpScript, vrrpSyncGroup, vrrpTrackProcess } from './vrrp.ts';
 
@@ -38,7 +42,7 @@ export const rootBlock: BlockSpec = {
   },
 };
 
-const blocks: Record<string, BlockSpec> = {
+const blockTable: Record<string, BlockSpec> = {
   global_defs: globalDefs,
   notification_email: notificationEmail,
   SSL: ssl,
@@ -55,14 +59,45 @@ const blocks: Record<string, BlockSpec> = {
   ...listBlocks,
 };
 
+const blocks = new Map(Object.entries(blockTable));
+
 /** The table for a block name used in a `block:` field. Throws on a table bug. */
 export function lookupBlock(name: string): BlockSpec {
-  const b = blocks[name];
+  const b = blocks.get(name);
   if (!b) throw new Error(`keepalived keyword tables: no block table "${name}"`);
   return b;
 }
 
 /** Every block table (for the table self-test). */
 export function allBlocks(): Record<string, BlockSpec> {
-  return { root: rootBlock, ...blocks };
+  return { root: rootBlock, ...blockTable };
 }
+
+const keywordMaps = new Map<BlockSpec, ReadonlyMap<string, KeywordSpec>>();
+
+/** The keywords of a block as a Map (built once per table). */
+export function keywordMap(block: BlockSpec): ReadonlyMap<string, KeywordSpec> {
+  let m = keywordMaps.get(block);
+  if (!m) {
+    m = new Map(Object.entries(block.keywords ?? {}));
+    keywordMaps.set(block, m);
+  }
+  return m;
+}
+
+/** The keyword `name` of `block`, if it has one. */
+export function keywordOf(block: BlockSpec, name: string): KeywordSpec | undefined {
+  return keywordMap(block).get(name);
+}
+
+/** The first block (top level first) that has the keyword `name`. */
+export function blockHaving(name: string): BlockSpec | undefined {
+  if (keywordOf(rootBlock, name)) return rootBlock;
+  for (const b of blocks.values()) if (keywordOf(b, name)) return b;
+  return undefined;
+}
+
+/** Names keepalived takes only once per block (`firstWins`), whatever the block. */
+export const FIRST_WINS: ReadonlySet<string> = new Set(
+  [rootBlock, ...blocks.values()].flatMap((b) => [...keywordMap(b)].filter(([, spec]) => spec.firstWins).map(([name]) => name)),
+);

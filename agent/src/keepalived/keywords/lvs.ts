@@ -2,15 +2,16 @@
  * LVS blocks (keepalived 2.2.7 keepalived/check/check_parser.c and check_*.c): virtual_server,
  * real_server, the checkers, url, SMTP host.
  */
-import { command, flag, int, ip, one, oneOf, secs, U, unsupportedFree, word, type BlockSpec, type KeywordSpec } from './types.ts';
+import { command, firstCommand, flag, int, ip, one, oneOf, secs, U, unsupportedFree, word, type BlockSpec, type KeywordSpec } from './types.ts';
 
 const SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'mh', 'fo', 'ovf', 'twos'];
 
-/** `lvs_method NAT|DR|TUN [type ipip|gue port N|gre] [nocsum|csum|remcsum]`: extra words are errors. */
-const lvsMethod: KeywordSpec = {
-  args: [{ type: 'enum', values: ['NAT', 'DR', 'TUN'], caseInsensitive: true }],
-  rest: 'error',
-};
+/**
+ * `lvs_method NAT|DR|TUN [type ipip|gue|gre] [port N] [nocsum|csum|remcsum]`: the words after the
+ * method are checked by validate.ts (`checkLvsMethod`) with keepalived's rules
+ * (check_parser.c `svr_forwarding_handler`), the method name case-sensitively as keepalived does.
+ */
+const lvsMethod: KeywordSpec = { args: [word], rest: 'free' };
 
 const checkTiming: Record<string, KeywordSpec> = {
   connect_timeout: one(secs(0)),
@@ -35,8 +36,8 @@ export const virtualServer: BlockSpec = {
     persistence_engine: one(word),
     quorum: one(int(1)),
     hysteresis: one(int(0)),
-    quorum_up: command,
-    quorum_down: command,
+    quorum_up: firstCommand,
+    quorum_down: firstCommand,
     inhibit_on_failure: { optional: [{ type: 'bool' }] },
     alpha: { optional: [{ type: 'bool' }] },
     omega: { optional: [{ type: 'bool' }] },
@@ -85,8 +86,8 @@ export const realServer: BlockSpec = {
     uthreshold: one(int(0)),
     lthreshold: one(int(0)),
     inhibit_on_failure: { optional: [{ type: 'bool' }] },
-    notify_up: command,
-    notify_down: command,
+    notify_up: firstCommand,
+    notify_down: firstCommand,
     alpha: { optional: [{ type: 'bool' }] },
     virtualhost: one(word),
     smtp_alert: unsupportedFree,
@@ -105,9 +106,13 @@ const common: Record<string, KeywordSpec> = {
   fwmark: one(int(0)),
   alpha: { optional: [{ type: 'bool' }] },
   log_all_failures: { optional: [{ type: 'bool' }] },
-  // keepalived 2.2.7 accepts this old name only in HTTP_GET/SSL_GET (with a complaint); Vigil
-  // accepts it in every checker, as the configs in the wild use it everywhere.
-  nb_get_retry: one(int(0), { aliasOf: 'retry', aliasSeverity: 'warning' }),
+  // keepalived 2.2.7 knows this old name only in HTTP_GET/SSL_GET (below). Elsewhere it is an
+  // unknown keyword that keepalived skips, leaving retry at its default: Vigil does the same and
+  // says so, since configs in the wild put it in every checker.
+  nb_get_retry: {
+    args: [int(0)],
+    ignored: { because: 'keepalived 2.2.7 knows it only in HTTP_GET and SSL_GET; here retry keeps its default', hint: 'write "retry"' },
+  },
 };
 
 export const checkerBlocks: Record<string, BlockSpec> = {
@@ -116,6 +121,7 @@ export const checkerBlocks: Record<string, BlockSpec> = {
     name: 'HTTP_GET',
     keywords: {
       ...common,
+      nb_get_retry: one(int(0), { aliasOf: 'retry', aliasSeverity: 'warning' }),
       url: { block: 'url' },
       virtualhost: one(word),
       http_protocol: one(oneOf('1.0', '1.0C', '1.1')),
@@ -150,7 +156,7 @@ export const checkerBlocks: Record<string, BlockSpec> = {
   },
   SMTP_CHECK: { name: 'SMTP_CHECK', keywords: { ...common, helo_name: one(word), host: { block: 'host' } } },
   host: { name: 'host', keywords: { ...common } },
-  DNS_CHECK: { name: 'DNS_CHECK', keywords: { ...common, type: one(oneOf('A', 'NS', 'CNAME', 'SOA', 'MX', 'TXT', 'AAAA')), name: one(word) } },
+  DNS_CHECK: { name: 'DNS_CHECK', keywords: { ...common, type: one(oneOf('A', 'NS', 'CNAME', 'SOA', 'MX', 'TXT', 'AAAA')), name: one(word, { firstWins: true }) } },
   UDP_CHECK: {
     name: 'UDP_CHECK',
     keywords: { ...common, payload: one(word), require_reply: { optional: [word] }, min_reply_length: one(int(0)), max_reply_length: one(int(0)) },

@@ -54,6 +54,10 @@ export interface KeywordSpec {
   removed?: string;
   /** Vigil does not implement it: reported by name, value ignored. String = extra explanation. */
   unsupported?: true | string;
+  /** keepalived keeps the first occurrence in a block and ignores later ones ("already specified - ignoring"). */
+  firstWins?: true;
+  /** keepalived does not know it in this block and skips it: a warning, and the value is not used. */
+  ignored?: { because: string; hint: string };
 }
 
 export interface BlockSpec {
@@ -76,4 +80,6 @@ export const bool: Arg = { type: 'bool' };
 export const one = (a: Arg, extra: Partial<KeywordSpec> = {}): KeywordSpec => ({ args: [a], ...extra });
 /** A command line (`notify_master /path arg ...`, `script "..."`). */
 export const command: KeywordSpec = { args: [word], rest: 'free' };
+/** A command keepalived takes only once per block (notify_*, quorum_*, startup_script, ...). */
+export const firstCommand: KeywordSpec = { ...command, firstWins: true };
 export const unsupportedFree: KeywordSpec = { rest: 'free', unsupported: true };

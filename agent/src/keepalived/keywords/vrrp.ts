@@ -2,14 +2,15 @@
  * VRRP blocks (keepalived 2.2.7 keepalived/vrrp/vrrp_parser.c): vrrp_instance, vrrp_script,
  * vrrp_sync_group, vrrp_track_process, track_file, and the list blocks they open.
  */
-import { bool, command, flag, int, ip, one, oneOf, secs, U, unsupportedFree, word, type BlockSpec, type KeywordSpec } from './types.ts';
+import { bool, command, firstCommand, flag, int, ip, one, oneOf, secs, U, unsupportedFree, word, type BlockSpec, type KeywordSpec } from './types.ts';
 
+// keepalived keeps the first of each ("notify_master script already specified - ignoring").
 const notify: Record<string, KeywordSpec> = {
-  notify_master: command,
-  notify_backup: command,
-  notify_fault: command,
-  notify_stop: command,
-  notify: command,
+  notify_master: firstCommand,
+  notify_backup: firstCommand,
+  notify_fault: firstCommand,
+  notify_stop: firstCommand,
+  notify: firstCommand,
 };
 
 export const vrrpInstance: BlockSpec = {
