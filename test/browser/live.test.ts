@@ -201,7 +201,7 @@ describe.skipIf(!run)('the dashboard, live, with real agents in network namespac
       const w = window as unknown as { __rows: Record<string, number> };
       w.__rows = {};
       const mark = () => {
-        for (const r of document.querySelectorAll('table.failovers tr[data-event-id]')) w.__rows[r.getAttribute('data-event-id')!] ??= Date.now();
+        document.querySelectorAll('table.failovers tr[data-event-id]').forEach((r) => { w.__rows[r.getAttribute('data-event-id')!] ??= Date.now(); });
       };
       mark();
       new MutationObserver(mark).observe(document.body, { subtree: true, childList: true, attributes: true });
