@@ -27,6 +27,21 @@ export default tseslint.config(
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read the environment in config (control-plane/src/config.ts, agent/src/cli/) and pass what is needed down.' }],
     },
   },
+  {
+    // The dashboard runs in the browser and builds the page only from text nodes and named
+    // attributes (ui/dom.js): an HTML-string sink would turn a hostile name into markup.
+    files: ['control-plane/dashboard/**/*.js'],
+    languageOptions: { globals: { window: 'readonly', document: 'readonly', location: 'readonly', history: 'readonly', navigator: 'readonly', EventSource: 'readonly', HTMLElement: 'readonly', Element: 'readonly', Node: 'readonly', Event: 'readonly', MessageEvent: 'readonly', URLSearchParams: 'readonly' } },
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'off', // JSDoc `any` for API JSON the server documents
+      'no-restricted-properties': ['error',
+        ...['innerHTML', 'outerHTML'].map((property) => ({ property, message: 'Build nodes with h() (ui/dom.js): never parse HTML.' })),
+        { property: 'insertAdjacentHTML', message: 'Build nodes with h() (ui/dom.js): never parse HTML.' },
+        { object: 'document', property: 'write', message: 'Build nodes with h() (ui/dom.js).' },
+      ],
+      'no-restricted-globals': ['error', { name: 'eval', message: 'The CSP forbids it.' }, { name: 'localStorage', message: 'Nothing of the session is stored by the page (the cookie is HttpOnly).' }, { name: 'sessionStorage', message: 'Nothing of the session is stored by the page (the cookie is HttpOnly).' }],
+    },
+  },
 );
 
 function boundaries() {

@@ -46,7 +46,10 @@ export default defineConfig({
           name: 'browser',
           include: ['test/browser/**/*.test.ts'],
           testTimeout: 60_000,
+          hookTimeout: 300_000,
           fileParallelism: false,
+          // A page updates on its own clock (live stream, polls): give it seconds, not one.
+          expect: { poll: { timeout: 5_000 } },
         },
       },
     ],

@@ -33,6 +33,11 @@ import { SessionRegistry } from './sessions.ts';
 import type { AuditSigner } from './audit/signer.ts';
 import { EVENTS_CHANNEL, eventsAppended } from './services/events/notify.ts';
 import type { RouteDeps } from './routes/shared.ts';
+import { mountDashboard, securityHeaders } from './dashboard.ts';
+import { sessionRoutes } from './routes/session.ts';
+import { fleetMapRoutes } from './routes/fleet-map.ts';
+import { timelineRoutes } from './routes/timeline.ts';
+import { clusterStatusRoutes } from './routes/cluster-status.ts';
 
 export interface AppDeps {
   db: DbHandle;
@@ -67,9 +72,12 @@ export function createApp(deps: AppDeps) {
 
   app.use('*', requestId());
   app.use('*', requestLog(deps.logger, deps.metrics));
+  app.use('*', securityHeaders());
   app.onError(onError);
   app.notFound((c) => errorResponse(c, 'NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`));
 
+  // The operator's screen: static files, reading the /v1 API below like any other client.
+  mountDashboard(app, install.policy);
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
     const r = await deps.db.ready();
@@ -112,7 +120,7 @@ export function createApp(deps: AppDeps) {
   }));
   v1.use('*', inputGuard());
   v1.use('*', auth(deps.db.db));
-  for (const sub of [sitesRoutes, clustersRoutes, specsRoutes, tokensRoutes, eventsRoutes, failoversRoutes, fleetRoutes, agentRoutes, adminRoutes]) v1.route('/', sub(routeDeps));
+  for (const sub of [sitesRoutes, clustersRoutes, specsRoutes, tokensRoutes, eventsRoutes, failoversRoutes, fleetRoutes, agentRoutes, adminRoutes, sessionRoutes, fleetMapRoutes, timelineRoutes, clusterStatusRoutes]) v1.route('/', sub(routeDeps));
   app.route('/v1', v1);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'API token (vgl_…)' });

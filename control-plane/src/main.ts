@@ -66,10 +66,10 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
 
   // Signed checkpoints of the audit chain, each also written to the log: the anchor outside
   // the database that verification checks against.
-  let checkpointing = false;
-  const checkpoint = async () => {
-    if (checkpointing) return;
-    checkpointing = true;
+  // One at a time; a caller arriving meanwhile shares the running one (stop() waits for it
+  // before closing the database, then anchors the last appends with one more).
+  let checkpointing: Promise<void> | undefined;
+  const checkpoint = (): Promise<void> => (checkpointing ??= (async () => {
     try {
       const r = await createCheckpoint({ db: db.db, actor: { type: 'system', name: 'checkpoint' } }, audit);
       if (r.created) logger.info({ checkpoint: r.created }, 'audit checkpoint');
@@ -77,9 +77,9 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
     } catch (e) {
       logger.warn({ err: safeError(e) }, 'audit checkpoint failed');
     } finally {
-      checkpointing = false;
+      checkpointing = undefined;
     }
-  };
+  })());
   const checkpointTimer = setInterval(() => void checkpoint(), config.checkpointIntervalSeconds * 1000);
   checkpointTimer.unref();
 
@@ -123,6 +123,7 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
       const force = setTimeout(() => http.closeAllConnections?.(), 2000);
       await closed;
       clearTimeout(force);
+      await checkpointing; // one already running finishes before the database closes
       await checkpoint(); // the last appends are anchored too
       await db.close();
       logger.info('control plane stopped');
@@ -161,6 +162,9 @@ export async function runControlPlane(argv: string[]): Promise<number> {
     }
     throw e;
   }
+  // What a newcomer opens next: the dashboard (sign in with the token printed above).
+  const where = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
+  process.stdout.write(`Dashboard: http://${where}:${cp.port}/  (API: http://${where}:${cp.port}/v1, description: /openapi.json)\n`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGTERM', stop);

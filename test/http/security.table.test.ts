@@ -114,6 +114,13 @@ const ROUTES: Record<string, RouteCase> = {
     prepare: async (w) => ({ path: `/v1/clusters/${w.clusterId}/directors/${(await must(w.t, 'POST', `/v1/clusters/${w.clusterId}/directors`, { name: w.uniq() })).name}/credential` }),
   },
   'GET /fleet': { role: 'viewer', scope: 'list', ok: 200, prepare: async () => ({ path: '/v1/fleet' }) },
+  'GET /fleet/map': { role: 'viewer', scope: 'list', ok: 200, prepare: async () => ({ path: '/v1/fleet/map' }) },
+  'GET /timeline': { role: 'viewer', scope: 'list', ok: 200, prepare: async () => ({ path: '/v1/timeline' }) },
+  'GET /clusters/{id}/status': { role: 'viewer', scope: 'site', ok: 200, prepare: async (w) => ({ path: `/v1/clusters/${w.clusterId}/status` }) },
+  // The session routes are about the caller itself: any API token, wherever it is scoped.
+  'GET /session': { role: 'viewer', scope: 'list', ok: 200, prepare: async () => ({ path: '/v1/session' }) },
+  'POST /session': { role: 'viewer', scope: 'list', ok: 200, prepare: async () => ({ path: '/v1/session' }) },
+  'DELETE /session': { role: 'viewer', scope: 'list', ok: 200, prepare: async () => ({ path: '/v1/session' }) },
 };
 let counter = 0;
 

@@ -7,5 +7,7 @@ export interface AppEnv {
     requestId: string;
     logger: Logger;
     actor: Actor;
+    /** Set when the request was authenticated by the dashboard's session cookie. */
+    session: { csrf: string } | undefined;
   };
 }

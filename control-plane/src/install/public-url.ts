@@ -3,9 +3,10 @@
  * script that runs as root on every director, so it is never taken on trust.
  *
  * - `--public-url` (configuration) wins, always.
- * - Otherwise the request's Host, which must be a plain host[:port]; X-Forwarded-Host and
- *   X-Forwarded-Proto are honoured only when the connection comes from a configured trusted
- *   proxy (`--trusted-proxy CIDR`), since anyone can send them.
+ * - Otherwise the request's Host, which must be a plain host[:port]; X-Forwarded-Host,
+ *   X-Forwarded-Proto and X-Forwarded-Prefix (the path a proxy serves the control plane under)
+ *   are honoured only when the connection comes from a configured trusted proxy
+ *   (`--trusted-proxy CIDR`), since anyone can send them.
  * Whatever is used must match a strict URL grammar (scheme, host, port, a plain path), and is
  * shell-quoted as well where it lands in the script.
  */
@@ -54,14 +55,17 @@ export function isTrustedProxy(address: string | undefined, cidrs: string[]): bo
 }
 
 /** The base URL to put in a script served for this request, or an error to answer with 400. */
-export function baseUrlFor(policy: UrlPolicy, req: { host?: string; forwardedHost?: string; forwardedProto?: string; peer?: string }): { ok: true; url: string } | { ok: false; message: string } {
+export function baseUrlFor(policy: UrlPolicy, req: { host?: string; forwardedHost?: string; forwardedProto?: string; forwardedPrefix?: string; peer?: string }): { ok: true; url: string } | { ok: false; message: string } {
   if (policy.publicUrl) return { ok: true, url: policy.publicUrl };
   const trusted = isTrustedProxy(req.peer, policy.trustedProxies);
   const host = (trusted && req.forwardedHost ? req.forwardedHost.split(',')[0]!.trim() : req.host) ?? '';
   const proto = trusted && req.forwardedProto ? req.forwardedProto.split(',')[0]!.trim().toLowerCase() : policy.scheme;
+  // A proxy that serves the control plane under a path (and strips it) says so in X-Forwarded-Prefix.
+  const prefix = trusted && req.forwardedPrefix ? req.forwardedPrefix.trim().replace(/\/+$/, '') : '';
   if (proto !== 'http' && proto !== 'https') return { ok: false, message: 'X-Forwarded-Proto must be http or https' };
   if (!HOST.test(host)) return { ok: false, message: 'the Host header is not a plain host[:port]; set --public-url on the control plane' };
-  return checkPublicUrl(`${proto}://${host}`);
+  if (prefix && (!PATH.test(prefix) || /(^|\/)\.+(\/|$)/.test(prefix))) return { ok: false, message: 'X-Forwarded-Prefix must be a plain path such as /vigil' };
+  return checkPublicUrl(`${proto}://${host}${prefix}`);
 }
 
 /** One argument for a POSIX shell: single-quoted, with embedded single quotes closed and escaped. */

@@ -28,7 +28,7 @@ function peerOf(c: Context<AppEnv>): string | undefined {
 }
 
 export function baseUrl(c: Context<AppEnv>, s: InstallSettings): string {
-  const r = baseUrlFor(s.policy, { host: c.req.header('host') ?? new URL(c.req.url).host, forwardedHost: c.req.header('x-forwarded-host'), forwardedProto: c.req.header('x-forwarded-proto'), peer: peerOf(c) });
+  const r = baseUrlFor(s.policy, { host: c.req.header('host') ?? new URL(c.req.url).host, forwardedHost: c.req.header('x-forwarded-host'), forwardedProto: c.req.header('x-forwarded-proto'), forwardedPrefix: c.req.header('x-forwarded-prefix'), peer: peerOf(c) });
   if (!r.ok) throw new AppError('VALIDATION', r.message);
   return r.url;
 }

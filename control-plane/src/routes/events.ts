@@ -14,6 +14,7 @@ const EventsQuery = z.strictObject({
   director: z.string().min(1).max(63).optional().describe('director name (needs cluster)'),
   instance: ObjectName.optional(),
   kind: z.string().regex(/^[a-z][A-Za-z0-9_.]{0,63}$/, 'an event kind such as vrrp.transition').optional(),
+  actor: z.string().min(1).max(200).optional().describe('who did it, as logged: token:<name>, agent:<director>, system:<what>'),
   since: Instant.optional(),
   until: Instant.optional(),
   order: z.enum(['asc', 'desc']).optional(),
@@ -51,6 +52,7 @@ export function eventsRoutes(deps: RouteDeps) {
         directorId,
         instance: q.instance,
         kind: q.kind,
+        actor: q.actor,
         since: q.since ? new Date(q.since) : undefined,
         until: q.until ? new Date(q.until) : undefined,
         order: q.order,
@@ -66,7 +68,7 @@ export function eventsRoutes(deps: RouteDeps) {
     const cluster = q.cluster ? await getClusterOrThrow(ctx, q.cluster) : undefined;
     if (q.director && !cluster) throw validation('a director filter needs a cluster', [{ path: ['query', 'cluster'], message: 'give cluster=<id> with director=<name>' }]);
     const directorId = q.director && cluster ? (await getDirectorOrThrow(ctx, cluster, q.director)).id : undefined;
-    return { ctx, filters: { siteId, clusterId: cluster?.id, directorId, instance: q.instance, kind: q.kind, since: q.since ? new Date(q.since) : undefined, until: q.until ? new Date(q.until) : undefined } };
+    return { ctx, filters: { siteId, clusterId: cluster?.id, directorId, instance: q.instance, kind: q.kind, actor: q.actor, since: q.since ? new Date(q.since) : undefined, until: q.until ? new Date(q.until) : undefined } };
   };
   app.openapi(
     createRoute({

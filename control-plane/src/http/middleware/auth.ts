@@ -1,13 +1,26 @@
 import type { MiddlewareHandler } from 'hono';
 import type { Db } from '../../db.ts';
+import { forbidden } from '../../errors.ts';
 import { authenticateToken } from '../../services/tokens/authenticate.ts';
 import type { AppEnv } from '../env.ts';
+import { csrfFor, csrfProblem, sessionSecret } from '../session-cookie.ts';
 
-/** Resolves `Authorization: Bearer vgl_…` to an actor; 401 (never 403) when it can't. */
+/**
+ * Resolves `Authorization: Bearer vgl_…` (or, without that header, the dashboard's session
+ * cookie: see session-cookie.ts) to an actor; 401 (never 403) when it can't.
+ */
 export const auth = (db: Db): MiddlewareHandler<AppEnv> =>
   async function authMiddleware(c, next) {
     const header = c.req.header('authorization');
-    const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-    c.set('actor', await authenticateToken(db, m?.[1] ?? (header ? '' : undefined)));
+    const cookie = header ? undefined : sessionSecret(c);
+    if (cookie) {
+      c.set('actor', await authenticateToken(db, cookie));
+      const problem = csrfProblem(c, cookie);
+      if (problem) throw forbidden(problem);
+      c.set('session', { csrf: csrfFor(cookie) });
+    } else {
+      const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+      c.set('actor', await authenticateToken(db, m?.[1] ?? (header ? '' : undefined)));
+    }
     await next();
   };

@@ -17,7 +17,7 @@ import { AppError, forbidden } from '../../errors.ts';
 import type { ServiceContext } from '../context.ts';
 import type { AppendEventInput } from '../events/append.ts';
 import { commitReports, type ReportCommitter, type ReportJob } from './commit.ts';
-import { claimsMaster, splitBrainCheck } from './split-brain.ts';
+import { claimsMaster, leavesMaster, splitBrainCheck } from './split-brain.ts';
 import { revisionChanges } from './notify.ts';
 
 export interface IngestResult extends ReportAck {
@@ -67,7 +67,8 @@ export async function ingestReport(ctx: ServiceContext, raw: unknown, onRefused?
   });
   const { stored, duplicates, revisionMoved } = r;
   if (revisionMoved) revisionChanges.applied(agent.clusterId);
-  if (input.state && claimsMaster(input.state)) await splitBrainCheck(ctx, agent.siteId, agent.clusterId);
+  // A MASTER claim may start a split brain; leaving MASTER may end one (logged as resolved).
+  if (input.state && (claimsMaster(input.state) || rows.some(leavesMaster))) await splitBrainCheck(ctx, agent.siteId, agent.clusterId);
   const acked = input.events.reduce<number | null>((m, e) => (m === null || e.seq > m ? e.seq : m), null);
   return { acked, stored, duplicates, refused };
 }

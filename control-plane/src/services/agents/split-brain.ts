@@ -1,73 +1,92 @@
 /**
  * Split brain: two directors of a cluster both reporting MASTER for the same instance. Detected
  * from the reported states (fresh ones only: a director silent for 30 s is not counted), logged
- * once per episode as `vrrp.split_brain`, and shown in the fleet view.
+ * once per episode as `vrrp.split_brain` (and `vrrp.split_brain_resolved` when it ends), and
+ * shown in the fleet view.
  *
  * Two MASTER claims count only when each was reported after the other director took over: a
  * claim the control plane stored before the other's takeover may simply be stale. A normal
  * handover (a preempt at startup: the new master reports before the old one has said it is
  * BACKUP now) and a crashed master (its last MASTER report stays fresh for 30 s) are not split
  * brain; a real one is confirmed by the next report of either side (state every 5 s at most).
- * "Took over" is the receive time of the director's last transition to MASTER (a director with
- * none on record counts as master since forever); "reported" is its last report. The two come
- * from the control plane's and the database's clocks, which are one clock on one host and
- * NTP-close otherwise: far below the seconds between reports that this ordering relies on.
+ * The rule is shared with the fleet map and cluster status (masters.ts).
  */
-import { and, desc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, sql } from 'drizzle-orm';
 import { directors, events } from '../../../../schema/src/tables/index.ts';
-import type { ServiceContext } from '../context.ts';
+import { withTransaction, type ServiceContext } from '../context.ts';
 import { REPORT_FRESH_MS, reportedInstances } from './reported.ts';
 import { appendEvent } from '../events/append.ts';
+import { currentClaims, takeoverTimes } from './masters.ts';
 
 /** Instances with more than one fresh MASTER, each claim made after the others took over: { instance: [director names] }. */
 export async function splitBrains(ctx: ServiceContext, clusterId: string): Promise<Record<string, string[]>> {
   const rows = await ctx.db
-    .select({ name: directors.name, state: directors.reportedState, seen: directors.lastSeenAt })
+    .select({ id: directors.id, name: directors.name, state: directors.reportedState, seen: directors.lastSeenAt })
     .from(directors)
     .where(and(eq(directors.clusterId, clusterId), gt(directors.lastSeenAt, new Date(Date.now() - REPORT_FRESH_MS))));
-  const masters = new Map<string, Array<{ name: string; seen: number }>>();
+  const masters = new Map<string, typeof rows>();
   for (const r of rows) {
     for (const i of reportedInstances(r.state)) {
       if (i.state.toUpperCase() !== 'MASTER') continue;
-      masters.set(i.name, [...(masters.get(i.name) ?? []), { name: r.name, seen: r.seen?.getTime() ?? 0 }]);
+      masters.set(i.name, [...(masters.get(i.name) ?? []), r]);
     }
   }
-  const candidates = [...masters].filter(([, ds]) => ds.length > 1);
-  if (candidates.length === 0) return {};
-  const took = await ctx.db
-    .select({ director: directors.name, instance: events.instance, at: sql<Date>`max(${events.receivedAt})`.mapWith(events.receivedAt) })
-    .from(events)
-    .innerJoin(directors, eq(directors.id, events.directorId))
-    .where(and(eq(events.clusterId, clusterId), eq(events.kind, 'vrrp.transition'), inArray(events.instance, candidates.map(([i]) => i)), sql`${events.details}->>'to' = 'master'`))
-    .groupBy(directors.name, events.instance);
-  const since = (d: string, i: string) => took.find((t) => t.director === d && t.instance === i)?.at?.getTime() ?? -Infinity;
+  const contested = [...masters].filter(([, ds]) => ds.length > 1);
+  if (contested.length === 0) return {};
+  const takeovers = await takeoverTimes(ctx, clusterId, [...new Set(contested.flatMap(([, ds]) => ds.map((d) => d.id)))], contested.map(([i]) => i));
   const out: Record<string, string[]> = {};
-  for (const [instance, ds] of candidates) {
-    const confirmed = ds.filter((x) => ds.some((y) => y !== x && x.seen > since(y.name, instance) && y.seen > since(x.name, instance)));
-    if (confirmed.length > 1) out[instance] = confirmed.map((x) => x.name).sort();
+  for (const [instance, ds] of contested) {
+    const counting = currentClaims(ds.map((d) => ({ director: d.name, seenAt: d.seen!.getTime(), takeoverAt: takeovers.get(`${d.id}/${instance}`) ?? null })));
+    if (counting.length > 1) out[instance] = counting.map((c) => c.director).sort();
   }
   return out;
 }
 
-export async function detectSplitBrain(ctx: ServiceContext, siteId: string, clusterId: string): Promise<void> {
+/**
+ * Logs each episode once: `vrrp.split_brain` when an instance gets two or more counting
+ * masters (or a different set of them), `vrrp.split_brain_resolved` when it no longer has, so
+ * the next episode is logged again. Runs on every report that carries a state; the episode
+ * lookup reads only these two (rare) kinds.
+ */
+export async function detectSplitBrain(outer: ServiceContext, siteId: string, clusterId: string): Promise<void> {
+  // One detection per cluster at a time: two reports landing together (both directors of a
+  // starting cluster, say) must not each log the same episode.
+  await withTransaction(outer, async (ctx) => {
+    await ctx.db.execute(sql`select pg_advisory_xact_lock(${SPLIT_BRAIN_LOCK_KEY}, hashtext(${clusterId}))`);
+    await detect(ctx, siteId, clusterId);
+  });
+}
+
+/** Arbitrary but fixed first key of the per-cluster detection lock ("vsb"). */
+const SPLIT_BRAIN_LOCK_KEY = 0x76_73_62;
+
+async function detect(ctx: ServiceContext, siteId: string, clusterId: string): Promise<void> {
   const now = await splitBrains(ctx, clusterId);
+  const open = await ctx.db
+    .selectDistinctOn([events.instance], { instance: events.instance, kind: events.kind, details: events.details })
+    .from(events)
+    .where(and(sql`${events.kind} in ('vrrp.split_brain', 'vrrp.split_brain_resolved')`, eq(events.clusterId, clusterId)))
+    .orderBy(events.instance, desc(events.id));
+  const lastOf = new Map(open.map((e) => [e.instance, e]));
   for (const [instance, masters] of Object.entries(now)) {
-    // Once per episode: skip when the last split-brain event for this instance names the same set
-    // and no resolution was logged since.
-    const [last] = await ctx.db
-      .select({ kind: events.kind, details: events.details })
-      .from(events)
-      .where(and(eq(events.clusterId, clusterId), eq(events.instance, instance), sql`${events.kind} in ('vrrp.split_brain', 'vrrp.split_brain_resolved')`))
-      .orderBy(desc(events.id))
-      .limit(1);
+    const last = lastOf.get(instance);
     if (last?.kind === 'vrrp.split_brain' && JSON.stringify(last.details.masters) === JSON.stringify(masters)) continue;
     await appendEvent(ctx, { kind: 'vrrp.split_brain', siteId, clusterId, instance, actor: 'system:split-brain', details: { masters } });
+  }
+  for (const e of open) {
+    if (e.kind !== 'vrrp.split_brain' || !e.instance || now[e.instance]) continue;
+    await appendEvent(ctx, { kind: 'vrrp.split_brain_resolved', siteId, clusterId, instance: e.instance, actor: 'system:split-brain', details: { masters: e.details.masters } });
   }
 }
 
 /** Whether a reported state claims MASTER of anything: only such a report can start a split brain. */
 export function claimsMaster(state: unknown): boolean {
   return reportedInstances(state).some((i) => i.state.toUpperCase() === 'MASTER');
+}
+
+/** Whether an event is a transition away from MASTER: only such a report can end a split brain. */
+export function leavesMaster(e: { kind: string; details?: Record<string, unknown> }): boolean {
+  return e.kind === 'vrrp.transition' && e.details?.from === 'master' && e.details?.to !== 'master';
 }
 
 const checks = new Map<string, { running: Promise<void>; again?: Promise<void> }>();

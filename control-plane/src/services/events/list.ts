@@ -9,6 +9,7 @@ export interface ListEventsInput {
   directorId?: string;
   instance?: string;
   kind?: string;
+  actor?: string;
   since?: Date;
   until?: Date;
   order?: 'asc' | 'desc';
@@ -42,6 +43,7 @@ export async function listEvents(ctx: ServiceContext, input: ListEventsInput) {
   if (input.directorId) where.push(eq(events.directorId, input.directorId));
   if (input.instance) where.push(eq(events.instance, input.instance));
   if (input.kind) where.push(eq(events.kind, input.kind));
+  if (input.actor) where.push(eq(events.actor, input.actor));
   if (input.since) where.push(gte(events.receivedAt, input.since));
   if (input.until) where.push(lte(events.receivedAt, input.until));
   if (input.cursor) {
