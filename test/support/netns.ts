@@ -185,6 +185,14 @@ export async function createLab(options: LabOptions): Promise<NetnsLab> {
   return lab;
 }
 
+/**
+ * Starts a JSON-lines RPC child inside any namespace (the caller keeps it and closes it); what
+ * `lab.serve` does for a lab's own hosts, for labs built by other means (infra/soak/lab.ts).
+ */
+export function serveIn(ns: string, modulePath: string): Promise<RpcChild> {
+  return startChild(ns, modulePath);
+}
+
 async function startChild(ns: string, modulePath: string): Promise<RpcChild> {
   const proc: ChildProcessWithoutNullStreams = spawn(
     'ip',
