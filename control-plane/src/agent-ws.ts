@@ -24,6 +24,7 @@ import { firstProblem } from './http/middleware/input-guard.ts';
 import type { ServiceContext } from './services/context.ts';
 import type { IngestGate } from './services/agents/ingest-gate.ts';
 import type { ReportCommitter } from './services/agents/commit.ts';
+import type { ConfigFanout } from './services/agents/fanout.ts';
 import { revisionChanges } from './services/agents/notify.ts';
 import { ingestReport } from './services/agents/report.ts';
 import { authenticateToken } from './services/tokens/authenticate.ts';
@@ -40,6 +41,8 @@ export interface AgentWsDeps {
   logger: Logger;
   ingest: IngestGate;
   committer?: ReportCommitter;
+  /** Serves `?push=config` connections; without it they get nudges like the others. */
+  fanout?: ConfigFanout;
   sessions: SessionRegistry;
   onConnections?: (n: number) => void;
 }
@@ -60,9 +63,10 @@ export function attachAgentWebSocket(server: Server, deps: AgentWsDeps): { close
     const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
     authenticateToken(db, m?.[1]).then((actor) => {
       if (actor.type !== 'agent') return refuse(socket, 403, 'the agent WebSocket takes an agent credential (vga_…)');
+      const push = /[?&]push=config(&|$)/.test(req.url ?? '') && deps.fanout !== undefined;
       wss.handleUpgrade(req, socket, head, (ws) => {
         try {
-          serve(ws, { db, actor });
+          serve(ws, { db, actor }, push);
         } catch (e) {
           logger.error({ err: safeError(e) }, 'agent WebSocket setup failed');
           ws.terminate();
@@ -71,7 +75,7 @@ export function attachAgentWebSocket(server: Server, deps: AgentWsDeps): { close
     }, (err: unknown) => refuse(socket, err instanceof AppError && err.code === 'UNAUTHORIZED' ? 401 : 403, err instanceof AppError ? err.message : 'authentication failed'));
   };
 
-  const serve = (ws: WebSocket, ctx: ServiceContext) => {
+  const serve = (ws: WebSocket, ctx: ServiceContext, push: boolean) => {
     const actor = ctx.actor as Extract<ServiceContext['actor'], { type: 'agent' }>;
     const send = (f: ServerFrame) => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(f));
@@ -79,7 +83,14 @@ export function attachAgentWebSocket(server: Server, deps: AgentWsDeps): { close
     let bad = 0;
     let alive = true;
     const abort = new AbortController();
-    const unsubscribe = revisionChanges.subscribe(actor.clusterId, () => send({ type: 'nudge' }), actor.name);
+    // Push mode: the config itself, when its version differs from the last one pushed.
+    let pushed: string | undefined;
+    const pushConfig = () => deps.fanout!.request(actor.clusterId, actor.name, (view) => {
+      if (!view || view.version === pushed) return;
+      pushed = view.version;
+      send({ type: 'config', view });
+    });
+    const unsubscribe = revisionChanges.subscribe(actor.clusterId, push ? pushConfig : () => send({ type: 'nudge' }), actor.name);
     const unregister = deps.sessions.add({ kind: 'agent', directorId: actor.directorId, credentialHash: actor.credentialHash }, (reason) => {
       send({ type: 'error', code: 'UNAUTHORIZED', message: `session ended: ${reason}` });
       ws.close(WS_CLOSE.credential, 'credential no longer valid');
@@ -93,6 +104,7 @@ export function attachAgentWebSocket(server: Server, deps: AgentWsDeps): { close
     ws.on('pong', () => { alive = true; });
     deps.onConnections?.(wss.clients.size);
     send({ type: 'hello', director: actor.name });
+    if (push) pushConfig();
 
     const refuseFrame = (message: string, id?: number) => {
       bad++;

@@ -16,6 +16,7 @@ import { safeError } from './http/safe-error.ts';
 import { createMetrics } from './metrics.ts';
 import { IngestGate } from './services/agents/ingest-gate.ts';
 import { ReportCommitter } from './services/agents/commit.ts';
+import { ConfigFanout } from './services/agents/fanout.ts';
 import { createCheckpoint } from './services/events/checkpoint.ts';
 import { ensureBootstrapToken } from './services/tokens/bootstrap.ts';
 import { SessionRegistry } from './sessions.ts';
@@ -57,7 +58,7 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
   // whose proxies do not pass upgrades, and to test that fallback.
   const ws = !config.agentWebSocket
     ? { close: () => {} }
-    : attachAgentWebSocket(server as unknown as HttpServer, { db: db.db, logger, ingest, committer, sessions, onConnections: (n) => metrics.agentsConnected.set(n) });
+    : attachAgentWebSocket(server as unknown as HttpServer, { db: db.db, logger, ingest, committer, fanout: new ConfigFanout(db.db, (e) => logger.warn({ err: safeError(e) }, 'config push failed')), sessions, onConnections: (n) => metrics.agentsConnected.set(n) });
 
   // Signed checkpoints of the audit chain, each also written to the log: the anchor outside
   // the database that verification checks against.

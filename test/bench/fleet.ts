@@ -1,9 +1,10 @@
 /**
  * `npm run bench -- fleet`: the control plane (real `vigil control-plane` processes on a real
  * Postgres) with N simulated agents speaking the real protocol: enrolled with an enrollment
- * token, each keeps the agent WebSocket, fetches its config with its ETag when nudged, and
- * reports the revision it applied (a `config.applied` event) over the socket; when the socket
- * drops it reconnects with exponential backoff and jitter (as the agent does) and never gives up.
+ * token, each keeps the agent WebSocket with `?push=config` (the control plane pushes each
+ * agent its config on connect and after every change, as the agent asks), and reports the
+ * revision it applied (a `config.applied` event) over the socket; when the socket drops it
+ * reconnects with exponential backoff and full jitter (as the agent does) and never gives up.
  *
  * Prints one table: spec change → every affected agent's ack (p50/p99/max) for one cluster
  * changed, and for every cluster changed at once by one site document; sustained event ingest
@@ -119,16 +120,14 @@ export async function run(args: string[]): Promise<void> {
   });
   const stages = { nudge: [] as number[], config: [] as number[], ack: [] as number[] };
   let stageStart = 0;
-  const sync = async (a: SimAgent) => {
-    if (stageStart) stages.nudge.push(performance.now() - stageStart);
-    const r = await api('GET', '/v1/agent/config', undefined, a.cred, a.etag ? { 'if-none-match': a.etag } : {}, a.replica).catch(() => undefined);
-    if (!r || r.status !== 200) return;
-    a.etag = r.etag;
-    const rev = r.body.revision as number;
+  /** A config arrived (pushed on the socket, as the agent asks with ?push=config, or fetched). */
+  const applyView = async (a: SimAgent, view: { revision: number; version: string }) => {
+    a.etag = `"${view.version}"`;
+    const rev = view.revision;
     if (rev === a.revision) return;
     a.revision = rev;
     if (stageStart) stages.config.push(performance.now() - stageStart);
-    const ok = await report(a, { appliedRevision: rev, events: [{ seq: ++a.seq, kind: 'config.applied', agentTime: new Date().toISOString(), details: { revision: rev, version: r.body.version } }] });
+    const ok = await report(a, { appliedRevision: rev, events: [{ seq: ++a.seq, kind: 'config.applied', agentTime: new Date().toISOString(), details: { revision: rev, version: view.version } }] });
     if (ok) {
       if (stageStart) stages.ack.push(performance.now() - stageStart);
       a.appliedAt = performance.now();
@@ -136,19 +135,23 @@ export async function run(args: string[]): Promise<void> {
     }
   };
   const connect = (a: SimAgent): Promise<void> => new Promise((resolve) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${ports[a.replica]}/v1/agent/ws`, { headers: { authorization: `Bearer ${a.cred}` } });
+    a.connectedAt = undefined;
+    const ws = new WebSocket(`ws://127.0.0.1:${ports[a.replica]}/v1/agent/ws?push=config`, { headers: { authorization: `Bearer ${a.cred}` } });
     let opened = false;
     ws.once('open', () => {
       opened = true;
       a.ws = ws;
       a.backoff = 500;
-      a.connectedAt = performance.now();
-      void sync(a).finally(resolve);
     });
     ws.on('message', (d) => {
-      const m = JSON.parse(String(d)) as { type: string; id?: number };
+      const m = JSON.parse(String(d)) as { type: string; id?: number; view?: { revision: number; version: string } };
       if (m.type === 'ack' || m.type === 'error') { a.waiting.get(m.id!)?.(m.type === 'ack'); a.waiting.delete(m.id!); }
-      if (m.type === 'nudge') void sync(a);
+      if (m.type === 'config') {
+        if (stageStart) stages.nudge.push(performance.now() - stageStart);
+        // Connected and in sync: the control plane pushed the current config on connect.
+        if (a.connectedAt === undefined) { a.connectedAt = performance.now(); resolve(); }
+        void applyView(a, m.view!);
+      }
     });
     ws.on('error', () => {});
     ws.once('close', () => {
@@ -231,7 +234,7 @@ export async function run(args: string[]): Promise<void> {
       const gen = vipGen++;
       stageStart = performance.now();
       const r = await waitAcks(agents, async () => { await must('PUT', '/v1/sites/fleet/specs', siteDoc((c) => 20_000 + gen * 300 + c)); });
-      process.stderr.write(`stages (p50/p99 ms from the PUT): nudge received ${pct(stages.nudge, 50).toFixed(0)}/${pct(stages.nudge, 99).toFixed(0)}, config fetched ${pct(stages.config, 50).toFixed(0)}/${pct(stages.config, 99).toFixed(0)}, acked ${pct(stages.ack, 50).toFixed(0)}/${pct(stages.ack, 99).toFixed(0)}\n`);
+      process.stderr.write(`stages (p50/p99 ms from the PUT): config pushed ${pct(stages.nudge, 50).toFixed(0)}/${pct(stages.nudge, 99).toFixed(0)}, applied ${pct(stages.config, 50).toFixed(0)}/${pct(stages.config, 99).toFixed(0)}, acked ${pct(stages.ack, 50).toFixed(0)}/${pct(stages.ack, 99).toFixed(0)}\n`);
       stageStart = 0;
       rows.push([`all ${C} clusters changed by one site document → every agent acks, p50 / p99 / max`, `${pct(r.latencies, 50).toFixed(0)} / ${pct(r.latencies, 99).toFixed(0)} / ${Math.max(...r.latencies).toFixed(0)} ms (${r.latencies.length}/${N} acked; the PUT itself ${putMs.at(-1)!.toFixed(0)} ms)`]);
       rows.push(['  event-loop p99 meanwhile', `${(await loopP99()).toFixed(1)} ms`]);
@@ -277,7 +280,6 @@ export async function run(args: string[]): Promise<void> {
 
     // Restart: every replica stops and starts; every agent reconnects (backoff + jitter) and syncs.
     if (!skip.includes('restart')) {
-      for (const a of agents) a.connectedAt = undefined;
       const t1 = performance.now();
       for (let r = 0; r < R; r++) await stopCp(r);
       for (let r = 0; r < R; r++) await startCp(r);

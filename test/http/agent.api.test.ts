@@ -168,12 +168,25 @@ describe.each(drivers)('agent endpoints on %s', (driver) => {
     await must('POST', '/v1/agent/reports', { events: [transition(2, '2026-11-29T10:01:00.000Z', { from: 'master', to: 'backup', reason: 'higher_priority_advert', priority: 100 })] }, creds.lb2);
     await must('POST', '/v1/agent/reports', { events: [transition(3, '2026-11-29T10:01:00.020Z', { from: 'backup', to: 'master', reason: 'preempt', priority: 150 })] }, creds.lb1);
     const f = await must('GET', `/v1/failovers?cluster=${clusterId}`);
-    expect(f.items.map((x: Record<string, unknown>) => [x.oldMaster, x.newMaster, x.cause, x.gapMs])).toEqual([
-      ['lb2', 'lb1', 'preempt', 20],
-      ['lb1', 'lb2', 'master_down_timer', 400],
+    expect(f.items.map((x: Record<string, unknown>) => [x.kind, x.oldMaster, x.newMaster, x.cause, x.gapMs])).toEqual([
+      ['failover', 'lb2', 'lb1', 'preempt', 20],
+      ['failover', 'lb1', 'lb2', 'master_down_timer', 400],
     ]);
     expect((await must('GET', `/v1/failovers?cluster=${clusterId}&since=2026-11-29T10:00:30Z`)).items).toHaveLength(1);
     expect((await must('GET', '/v1/failovers?site=beta')).items).toEqual([]);
+    // lb1 restarts its instance (a reload that needs a restart): VIPs gone at .100, back at .450,
+    // still lb1: no failover, but an outage of 350 ms. Then its agent crashes and a new run of
+    // it takes over again with nobody else in between: an outage of unknown length.
+    await must('POST', '/v1/agent/reports', { events: [
+      transition(4, '2026-11-29T10:02:00.100Z', { from: 'master', to: 'stopped', reason: 'reload', priority: 150, incarnation: 'run-1', vipsAt: '2026-11-29T10:02:00.100Z' }),
+      transition(5, '2026-11-29T10:02:00.400Z', { from: 'backup', to: 'master', reason: 'master_down_timer', priority: 150, incarnation: 'run-1b', vipsAt: '2026-11-29T10:02:00.450Z' }),
+      transition(6, '2026-11-29T10:03:00.000Z', { from: 'backup', to: 'master', reason: 'master_down_timer', priority: 150, incarnation: 'run-2', vipsAt: '2026-11-29T10:03:00.010Z' }),
+    ] }, creds.lb1);
+    const g = await must('GET', `/v1/failovers?cluster=${clusterId}&since=2026-11-29T10:01:30Z`);
+    expect(g.items.map((x: Record<string, unknown>) => [x.kind, x.oldMaster, x.newMaster, x.gapMs, x.noHolderSince])).toEqual([
+      ['outage', 'lb1', 'lb1', null, null],
+      ['outage', 'lb1', 'lb1', 350, '2026-11-29T10:02:00.100Z'],
+    ]);
   });
 
   it('detects split brain from reported states, once per episode', async () => {

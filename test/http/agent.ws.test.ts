@@ -3,6 +3,7 @@
  * reports acknowledged like POST /v1/agent/reports (stored once), and the right refusals.
  */
 import { IngestGate } from '../../control-plane/src/services/agents/ingest-gate.ts';
+import { ConfigFanout } from '../../control-plane/src/services/agents/fanout.ts';
 import { SessionRegistry } from '../../control-plane/src/sessions.ts';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
@@ -56,7 +57,7 @@ describe.each(drivers)('agent WebSocket on %s', (driver) => {
     const app = createApp({ db: t.db, logger: pino({ level: 'silent' }), metrics: createMetrics() });
     server = await new Promise((resolve) => { const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as unknown as Server)); });
     port = (server.address() as { port: number }).port;
-    ws = attachAgentWebSocket(server, { db: t.db.db, logger: pino({ level: 'silent' }), ingest: new IngestGate(), sessions: new SessionRegistry(t.db.db) });
+    ws = attachAgentWebSocket(server, { db: t.db.db, logger: pino({ level: 'silent' }), ingest: new IngestGate(), fanout: new ConfigFanout(t.db.db), sessions: new SessionRegistry(t.db.db) });
     await must('POST', '/v1/sites', { name: 'alpha' });
     clusterId = (await must('POST', '/v1/sites/alpha/clusters', { name: 'web' })).id;
     for (const name of ['lb1', 'lb2']) await must('POST', `/v1/clusters/${clusterId}/directors`, { name });
@@ -103,5 +104,28 @@ describe.each(drivers)('agent WebSocket on %s', (driver) => {
     const other = new WebSocket(`ws://127.0.0.1:${port}/v1/nope`, { headers: { authorization: `Bearer ${cred}` } });
     other.on('error', () => {});
     expect(await refusal(other)).toBe(404);
+  });
+
+  it('with ?push=config pushes the config view itself: on connect, and once per change, never a nudge', async () => {
+    const s = new WebSocket(`ws://127.0.0.1:${port}/v1/agent/ws?push=config`, { headers: { authorization: `Bearer ${cred}` } });
+    const frames: Record<string, unknown>[] = [];
+    s.on('message', (d) => frames.push(JSON.parse(String(d))));
+    await new Promise<void>((r) => s.once('open', () => r()));
+    const wait = async (pred: () => boolean) => { for (let i = 0; i < 200 && !pred(); i++) await new Promise((r) => setTimeout(r, 10)); };
+    await wait(() => frames.some((f) => f.type === 'config'));
+    const first = frames.find((f) => f.type === 'config') as { view: { revision: number; version: string; config: { instances: Record<string, unknown> } } };
+    const current = await t.call('GET', '/v1/agent/config', { token: cred });
+    expect(first.view).toEqual(current.body);
+    const { ServerFrame } = await import('../../schema/src/wire/frames.ts');
+    expect(ServerFrame.safeParse(first).success).toBe(true);
+    frames.length = 0;
+    await must('PUT', `/v1/clusters/${clusterId}/spec`, { spec: spec(60) });
+    await wait(() => frames.some((f) => f.type === 'config'));
+    await new Promise((r) => setTimeout(r, 300)); // a duplicate notification must not push twice
+    const pushes = frames.filter((f) => f.type === 'config') as { view: { revision: number } }[];
+    expect(pushes).toHaveLength(1);
+    expect(pushes[0]!.view.revision).toBe(first.view.revision + 1);
+    expect(frames.some((f) => f.type === 'nudge')).toBe(false);
+    s.close();
   });
 });

@@ -95,7 +95,8 @@ export async function serveTestApp(t: TestApp): Promise<{ port: number; base: st
   const server = await new Promise<HttpServer>((resolve) => {
     const s = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as unknown as HttpServer));
   });
-  const ws = attachAgentWebSocket(server, { db: t.db.db, logger: pino({ level: 'silent' }), ingest: t.ingest, committer: t.committer, sessions: t.sessions });
+  const { ConfigFanout } = await import('../../control-plane/src/services/agents/fanout.ts');
+  const ws = attachAgentWebSocket(server, { db: t.db.db, logger: pino({ level: 'silent' }), ingest: t.ingest, committer: t.committer, fanout: new ConfigFanout(t.db.db), sessions: t.sessions });
   const port = (server.address() as { port: number }).port;
   return {
     port,

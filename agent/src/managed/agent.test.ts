@@ -15,7 +15,7 @@ import { resolveDirectorConfig, type ResolvedDirectorConfig } from '../../../sch
 import { DirectorHost } from '../host/director-host.ts';
 import { fakeDirectorOs } from '../host/fake.ts';
 import { FakeClock, FakeHost, FakeSegment } from '../os/fake/index.ts';
-import { ManagedAgent } from './agent.ts';
+import { ManagedAgent, type ChannelApi } from './agent.ts';
 import { parseAgentEvent, ReportedStatus, ReportInput } from '../../../schema/src/wire/index.ts';
 import type { ControlPlaneApi, Fetched, ReportAck, ReportBody } from './client.ts';
 import { Outbox, type OutboxEvent } from './outbox.ts';
@@ -218,6 +218,46 @@ describe('ManagedAgent on the in-memory OS and control plane', () => {
       await new Promise((r) => setImmediate(r));
     }
     expect((await dh.status()).instances.map((i) => i.state)).toEqual(['MASTER']);
+    await m.close();
+    outbox.close();
+  });
+
+  it('applies configs the control plane pushes on the WebSocket, without fetching while it pushes', async () => {
+    const clock = new FakeClock(1000);
+    const seg = new FakeSegment();
+    const host = new FakeHost('lb1', { clock });
+    host.attach(seg, { ifname: 'eth0', ipv4: '192.0.2.1/24' });
+    const os = fakeDirectorOs(host, clock);
+    const stateDir = mkdtempSync(join(tmpdir(), 'vigil-managed-push-'));
+    dirs.push(stateDir);
+    const outbox = new Outbox(join(stateDir, 'outbox'));
+    const cp = new FakeControlPlane();
+    let fetches = 0;
+    const client: ControlPlaneApi = { fetchConfig: (...a) => { fetches++; return cp.fetchConfig(...a); }, report: (b) => cp.report(b) };
+    // A WebSocket that pushes (as a control plane does for ?push=config).
+    const channel = new (class implements ChannelApi {
+      pushing = false;
+      push?: (f: Extract<Fetched, { kind: 'config' }>) => void;
+      private close?: () => void;
+      connect(signal: AbortSignal, _n: () => void, _w: (m: string) => void, _r?: (m: string) => void, onConfig?: (f: Extract<Fetched, { kind: 'config' }>) => void) {
+        this.push = (f) => { this.pushing = true; onConfig?.(f); };
+        return new Promise<boolean>((resolve) => { this.close = () => resolve(true); signal.addEventListener('abort', () => resolve(true), { once: true }); });
+      }
+      async report() { return undefined; }
+    })();
+    const dh = await DirectorHost.open(os.ports, { stateDir, log: () => {}, onEvent: () => {} });
+    const m = new ManagedAgent({ host: dh, client, channel, outbox, cachePath: join(stateDir, 'config.json'), pollWaitSeconds: 1, log: () => {}, stateEveryMs: 100 });
+    await m.start();
+    for (let i = 0; i < 100 && !channel.push; i++) await new Promise((r) => setTimeout(r, 5));
+    const before = fetches;
+    channel.push!({ kind: 'config', revision: 7, etag: '"rev-7"', config: config(['192.0.2.100/24']), maintenance: false });
+    for (let i = 0; i < 200 && m.appliedRevision !== 7; i++) { clock.advance(10); await new Promise((r) => setTimeout(r, 5)); }
+    expect(m.appliedRevision).toBe(7);
+    channel.push!({ kind: 'config', revision: 8, etag: '"rev-8"', config: config(['192.0.2.100/24', '192.0.2.101/24']), maintenance: false });
+    for (let i = 0; i < 200 && m.appliedRevision !== 8; i++) { clock.advance(10); await new Promise((r) => setTimeout(r, 5)); }
+    expect(m.appliedRevision).toBe(8);
+    // At most the one fetch in flight when the first push came; none while it pushed.
+    expect(fetches - before).toBeLessThanOrEqual(1);
     await m.close();
     outbox.close();
   });

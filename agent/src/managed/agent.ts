@@ -23,14 +23,16 @@ import type { AgentEvent } from '../runtime/agent.ts';
 import type { LbEvent } from '../runtime/lb.ts';
 import { z } from 'zod';
 import { ReportedStatus, ResolvedDirectorConfigWire, Revision } from '../../../schema/src/wire/index.ts';
-import type { ControlPlaneApi, ReportAck, ReportBody } from './client.ts';
+import type { ControlPlaneApi, Fetched, ReportAck, ReportBody } from './client.ts';
 import type { Outbox, OutboxEvent } from './outbox.ts';
 import { resolvedFromWire } from './wire-config.ts';
 
-/** The WebSocket side, optional: nudges in, reports out (undefined = not open, use HTTP). */
+/** The WebSocket side, optional: configs (or nudges) in, reports out (undefined = not open, use HTTP). */
 export interface ChannelApi {
-  connect(signal: AbortSignal, onNudge: () => void, warn: (m: string) => void, onRefused?: (m: string) => void): Promise<boolean>;
+  connect(signal: AbortSignal, onNudge: () => void, warn: (m: string) => void, onRefused?: (m: string) => void, onConfig?: (f: Extract<Fetched, { kind: 'config' }>) => void): Promise<boolean>;
   report(body: ReportBody): Promise<ReportAck | undefined>;
+  /** The control plane is pushing configs on the open socket: no need to poll meanwhile. */
+  readonly pushing?: boolean;
 }
 
 export interface ManagedAgentOptions {
@@ -70,6 +72,9 @@ export function toOutbox(e: AgentEvent | LbEvent): Omit<OutboxEvent, 'seq'> {
   return { kind, agentTime: at, details };
 }
 
+/** While configs are pushed, the pull loop still re-checks this often (a lost frame). */
+const PUSH_RECHECK_MS = 300_000;
+
 const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) => {
   if (signal.aborted) return resolve();
   const t = setTimeout(resolve, ms);
@@ -85,6 +90,8 @@ export class ManagedAgent {
   private wake: () => void = () => {};
   private pollAbort = new AbortController();
   private nudged = false;
+  /** A config the control plane pushed, for the pull loop to apply (one apply path). */
+  private pushedConfig: Extract<Fetched, { kind: 'config' }> | undefined;
   private loops: Promise<unknown> | undefined;
   /** The last status did not fit the wire contract (said once, until it fits again). */
   private badState = false;
@@ -141,6 +148,12 @@ export class ManagedAgent {
     this.pollAbort.abort();
   }
 
+  /** The control plane pushed our config: apply it through the pull loop, without fetching. */
+  configPushed(f: Extract<Fetched, { kind: 'config' }>): void {
+    this.pushedConfig = f;
+    this.nudge();
+  }
+
   private async apply(revision: number, version: string, config: ResolvedDirectorConfig, fromCache: boolean): Promise<void> {
     const { host, outbox, log } = this.o;
     const r = await host.apply(config);
@@ -173,10 +186,24 @@ export class ManagedAgent {
     while (!signal.aborted && !this.refused) {
       this.pollAbort = new AbortController();
       this.nudged = false;
-      // After a nudge, ask without If-None-Match's long wait: the change is there now.
-      const r = await client.fetchConfig(this.etag, pollWaitSeconds, AbortSignal.any([signal, this.pollAbort.signal, AbortSignal.timeout((pollWaitSeconds + 15) * 1000)]));
+      let r: Fetched;
+      const pushed = this.pushedConfig;
+      this.pushedConfig = undefined;
+      if (pushed) r = pushed;
+      else if (this.o.channel?.pushing) {
+        // The control plane pushes our config on the WebSocket: no polling while it is open
+        // (a thousand agents re-fetching after every change is what pushing avoids). A push, a
+        // nudge, or the socket closing wakes this; a slow re-check covers anything lost.
+        await sleep(PUSH_RECHECK_MS, AbortSignal.any([signal, this.pollAbort.signal]));
+        if (signal.aborted) return;
+        if (this.nudged || this.pushedConfig) continue;
+        r = await client.fetchConfig(this.etag, 0, AbortSignal.any([signal, AbortSignal.timeout(15_000)]));
+      } else {
+        // After a nudge, ask without If-None-Match's long wait: the change is there now.
+        r = await client.fetchConfig(this.etag, pollWaitSeconds, AbortSignal.any([signal, this.pollAbort.signal, AbortSignal.timeout((pollWaitSeconds + 15) * 1000)]));
+      }
       if (signal.aborted) return;
-      if (this.nudged) continue;
+      if (this.nudged && !this.pushedConfig && r !== pushed) continue;
       if (r.kind === 'config') {
         backoff = 500;
         if (r.held) log('info', 'newer revision held back: the backups apply it first', { revision: r.held.revision, waitingFor: r.held.waitingFor });
@@ -248,10 +275,14 @@ export class ManagedAgent {
     const signal = this.stop.signal;
     let backoff = 1000;
     while (!signal.aborted && !this.refused) {
-      const opened = await channel.connect(signal, () => this.nudge(), (m) => this.o.log('warn', m), (m) => this.refusedBy(m));
+      const opened = await channel.connect(signal, () => this.nudge(), (m) => this.o.log('warn', m), (m) => this.refusedBy(m), (f) => this.configPushed(f));
       if (signal.aborted) return;
+      // The socket closed: the pull loop polls again (it may be sleeping on the push).
+      this.pollAbort.abort();
       if (opened) backoff = 1000;
-      await sleep(backoff, signal);
+      // Full jitter: after a control-plane restart ten thousand agents must not come back in
+      // the same second, nor ever give up.
+      await sleep(Math.random() * backoff, signal);
       backoff = Math.min(backoff * 2, 30_000);
     }
   }

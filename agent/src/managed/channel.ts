@@ -1,6 +1,7 @@
 /**
- * The managed agent's WebSocket to the control plane (`/v1/agent/ws`): nudges in, reports out
- * (acknowledged by id). Optional by design: when the socket is refused or down, `report`
+ * The managed agent's WebSocket to the control plane (`/v1/agent/ws?push=config`): its config
+ * pushed in (or a nudge, from a control plane that does not push), reports out (acknowledged by
+ * id). Optional by design: when the socket is refused or down, `report`
  * returns undefined and the caller uses HTTP; the long-poll keeps config changes flowing.
  * Every frame from the control plane is parsed with the wire contract (ServerFrame) before a
  * field is read; a frame that does not parse is ignored and counted in one warning per socket.
@@ -8,7 +9,7 @@
 import WebSocket from 'ws';
 import type { z } from 'zod';
 import { ServerFrame, WS_CLOSE, type ReportFrame } from '../../../schema/src/wire/index.ts';
-import type { ReportAck, ReportBody } from './client.ts';
+import { fetchedFromView, type Fetched, type ReportAck, type ReportBody } from './client.ts';
 
 /** Largest frame accepted from the control plane (an ack or a nudge is a few hundred bytes). */
 const MAX_FRAME_BYTES = 1024 * 1024;
@@ -24,12 +25,20 @@ export class AgentChannel {
     return this.ws?.readyState === WebSocket.OPEN;
   }
 
+  /** Open, and the control plane pushes configs on it (it has pushed at least one). */
+  get pushing(): boolean {
+    return this.open && this.pushed;
+  }
+
+  private pushed = false;
+
   /**
    * Connects and serves until the socket closes; resolves whether it was ever open. `onRefused`
    * hears that the credential is no longer valid (a 401 upgrade, or close code 4001).
    */
-  connect(signal: AbortSignal, onNudge: () => void, warn: (m: string) => void, onRefused?: (m: string) => void): Promise<boolean> {
-    const url = `${this.base.replace(/^http/, 'ws').replace(/\/$/, '')}/v1/agent/ws`;
+  connect(signal: AbortSignal, onNudge: () => void, warn: (m: string) => void, onRefused?: (m: string) => void, onConfig?: (f: Extract<Fetched, { kind: 'config' }>) => void): Promise<boolean> {
+    const url = `${this.base.replace(/^http/, 'ws').replace(/\/$/, '')}/v1/agent/ws${onConfig ? '?push=config' : ''}`;
+    this.pushed = false;
     return new Promise((resolve) => {
       let opened = false;
       let malformed = 0;
@@ -54,6 +63,10 @@ export class AgentChannel {
         }
         const m = f.data;
         if (m.type === 'nudge') onNudge();
+        else if (m.type === 'config' && onConfig) {
+          this.pushed = true;
+          onConfig(fetchedFromView(m.view));
+        }
         else if ((m.type === 'ack' || m.type === 'error') && m.id !== undefined) {
           this.waiting.get(m.id)?.(m.type === 'ack' ? { ok: true, acked: m.acked, refused: m.refused } : { ok: false, message: m.message });
           this.waiting.delete(m.id);
@@ -69,6 +82,7 @@ export class AgentChannel {
         signal.removeEventListener('abort', onAbort);
         if (code === WS_CLOSE.credential) onRefused?.(`WebSocket closed with ${code}`);
         if (this.ws === ws) this.ws = undefined;
+        this.pushed = false;
         for (const [id, w] of this.waiting) {
           w({ ok: false, message: 'WebSocket closed' });
           this.waiting.delete(id);

@@ -37,6 +37,19 @@ const errorText = (raw: unknown) => {
 };
 const issue = (e: z.ZodError) => `${e.issues[0]?.path.join('.') || '(body)'}: ${e.issues[0]?.message ?? 'invalid'}`;
 
+/** A parsed config view (a GET answer or a pushed `config` frame) as the agent runs it. */
+export function fetchedFromView(v: AgentConfigView, etag?: string): Extract<Fetched, { kind: 'config' }> {
+  return {
+    kind: 'config',
+    revision: v.revision,
+    etag: etag ?? `"${v.version}"`,
+    config: resolvedFromWire(v.config),
+    maintenance: v.maintenance,
+    ...(v.applyAt ? { applyAt: Date.parse(v.applyAt) } : {}),
+    ...(v.held ? { held: v.held } : {}),
+  };
+}
+
 export class ControlPlaneClient implements ControlPlaneApi {
   constructor(private readonly base: string, private readonly credential: string) {}
 
@@ -63,16 +76,7 @@ export class ControlPlaneClient implements ControlPlaneApi {
       }
       const view = AgentConfigView.safeParse(raw);
       if (!view.success) return { kind: 'error', message: `${what}: the answer is not a config view (${issue(view.error)}); running the current config` };
-      const v = view.data;
-      return {
-        kind: 'config',
-        revision: v.revision,
-        etag: res.headers.get('etag') ?? `"${v.version}"`,
-        config: resolvedFromWire(v.config),
-        maintenance: v.maintenance,
-        ...(v.applyAt ? { applyAt: Date.parse(v.applyAt) } : {}),
-        ...(v.held ? { held: v.held } : {}),
-      };
+      return fetchedFromView(view.data, res.headers.get('etag') ?? undefined);
     } catch (e) {
       return { kind: 'error', message: `${what}: ${(e as Error).message}` };
     }

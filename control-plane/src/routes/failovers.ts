@@ -17,7 +17,7 @@ export function failoversRoutes(deps: RouteDeps) {
   app.openapi(
     createRoute({
       method: 'get', path: '/failovers', tags: ['events'], security,
-      description: 'Each failover as one record: old master, new master, cause, and the gap between the old master\'s last advert (or exit) and the takeover. Newest first.',
+      description: 'Each failover as one record (kind failover: old master, new master, cause) and each interval with no holder that ended with the same director holding again (kind outage: a restart, maintenance off and on), with the gap clients saw from the old holder\'s VIPs leaving (or its last advert) to the new holder\'s VIPs in place. Newest first.',
       request: { query: FailoverQuery },
       responses: { 200: json(z.object({ items: z.array(AnyObject) }), 'failovers'), ...errorResponses },
     }),

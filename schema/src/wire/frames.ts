@@ -2,10 +2,13 @@
  * The agent WebSocket (`/v1/agent/ws`): one JSON object per text frame, parsed by these schemas
  * on both ends before any field is read. Agent → control plane: `report` (a report with an id).
  * Control plane → agent: `hello`, `nudge` (fetch your config now), `ack` / `error` (answering a
- * report id). A peer that keeps sending frames that fail to parse is closed with 1008 (policy).
+ * report id), and, for an agent that connected with `?push=config`, `config` (the config view
+ * itself, as GET /v1/agent/config would answer: no fetch needed; its ETag is `"<version>"`).
+ * A peer that keeps sending frames that fail to parse is closed with 1008 (policy).
  */
 import { z } from 'zod';
 import { text } from './bounded.ts';
+import { AgentConfigView } from './config-view.ts';
 import { ReportAck, ReportInput } from './report.ts';
 
 export const FrameId = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -26,7 +29,9 @@ export const ErrorFrame = z.object({
   message: z.string().max(2000),
 });
 
-export const ServerFrame = z.discriminatedUnion('type', [HelloFrame, NudgeFrame, AckFrame, ErrorFrame]);
+export const ConfigFrame = z.object({ type: z.literal('config'), view: AgentConfigView });
+
+export const ServerFrame = z.discriminatedUnion('type', [HelloFrame, NudgeFrame, AckFrame, ErrorFrame, ConfigFrame]);
 export type ServerFrame = z.infer<typeof ServerFrame>;
 
 /** Close codes the control plane uses (RFC 6455 §7.4.1). */

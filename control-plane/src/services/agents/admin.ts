@@ -48,6 +48,14 @@ export async function overlayFor(ctx: ServiceContext, clusterId: string, directo
   return { maintenance: row?.maintenance ?? false, preferred: preferred.map((p) => p.instance).sort(), version: row?.version ?? 0 };
 }
 
+/** Preferred-master instances of a cluster by director id (for many directors at once). */
+export async function preferredByDirector(ctx: ServiceContext, clusterId: string): Promise<Map<string, string[]>> {
+  const rows = await ctx.db.select({ instance: instanceMasters.instance, directorId: instanceMasters.directorId }).from(instanceMasters).where(eq(instanceMasters.clusterId, clusterId));
+  const out = new Map<string, string[]>();
+  for (const r of rows) out.set(r.directorId, [...(out.get(r.directorId) ?? []), r.instance].sort());
+  return out;
+}
+
 /** The overlay applied to a resolved config. */
 export function applyOverlay(config: ResolvedDirectorConfig, o: Overlay): ResolvedDirectorConfig {
   if (o.maintenance) return { ...config, instances: {}, syncGroups: {} };

@@ -18,7 +18,7 @@ import { AppError, forbidden } from '../../errors.ts';
 import type { ServiceContext } from '../context.ts';
 import { getRevisionOrThrow } from '../specs/internal.ts';
 import { revisionChanges } from './notify.ts';
-import { applyOverlay, overlayFor, type Overlay } from './admin.ts';
+import { applyOverlay, overlayFor, preferredByDirector, type Overlay } from './admin.ts';
 import { planRollout, HOLD_MAX_MS } from './rollout.ts';
 
 function agentOf(ctx: ServiceContext) {
@@ -94,32 +94,68 @@ export async function effectiveConfig(ctx: ServiceContext, fresh = false): Promi
       .innerJoin(clusters, eq(clusters.id, directors.clusterId))
       .where(eq(directors.id, agent.directorId))
       .limit(1);
-  const rev = me?.rev ?? null;
-  if (!me || rev === null) return null;
+  if (!me || me.rev === null) return null;
   const overlay: Overlay = me.adminVersion > 0 ? await overlayFor(ctx, agent.clusterId, agent.directorId) : { maintenance: me.maintenance, preferred: [], version: 0 };
-  const target = await render(ctx, agent.clusterId, agent.name, rev, overlay);
-  const base = { director: agent.name, maintenance: overlay.maintenance, preferred: overlay.preferred };
+  return viewFor(ctx, { clusterId: agent.clusterId, name: agent.name }, { rev: me.rev, appliedRevision: me.appliedRevision }, overlay, () => peersOf(ctx, agent.clusterId));
+}
+
+/**
+ * One director's view from what is known of it: the desired revision, the revision it runs,
+ * its overlay, and (only when a rollout decision is due) its cluster's directors.
+ */
+async function viewFor(ctx: ServiceContext, who: { clusterId: string; name: string }, me: { rev: number; appliedRevision: number | null }, overlay: Overlay, peers: () => Promise<Peer[]>): Promise<AgentConfigView> {
+  const rev = me.rev;
+  const target = await render(ctx, who.clusterId, who.name, rev, overlay);
+  const base = { director: who.name, maintenance: overlay.maintenance, preferred: overlay.preferred };
   const running = me.appliedRevision ?? null;
-  if (running === null || running >= rev) revisionChanges.setHeld(agent.clusterId, agent.name, false);
-  if (running === null || running >= rev) return { ...base, revision: rev, version: versionOf(rev, overlay), config: target.config };
-  const current = await render(ctx, agent.clusterId, agent.name, running, overlay).catch(() => undefined);
-  if (!current) revisionChanges.setHeld(agent.clusterId, agent.name, false);
-  if (!current) return { ...base, revision: rev, version: versionOf(rev, overlay), config: target.config };
-  const peers = await peersOf(ctx, agent.clusterId);
+  const current = running === null || running >= rev ? undefined : await render(ctx, who.clusterId, who.name, running, overlay).catch(() => undefined);
+  if (!current) {
+    revisionChanges.setHeld(who.clusterId, who.name, false);
+    return { ...base, revision: rev, version: versionOf(rev, overlay), config: target.config };
+  }
   const plan = planRollout({
-    director: agent.name,
+    director: who.name,
     current: current.config,
     target: target.config,
     targetRevision: rev,
     revisionCreatedAt: target.row.createdAt.getTime(),
     now: Date.now(),
-    peers: peers.map((p) => ({ name: p.name, appliedRevision: p.appliedRevision, state: p.reportedState, lastSeenAt: p.lastSeenAt?.getTime() ?? null })),
+    peers: (await peers()).map((p) => ({ name: p.name, appliedRevision: p.appliedRevision, state: p.reportedState, lastSeenAt: p.lastSeenAt?.getTime() ?? null })),
   });
-  revisionChanges.setHeld(agent.clusterId, agent.name, plan.kind === 'hold');
+  revisionChanges.setHeld(who.clusterId, who.name, plan.kind === 'hold');
   if (plan.kind === 'hold') {
-    return { ...base, revision: running, version: versionOf(running, overlay), held: { revision: rev, waitingFor: plan.waitingFor }, config: current.config };
+    return { ...base, revision: running!, version: versionOf(running!, overlay), held: { revision: rev, waitingFor: plan.waitingFor }, config: current.config };
   }
   return { ...base, revision: rev, version: versionOf(rev, overlay), ...(plan.kind === 'at' ? { applyAt: new Date(plan.applyAt).toISOString() } : {}), config: target.config };
+}
+
+/**
+ * The views of many directors of one cluster from ONE read of the cluster (its directors,
+ * desired revision, overlay): what the WebSocket pushes to every connected agent of a cluster
+ * after a change, instead of each of them asking.
+ */
+export async function clusterViews(ctx: ServiceContext, clusterId: string, names: string[]): Promise<Map<string, AgentConfigView | null>> {
+  const rows = await ctx.db
+    .select({
+      id: directors.id, name: directors.name, appliedRevision: directors.appliedRevision, reportedState: directors.reportedState, lastSeenAt: directors.lastSeenAt,
+      maintenance: directors.maintenance, rev: clusters.currentRevision, adminVersion: clusters.adminVersion,
+    })
+    .from(directors)
+    .innerJoin(clusters, eq(clusters.id, directors.clusterId))
+    .where(eq(directors.clusterId, clusterId));
+  const masters = rows.some((r) => r.adminVersion > 0) ? await preferredByDirector(ctx, clusterId) : new Map<string, string[]>();
+  const out = new Map<string, AgentConfigView | null>();
+  const peers = Promise.resolve(rows as Peer[]);
+  for (const name of names) {
+    const r = rows.find((x) => x.name === name);
+    if (!r || r.rev === null) {
+      out.set(name, null);
+      continue;
+    }
+    const overlay: Overlay = { maintenance: r.maintenance, preferred: masters.get(r.id) ?? [], version: Number(r.adminVersion) };
+    out.set(name, await viewFor(ctx, { clusterId, name }, { rev: r.rev, appliedRevision: r.appliedRevision }, overlay, () => peers));
+  }
+  return out;
 }
 
 type Peer = { id: string; name: string; appliedRevision: number | null; reportedState: unknown; lastSeenAt: Date | null };
