@@ -24,6 +24,7 @@ import {
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const VIGIL = join(repoRoot, 'agent/bin/vigil.mjs');
 const FAKETIME_LIB = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
+const NFT_FILES = ['/usr/sbin/nft', ...['libnftables.so.1', 'libedit.so.2', 'libnftnl.so.11', 'libjansson.so.4'].map((l) => `/usr/lib/x86_64-linux-gnu/${l}`)];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const BOOTSTRAP_TOKEN = 'vgl_soak-lab-bootstrap-token-0123456789abcdef';
 /** Size of each director's state filesystem (tmpfs): room for the outbox and the log, small enough to fill. */
@@ -161,8 +162,8 @@ export class SoakLab {
     serveFrom('rs2', 8080);
   }
 
-  async api(method: string, path: string, body?: unknown, timeoutMs?: number): Promise<ApiResult> {
-    return this.cpSide.call<ApiResult>('api', method, path, body, timeoutMs);
+  async api(method: string, path: string, body?: unknown, timeoutMs = 12_000): Promise<ApiResult> {
+    return this.cpSide.call<ApiResult>('api', method, path, body ?? null, timeoutMs);
   }
 
   async apiOk<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {
@@ -188,6 +189,12 @@ export class SoakLab {
       if (i > 600) throw new Error(`the control plane is not ready after 60 s (${r.status} ${JSON.stringify(r.body ?? r.text)}): ${this.logTail('control-plane')}`);
       await sleep(100);
     }
+  }
+
+  /** The database proxy forwards to `n` from now on; every connection through it is reset. */
+  async pointProxyAt(n: 'pg1' | 'pg2'): Promise<void> {
+    await this.cpSide.call('target', PG_HOSTS[n], PG_PORT);
+    await this.cpSide.call('reset');
   }
 
   /** kill -9 of the control plane (nothing flushed, connections dropped). */
@@ -243,6 +250,16 @@ export class SoakLab {
       agentEnv = { LD_PRELOAD: '/usr/local/lib/libfaketime.so.1', FAKETIME_TIMESTAMP_FILE: '/var/lib/vigil-lab-clock/faketimerc', FAKETIME_CACHE_DURATION: '1', FAKETIME_DONT_FAKE_MONOTONIC: '1' };
     }
     const root = new DirectorRoot({ ns: this.ns(d) }, join(dir, 'root'), { binds, ...(agentEnv ? { agentEnv } : {}) });
+    // This kernel has no IPVS: the load-balancing directors program nftables, so they need the
+    // nftables package (README), which the minimal root lacks; the host's own (same Debian
+    // release) binary and libraries are what `apt-get install nftables` would put there.
+    if (CLUSTERS.some((c) => c.directors.includes(d) && c.segment === 'c1')) {
+      for (const f of NFT_FILES) {
+        mkdirSync(join(root.upper, f, '..'), { recursive: true });
+        copyFileSync(f, join(root.upper, f));
+      }
+      chmodSync(join(root.upper, '/usr/sbin/nft'), 0o755);
+    }
     if (agentEnv) {
       mkdirSync(join(root.upper, 'usr/local/lib'), { recursive: true });
       copyFileSync(FAKETIME_LIB, join(root.upper, 'usr/local/lib/libfaketime.so.1'));
@@ -268,6 +285,59 @@ export class SoakLab {
     const p = this.spawnLogged(`keepalived-${host}`, 'ip', ['netns', 'exec', this.ns(host), '/usr/sbin/keepalived', '-n', '-l', '-D', '-P', '-f', conf,
       '-p', join(dir, 'k.pid'), '-r', join(dir, 'vrrp.pid'), '-c', join(dir, 'chk.pid')]);
     this.keepalived.set(host, p);
+  }
+
+  /** Who holds each VIP now (every managed director and keepalived peer asked): { vip: [hosts] }. */
+  holders(): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    for (const c of CLUSTERS) for (const i of Object.values(c.instances)) out[i.vip.split('/')[0]!] = [];
+    for (const h of [...DIRECTORS, ...KEEPALIVED]) {
+      let text = '';
+      try { text = this.ip(this.ns(h), '-o', '-4', 'addr', 'show'); } catch { continue; }
+      for (const m of text.matchAll(/inet (\d+\.\d+\.\d+\.\d+)\//g)) out[m[1]!]?.push(h);
+    }
+    return out;
+  }
+
+  /**
+   * Splits a VRRP segment: `host` hears none of its peers and none hear it (an nftables rule in
+   * the switch's bridge), while the client still reaches everyone and every agent still reaches
+   * the control plane. Both sides elect a master: split brain by construction.
+   */
+  partition(segment: SegmentName, host: string): void {
+    const p = this.port(segment, host);
+    const c = this.port(segment, 'client');
+    const t = `soak_${segment}`;
+    execFileSync('ip', ['netns', 'exec', this.switchNs, 'nft', '-f', '-'], {
+      input: `table bridge ${t} {\n chain fwd {\n  type filter hook forward priority 0; policy accept;\n  iifname "${p}" oifname != "${c}" drop\n  oifname "${p}" iifname != "${c}" drop\n }\n}\n`,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+  }
+
+  healPartition(segment: SegmentName): void {
+    try { execFileSync('ip', ['netns', 'exec', this.switchNs, 'nft', 'delete', 'table', 'bridge', `soak_${segment}`], { stdio: 'ignore' }); } catch { /* none */ }
+  }
+
+  /** netem on a host's interface (egress): e.g. ['delay', '100ms', '50ms', 'loss', '1%']. */
+  netem(host: string, ifname: string, args: string[]): void {
+    execFileSync('tc', ['-n', this.ns(host), 'qdisc', 'replace', 'dev', ifname, 'root', 'netem', ...args], { stdio: 'ignore' });
+  }
+
+  clearNetem(host: string, ifname: string): void {
+    try { execFileSync('tc', ['-n', this.ns(host), 'qdisc', 'del', 'dev', ifname, 'root'], { stdio: 'ignore' }); } catch { /* none */ }
+  }
+
+  setLink(host: string, ifname: string, up: boolean): void {
+    this.ip(this.ns(host), 'link', 'set', ifname, up ? 'up' : 'down');
+  }
+
+  /** The outbox's own counters of a director ({ acked, last }), read from its state filesystem. */
+  outboxState(d: string): { acked: number; last: number } | undefined {
+    try {
+      return JSON.parse(readFileSync(join(this.stateFs(d), 'outbox', 'outbox.state'), 'utf8')) as { acked: number; last: number };
+    } catch {
+      return undefined;
+    }
   }
 
   async destroy(): Promise<void> {
