@@ -1,7 +1,8 @@
 /**
  * Split brain: two directors of a cluster both reporting MASTER for the same instance. Detected
  * from the reported states (fresh ones only: a director silent for 30 s is not counted), logged
- * once per episode as `vrrp.split_brain`, and shown in the fleet view.
+ * once per episode as `vrrp.split_brain` (and its end once as `vrrp.split_brain_resolved`), and
+ * shown in the fleet view.
  *
  * Two MASTER claims count only when each was reported after the other director took over: a
  * claim the control plane stored before the other's takeover may simply be stale. A normal
@@ -51,17 +52,23 @@ export async function splitBrains(ctx: ServiceContext, clusterId: string): Promi
 
 export async function detectSplitBrain(ctx: ServiceContext, siteId: string, clusterId: string): Promise<void> {
   const now = await splitBrains(ctx, clusterId);
+  // The newest split-brain event of each instance of the cluster (few rows: episodes are rare).
+  const last = new Map((await ctx.db
+    .selectDistinctOn([events.instance], { instance: events.instance, kind: events.kind, details: events.details })
+    .from(events)
+    .where(and(eq(events.clusterId, clusterId), sql`${events.kind} in ('vrrp.split_brain', 'vrrp.split_brain_resolved')`))
+    .orderBy(events.instance, desc(events.id))).map((r) => [r.instance ?? '', r]));
   for (const [instance, masters] of Object.entries(now)) {
     // Once per episode: skip when the last split-brain event for this instance names the same set
     // and no resolution was logged since.
-    const [last] = await ctx.db
-      .select({ kind: events.kind, details: events.details })
-      .from(events)
-      .where(and(eq(events.clusterId, clusterId), eq(events.instance, instance), sql`${events.kind} in ('vrrp.split_brain', 'vrrp.split_brain_resolved')`))
-      .orderBy(desc(events.id))
-      .limit(1);
-    if (last?.kind === 'vrrp.split_brain' && JSON.stringify(last.details.masters) === JSON.stringify(masters)) continue;
+    const l = last.get(instance);
+    if (l?.kind === 'vrrp.split_brain' && JSON.stringify(l.details.masters) === JSON.stringify(masters)) continue;
     await appendEvent(ctx, { kind: 'vrrp.split_brain', siteId, clusterId, instance, actor: 'system:split-brain', details: { masters } });
+  }
+  // An episode ends when at most one fresh, confirmed master is left: said once, with who held it.
+  for (const [instance, l] of last) {
+    if (l.kind !== 'vrrp.split_brain' || now[instance]) continue;
+    await appendEvent(ctx, { kind: 'vrrp.split_brain_resolved', siteId, clusterId, instance, actor: 'system:split-brain', details: { masters: l.details.masters } });
   }
 }
 
