@@ -47,14 +47,17 @@ export function judgeFailovers(faults: FaultRecord[], failovers: FailoverRecord[
     if (at < since) continue;
     const inWindow = faults.filter((f) => { const [a, b] = windowOf(f); return at >= a && at <= b; });
     const mine = inWindow.filter((f) => f.cluster === undefined || f.cluster === fo.cluster);
-    const by = mine.find((f) => f.disruptive && f.cluster === fo.cluster);
+    // A fault that took masters away explains failovers of those instances (away and back);
+    // one that split a segment explains any in its cluster. A failover of an instance whose
+    // master the fault never touched (a frozen backup taking over on resume) is a false one.
+    const by = mine.find((f) => f.disruptive && f.cluster === fo.cluster && (f.splitBrain || f.victims.includes(fo.instance)));
     if (by) {
       out.caused++;
       const k = (out.causesByKind[by.kind] ??= {});
       k[fo.cause] = (k[fo.cause] ?? 0) + 1;
       continue;
     }
-    const why = mine.length ? `during ${mine.map((f) => f.kind).join(', ')}, which must not move a master` : 'outside every fault';
+    const why = mine.length ? `during ${mine.map((f) => `${f.kind} ${f.target}`).join(', ')}, which took no master of ${fo.instance} away` : 'outside every fault';
     out.false.push({ ...fo, why });
   }
   for (const f of faults) {

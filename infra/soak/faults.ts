@@ -3,7 +3,7 @@
  * it, and says what it did: which cluster it touched, whether it may move a master (disruptive)
  * or must not (a failover during it is a false one), and which instances' masters it hit (each
  * of those must show up in /v1/failovers). Faults act on the real parts: signals to the agents'
- * processes, nftables in the switch, netem and links in the namespaces, the control plane's and
+ * processes, nftables in the switch and in the namespaces (partitions, advert loss), links, the control plane's and
  * Postgres's processes, the database proxy, the agents' state filesystems, the agent's clock.
  */
 import { statfsSync, unlinkSync, writeFileSync, openSync, closeSync, ftruncateSync } from 'node:fs';
@@ -13,7 +13,7 @@ import type { Rng } from './rng.ts';
 import { CLOCK_DIRECTOR, CLUSTERS, DIRECTORS, clusterOf, clusterSpec, masterDownMs, type ClusterLayout } from './topology.ts';
 
 export const FAULT_KINDS = [
-  'agent-kill', 'agent-term', 'agent-freeze', 'segment-partition', 'link-flap', 'netem-tolerated', 'netem-beyond',
+  'agent-kill', 'agent-term', 'agent-freeze', 'segment-partition', 'link-flap', 'loss-tolerated', 'loss-beyond',
   'cp-kill', 'pg-kill', 'pg-failover', 'db-stall', 'cp-partition', 'spec-change', 'maintenance', 'move-master',
   'disk-full', 'clock-step',
 ] as const;
@@ -76,11 +76,11 @@ const pickDirector = (rng: Rng) => rng.pick(DIRECTORS);
 /** A spec change the directors must apply: one more VIP on the cluster's first instance. */
 async function changeSpec(lab: SoakLab, c: ClusterLayout): Promise<number> {
   const id = lab.clusterIds[c.cluster]!;
-  const cur = await lab.apiOk<{ revision: number }>('GET', `/v1/clusters/${id}/spec`);
+  const cur = await lab.apiOk<{ number: number }>('GET', `/v1/clusters/${id}/spec`);
   const [first] = Object.keys(c.instances);
-  const extra = `10.${c.segment.slice(1)}.0.${50 + (cur.revision % 40)}/24`;
+  const extra = `10.${c.segment.slice(1)}.0.${50 + (cur.number % 40)}/24`;
   await lab.apiOk('PUT', `/v1/clusters/${id}/spec`, { spec: clusterSpec(c, { [first!]: [extra] }), message: 'soak: spec change' });
-  return cur.revision;
+  return cur.number;
 }
 
 /** Waits until every director of the cluster runs the desired revision (bounded; says so if not). */
@@ -90,7 +90,7 @@ async function waitApplied(lab: SoakLab, c: ClusterLayout, timeoutMs: number): P
   while (Date.now() < until) {
     const r = await lab.api('GET', `/v1/clusters/${id}/directors`);
     const spec = await lab.api('GET', `/v1/clusters/${id}/spec`);
-    const want = (spec.body as { revision?: number } | null)?.revision;
+    const want = (spec.body as { number?: number } | null)?.number;
     const items = (r.body as { items?: Array<{ appliedRevision?: number | null }> } | null)?.items ?? [];
     if (want !== undefined && items.length > 0 && items.every((d) => d.appliedRevision === want)) return true;
     await sleep(500);
@@ -171,35 +171,34 @@ export const FAULTS: FaultDef[] = [
     },
   },
   {
-    kind: 'netem-tolerated',
+    kind: 'loss-tolerated',
     async run(lab, rng) {
-      // Within the timers' tolerance: the master-down interval is 3 adverts + skew, so 1% loss
-      // (3 in a row: 1e-6) and 100 ± 50 ms of delay must never move a master.
+      // Within the timers' tolerance: the master-down interval is 3 adverts + skew, so losing 2%
+      // of them (3 in a row: 8e-6 per advert) must never move a master.
       const c = rng.pick(CLUSTERS);
       const hosts = [...c.directors, ...c.keepalived];
-      for (const h of hosts) lab.netem(h, 'eth0', ['delay', '100ms', '50ms', 'loss', '1%']);
+      for (const h of hosts) lab.dropVrrp(h, 2);
       try {
         await sleep(30_000);
       } finally {
-        for (const h of hosts) lab.clearNetem(h, 'eth0');
+        for (const h of hosts) lab.clearDrop(h);
       }
-      return { target: c.segment, cluster: c.cluster, disruptive: false, victims: [], splitBrain: false, restarted: [] };
+      return { target: c.segment, cluster: c.cluster, disruptive: false, victims: [], splitBrain: false, restarted: [], note: '2% of adverts lost' };
     },
   },
   {
-    kind: 'netem-beyond',
+    kind: 'loss-beyond',
     async run(lab, rng) {
       // Beyond it: every advert the master sends is lost for longer than the master-down interval.
       const c = rng.pick(CLUSTERS);
       const [first] = Object.values(c.instances);
       const d = lab.holders()[first!.vip.split('/')[0]!]?.find((h) => c.directors.includes(h)) ?? c.directors[0]!;
       const victims = heldBy(lab, c, d);
-      const ifs = [...new Set(Object.values(c.instances).map((i) => i.iface))];
-      for (const i of ifs) lab.netem(d, i, ['loss', '100%']);
+      lab.dropVrrp(d, 100);
       try {
         await sleep(DOWN_MS + 4000);
       } finally {
-        for (const i of ifs) lab.clearNetem(d, i);
+        lab.clearDrop(d);
       }
       return { target: d, cluster: c.cluster, disruptive: true, victims, splitBrain: false, restarted: [] };
     },
@@ -294,7 +293,9 @@ export const FAULTS: FaultDef[] = [
       await lab.apiOk('PUT', path, { director: to });
       await sleep(8000);
       await lab.apiOk('PUT', path, { director: null });
-      const victims = holder && c.directors.includes(holder) ? [instance] : [];
+      // A sync group moves together (keepalived's vrrp_sync_group): its members move too.
+      const moved = c.syncGroup?.members.includes(instance) ? c.syncGroup.members : [instance];
+      const victims = holder && c.directors.includes(holder) ? moved : [];
       return { target: `${instance}->${to}`, cluster: c.cluster, disruptive: true, victims, splitBrain: false, restarted: [] };
     },
   },

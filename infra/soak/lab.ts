@@ -318,13 +318,21 @@ export class SoakLab {
     try { execFileSync('ip', ['netns', 'exec', this.switchNs, 'nft', 'delete', 'table', 'bridge', `soak_${segment}`], { stdio: 'ignore' }); } catch { /* none */ }
   }
 
-  /** netem on a host's interface (egress): e.g. ['delay', '100ms', '50ms', 'loss', '1%']. */
-  netem(host: string, ifname: string, args: string[]): void {
-    execFileSync('tc', ['-n', this.ns(host), 'qdisc', 'replace', 'dev', ifname, 'root', 'netem', ...args], { stdio: 'ignore' });
+  /**
+   * Drops `percent`% of the VRRP adverts a host sends (nftables, random per packet, in its
+   * namespace). This kernel has no sch_netem, so loss is injected by nftables and delay is not
+   * injected at all.
+   */
+  dropVrrp(host: string, percent: number): void {
+    const rule = percent >= 100 ? 'ip protocol vrrp drop' : `ip protocol vrrp numgen random mod 100 < ${Math.round(percent)} drop`;
+    execFileSync('ip', ['netns', 'exec', this.ns(host), 'nft', '-f', '-'], {
+      input: `table inet soak_loss {\n chain out {\n  type filter hook output priority 0; policy accept;\n  ${rule}\n }\n}\n`,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
   }
 
-  clearNetem(host: string, ifname: string): void {
-    try { execFileSync('tc', ['-n', this.ns(host), 'qdisc', 'del', 'dev', ifname, 'root'], { stdio: 'ignore' }); } catch { /* none */ }
+  clearDrop(host: string): void {
+    try { execFileSync('ip', ['netns', 'exec', this.ns(host), 'nft', 'delete', 'table', 'inet', 'soak_loss'], { stdio: 'ignore' }); } catch { /* none */ }
   }
 
   setLink(host: string, ifname: string, up: boolean): void {

@@ -102,7 +102,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     const startedAt = Date.now();
     log(`soak: steady; ${o.minutes} min of faults, seed ${o.seed}`);
 
-    await lab.client.call('start', Object.keys(want), 250, 1000);
+    await lab.client.call('start', CLUSTERS.flatMap((c) => c.serves), 250, 1000);
     timers.push(setInterval(() => {
       void lab.client.call<Array<{ vip: string; at: number; ok: boolean }>>('take').then((ps) => {
         for (const p of ps) probes.push({ vip: p.vip, at: p.at, ok: p.ok });
