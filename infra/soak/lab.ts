@@ -309,7 +309,7 @@ export class SoakLab {
     const c = this.port(segment, 'client');
     const t = `soak_${segment}`;
     execFileSync('ip', ['netns', 'exec', this.switchNs, 'nft', '-f', '-'], {
-      input: `table bridge ${t} {\n chain fwd {\n  type filter hook forward priority 0; policy accept;\n  iifname "${p}" oifname != "${c}" drop\n  oifname "${p}" iifname != "${c}" drop\n }\n}\n`,
+      input: `table bridge ${t} {\n chain soak {\n  type filter hook forward priority 0; policy accept;\n  iifname "${p}" oifname != "${c}" drop\n  oifname "${p}" iifname != "${c}" drop\n }\n}\n`,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
   }

@@ -109,6 +109,12 @@ export class ManagedAgent {
     this.wake();
   }
 
+  /** The state disk refuses writes, or takes them again (problem null): an audit-log fact. */
+  diskProblem(problem: string | null, inMemory: number): void {
+    this.o.outbox.append({ kind: 'agent.state_disk', agentTime: new Date().toISOString(), details: { problem, inMemory } });
+    this.wake();
+  }
+
   /** Applies the cached revision (if any), then runs the loops until `close`. */
   async start(): Promise<void> {
     const { cachePath, log } = this.o;
@@ -160,7 +166,15 @@ export class ManagedAgent {
     if (r.ok) {
       this.applied = revision;
       this.etag = version;
-      if (!fromCache) writeFileAtomic(this.o.cachePath, JSON.stringify({ revision, etag: version, config } satisfies Cached));
+      if (!fromCache) {
+        try {
+          writeFileAtomic(this.o.cachePath, JSON.stringify({ revision, etag: version, config } satisfies Cached));
+        } catch (e) {
+          // A full or read-only state disk: the config runs; only a restart without the control
+          // plane would fall back to the older cached one.
+          log('error', `could not cache revision ${revision} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): it runs, but a restart that cannot reach the control plane starts from the previous cache`, { path: this.o.cachePath });
+        }
+      }
       outbox.append({ kind: 'config.applied', agentTime: new Date().toISOString(), details: { revision, version, fromCache, instances: appliedInstances(r.report), diff: r.report } });
       log('info', 'config applied', { revision, fromCache });
     } else {
@@ -236,6 +250,8 @@ export class ManagedAgent {
     let backoff = 200;
     let stateAt = 0;
     while (!signal.aborted && !this.refused) {
+      // While the disk refuses writes, try again each turn (at least every `every` ms).
+      if (outbox.diskProblem) outbox.flush();
       const events = outbox.pending(500);
       const dueState = Date.now() - stateAt >= every || events.length > 0;
       if (events.length === 0 && !dueState) {

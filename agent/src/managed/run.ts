@@ -34,7 +34,15 @@ export async function runManaged(o: ManagedOptions): Promise<number> {
   }
   const cfg = file.value;
   const log = pinoLog(pino({ base: { component: 'agent', director: cfg.director, managed: true } }));
-  const outbox = new Outbox(join(o.stateDir, 'outbox'));
+  const outbox = new Outbox(join(o.stateDir, 'outbox'), {
+    // The agent keeps electing with a full or read-only disk; it says so, and the outbox
+    // writes what memory holds once the disk takes writes again.
+    onDisk: (problem, inMemory) => {
+      if (problem) log('error', `the state disk refuses writes (${problem}): events are held in memory and still delivered; any not delivered are lost if the agent stops before the disk recovers`, { stateDir: o.stateDir, inMemory });
+      else log('info', 'the state disk takes writes again: the outbox is on disk', { stateDir: o.stateDir });
+      events.to?.diskProblem(problem, inMemory);
+    },
+  });
   // The host's events go to the managed agent, built next (it needs the host).
   const events: { to?: ManagedAgent } = {};
   const host = await DirectorHost.open(linuxHostPorts({ stateDir: o.stateDir, lbMode: cfg.lbBackend ?? o.lbMode, log, path: o.path }), {
