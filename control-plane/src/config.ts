@@ -34,6 +34,8 @@ export const ControlPlaneConfig = z.strictObject({
   /** The key itself, as a secret (every replica must sign with the same key). */
   auditKey: z.string().min(1).optional(),
   checkpointIntervalSeconds: z.coerce.number().int().min(1).max(3600),
+  /** Days of audit log kept (whole daily partitions are dropped after); 0 keeps everything. */
+  eventRetentionDays: z.coerce.number({ message: 'a whole number of days' }).int('a whole number of days').min(0).max(36500),
   /** VIGIL_AGENT_WS=off refuses the agents' WebSocket (they work over HTTP then). */
   agentWebSocket: z.boolean(),
 }).refine((c) => (c.tlsCert === undefined) === (c.tlsKey === undefined), { message: '--tls-cert and --tls-key go together', path: ['tlsCert'] });
@@ -42,6 +44,7 @@ export type ControlPlaneConfig = z.infer<typeof ControlPlaneConfig>;
 export const usage = `usage: vigil control-plane [--port 8080] [--host 0.0.0.0] [--data-dir ./data] [--database-url URL] [--no-migrate]
                          [--public-url https://vigil.example.net] [--trusted-proxy CIDR ...]
                          [--tls-cert FILE --tls-key FILE] [--audit-key FILE] [--checkpoint-interval SECONDS]
+                         [--event-retention-days DAYS]
 
   Without --database-url (or DATABASE_URL) the control plane runs on an embedded PostgreSQL
   (PGlite) stored under --data-dir (0700, files 0600).
@@ -56,10 +59,13 @@ export const usage = `usage: vigil control-plane [--port 8080] [--host 0.0.0.0] 
   --audit-key         Ed25519 key that signs audit-log checkpoints (default DATA_DIR/audit-signing-key.pem,
                       created 0600). VIGIL_AUDIT_KEY (a PEM) overrides it: give every replica the same key.
   --checkpoint-interval  seconds between signed checkpoints of the audit chain (default 10).
+  --event-retention-days  keep this many days of the audit log (default 0: keep everything). Older
+                      days are dropped whole, hourly, once a signed checkpoint follows them; the
+                      full verification then starts from the last dropped event.
 
   PORT, DATABASE_URL, VIGIL_BOOTSTRAP_TOKEN, VIGIL_DATA_DIR, VIGIL_PUBLIC_URL,
   VIGIL_TRUSTED_PROXIES (comma-separated), VIGIL_TLS_CERT, VIGIL_TLS_KEY, VIGIL_AUDIT_KEY,
-  VIGIL_AGENT_WS (off: no agent WebSocket) and LOG_LEVEL are read from the environment.
+  VIGIL_EVENT_RETENTION_DAYS, VIGIL_AGENT_WS (off: no agent WebSocket) and LOG_LEVEL are read from the environment.
 `;
 
 export class ConfigError extends Error {}
@@ -81,6 +87,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ControlPlane
         'tls-key': { type: 'string' },
         'audit-key': { type: 'string' },
         'checkpoint-interval': { type: 'string' },
+        'event-retention-days': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -105,6 +112,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ControlPlane
     auditKeyFile: values['audit-key'] ?? join(dataDir, 'audit-signing-key.pem'),
     auditKey: env.VIGIL_AUDIT_KEY || undefined,
     checkpointIntervalSeconds: values['checkpoint-interval'] ?? 10,
+    eventRetentionDays: values['event-retention-days'] ?? (env.VIGIL_EVENT_RETENTION_DAYS || 0),
     agentWebSocket: env.VIGIL_AGENT_WS !== 'off',
   });
   if (!parsed.success) {

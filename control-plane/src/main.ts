@@ -18,6 +18,8 @@ import { IngestGate } from './services/agents/ingest-gate.ts';
 import { ReportCommitter } from './services/agents/commit.ts';
 import { ConfigFanout } from './services/agents/fanout.ts';
 import { createCheckpoint } from './services/events/checkpoint.ts';
+import { ensureAhead } from './services/events/partitions.ts';
+import { pruneEvents } from './services/events/retention.ts';
 import { ensureBootstrapToken } from './services/tokens/bootstrap.ts';
 import { SessionRegistry } from './sessions.ts';
 import { loadTls } from './tls.ts';
@@ -79,6 +81,24 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
   const checkpointTimer = setInterval(() => void checkpoint(), config.checkpointIntervalSeconds * 1000);
   checkpointTimer.unref();
 
+  // The audit log's upkeep, hourly: daily partitions created ahead, and retention.
+  const upkeepCtx = { db: db.db, actor: { type: 'system' as const, name: 'retention' } };
+  const upkeep = async () => {
+    try {
+      await ensureAhead(db.db);
+      if (config.eventRetentionDays > 0) {
+        const r = await pruneEvents(upkeepCtx, { retentionDays: config.eventRetentionDays, requireCheckpoint: true });
+        if (r.pruned.length) logger.info({ pruned: r.pruned, retentionDays: config.eventRetentionDays }, 'audit log: days past retention dropped');
+        if (r.kept) logger.info({ kept: r.kept }, 'audit log: a day past retention kept for now');
+      }
+    } catch (e) {
+      logger.warn({ err: safeError(e) }, 'audit log upkeep failed');
+    }
+  };
+  await upkeep();
+  const upkeepTimer = setInterval(() => void upkeep(), 3_600_000);
+  upkeepTimer.unref();
+
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info({ port, driver: db.driver, tls: tls ? { selfSigned: tls.selfSigned, sha256: tls.fingerprint256, pin: tls.pin } : false, publicUrl: config.publicUrl, auditKeyId: audit.keyId, dataDir: db.driver === 'pglite' ? config.dataDir : undefined }, 'control plane listening');
@@ -91,6 +111,7 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
       // now; long-polls and other requests in flight get a short grace, then are cut (agents
       // retry against another replica or after the restart).
       clearInterval(checkpointTimer);
+      clearInterval(upkeepTimer);
       ws.close();
       sessions.closeAll('the control plane is stopping');
       sessions.stop();

@@ -1,4 +1,4 @@
-import { bigint, bigserial, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /**
  * The append-only audit log. The database rejects UPDATE, DELETE and TRUNCATE (trigger in the
@@ -7,12 +7,15 @@ import { bigint, bigserial, index, integer, jsonb, pgTable, text, timestamp, uni
  * serialised with an advisory lock so the chain order equals the `id` order.
  *
  * `(source, sourceSeq)` de-duplicates at-least-once delivery from agents: an agent's outbox
- * sequence number is unique per director.
+ * sequence number is unique per director (checked under the chain lock, events/append.ts).
+ *
+ * Partitioned by day of `receivedAt` (migration 0003): retention drops whole days
+ * (events/retention.ts), and the primary key carries the partition key as Postgres requires.
  */
 export const events = pgTable(
   'events',
   {
-    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    id: bigserial('id', { mode: 'number' }).notNull(),
     siteId: uuid('site_id'),
     clusterId: uuid('cluster_id'),
     directorId: uuid('director_id'),
@@ -33,7 +36,8 @@ export const events = pgTable(
     hash: text('hash').notNull(),
   },
   (t) => [
-    uniqueIndex('events_source_seq_uq').on(t.source, t.sourceSeq),
+    primaryKey({ name: 'events_pkey', columns: [t.id, t.receivedAt] }),
+    index('events_source_seq_idx').on(t.source, t.sourceSeq),
     index('events_site_idx').on(t.siteId, t.id),
     index('events_cluster_idx').on(t.clusterId, t.id),
     index('events_kind_idx').on(t.kind, t.id),
@@ -55,4 +59,20 @@ export const auditCheckpoints = pgTable('audit_checkpoints', {
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
   keyId: text('key_id').notNull(),
   signature: text('signature').notNull(),
+});
+
+/**
+ * What retention pruned (events/retention.ts): one row per dropped partition, with the last
+ * pruned row's id and hash, where the full verification resumes. Append-only.
+ */
+export const auditRetention = pgTable('audit_retention', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  partition: text('partition').notNull(),
+  rangeFrom: timestamp('range_from', { withTimezone: true, mode: 'date' }).notNull(),
+  rangeTo: timestamp('range_to', { withTimezone: true, mode: 'date' }).notNull(),
+  rows: bigint('rows', { mode: 'number' }).notNull(),
+  lastEventId: bigint('last_event_id', { mode: 'number' }).notNull(),
+  lastHash: text('last_hash').notNull(),
+  prunedAt: timestamp('pruned_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  retentionDays: integer('retention_days').notNull(),
 });

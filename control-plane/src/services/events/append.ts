@@ -3,6 +3,9 @@ import { events } from '../../../../schema/src/tables/index.ts';
 import { actorLabel, withTransaction, type ServiceContext } from '../context.ts';
 import { eventHash, GENESIS_HASH, type ChainedFields } from './chain.ts';
 import { notifyEventsAppended } from './notify.ts';
+import { dayOf, ensurePartitions, partitionName } from './partitions.ts';
+
+const rowsOf = <T>(r: unknown): T[] => ((r as { rows?: T[] }).rows ?? (r as T[]));
 
 export interface AppendEventInput {
   kind: string;
@@ -22,7 +25,7 @@ export interface AppendEventInput {
 export type EventRow = typeof events.$inferSelect;
 
 /** Arbitrary but fixed key for the advisory lock that serialises appends to the chain. */
-const CHAIN_LOCK_KEY = 0x76_69_67_6c; // "vigl"
+export const CHAIN_LOCK_KEY = 0x76_69_67_6c; // "vigl"
 
 /** Rows per INSERT statement. */
 const INSERT_CHUNK = 2000;
@@ -40,11 +43,16 @@ const SKEW_CLAMP_MS = 2_000_000_000;
  * sourceSeq) is already stored, or repeated in the batch, are `duplicate` and store nothing;
  * `status[i]` says which for `inputs[i]`.
  */
-export async function appendEvents(ctx: ServiceContext, inputs: AppendEventInput[]): Promise<{ stored: EventRow[]; duplicates: number; status: ('stored' | 'duplicate')[] }> {
+export async function appendEvents(ctx: ServiceContext, inputs: AppendEventInput[], clock: () => Date = () => new Date()): Promise<{ stored: EventRow[]; duplicates: number; status: ('stored' | 'duplicate')[] }> {
   if (inputs.length === 0) return { stored: [], duplicates: 0, status: [] };
   return withTransaction(ctx, async ({ db }) => {
-    // Serialise appends so `prevHash` is the hash of the row with the next-lower id.
-    await db.execute(sql`select pg_advisory_xact_lock(${CHAIN_LOCK_KEY})`);
+    // Serialise appends so `prevHash` is the hash of the row with the next-lower id; the same
+    // query says whether today's partition exists (a clock that jumped past the ones created
+    // ahead: create it now rather than fail the insert).
+    const receivedAt = clock();
+    const day = dayOf(receivedAt);
+    const [lock] = rowsOf<{ partition: string | null }>(await db.execute(sql`select pg_advisory_xact_lock(${CHAIN_LOCK_KEY}), to_regclass(${partitionName(day)})::text as partition`));
+    if (!lock?.partition) await ensurePartitions(db, [day]);
     const keys = inputs.filter((i) => i.source != null && i.sourceSeq != null).map((i) => ({ source: i.source!, seq: i.sourceSeq! }));
     const stored = new Set<string>();
     if (keys.length) {
@@ -73,7 +81,6 @@ export async function appendEvents(ctx: ServiceContext, inputs: AppendEventInput
     const ids = (await db.execute<{ id: string | number }>(sql`select nextval(pg_get_serial_sequence('events', 'id')) as id from generate_series(1, ${fresh.length})`)) as unknown as { rows?: { id: string | number }[] } & { id: string | number }[];
     const idList = (ids.rows ?? ids).map((r) => Number(r.id)).sort((a, b) => a - b);
     let prevHash = last?.hash ?? GENESIS_HASH;
-    const receivedAt = new Date();
     const out: EventRow[] = [];
     for (const [n, input] of fresh.entries()) {
       // Hashing is CPU: let the event loop breathe between slices of a large batch.

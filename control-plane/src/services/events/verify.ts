@@ -7,7 +7,7 @@
  * is recomputed up to the head: a bounded amount of work.
  *
  * Full (admins only, one at a time, at most once a minute per process): every row from the
- * genesis and every checkpoint's signature and row.
+ * genesis (or from the last row retention pruned) and every checkpoint's signature and row.
  */
 import { asc, eq, gt } from 'drizzle-orm';
 import { auditCheckpoints, events } from '../../../../schema/src/tables/index.ts';
@@ -16,6 +16,7 @@ import { rateLimited } from '../../errors.ts';
 import { requireRole, requireUnscoped, type ServiceContext } from '../context.ts';
 import { eventHash, GENESIS_HASH } from './chain.ts';
 import { latestCheckpoint, toCheckpoint, verifySegment } from './checkpoint.ts';
+import { retentionStart } from './retention.ts';
 
 export interface VerifyResult {
   ok: boolean;
@@ -84,9 +85,12 @@ async function fullVerify(ctx: ServiceContext, signer?: AuditSigner): Promise<Ve
     const witness = signer.readWitness();
     if (witness && (!newest || newest.eventId < witness.eventId)) return fail(`checkpoints are missing from the database: the witness outside it holds one at event ${witness.eventId}`);
   }
-  const byEvent = new Map(checkpoints.map((c) => [c.eventId, c]));
-  let prev = GENESIS_HASH;
-  let after = 0;
+  // After retention (retention.ts) the chain resumes from the last pruned row's recorded hash;
+  // checkpoints of pruned rows have nothing left to check, the newer ones anchor what is kept.
+  const start = await retentionStart(ctx);
+  const byEvent = new Map(checkpoints.filter((c) => !start || c.eventId > start.eventId).map((c) => [c.eventId, c]));
+  let prev = start?.hash ?? GENESIS_HASH;
+  let after = start?.eventId ?? 0;
   let checked = 0;
   for (;;) {
     const batch = await ctx.db.select().from(events).where(gtId(after)).orderBy(asc(events.id)).limit(1000);
