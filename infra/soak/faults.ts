@@ -10,7 +10,7 @@ import { statfsSync, unlinkSync, writeFileSync, openSync, closeSync, ftruncateSy
 import { join } from 'node:path';
 import type { SoakLab } from './lab.ts';
 import type { Rng } from './rng.ts';
-import { CLOCK_DIRECTOR, CLUSTERS, DIRECTORS, clusterOf, clusterSpec, masterDownMs, type ClusterLayout } from './topology.ts';
+import { CLOCK_DIRECTOR, CLUSTERS, DIRECTORS, clusterOf, clusterSpec, masterDownMs, type ClusterLayout, type SegmentName } from './topology.ts';
 
 export const FAULT_KINDS = [
   'agent-kill', 'agent-term', 'agent-freeze', 'segment-partition', 'link-flap', 'loss-tolerated', 'loss-beyond',
@@ -144,14 +144,17 @@ export const FAULTS: FaultDef[] = [
       const d = rng.pick(c.directors);
       // Every instance gets a second master: the cut-off side or the rest elects one.
       const victims = Object.keys(c.instances);
-      lab.partition(c.segment, d);
+      // Every segment the cluster's VRRP runs on (web's sync group spans two): cutting only one
+      // leaves a sync group that hears its peer on the other, which flaps instead of splitting.
+      const segments = [...new Set(Object.values(c.instances).map((i) => (i.iface === 'eth1' ? 'c1in' : c.segment)))] as SegmentName[];
+      for (const s of segments) lab.partition(s, d);
       try {
         // Held past 2 report intervals after both sides are master: the detection bound.
         await sleep(DOWN_MS + 14_000);
       } finally {
-        lab.healPartition(c.segment);
+        for (const s of segments) lab.healPartition(s);
       }
-      return { target: d, cluster: c.cluster, disruptive: true, victims, splitBrain: true, restarted: [], note: `${d} cut off on ${c.segment}` };
+      return { target: d, cluster: c.cluster, disruptive: true, victims, splitBrain: true, restarted: [], note: `${d} cut off on ${segments.join('+')}` };
     },
   },
   {

@@ -75,10 +75,12 @@ export function toOutbox(e: AgentEvent | LbEvent): Omit<OutboxEvent, 'seq'> {
 /** While configs are pushed, the pull loop still re-checks this often (a lost frame). */
 const PUSH_RECHECK_MS = 300_000;
 
+/** Resolves after `ms` or on abort; the listener goes with the timer (the stop signal lives as long as the agent). */
 const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) => {
   if (signal.aborted) return resolve();
-  const t = setTimeout(resolve, ms);
-  signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+  const onAbort = () => { clearTimeout(t); resolve(); };
+  const t = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve(); }, ms);
+  signal.addEventListener('abort', onAbort, { once: true });
 });
 
 export class ManagedAgent {
@@ -256,9 +258,11 @@ export class ManagedAgent {
       const dueState = Date.now() - stateAt >= every || events.length > 0;
       if (events.length === 0 && !dueState) {
         await new Promise<void>((resolve) => {
-          this.wake = resolve;
-          const t = setTimeout(resolve, Math.max(50, every - (Date.now() - stateAt)));
-          signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+          // Every way out removes the others: this runs every few seconds for the agent's life.
+          const done = () => { clearTimeout(t); signal.removeEventListener('abort', done); resolve(); };
+          this.wake = done;
+          const t = setTimeout(done, Math.max(50, every - (Date.now() - stateAt)));
+          signal.addEventListener('abort', done, { once: true });
         });
         this.wake = () => {};
         continue;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { DirectorHost } from '../host/director-host.ts';
 import { linuxHostPorts } from '../host/linux.ts';
-import { pinoLog } from '../host/log.ts';
+import { agentLogDestination, pinoLog } from '../host/log.ts';
 import type { LbBackendMode } from '../os/lb-backend.ts';
 import { readAgentFile } from './agent-file.ts';
 import { ManagedAgent } from './agent.ts';
@@ -33,7 +33,7 @@ export async function runManaged(o: ManagedOptions): Promise<number> {
     return 1;
   }
   const cfg = file.value;
-  const log = pinoLog(pino({ base: { component: 'agent', director: cfg.director, managed: true } }));
+  const log = pinoLog(pino({ base: { component: 'agent', director: cfg.director, managed: true } }, agentLogDestination()));
   const outbox = new Outbox(join(o.stateDir, 'outbox'), {
     // The agent keeps electing with a full or read-only disk; it says so, and the outbox
     // writes what memory holds once the disk takes writes again.
