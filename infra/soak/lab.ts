@@ -40,6 +40,17 @@ export interface SoakLabOptions {
 
 let counter = 0;
 
+/** A child gets 20 s to start (netns.ts); on a machine this loaded that is not always enough. */
+async function serveRetrying(ns: string, module: string): Promise<RpcChild> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await serveIn(ns, module);
+    } catch (e) {
+      if (attempt >= 3) throw e;
+    }
+  }
+}
+
 export class SoakLab {
   readonly prefix: string;
   readonly work: string;
@@ -106,7 +117,7 @@ export class SoakLab {
     this.pg = new PostgresPair(join(this.work, 'pg'), (n) => this.ns(n), this.log);
     await this.pg.init();
     this.log(`lab ${this.prefix}: postgres primary + synchronous replica in ${Date.now() - t0} ms`);
-    this.cpSide = await serveIn(this.ns('cp'), 'infra/soak/children/cp-side.ts');
+    this.cpSide = await serveRetrying(this.ns('cp'), 'infra/soak/children/cp-side.ts');
     await this.cpSide.call('target', PG_HOSTS[this.pg.primary], PG_PORT);
     await this.cpSide.call('listen', PG_PROXY_PORT);
     await this.cpSide.call('configureApi', `http://127.0.0.1:${CP_PORT}`, BOOTSTRAP_TOKEN);
@@ -116,7 +127,7 @@ export class SoakLab {
     await this.provision();
     this.log(`lab ${this.prefix}: directors installed in ${Date.now() - t0} ms`);
     for (const k of KEEPALIVED) this.startKeepalived(k);
-    this.client = await serveIn(this.ns('client'), 'infra/soak/children/client.ts');
+    this.client = await serveRetrying(this.ns('client'), 'infra/soak/children/client.ts');
   }
 
   private buildNetwork(): void {
