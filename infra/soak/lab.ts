@@ -40,11 +40,11 @@ export interface SoakLabOptions {
 
 let counter = 0;
 
-/** A child gets 20 s to start (netns.ts); on a machine this loaded that is not always enough. */
+/** A child starts node with tsx: at a load of 25 on two cores that took over 20 s (netns.ts's default). */
 async function serveRetrying(ns: string, module: string): Promise<RpcChild> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await serveIn(ns, module);
+      return await serveIn(ns, module, 90_000);
     } catch (e) {
       if (attempt >= 3) throw e;
     }
