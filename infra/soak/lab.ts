@@ -178,7 +178,10 @@ export class SoakLab {
   }
 
   async apiOk<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {
-    const r = await this.api(method, path, body);
+    let r = await this.api(method, path, body);
+    // No answer in time (a machine at load 25): asked again where asking twice is harmless.
+    const repeatable = method === 'GET' || method === 'PUT' || path.endsWith('/enrollment-tokens');
+    for (let i = 0; r.status === 0 && repeatable && i < 3; i++) r = await this.api(method, path, body);
     if (r.status < 200 || r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body ?? r.text)}`);
     return r.body as T;
   }
