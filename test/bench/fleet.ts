@@ -14,12 +14,13 @@
  * plane's event-loop delay p99 (its own /metrics) during each phase.
  *
  *   --agents=2000 --per-cluster=10 --replicas=1 --changes=one,all --durable (Postgres fsync on)
- *   --ingest-seconds=15 --skip=restart
+ *   --ingest-seconds=15 --batch=10 (events per report) --skip=ingest,restart
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import postgres from 'postgres';
 import WebSocket from 'ws';
 import { startPostgres } from '../support/postgres-server.ts';
 import { pct, rssMb } from './capture.ts';
@@ -67,6 +68,7 @@ export async function run(args: string[]): Promise<void> {
   const skip = (opt('skip') ?? '').split(',');
   const durable = flag('durable');
   const ingestSeconds = Number(opt('ingest-seconds') ?? 15);
+  const batchSize = Number(opt('batch') ?? 10);
   const C = Math.ceil(N / K);
   const pg = await startPostgres({ durable });
   const dataDir = mkdtempSync(join(tmpdir(), 'vigil-fleet-bench-'));
@@ -258,7 +260,8 @@ export async function run(args: string[]): Promise<void> {
     rows.push(['spec read (GET /v1/clusters/{id}/spec), concurrency 1, p50 / p99', `${pct(specReads, 50).toFixed(2)} / ${pct(specReads, 99).toFixed(2)} ms`]);
     rows.push([`fleet view (GET /v1/fleet, ${N} directors), p50 / max`, `${pct(fleetReads, 50).toFixed(1)} / ${Math.max(...fleetReads).toFixed(1)} ms`]);
 
-    // Sustained ingest: every agent reports 10-event batches as fast as its acks come.
+    // Sustained ingest: every agent reports `--batch` events at a time (an outbox drained after a
+    // flap) as fast as its acks come.
     if (!skip.includes('ingest')) {
       await loopP99();
       let events = 0;
@@ -266,7 +269,7 @@ export async function run(args: string[]): Promise<void> {
       const until = ingestStart + ingestSeconds * 1000;
       await Promise.all(agents.map(async (a) => {
         while (performance.now() < until) {
-          const batch = Array.from({ length: 10 }, () => ({ seq: ++a.seq, kind: 'lb.realServer', agentTime: new Date().toISOString(), details: { virtualServer: 'TCP 10.0.0.1:80', realServer: '10.0.1.1:80', up: a.seq % 2 === 0, reason: 'check' } }));
+          const batch = Array.from({ length: batchSize }, () => ({ seq: ++a.seq, kind: 'lb.realServer', agentTime: new Date().toISOString(), details: { virtualServer: 'TCP 10.0.0.1:80', realServer: '10.0.1.1:80', up: a.seq % 2 === 0, reason: 'check' } }));
           if (await report(a, { events: batch })) events += batch.length;
           else await sleep(100);
         }
@@ -274,8 +277,18 @@ export async function run(args: string[]): Promise<void> {
       const seconds = (performance.now() - ingestStart) / 1000;
       const loop = await loopP99();
       const verify = await must('GET', '/v1/events/verify?full=true');
-      rows.push([`sustained event ingest (Postgres ${durable ? 'durable: fsync on' : 'fsync off'})`, `${(events / seconds).toFixed(0)} events/s, ${events} stored once each over ${seconds.toFixed(1)} s; chain ${verify.ok ? `verifies (${verify.checked} rows)` : 'DOES NOT verify'}`]);
+      rows.push([`sustained event ingest, ${batchSize} events per report (Postgres ${durable ? 'durable: fsync on' : 'fsync off'})`, `${(events / seconds).toFixed(0)} events/s, ${events} stored once each over ${seconds.toFixed(1)} s; chain ${verify.ok ? `verifies (${verify.checked} rows)` : 'DOES NOT verify'}`]);
       rows.push(['  event-loop p99 meanwhile', `${loop.toFixed(1)} ms`]);
+      // The log's size on disk per event (table, TOAST and indexes of every daily partition):
+      // the figure the sizing in the README multiplies.
+      const q = postgres(pg.url, { max: 1, onnotice: () => {} });
+      try {
+        const [size] = await q<{ bytes: string; rows: string; parts: string }[]>`select sum(pg_total_relation_size(c.oid))::bigint as bytes, (select count(*) from events)::bigint as rows, count(*)::bigint as parts
+          from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = 'events'::regclass`;
+        rows.push(['audit log on disk', `${(Number(size!.bytes) / Number(size!.rows)).toFixed(0)} bytes/event with its indexes (${(Number(size!.bytes) / 1048576).toFixed(0)} MiB for ${size!.rows} events in ${size!.parts} daily partitions)`]);
+      } finally {
+        await q.end();
+      }
     }
 
     // Restart: every replica stops and starts; every agent reconnects (backoff + jitter) and syncs.
