@@ -236,6 +236,20 @@ describe.each(drivers)('agent endpoints on %s', (driver) => {
     expect(ev.details.masters).toEqual(['lb1', 'lb2']);
     await report('lb1', 'MASTER');
     expect(await splits()).toBe(1); // once per episode
+    // The partition heals: lb2 yields. The end of the episode is logged once, when the next
+    // MASTER report finds a single master.
+    const resolved = async () => (await must('GET', `/v1/events?cluster=${clusterId}&kind=vrrp.split_brain_resolved&instance=${I}`)).items as Array<{ details: { masters: string[] } }>;
+    expect(await resolved()).toHaveLength(0);
+    await report('lb2', 'BACKUP', ['master', 'backup', 'higher_priority_advert']);
+    await report('lb1', 'MASTER');
+    expect((await resolved()).map((e) => e.details.masters)).toEqual([['lb1', 'lb2']]);
+    await report('lb1', 'MASTER');
+    expect(await resolved()).toHaveLength(1);
+    // A new partition is a new episode: logged again, and its end again.
+    await report('lb2', 'MASTER', ['backup', 'master', 'master_down_timer']);
+    await report('lb1', 'MASTER');
+    await report('lb2', 'MASTER');
+    expect(await splits()).toBe(2);
   });
 
   it('admin actions reach the agent through its config and are audited: maintenance, move mastership', async () => {

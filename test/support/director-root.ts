@@ -21,12 +21,19 @@ export function ensureRootfs(): void {
   renameSync(tmp, ROOTFS);
 }
 
+export interface DirectorRootOptions {
+  /** Host directories bound into the root (`[hostPath, pathInRoot]`), e.g. a small filesystem for the state dir. */
+  binds?: Array<[string, string]>;
+  /** Environment the agent runs with (startAgent), e.g. LD_PRELOAD for a clock of its own. */
+  agentEnv?: Record<string, string>;
+}
+
 export class DirectorRoot {
   readonly upper: string;
   readonly merged: string;
   private readonly work: string;
 
-  constructor(readonly host: LabHost, dir: string) {
+  constructor(readonly host: Pick<LabHost, 'ns'>, dir: string, private readonly options: DirectorRootOptions = {}) {
     this.upper = join(dir, 'upper');
     this.merged = join(dir, 'merged');
     this.work = join(dir, 'ovl-work');
@@ -36,7 +43,7 @@ export class DirectorRoot {
 
   /** The agent's pid (from its pid file), if it is alive. */
   agentPid(): number | undefined {
-    const f = join(this.upper, 'var/lib/vigil/vigil.pid');
+    const f = this.hostPath('var/lib/vigil/vigil.pid');
     if (!existsSync(f)) return undefined;
     const pid = Number(readFileSync(f, 'utf8').trim());
     // A killed agent can linger as a zombie (where PID 1 does not reap): alive to kill(0), but
@@ -58,7 +65,7 @@ export class DirectorRoot {
     const argv = pid
       ? ['nsenter', `--mount=/proc/${pid}/ns/mnt`, `--net=/var/run/netns/${this.host.ns}`, 'chroot', this.merged, 'sh', '-c', cmd]
       : ['ip', 'netns', 'exec', this.host.ns, 'unshare', '-m', '--propagation', 'private', 'sh', '-c',
-        `set -e; mount -t overlay overlay -o lowerdir=${ROOTFS},upperdir=${this.upper},workdir=${this.work} ${this.merged}; mount -t proc proc ${this.merged}/proc; mount --bind /dev ${this.merged}/dev; mount -t tmpfs tmpfs ${this.merged}/run; mount -t tmpfs tmpfs ${this.merged}/tmp; exec chroot ${this.merged} sh -c "$0"`, cmd];
+        `set -e; mount -t overlay overlay -o lowerdir=${ROOTFS},upperdir=${this.upper},workdir=${this.work} ${this.merged}; mount -t proc proc ${this.merged}/proc; mount --bind /dev ${this.merged}/dev; mount -t tmpfs tmpfs ${this.merged}/run; mount -t tmpfs tmpfs ${this.merged}/tmp;${this.bindScript()} exec chroot ${this.merged} sh -c "$0"`, cmd];
     return new Promise((resolve) => {
       const p = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
@@ -72,9 +79,18 @@ export class DirectorRoot {
     });
   }
 
+  private bindScript(): string {
+    return (this.options.binds ?? []).map(([from, to]) => ` mkdir -p ${this.merged}${to}; mount --bind ${from} ${this.merged}${to};`).join('');
+  }
+
+  /** `export K=V; ` for the agent's environment (values are plain paths and words). */
+  envPrefix(): string {
+    return Object.entries(this.options.agentEnv ?? {}).map(([k, v]) => `export ${k}='${v}'; `).join('');
+  }
+
   /** Starts the installed agent again (after a crash), as the installer does without systemd. */
   startAgent(): Promise<{ code: number | null; out: string }> {
-    return this.run('nohup /opt/vigil/bin/vigil agent --config /etc/vigil/agent.json --state-dir /var/lib/vigil >>/var/lib/vigil/agent.log 2>&1 </dev/null &');
+    return this.run(`${this.envPrefix()}nohup /opt/vigil/bin/vigil agent --config /etc/vigil/agent.json --state-dir /var/lib/vigil >>/var/lib/vigil/agent.log 2>&1 </dev/null &`);
   }
 
   /** Kills the agent (SIGKILL by default: a crash). */
@@ -83,12 +99,21 @@ export class DirectorRoot {
     if (pid) process.kill(pid, signal);
   }
 
+  /** Where a path of the root is on this host: under a bind, or in the overlay's upper dir. */
+  hostPath(path: string): string {
+    const p = `/${path.replace(/^\/+/, '')}`;
+    for (const [from, to] of this.options.binds ?? []) {
+      if (p === to || p.startsWith(`${to}/`)) return join(from, p.slice(to.length));
+    }
+    return join(this.upper, p);
+  }
+
   readFile(path: string): string {
-    return readFileSync(join(this.upper, path), 'utf8');
+    return readFileSync(this.hostPath(path), 'utf8');
   }
 
   log(): string {
-    const f = join(this.upper, 'var/lib/vigil/agent.log');
+    const f = this.hostPath('var/lib/vigil/agent.log');
     return existsSync(f) ? readFileSync(f, 'utf8').slice(-3000) : '(no agent.log)';
   }
 }

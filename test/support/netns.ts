@@ -185,7 +185,15 @@ export async function createLab(options: LabOptions): Promise<NetnsLab> {
   return lab;
 }
 
-async function startChild(ns: string, modulePath: string): Promise<RpcChild> {
+/**
+ * Starts a JSON-lines RPC child inside any namespace (the caller keeps it and closes it); what
+ * `lab.serve` does for a lab's own hosts, for labs built by other means (infra/soak/lab.ts).
+ */
+export function serveIn(ns: string, modulePath: string, startTimeoutMs = 20_000): Promise<RpcChild> {
+  return startChild(ns, modulePath, startTimeoutMs);
+}
+
+async function startChild(ns: string, modulePath: string, startTimeoutMs = 20_000): Promise<RpcChild> {
   const proc: ChildProcessWithoutNullStreams = spawn(
     'ip',
     ['netns', 'exec', ns, process.execPath, '--import', 'tsx', childEntry, modulePath],
@@ -232,7 +240,7 @@ async function startChild(ns: string, modulePath: string): Promise<RpcChild> {
       else p.resolve(msg.result);
     });
   });
-  const startTimer = setTimeout(() => proc.kill('SIGKILL'), 20_000);
+  const startTimer = setTimeout(() => proc.kill('SIGKILL'), startTimeoutMs);
   try {
     await ready;
   } finally {

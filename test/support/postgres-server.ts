@@ -14,7 +14,7 @@ export interface PostgresServer {
   stop(): Promise<void>;
 }
 
-function pgBinDir(): string {
+export function pgBinDir(): string {
   const base = '/usr/lib/postgresql';
   if (!existsSync(base)) throw new Error('PostgreSQL server binaries not found under /usr/lib/postgresql: install Debian\'s `postgresql` package or set DATABASE_URL');
   const versions = readdirSync(base).filter((v) => existsSync(join(base, v, 'bin', 'initdb'))).sort((a, b) => Number(b) - Number(a));

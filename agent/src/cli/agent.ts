@@ -12,7 +12,7 @@ import { formatDiagnostic, hasErrors, mergeDiagnostics } from '../keepalived/dia
 import { parseKeepalivedConf } from '../keepalived/parser.ts';
 import { DirectorHost } from '../host/director-host.ts';
 import { linuxHostPorts } from '../host/linux.ts';
-import { pinoLog } from '../host/log.ts';
+import { agentLogDestination, pinoLog } from '../host/log.ts';
 import { runManaged } from '../managed/run.ts';
 
 const USAGE = `usage: vigil agent --keepalived FILE [--config-id ID] [--state-dir DIR] [--director NAME] [--lb-backend auto|ipvs|nftables]
@@ -102,7 +102,7 @@ export async function runAgent(argv: string[]): Promise<number> {
     process.stderr.write(`${loaded.report}\nvigil agent: ${file} is invalid; nothing was started\n`);
     return 1;
   }
-  const log = pino({ base: { component: 'agent', director: loaded.config.director } });
+  const log = pino({ base: { component: 'agent', director: loaded.config.director } }, agentLogDestination());
   const hostLog = pinoLog(log);
   const host = await DirectorHost.open(linuxHostPorts({ stateDir, lbMode, log: hostLog, path: process.env.PATH ?? DEFAULT_PATH }), { stateDir, log: hostLog, keepalivedMetrics: keepalivedMetrics ?? true, ...(metricsAt ? { metricsAt } : {}) });
   const started = await host.apply(loaded.config);

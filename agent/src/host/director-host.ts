@@ -111,7 +111,15 @@ export class DirectorHost {
         o.log('info', 'event', { event: e });
         o.onEvent?.(e);
       },
-      recordVips: (v) => this.state.recordVips(v),
+      recordVips: (v) => {
+        // The record only lets a later run remove VIPs a crash left behind: a disk that refuses
+        // it (full, read-only) must not stop a reload; said, and written again next time.
+        try {
+          this.state.recordVips(v);
+        } catch (e) {
+          o.log('error', `could not record the configured VIPs in ${o.stateDir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): after a crash, VIPs added since are not cleaned up automatically`);
+        }
+      },
       onHeldVips: (v) => this.lb?.setHeldVips(v.map((x) => x.address)),
       fifo: (line) => this.fifo?.(line),
     });

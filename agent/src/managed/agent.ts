@@ -75,10 +75,12 @@ export function toOutbox(e: AgentEvent | LbEvent): Omit<OutboxEvent, 'seq'> {
 /** While configs are pushed, the pull loop still re-checks this often (a lost frame). */
 const PUSH_RECHECK_MS = 300_000;
 
+/** Resolves after `ms` or on abort; the listener goes with the timer (the stop signal lives as long as the agent). */
 const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) => {
   if (signal.aborted) return resolve();
-  const t = setTimeout(resolve, ms);
-  signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+  const onAbort = () => { clearTimeout(t); resolve(); };
+  const t = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve(); }, ms);
+  signal.addEventListener('abort', onAbort, { once: true });
 });
 
 export class ManagedAgent {
@@ -106,6 +108,12 @@ export class ManagedAgent {
   /** The host's events go here: into the outbox first, then (woken) to the control plane. */
   event(e: AgentEvent | LbEvent): void {
     this.o.outbox.append(toOutbox(e));
+    this.wake();
+  }
+
+  /** The state disk refuses writes, or takes them again (problem null): an audit-log fact. */
+  diskProblem(problem: string | null, inMemory: number): void {
+    this.o.outbox.append({ kind: 'agent.state_disk', agentTime: new Date().toISOString(), details: { problem, inMemory } });
     this.wake();
   }
 
@@ -160,7 +168,15 @@ export class ManagedAgent {
     if (r.ok) {
       this.applied = revision;
       this.etag = version;
-      if (!fromCache) writeFileAtomic(this.o.cachePath, JSON.stringify({ revision, etag: version, config } satisfies Cached));
+      if (!fromCache) {
+        try {
+          writeFileAtomic(this.o.cachePath, JSON.stringify({ revision, etag: version, config } satisfies Cached));
+        } catch (e) {
+          // A full or read-only state disk: the config runs; only a restart without the control
+          // plane would fall back to the older cached one.
+          log('error', `could not cache revision ${revision} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): it runs, but a restart that cannot reach the control plane starts from the previous cache`, { path: this.o.cachePath });
+        }
+      }
       outbox.append({ kind: 'config.applied', agentTime: new Date().toISOString(), details: { revision, version, fromCache, instances: appliedInstances(r.report), diff: r.report } });
       log('info', 'config applied', { revision, fromCache });
     } else {
@@ -236,13 +252,17 @@ export class ManagedAgent {
     let backoff = 200;
     let stateAt = 0;
     while (!signal.aborted && !this.refused) {
+      // While the disk refuses writes, try again each turn (at least every `every` ms).
+      if (outbox.diskProblem) outbox.flush();
       const events = outbox.pending(500);
       const dueState = Date.now() - stateAt >= every || events.length > 0;
       if (events.length === 0 && !dueState) {
         await new Promise<void>((resolve) => {
-          this.wake = resolve;
-          const t = setTimeout(resolve, Math.max(50, every - (Date.now() - stateAt)));
-          signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+          // Every way out removes the others: this runs every few seconds for the agent's life.
+          const done = () => { clearTimeout(t); signal.removeEventListener('abort', done); resolve(); };
+          this.wake = done;
+          const t = setTimeout(done, Math.max(50, every - (Date.now() - stateAt)));
+          signal.addEventListener('abort', done, { once: true });
         });
         this.wake = () => {};
         continue;

@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Outbox } from './outbox.ts';
+import { Outbox, type OutboxIo } from './outbox.ts';
+import { fsyncSync, writeFileSync, writeSync } from 'node:fs';
 
 const ev = (kind: string) => ({ kind, agentTime: '2026-11-29T10:00:00.000Z', details: {} });
 
@@ -44,6 +45,69 @@ describe('Outbox', () => {
     const again = new Outbox(d);
     expect(again.pending().map((e) => e.kind)).toEqual(['a']);
     expect(again.append(ev('c')).seq).toBe(2);
+    again.close();
+    // The event written after the torn text is on a line of its own: it survives the next start.
+    expect(new Outbox(d).pending().map((e) => [e.seq, e.kind])).toEqual([[1, 'a'], [2, 'c']]);
+  });
+
+  /** Real file operations that refuse (ENOSPC) while `full`, optionally after a short write. */
+  const disk = (state: { full: boolean; short?: boolean }): OutboxIo => ({
+    write: (fd, t) => {
+      if (!state.full) return writeSync(fd, t);
+      if (state.short) return writeSync(fd, t.slice(0, 7));
+      throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+    },
+    fsync: (fd) => fsyncSync(fd),
+    replace: (p, t) => {
+      if (state.full) throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+      writeFileSync(p, t);
+    },
+  });
+
+  it('a full disk: appends never throw, events are held and delivered, written in order when space returns, and said once each way', async () => {
+    for (const short of [false, true]) {
+      const d = dir();
+      const told: Array<[string | null, number]> = [];
+      const state = { full: false, short };
+      const o = new Outbox(d, { io: disk(state), onDisk: (p, n) => told.push([p, n]) });
+      o.append(ev('a'));
+      state.full = true;
+      expect(o.append(ev('b')).seq).toBe(2);
+      expect(o.append(ev('c')).seq).toBe(3);
+      expect(o.pending().map((e) => e.kind)).toEqual(['a', 'b', 'c']);
+      expect(o.diskProblem).toEqual({ problem: short ? 'short write (disk full?)' : 'ENOSPC', inMemory: 2 });
+      o.ack(1); // delivered while full: acknowledged in memory, the state waits for the disk
+      expect(o.flush()).toBe(false);
+      await Promise.resolve();
+      expect(told).toEqual([[short ? 'short write (disk full?)' : 'ENOSPC', 2]]);
+      state.full = false;
+      expect(o.flush()).toBe(true);
+      await Promise.resolve();
+      expect(told[1]).toEqual([null, 0]);
+      expect(o.diskProblem).toBeNull();
+      o.close();
+      // A restart finds b and c on disk, after a (acked), whatever the refused writes left.
+      const again = new Outbox(d);
+      expect(again.pending().map((e) => [e.seq, e.kind])).toEqual([[2, 'b'], [3, 'c']]);
+      expect(again.append(ev('d')).seq).toBe(4);
+      again.close();
+    }
+  });
+
+  it('events delivered and acknowledged while the disk is full are not written later; the state keeps the sequence', () => {
+    const d = dir();
+    const state = { full: true };
+    const o = new Outbox(d, { io: disk(state) });
+    o.append(ev('a'));
+    o.append(ev('b'));
+    o.ack(2);
+    expect(o.diskProblem?.inMemory).toBe(0);
+    state.full = false;
+    expect(o.flush()).toBe(true);
+    o.close();
+    const again = new Outbox(d);
+    expect(again.pending()).toEqual([]);
+    expect(again.append(ev('c')).seq).toBe(3);
     again.close();
   });
 

@@ -7,6 +7,12 @@
  *
  *   outbox.jsonl   one event per line: {"seq":N,"kind":...,"agentTime":...,"details":{...}}
  *   outbox.state   {"acked":N,"last":N}, replaced atomically (tmp + rename)
+ *
+ * A disk that refuses writes (full, read-only, failing) never stops the agent: an event that
+ * cannot be written is kept in memory, still delivered, and written (in order) as soon as the
+ * disk takes writes again; `diskProblem` says what is wrong meanwhile and `onDisk` is told
+ * once when it starts and once when it ends. What only memory holds is lost if the process dies
+ * before the disk recovers: that is the one window, and it is reported, not hidden.
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, statSync, writeSync, ftruncateSync } from 'node:fs';
 import { writeFileAtomic } from '../os/atomic-file.ts';
@@ -22,6 +28,20 @@ export interface OutboxEvent {
 
 const COMPACT_BYTES = 256 * 1024;
 
+/** The file operations the outbox needs (real ones by default; a test makes them fail). */
+export interface OutboxIo {
+  write(fd: number, text: string): number;
+  fsync(fd: number): void;
+  replace(path: string, text: string): void;
+}
+const realIo: OutboxIo = { write: (fd, t) => writeSync(fd, t), fsync: (fd) => fsyncSync(fd), replace: (p, t) => writeFileAtomic(p, t) };
+
+export interface OutboxOptions {
+  io?: OutboxIo;
+  /** Told when the disk starts refusing (with why, and how many events only memory holds) and when it takes writes again (null). */
+  onDisk?: (problem: string | null, inMemory: number) => void;
+}
+
 export class Outbox {
   private readonly log: string;
   private readonly stateFile: string;
@@ -29,8 +49,16 @@ export class Outbox {
   private acked = 0;
   private last = 0;
   private queue: OutboxEvent[] = [];
+  /** Appended but not on disk yet (the disk refused): written first, in order, when it can. */
+  private unwritten: OutboxEvent[] = [];
+  private stateDirty = false;
+  /** The last write may have left part of a line: the next one starts on a fresh line. */
+  private torn = false;
+  private problem: string | null = null;
+  private readonly io: OutboxIo;
 
-  constructor(dir: string) {
+  constructor(dir: string, private readonly options: OutboxOptions = {}) {
+    this.io = options.io ?? realIo;
     mkdirSync(dir, { recursive: true });
     this.log = join(dir, 'outbox.jsonl');
     this.stateFile = join(dir, 'outbox.state');
@@ -53,15 +81,60 @@ export class Outbox {
       }
     }
     this.fd = openSync(this.log, 'a');
+    // A crash mid-write left part of a line: the next event starts on a line of its own.
+    if (existsSync(this.log) && statSync(this.log).size > 0) {
+      const text = readFileSync(this.log, 'utf8');
+      this.torn = !text.endsWith('\n');
+    }
   }
 
   /** Appends durably; returns the event with its sequence number. */
   append(e: Omit<OutboxEvent, 'seq'>): OutboxEvent {
     const event: OutboxEvent = { seq: ++this.last, ...e };
-    writeSync(this.fd, `${JSON.stringify(event)}\n`);
-    fsyncSync(this.fd);
     this.queue.push(event);
+    this.unwritten.push(event);
+    this.flush();
     return event;
+  }
+
+  /** Why the disk refuses writes now (null: it does not), and how many events only memory holds. */
+  get diskProblem(): { problem: string; inMemory: number } | null {
+    return this.problem === null ? null : { problem: this.problem, inMemory: this.unwritten.length };
+  }
+
+  /**
+   * Writes what waits for the disk (events, then the state), oldest first; stops at the first
+   * refusal. Called on every append and ack, and by the agent's loop while a problem lasts.
+   */
+  flush(): boolean {
+    // Delivered and acknowledged meanwhile: the state file will carry `last`, the line is not needed.
+    if (this.unwritten.length > 0 && this.unwritten[0]!.seq <= this.acked) this.unwritten = this.unwritten.filter((e) => e.seq > this.acked);
+    try {
+      while (this.unwritten.length > 0) {
+        const line = `${this.torn ? '\n' : ''}${JSON.stringify(this.unwritten[0])}\n`;
+        this.torn = true;
+        if (this.io.write(this.fd, line) !== Buffer.byteLength(line)) throw new Error('short write (disk full?)');
+        this.io.fsync(this.fd);
+        this.torn = false;
+        this.unwritten.shift();
+      }
+      if (this.stateDirty) {
+        this.io.replace(this.stateFile, JSON.stringify({ acked: this.acked, last: this.last }));
+        this.stateDirty = false;
+      }
+    } catch (err) {
+      const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      const started = this.problem === null;
+      this.problem = why;
+      // Told after this call returns: the listener may append (a fact about the disk).
+      if (started) queueMicrotask(() => this.options.onDisk?.(why, this.unwritten.length));
+      return false;
+    }
+    if (this.problem !== null) {
+      this.problem = null;
+      queueMicrotask(() => this.options.onDisk?.(null, 0));
+    }
+    return true;
   }
 
   /** Events not acknowledged yet, oldest first. */
@@ -82,19 +155,22 @@ export class Outbox {
     if (seq <= this.acked) return;
     this.acked = Math.min(seq, this.last);
     this.queue = this.queue.filter((e) => e.seq > this.acked);
-    this.saveState();
-    if (this.queue.length === 0 && statSync(this.log).size > COMPACT_BYTES) {
+    this.stateDirty = true;
+    // Only a written state may let the log start over: it is what keeps `last` then.
+    if (!this.flush()) return;
+    if (this.queue.length === 0 && this.unwritten.length === 0 && statSync(this.log).size > COMPACT_BYTES) {
       // Everything delivered: start the file over (the state file keeps `last`).
-      ftruncateSync(this.fd, 0);
-      fsyncSync(this.fd);
+      try {
+        ftruncateSync(this.fd, 0);
+        fsyncSync(this.fd);
+      } catch {
+        // Truncation is housekeeping: the next ack tries again.
+      }
     }
   }
 
   close(): void {
+    this.flush();
     closeSync(this.fd);
-  }
-
-  private saveState(): void {
-    writeFileAtomic(this.stateFile, JSON.stringify({ acked: this.acked, last: this.last }));
   }
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { DirectorHost } from '../host/director-host.ts';
 import { linuxHostPorts } from '../host/linux.ts';
-import { pinoLog } from '../host/log.ts';
+import { agentLogDestination, pinoLog } from '../host/log.ts';
 import type { LbBackendMode } from '../os/lb-backend.ts';
 import { listenAddress, readAgentFile } from './agent-file.ts';
 import { ManagedAgent } from './agent.ts';
@@ -34,8 +34,16 @@ export async function runManaged(o: ManagedOptions): Promise<number> {
     return 1;
   }
   const cfg = file.value;
-  const log = pinoLog(pino({ base: { component: 'agent', director: cfg.director, managed: true } }));
-  const outbox = new Outbox(join(o.stateDir, 'outbox'));
+  const log = pinoLog(pino({ base: { component: 'agent', director: cfg.director, managed: true } }, agentLogDestination()));
+  const outbox = new Outbox(join(o.stateDir, 'outbox'), {
+    // The agent keeps electing with a full or read-only disk; it says so, and the outbox
+    // writes what memory holds once the disk takes writes again.
+    onDisk: (problem, inMemory) => {
+      if (problem) log('error', `the state disk refuses writes (${problem}): events are held in memory and still delivered; any not delivered are lost if the agent stops before the disk recovers`, { stateDir: o.stateDir, inMemory });
+      else log('info', 'the state disk takes writes again: the outbox is on disk', { stateDir: o.stateDir });
+      events.to?.diskProblem(problem, inMemory);
+    },
+  });
   // The host's events go to the managed agent, built next (it needs the host).
   const events: { to?: ManagedAgent } = {};
   const host = await DirectorHost.open(linuxHostPorts({ stateDir: o.stateDir, lbMode: cfg.lbBackend ?? o.lbMode, log, path: o.path }), {

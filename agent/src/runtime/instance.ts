@@ -48,6 +48,9 @@ const routeKey = (r: RouteSpec) => JSON.stringify(r);
 let incarnations = 0;
 const bootId = Date.now().toString(36);
 
+/** A timer this late was held up (a stopped process, a blocked loop): read the sockets before acting on it. */
+const LATE_TIMER_MS = 20;
+
 export class RunningInstance {
   state: InstanceState;
   /** VIPs this instance has configured in the kernel (and not removed since). */
@@ -269,14 +272,30 @@ export class RunningInstance {
     const delay = Math.max(0, at - this.ports.clock.now());
     this.timer = this.ports.clock.setTimeout(() => {
       this.timer = undefined;
-      const r = fireDueTimers(this.state, this.ports.clock.now());
-      this.firing = true;
-      try {
-        this.ports.commit(this, r);
-      } finally {
-        this.firing = false;
+      // A timer that fires late (the process was stopped, or its event loop blocked) may be due
+      // only because adverts waiting in the socket have not been read yet: a resumed backup
+      // would declare a live master down and take its VIPs. Let one I/O turn run first (a 0 ms
+      // timer fires after the event loop's poll phase, where the socket is read); an advert
+      // read then restarts the Master_Down_Timer (RFC 5798 §6.4.2) and re-arms this timer.
+      if (this.ports.clock.now() - at > LATE_TIMER_MS) {
+        this.timer = this.ports.clock.setTimeout(() => {
+          this.timer = undefined;
+          this.fire();
+        }, 0);
+        return;
       }
+      this.fire();
     }, delay);
+  }
+
+  private fire(): void {
+    const r = fireDueTimers(this.state, this.ports.clock.now());
+    this.firing = true;
+    try {
+      this.ports.commit(this, r);
+    } finally {
+      this.firing = false;
+    }
   }
 
   /** The advert to `dst` at `priority`, encoded (cached while nothing in it changes). */

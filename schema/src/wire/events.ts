@@ -92,11 +92,21 @@ export const AgentLifecycleEvent = z.object({
   details: z.object({ version: text(64).optional(), reason: text(500).optional() }),
 });
 
-export const AgentEvent = z.union([VrrpTransitionEvent, RealServerEvent, QuorumEvent, ConfigAppliedEvent, ConfigRejectedEvent, AgentLifecycleEvent]);
+/**
+ * The agent's state disk refuses writes (problem: ENOSPC, EROFS, ...; inMemory: events only
+ * memory holds) or takes them again (problem null). The agent keeps electing either way.
+ */
+export const StateDiskEvent = z.object({
+  ...envelope,
+  kind: z.literal('agent.state_disk'),
+  details: z.object({ problem: text(200).nullable(), inMemory: z.number().int().min(0).max(1_000_000_000) }),
+});
+
+export const AgentEvent = z.union([VrrpTransitionEvent, RealServerEvent, QuorumEvent, ConfigAppliedEvent, ConfigRejectedEvent, AgentLifecycleEvent, StateDiskEvent]);
 export type AgentEvent = z.infer<typeof AgentEvent>;
 
 /** The kinds an agent may report; everything else is refused. */
-export const AGENT_EVENT_KINDS = ['vrrp.transition', 'lb.realServer', 'lb.quorum', 'config.applied', 'config.rejected', 'agent.started', 'agent.stopping'] as const;
+export const AGENT_EVENT_KINDS = ['vrrp.transition', 'lb.realServer', 'lb.quorum', 'config.applied', 'config.rejected', 'agent.started', 'agent.stopping', 'agent.state_disk'] as const;
 export type AgentEventKind = (typeof AGENT_EVENT_KINDS)[number];
 const KIND_SCHEMA = new Map<string, z.ZodType<AgentEvent>>([
   ['vrrp.transition', VrrpTransitionEvent],
@@ -106,6 +116,7 @@ const KIND_SCHEMA = new Map<string, z.ZodType<AgentEvent>>([
   ['config.rejected', ConfigRejectedEvent],
   ['agent.started', AgentLifecycleEvent],
   ['agent.stopping', AgentLifecycleEvent],
+  ['agent.state_disk', StateDiskEvent],
 ]);
 
 /** Largest serialized event the control plane stores (the whole report is bounded too). */

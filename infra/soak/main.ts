@@ -1,0 +1,41 @@
+/**
+ * `npm run soak -- --minutes=N [--seed=S] [--faults=kind,kind]` (root): runs the soak lab under
+ * faults for N minutes and prints its table; exits 1 if any invariant failed. `--hours=H` is
+ * the same in hours. The same run is `npm run bench -- soak --minutes=N`.
+ */
+import { parseArgs } from 'node:util';
+import { FAULT_KINDS, type FaultKind } from './faults.ts';
+import { runSoak, type SoakResult } from './soak.ts';
+
+export function parseSoakArgs(argv: string[]): { minutes: number; seed: number; kinds?: FaultKind[] } {
+  const { values } = parseArgs({ args: argv, options: { minutes: { type: 'string' }, hours: { type: 'string' }, seed: { type: 'string' }, faults: { type: 'string' } }, allowPositionals: true });
+  const minutes = values.hours !== undefined ? Number(values.hours) * 60 : Number(values.minutes ?? 5);
+  if (!Number.isFinite(minutes) || minutes < 1 || minutes > 7 * 24 * 60) throw new Error(`--minutes must be 1..10080 (or --hours), got ${values.minutes ?? values.hours}`);
+  const seed = Number(values.seed ?? 16);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 32 - 1) throw new Error(`--seed must be an integer 0..2^32-1, got ${values.seed}`);
+  const kinds = values.faults?.split(',').map((k) => k.trim()).filter(Boolean);
+  const bad = kinds?.filter((k) => !(FAULT_KINDS as readonly string[]).includes(k));
+  if (bad?.length) throw new Error(`--faults: unknown kind ${bad.join(', ')}; known: ${FAULT_KINDS.join(', ')}`);
+  return { minutes, seed, ...(kinds ? { kinds: kinds as FaultKind[] } : {}) };
+}
+
+/** Whether every invariant the soak asserts holds. */
+export function soakPassed(r: SoakResult): boolean {
+  return r.events.lost === 0 && r.events.duplicates === 0 && r.events.chain.ok && r.failovers.false.length === 0
+    && r.failovers.missing.length === 0 && r.failovers.duplicates === 0 && r.splitBrain.detected === r.splitBrain.partitions
+    && r.splitBrain.resolved === r.splitBrain.partitions && r.unexpectedRestarts.length === 0 && r.notSteady.length === 0
+    && r.faults.every((f) => !f.error);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const o = parseSoakArgs(argv);
+  const r = await runSoak(o);
+  console.log(r.table);
+  const ok = soakPassed(r);
+  console.log(ok ? '\nsoak: every invariant held' : '\nsoak: INVARIANTS FAILED');
+  return ok ? 0 : 1;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main(process.argv.slice(2)).then((code) => process.exit(code), (e: Error) => { console.error(e.message); process.exit(2); });
+}
