@@ -115,6 +115,7 @@ const ROUTES: Record<string, RouteCase> = {
   },
   'GET /fleet': { role: 'viewer', scope: 'list', ok: 200, prepare: async () => ({ path: '/v1/fleet' }) },
   'GET /fleet/map': { role: 'viewer', scope: 'list', ok: 200, prepare: async () => ({ path: '/v1/fleet/map' }) },
+  'GET /fleet/metrics': { role: 'viewer', scope: 'list', ok: 200, prepare: async () => ({ path: '/v1/fleet/metrics' }) },
   'GET /timeline': { role: 'viewer', scope: 'list', ok: 200, prepare: async () => ({ path: '/v1/timeline' }) },
   'GET /clusters/{id}/status': { role: 'viewer', scope: 'site', ok: 200, prepare: async (w) => ({ path: `/v1/clusters/${w.clusterId}/status` }) },
   // The session routes are about the caller itself: any API token, wherever it is scoped.
