@@ -18,13 +18,14 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, relative, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import type { AppEnv } from './http/env.ts';
 import { forwardedPrefix, isHttps } from './http/session-cookie.ts';
 import type { UrlPolicy } from './install/public-url.ts';
+import { packageRoot } from './package-root.ts';
 
-const ROOT = fileURLToPath(new URL('../dashboard/', import.meta.url));
+// From the package root, not this module: the compiled CLI runs this code from agent/dist/.
+const ROOT = join(packageRoot(), 'control-plane', 'dashboard') + sep;
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
