@@ -71,9 +71,12 @@ describe.skipIf(!run)('keepalived -t accepts what vigil export writes', () => {
       const k = await keepalivedT(path);
       const said = `${name} / ${d}: keepalived -t exit ${k.code}\n${k.stdout}${k.stderr}`;
       if (!valid) {
-        // Vigil rejected the spec: the import said so.
-        expect(r.ok, said).toBe(false);
-        continue;
+        // Vigil rejected the spec: the import said so, unless the only complaint is that one
+        // file alone names unicast peers that are not (yet) directors of the cluster, which the
+        // import keeps as a warning: that export must still satisfy keepalived -t below.
+        const onlyPeers = validateClusterSpec(r.spec).issues.every((i) => i.code === 'FLEET_UNICAST_PEER_NOT_MEMBER' || i.code === 'FLEET_UNICAST_MEMBER_NOT_PEER');
+        expect(r.ok, said).toBe(r.directors.length === 1 && onlyPeers);
+        if (!r.ok) continue;
       }
       if (k.code === 0) continue;
       const got = messages(`${k.stdout}${k.stderr}`);

@@ -45,7 +45,8 @@ afterAll(async () => {
     try { process.kill(-c.pid!, 'SIGTERM'); } catch { /* gone */ }
     await new Promise((r) => c.once('exit', r));
   }
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  // A stopped control plane's embedded database may still be flushing files as we remove them.
+  for (const d of dirs) rmSync(d, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 }, 60_000);
 
 function temp(prefix: string): string {

@@ -137,7 +137,8 @@ describe.skipIf(!run)('reload as a diff in network namespaces (SIGHUP)', () => {
         const m = /(\d+) sent, (\d+) answered/.exec(probe.stdout);
         expect(m, probe.stdout + probe.stderr).not.toBeNull();
         console.log(`VIP continuity through 4 reloads (${peer} peer): ${m![2]}/${m![1]} connections answered`);
-        expect(Number(m![1])).toBeGreaterThan(500);
+        // The client probed all along (at least 2 s of 10 ms probes; the reloads take 3-6 s).
+        expect(Number(m![1])).toBeGreaterThan(200);
         expect(Number(m![2])).toBe(Number(m![1]));
         expect(bWatch.events.filter((e) => e.address === '192.0.2.180')).toEqual([]);
         expect(A.logs()).toMatch(/reloaded: VI_1: changed in place \(virtual_ipaddress \+192\.0\.2\.181\/24\)/);
