@@ -45,6 +45,14 @@ afterAll(async () => {
     try { process.kill(-c.pid!, 'SIGTERM'); } catch { /* gone */ }
     await new Promise((r) => c.once('exit', r));
   }
+  // The group's leader (the shell) exits first; wait for the rest of it (npm, the control plane
+  // closing its embedded database) before removing their directories.
+  for (const c of background) {
+    for (let i = 0; i < 200; i++) {
+      try { process.kill(-c.pid!, 0); } catch { break; }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
   // A stopped control plane's embedded database may still be flushing files as we remove them.
   for (const d of dirs) rmSync(d, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 }, 60_000);
