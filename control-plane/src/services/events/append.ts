@@ -1,3 +1,4 @@
+import { rowsOf } from '../../db.ts';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { events } from '../../../../schema/src/tables/index.ts';
 import { actorLabel, withTransaction, type ServiceContext } from '../context.ts';
@@ -5,7 +6,6 @@ import { eventHash, GENESIS_HASH, type ChainedFields } from './chain.ts';
 import { notifyEventsAppended } from './notify.ts';
 import { dayOf, ensurePartitions, partitionName } from './partitions.ts';
 
-const rowsOf = <T>(r: unknown): T[] => ((r as { rows?: T[] }).rows ?? (r as T[]));
 
 export interface AppendEventInput {
   kind: string;

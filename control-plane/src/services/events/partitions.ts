@@ -6,7 +6,7 @@
  * a partition.
  */
 import { sql } from 'drizzle-orm';
-import type { Db } from '../../db.ts';
+import { rowsOf, type Db } from '../../db.ts';
 
 const DAY_MS = 86_400_000;
 /** Days created ahead of today. */
@@ -24,7 +24,6 @@ export function partitionDay(name: string): number | undefined {
   return Number.isFinite(t) ? dayOf(t) : undefined;
 }
 
-const rowsOf = <T>(r: unknown): T[] => ((r as { rows?: T[] }).rows ?? (r as T[]));
 
 /** The partitions that exist, oldest first. */
 export async function listPartitions(db: Db): Promise<{ name: string; day: number }[]> {

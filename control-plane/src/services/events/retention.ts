@@ -10,6 +10,7 @@
  * cannot be altered without the full verification failing (verify.ts). Without an audit key
  * (no checkpoints) the retention records are the only anchor, and the prune says so.
  */
+import { rowsOf } from '../../db.ts';
 import { desc, sql } from 'drizzle-orm';
 import { auditCheckpoints, auditRetention } from '../../../../schema/src/tables/index.ts';
 import { withTransaction, type ServiceContext } from '../context.ts';
@@ -17,7 +18,6 @@ import { appendEvents, CHAIN_LOCK_KEY } from './append.ts';
 import { dayOf, listPartitions } from './partitions.ts';
 
 const DAY_MS = 86_400_000;
-const rowsOf = <T>(r: unknown): T[] => ((r as { rows?: T[] }).rows ?? (r as T[]));
 
 export interface PruneResult {
   pruned: { partition: string; rows: number; lastEventId: number }[];
