@@ -242,22 +242,22 @@ describe.skipIf(!run)('the dashboard, live, with real agents in network namespac
       if (bound > 1_000) console.log(`  the 1 s bound is not asserted: load average ${load.toFixed(1)} on ${cores} cores; 3 s instead`);
       expect(mapAfter).toBeLessThan(bound);
       expect(timelineAfter).toBeLessThan(bound);
+      expect(await timeline.locator(`table.failovers tr[data-event-id="${tookId}"]`).innerText()).toMatch(/dc1 \/ web\s+VI_1\s+lb1 → lb2\s+master down \(adverts stopped\)\s+\d+ ms/);
+      expect(await fleet.locator('tbody[data-cluster="web"] li[data-director="lb1"]').getAttribute('data-freshness')).toBe('fresh'); // silent for < 30 s: not yet stale
+      await notReloaded(fleet);
+      await notReloaded(timeline);
+      await screenshot(fleet, 'live-failover-fleet');
+      await screenshot(timeline, 'live-failover-timeline');
+      clean(fw);
+      clean(tw);
+      await fleet.close();
+      await timeline.close();
     } catch (e) {
       // The next tests start from lb1 as master: bring it back whatever failed here.
       startAgent('lb1');
       await until('lb1 master again', async () => (await holds(0)) && !(await holds(1)), 30_000).catch(() => undefined);
       throw e;
     }
-    expect(await timeline.locator(`table.failovers tr[data-event-id="${tookId}"]`).innerText()).toMatch(/dc1 \/ web\s+VI_1\s+lb1 → lb2\s+master down \(adverts stopped\)\s+\d+ ms/);
-    expect(await fleet.locator('tbody[data-cluster="web"] li[data-director="lb1"]').getAttribute('data-freshness')).toBe('fresh'); // silent for < 30 s: not yet stale
-    await notReloaded(fleet);
-    await notReloaded(timeline);
-    await screenshot(fleet, 'live-failover-fleet');
-    await screenshot(timeline, 'live-failover-timeline');
-    clean(fw);
-    clean(tw);
-    await fleet.close();
-    await timeline.close();
     // lb1 comes back and preempts (priority 150).
     startAgent('lb1');
     await until('lb1 master again', async () => (await holds(0)) && !(await holds(1)), 20_000);

@@ -42,6 +42,15 @@ describe('timeline lane', () => {
     expect(lane({ prior: [prior('lb1', 'master')], hints: [applied(1_000)], transitions: t }).failovers[0]!.cause).toBe('higher_priority');
   });
 
+  it('an apply that changed other instances, or only added this one (an agent starting), is no rollout of this one', () => {
+    const applied = (changed: string[] | undefined): CauseHint => ({ at: S + 15_000, kind: 'config.applied', director: 'lb1', instance: null, ...(changed ? { changed } : {}) });
+    const t = [tr(20_000, 'lb2', 'backup', 'master', 'master_down_timer', 19_000)];
+    expect(lane({ prior: [prior('lb1', 'master')], hints: [applied([])], transitions: t }).failovers[0]!.cause).toBe('master_down');
+    expect(lane({ prior: [prior('lb1', 'master')], hints: [applied(['VI_2'])], transitions: t }).failovers[0]!.cause).toBe('master_down');
+    expect(lane({ prior: [prior('lb1', 'master')], hints: [applied(['VI_1'])], transitions: t }).failovers[0]!.cause).toBe('rollout');
+    expect(lane({ prior: [prior('lb1', 'master')], hints: [applied(undefined)], transitions: t }).failovers[0]!.cause).toBe('rollout');
+  });
+
   it('nothing known before the first election: unknown, and an election is no failover', () => {
     const l = lane({ transitions: [tr(3_000, 'lb1', 'backup', 'master', 'master_down_timer', null)] });
     expect(rel(l.segments)).toEqual([[0, 3_000, 'unknown', null], [3_000, 60_000, 'held', 'lb1']]);

@@ -66,6 +66,12 @@ export interface CauseHint {
   /** For instance.move_master: the instance it moved. */
   instance: string | null;
   on?: boolean;
+  /**
+   * For config.applied: the instances the apply changed (in place, restarted or removed), as the
+   * agent reported them; absent when it did not say (every instance may have changed). An agent's
+   * first apply at start adds its instances: that is the start, not a rollout.
+   */
+  changed?: string[];
 }
 
 export interface Segment {
@@ -157,7 +163,7 @@ export function causeOf(o: { at: number; reason: string; oldMaster: string; newM
   }
   if (o.hints.some((h) => h.kind === 'instance.move_master' && h.instance === o.instance && recent(h, ACTION_WINDOW_MS))) return 'move_master';
   if (o.left && o.left.director === o.oldMaster && o.at - o.left.at <= LEAVE_WINDOW_MS && LEAVE_CAUSE[o.left.reason]) return LEAVE_CAUSE[o.left.reason]!;
-  if (o.hints.some((h) => h.kind === 'config.applied' && (h.director === o.oldMaster || h.director === o.newMaster) && recent(h, ROLLOUT_WINDOW_MS))) return 'rollout';
+  if (o.hints.some((h) => h.kind === 'config.applied' && (h.director === o.oldMaster || h.director === o.newMaster) && (!h.changed || h.changed.includes(o.instance)) && recent(h, ROLLOUT_WINDOW_MS))) return 'rollout';
   return REASON_CAUSE[o.reason] ?? 'other';
 }
 

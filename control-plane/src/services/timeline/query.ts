@@ -108,6 +108,7 @@ export async function timeline(ctx: ServiceContext, q: TimelineQuery) {
       at: at(m.agentTime, m.receivedAt), kind: m.kind as CauseHint['kind'], instance: m.instance,
       director: m.kind === 'instance.move_master' ? str(m.details.to) || null : m.director,
       ...(m.kind === 'director.maintenance' ? { on: m.details.on === true } : {}),
+      ...(m.kind === 'config.applied' ? changedInstances(m.details) : {}),
     };
     hintsByCluster.set(m.clusterId, [...(hintsByCluster.get(m.clusterId) ?? []), hint]);
   }
@@ -161,4 +162,11 @@ export async function timeline(ctx: ServiceContext, q: TimelineQuery) {
     markers,
     truncated: { lanes: Math.max(0, sorted.length - shown.length), transitions: truncatedTransitions },
   };
+}
+
+/** The instances a config.applied changed (not added, not unchanged), when the agent listed them. */
+function changedInstances(details: Record<string, unknown>): { changed?: string[] } {
+  const list = details.instances;
+  if (!Array.isArray(list)) return {};
+  return { changed: list.filter((i): i is { name: string; change: string } => typeof i === 'object' && i !== null && typeof (i as { name?: unknown }).name === 'string' && ['in_place', 'restarted', 'removed'].includes(String((i as { change?: unknown }).change))).map((i) => i.name) };
 }
