@@ -3,7 +3,6 @@
  * so tests drive it in-process with `app.request()`.
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from 'pino';
 import type { DbHandle } from './db.ts';
 import type { AppEnv } from './http/env.ts';
@@ -26,6 +25,7 @@ import { IngestGate } from './services/agents/ingest-gate.ts';
 import { ReportCommitter } from './services/agents/commit.ts';
 import { CREDENTIALS_CHANNEL } from './services/tokens/sessions.ts';
 import { agentBundle } from './agent-bundle.ts';
+import { bodyLimit } from './http/middleware/body-limit.ts';
 import { inputGuard } from './http/middleware/input-guard.ts';
 import { safeError } from './http/safe-error.ts';
 import { defaultInstallSettings, scriptFor, type InstallSettings } from './install/serve.ts';
@@ -114,10 +114,7 @@ export function createApp(deps: AppDeps) {
   void deps.db.listen(CREDENTIALS_CHANNEL, (subject) => sessions.changed(subject)).catch((err: Error) => deps.logger.warn({ err: err.message }, `LISTEN ${CREDENTIALS_CHANNEL} failed: sessions are re-checked every second`));
 
   const v1 = new OpenAPIHono<AppEnv>();
-  v1.use('*', bodyLimit({
-    maxSize: deps.maxBodyBytes ?? 1024 * 1024,
-    onError: (c) => errorResponse(c, 'PAYLOAD_TOO_LARGE', `request body exceeds ${deps.maxBodyBytes ?? 1024 * 1024} bytes`),
-  }));
+  v1.use('*', bodyLimit(deps.maxBodyBytes ?? 1024 * 1024));
   v1.use('*', inputGuard());
   v1.use('*', auth(deps.db.db));
   for (const sub of [sitesRoutes, clustersRoutes, specsRoutes, tokensRoutes, eventsRoutes, failoversRoutes, fleetRoutes, agentRoutes, adminRoutes, sessionRoutes, fleetMapRoutes, timelineRoutes, clusterStatusRoutes]) v1.route('/', sub(routeDeps));

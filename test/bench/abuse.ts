@@ -2,7 +2,8 @@
  * `npm run bench -- abuse`: the control plane (a real `vigil control-plane` process) while one
  * agent sends 10,000 events as fast as the server lets it (ten 1,000-event reports pipelined on
  * its WebSocket, plus the same again over HTTP retrying on 429) and 500 clients long-poll their
- * config; meanwhile /healthz is probed every 20 ms. Run on real Postgres and on the embedded
+ * config; meanwhile /healthz is probed every 20 ms (from a process of its own, so the load
+ * generator's own work never counts as the server's latency). Run on real Postgres and on the embedded
  * database (PGlite on its worker thread).
  *
  * Prints per driver: /healthz p50/p99/max, the control plane's own event-loop delay p99 over the
@@ -75,17 +76,10 @@ async function one(driver: 'postgres' | 'pglite', events: number, polls: number)
     const etags = await Promise.all(creds.map(async (cr) => (await api('GET', '/v1/agent/config', undefined, cr)).etag!));
     await loopDelay(); // resets the server's event-loop histogram: the window starts now
 
-    // The probe.
-    const health: number[] = [];
-    let probing = true;
-    const probe = (async () => {
-      while (probing) {
-        const t0 = performance.now();
-        await fetch(`${base}/healthz`).then((r) => r.text()).catch(() => undefined);
-        health.push(performance.now() - t0);
-        await sleep(20);
-      }
-    })();
+    // The probe: its own process, so that the load generator's work (serialising 10 MB of
+    // reports, 500 sockets) never delays a probe and counts as the server's latency.
+    const probe = startProbe(`${base}/healthz`);
+    await probe.ready;
 
     // 500 long-polls arriving at once, re-issued as they return (each waits up to 25 s).
     const ctls = creds.slice(0, polls).map(() => new AbortController());
@@ -130,9 +124,8 @@ async function one(driver: 'postgres' | 'pglite', events: number, polls: number)
     const storeSeconds = (performance.now() - t0) / 1000;
     await sleep(500);
     const loop = await loopDelay();
-    probing = false;
+    const health = await probe.stop();
     for (const c of ctls) c.abort();
-    await probe;
     await Promise.all(pollers);
     ws.close();
     const verify = await must('GET', '/v1/events/verify');
@@ -143,6 +136,44 @@ async function one(driver: 'postgres' | 'pglite', events: number, polls: number)
     await pg?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** A /healthz prober in a child process: one request every 20 ms; its latencies when stopped. */
+function startProbe(url: string): { ready: Promise<void>; stop(): Promise<number[]> } {
+  const script = `
+    const lat = [];
+    let on = true;
+    process.stdin.on('data', () => { on = false; });
+    const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+    await fetch(${JSON.stringify(url)}).then((r) => r.text()); // the connection, outside the window
+    process.stdout.write('ready\\n');
+    while (on) {
+      const t0 = performance.now();
+      await fetch(${JSON.stringify(url)}).then((r) => r.text()).catch(() => undefined);
+      lat.push(performance.now() - t0);
+      await sleep(20);
+    }
+    process.stdout.write(JSON.stringify(lat) + '\\n');
+    process.exit(0);
+  `;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  const lines: Array<(l: string) => void> = [];
+  child.stdout!.on('data', (d: Buffer) => {
+    out += String(d);
+    let i;
+    while ((i = out.indexOf('\n')) >= 0) { const l = out.slice(0, i); out = out.slice(i + 1); lines.shift()?.(l); }
+  });
+  const line = () => new Promise<string>((r) => lines.push(r));
+  const ready = line().then(() => undefined);
+  return {
+    ready,
+    stop: async () => {
+      const last = line();
+      child.stdin!.write('stop\n');
+      return JSON.parse(await last) as number[];
+    },
+  };
 }
 
 export async function run(args: string[]): Promise<void> {

@@ -94,6 +94,17 @@ describe.each(drivers)('bad input on %s', (driver) => {
     expect(await tableCounts(t.db)).toEqual(before);
   });
 
+  it('a GET that announces a body is 413 before it is read, and a plain GET is not', async () => {
+    for (const headers of [{ 'content-length': '70000' }, { 'transfer-encoding': 'chunked' }]) {
+      const r = await t.call('GET', '/v1/sites', { headers });
+      expect(r.status, JSON.stringify(headers)).toBe(413);
+      expect(r.body.error.code).toBe('PAYLOAD_TOO_LARGE');
+      expect(r.body.error.message).toMatch(/GET request carries no body.*POST or PUT/);
+    }
+    expect((await t.call('GET', '/v1/sites', { headers: { 'content-length': '0' } })).status).toBe(200);
+    expect((await t.call('GET', '/v1/sites')).status).toBe(200);
+  });
+
   it('SQL-looking free text is stored verbatim, never executed', async () => {
     const evil = "'); drop table sites; --";
     const r = await t.call('POST', '/v1/sites', { body: { name: 'evil', description: evil } });
