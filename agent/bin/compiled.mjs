@@ -21,19 +21,35 @@ const SOURCES = ['agent/src', 'control-plane/src', 'schema/src', 'agent/bin', 'p
 const KEEP = 4;
 const LOCK_STALE_MS = 120_000;
 
-/** sha256 over every source file's path, size and mtime (a build is for exactly these sources). */
+/**
+ * sha256 over every source file's path, size and mtime (a build is for exactly these sources).
+ * Every `vigil` start pays for this walk, so it stays cheap: directory entries say what they are
+ * (no stat of a directory), paths are built by concatenation (path.join normalises each one).
+ */
 export function fingerprint() {
   const h = createHash('sha256');
-  const walk = (p) => {
-    const s = statSync(p, { throwIfNoEntry: false });
-    if (!s) return;
-    if (s.isDirectory()) {
-      for (const name of readdirSync(p).sort()) walk(join(p, name));
-    } else {
-      h.update(`${relative(repo, p)}\0${s.size}\0${Math.trunc(s.mtimeMs)}\n`);
+  const root = `${repo}/`;
+  const file = (rel) => {
+    const s = statSync(root + rel, { throwIfNoEntry: false });
+    if (s) h.update(`${rel}\0${s.size}\0${Math.trunc(s.mtimeMs)}\n`);
+  };
+  const walk = (rel) => {
+    let entries;
+    try {
+      entries = readdirSync(root + rel, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      if (e.isDirectory()) walk(`${rel}/${e.name}`);
+      else file(`${rel}/${e.name}`);
     }
   };
-  for (const s of SOURCES) walk(join(repo, s));
+  for (const s of SOURCES) {
+    if (statSync(root + s, { throwIfNoEntry: false })?.isDirectory()) walk(s);
+    else file(s);
+  }
   return h.digest('hex').slice(0, 16);
 }
 
