@@ -95,7 +95,7 @@ describe.each(drivers)('bad input on %s', (driver) => {
   });
 
   it('a GET that announces a body is 413 before it is read, and a plain GET is not', async () => {
-    for (const headers of [{ 'content-length': '70000' }, { 'transfer-encoding': 'chunked' }]) {
+    for (const headers of [{ 'content-length': '70000' }, { 'transfer-encoding': 'chunked' }] as Record<string, string>[]) {
       const r = await t.call('GET', '/v1/sites', { headers });
       expect(r.status, JSON.stringify(headers)).toBe(413);
       expect(r.body.error.code).toBe('PAYLOAD_TOO_LARGE');
