@@ -106,6 +106,11 @@ export function judgeSplitBrain(faults: FaultRecord[], events: SplitBrainEvent[]
       v.resolveMs.push(Math.max(...resolvedAll.map((e) => Date.parse(e!.receivedAt) - f.end)));
     }
   }
+  // A fault that can leave a second master for a moment explains a split brain in its window.
+  for (const f of faults.filter((x) => x.secondMaster)) {
+    const [a, b] = windowOf(f);
+    for (const e of events) if (e.cluster === f.cluster && Date.parse(e.receivedAt) >= a && Date.parse(e.receivedAt) <= b + 30_000) used.add(e);
+  }
   v.spurious = events.filter((e) => !used.has(e) && e.kind === 'vrrp.split_brain').length;
   return v;
 }

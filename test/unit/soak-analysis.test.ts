@@ -38,6 +38,11 @@ describe('soak analysis', () => {
     ], 3_600);
     expect(v).toMatchObject({ partitions: 1, detected: 1, detectMs: [5_400], resolved: 1, resolveMs: [4_000], repeated: 1, spurious: 1 });
     expect(judgeSplitBrain([p], [], 3_600)).toMatchObject({ detected: 0, resolved: 0 });
+    // A master whose adverts were lost beyond the timers: its backup took over while it still
+    // held the VIP, a real second master, so its split brain is no stray (and not required).
+    const lost = fault({ kind: 'loss-beyond', cluster: 'api', secondMaster: true, start: T0 + 5_000, end: T0 + 12_000, steadyAt: T0 + 13_000 });
+    expect(judgeSplitBrain([p, lost], [{ kind: 'vrrp.split_brain', cluster: 'api', instance: 'VI_API', receivedAt: iso(9_000) }], 3_600)).toMatchObject({ partitions: 1, spurious: 0 });
+    expect(judgeSplitBrain([p, lost], [{ kind: 'vrrp.split_brain', cluster: 'api', instance: 'VI_API', receivedAt: iso(90_000) }], 3_600)).toMatchObject({ spurious: 1 });
   });
 
   it('outages run from the first failed probe to the next success', () => {

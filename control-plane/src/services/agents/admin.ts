@@ -56,12 +56,21 @@ export async function preferredByDirector(ctx: ServiceContext, clusterId: string
   return out;
 }
 
-/** The overlay applied to a resolved config. */
+/**
+ * The overlay applied to a resolved config. A preferred instance in a sync group brings the whole
+ * group: keepalived's vrrp_sync_group moves its members together, so raising one member alone
+ * makes the group fight itself (the member preempts, its siblings still lose to the old master's
+ * adverts, and the group pulls it back to BACKUP) and nothing moves.
+ */
 export function applyOverlay(config: ResolvedDirectorConfig, o: Overlay): ResolvedDirectorConfig {
   if (o.maintenance) return { ...config, instances: {}, syncGroups: {} };
   if (o.preferred.length === 0) return config;
+  const preferred = new Set(o.preferred);
+  for (const g of Object.values(config.syncGroups)) {
+    if (g.group.some((n) => preferred.has(n))) for (const n of g.group) preferred.add(n);
+  }
   const instances = { ...config.instances };
-  for (const name of o.preferred) {
+  for (const name of [...preferred].sort()) {
     const inst = Object.hasOwn(instances, name) ? instances[name] : undefined;
     if (inst) instances[name] = { ...inst, priority: Math.max(inst.priority, MOVE_MASTER_PRIORITY), nopreempt: false };
   }
