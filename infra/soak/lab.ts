@@ -9,7 +9,7 @@
  * its work dir, and `destroy()` removes it (by pid and by name, never by pattern).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -375,6 +375,7 @@ export class SoakLab {
         await Promise.race([exited, sleep(3000)]);
       }
     }
+    this.keepLogs(); // before the state filesystems are unmounted
     await this.pg?.stop().catch((e) => this.log(`postgres stop: ${(e as Error).message}`));
     await sleep(300);
     for (const m of this.mounts) {
@@ -384,5 +385,22 @@ export class SoakLab {
       try { execFileSync('ip', ['netns', 'del', ns]); } catch { /* gone */ }
     }
     rmSync(this.work, { recursive: true, force: true });
+  }
+
+  /** VIGIL_SOAK_LOGS=DIR: the lab's logs (control plane, Postgres, every agent) are copied there. */
+  private keepLogs(): void {
+    const dir = process.env.VIGIL_SOAK_LOGS;
+    if (!dir) return;
+    try {
+      mkdirSync(dir, { recursive: true });
+      for (const f of readdirSync(this.work).filter((n) => n.endsWith('.log'))) copyFileSync(join(this.work, f), join(dir, f));
+      for (const [d, root] of Object.entries(this.roots)) {
+        const f = root.hostPath('var/lib/vigil/agent.log');
+        if (existsSync(f)) copyFileSync(f, join(dir, `agent-${d}.log`));
+      }
+      this.log(`lab ${this.prefix}: logs kept in ${dir}`);
+    } catch (e) {
+      this.log(`lab ${this.prefix}: could not keep the logs in ${dir}: ${(e as Error).message}`);
+    }
   }
 }

@@ -13,7 +13,6 @@ import { parseKeepalivedConf } from '../keepalived/parser.ts';
 import { DirectorHost } from '../host/director-host.ts';
 import { linuxHostPorts } from '../host/linux.ts';
 import { agentLogDestination, pinoLog } from '../host/log.ts';
-import { runManaged } from '../managed/run.ts';
 
 const USAGE = `usage: vigil agent --keepalived FILE [--config-id ID] [--state-dir DIR] [--director NAME] [--lb-backend auto|ipvs|nftables]
        vigil agent --config FILE [--state-dir DIR]     (managed by a control plane)
@@ -94,6 +93,8 @@ export async function runAgent(argv: string[]): Promise<number> {
   const keepalivedMetrics = values['keepalived-metrics'] === undefined ? undefined : compat === 'on';
   const stateDir = values['state-dir'] ?? '/var/lib/vigil';
   if (values.config) {
+    // Loaded only when managed: a standalone agent's start does not pay for the control-plane client.
+    const { runManaged } = await import('../managed/run.ts');
     return runManaged({ configFile: values.config, stateDir, lbMode, path: process.env.PATH ?? DEFAULT_PATH, ...(keepalivedMetrics !== undefined ? { keepalivedMetrics } : {}), ...(metricsAt ? { metricsAt } : {}) });
   }
   const file = values.keepalived!;
