@@ -6,7 +6,7 @@
  * Note: deleting a primary IPv4 address also deletes its secondaries unless the
  * `promote_secondaries` sysctl is set (keepalived documents the same).
  */
-import { FlagsNew } from 'netlink';
+import { FlagsNew } from 'netlink/dist/constants.js';
 import { ifIndex } from './interfaces.ts';
 import { SCOPE_VALUES, normalizeSpec, scopeName } from './address-spec.ts';
 import { familyOf, ipBytes, ipString } from './ip-text.ts';

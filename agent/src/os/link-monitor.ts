@@ -3,7 +3,8 @@
  * (RTM_NEWLINK / RTM_DELLINK) for changes. No polling. keepalived's interface tracking and
  * FRR's zebra interface events work the same way.
  */
-import { createRtNetlink, rt } from 'netlink';
+import { createRtNetlink } from 'netlink/dist/rt/rt.js';
+import * as rt from 'netlink/dist/rt/structs.js';
 import { macString } from './announce-packets.ts';
 import type { LinkMonitor, LinkState, OsResult } from './ports.ts';
 import { kernelResult, openRtNetlink, type RtNetlinkSocket } from './rtnetlink.ts';

@@ -3,7 +3,8 @@
  * left by a crash is simply taken over) and RTM_DELROUTE, tagged with keepalived's protocol
  * number so `ip route` shows who owns them.
  */
-import { FlagsNew, type RtNetlinkSocket } from 'netlink';
+import { FlagsNew } from 'netlink/dist/constants.js';
+import type { RtNetlinkSocket } from 'netlink/dist/rt/rt.js';
 import { ifIndex } from './interfaces.ts';
 import { familyOf, ipBytes } from './ip-text.ts';
 import type { OsResult, RouteManager, RouteSpec } from './ports.ts';

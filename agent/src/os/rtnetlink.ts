@@ -3,7 +3,7 @@
  * The `netlink` package rejects with `Error('Request rejected: EEXIST')`; this turns those into
  * {@link OsResult} failures and rethrows everything else (programmer errors, broken sockets).
  */
-import { createRtNetlink, type RtNetlinkSocket } from 'netlink';
+import { createRtNetlink, type RtNetlinkSocket } from 'netlink/dist/rt/rt.js'; // not the index: it loads every family (nl80211, WireGuard) at start
 import type { OsResult } from './ports.ts';
 
 export type { RtNetlinkSocket };

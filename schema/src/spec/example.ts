@@ -69,5 +69,9 @@ export const exampleClusterSpecInput = {
   ],
 } satisfies ClusterSpecInput;
 
-/** The example with every default applied (the form stored and run). */
-export const exampleClusterSpec: ClusterSpec = ClusterSpec.parse(exampleClusterSpecInput);
+/**
+ * The example with every default applied (the form stored and run). Marked pure so that a build
+ * that never uses it drops it: parsed at load, it cost every `vigil` start (the agent's too) a
+ * full schema parse.
+ */
+export const exampleClusterSpec: ClusterSpec = /* @__PURE__ */ ClusterSpec.parse(exampleClusterSpecInput);

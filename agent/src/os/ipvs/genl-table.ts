@@ -2,7 +2,7 @@
  * {@link IpvsTable} over the kernel's generic netlink family "IPVS" (net/netfilter/ipvs/ip_vs_ctl.c),
  * the interface ipvsadm itself uses; no ipvsadm at run time.
  */
-import { createGenericNetlink, type GenericNetlinkSocket } from 'netlink';
+import { createGenericNetlink, type GenericNetlinkSocket } from 'netlink/dist/genl/genl.js';
 import type { ActualTable } from '../../lb/model.ts';
 import type { IpvsOp } from '../../lb/reconcile.ts';
 import type { OsResult } from '../ports.ts';
