@@ -9,34 +9,51 @@ import type { Db } from '../../db.ts';
 import { clusterViews } from './config.ts';
 
 type Deliver = (view: AgentConfigView | null) => void;
+type Views = (clusterId: string, directors: string[]) => Promise<Map<string, AgentConfigView | null>>;
+
+/**
+ * A read that fails (the database restarting, failing over) is tried again: pushed agents do not
+ * poll, so a dropped push would leave them on the old config until the next change. Backoff from
+ * RETRY_FIRST_MS doubling to RETRY_MAX_MS, for RETRY_ATTEMPTS tries (about a minute and a half).
+ */
+const RETRY_FIRST_MS = 250;
+const RETRY_MAX_MS = 5_000;
+const RETRY_ATTEMPTS = 20;
 
 export class ConfigFanout {
   private readonly pending = new Map<string, Map<string, Set<Deliver>>>();
+  private readonly views: Views;
 
-  constructor(private readonly db: Db, private readonly onError: (e: Error) => void = () => {}) {}
+  constructor(db: Db, private readonly onError: (e: Error) => void = () => {}, views?: Views) {
+    this.views = views ?? ((clusterId, directors) => clusterViews({ db, actor: { type: 'system', name: 'config-push' } }, clusterId, directors));
+  }
 
   /** `deliver` gets `director`'s current view (null: no spec yet) soon. */
-  request(clusterId: string, director: string, deliver: Deliver): void {
+  request(clusterId: string, director: string, deliver: Deliver, attempt = 0): void {
     let cluster = this.pending.get(clusterId);
     if (!cluster) {
       cluster = new Map();
       this.pending.set(clusterId, cluster);
-      setImmediate(() => void this.run(clusterId));
+      setImmediate(() => void this.run(clusterId, attempt));
     }
     const set = cluster.get(director) ?? new Set<Deliver>();
     set.add(deliver);
     cluster.set(director, set);
   }
 
-  private async run(clusterId: string): Promise<void> {
+  private async run(clusterId: string, attempt: number): Promise<void> {
     const cluster = this.pending.get(clusterId);
     this.pending.delete(clusterId);
     if (!cluster) return;
     try {
-      const views = await clusterViews({ db: this.db, actor: { type: 'system', name: 'config-push' } }, clusterId, [...cluster.keys()]);
+      const views = await this.views(clusterId, [...cluster.keys()]);
       for (const [director, delivers] of cluster) for (const d of delivers) d(views.get(director) ?? null);
     } catch (e) {
-      this.onError(e as Error); // the agents still have their long-poll
+      this.onError(e as Error);
+      if (attempt + 1 >= RETRY_ATTEMPTS) return; // the agents' next reconnect reads it
+      setTimeout(() => {
+        for (const [director, delivers] of cluster) for (const d of delivers) this.request(clusterId, director, d, attempt + 1);
+      }, Math.min(RETRY_FIRST_MS * 2 ** attempt, RETRY_MAX_MS)).unref();
     }
   }
 }
