@@ -358,8 +358,10 @@ describe.skipIf(!run)('the dashboard in chromium', () => {
     expect(await dialog.innerText()).toMatch(/lb8 runs VI_1 at priority 254 and preempts lb7/);
     await dialog.getByRole('button', { name: 'Move VI_1 to lb8' }).click();
     await expect.poll(() => page.locator('tr[data-instance="VI_1"]').innerText()).toMatch(/lb8/);
-    const logged = (await api.must('GET', `/v1/events?cluster=${demo.clusters['fra1/api']}&order=desc&limit=5`)).items as Array<{ kind: string; actor: string }>;
-    expect(logged.filter((e) => ['instance.move_master', 'spec.rolled_back'].includes(e.kind)).map((e) => [e.kind, e.actor])).toEqual([['instance.move_master', `token:${demo.tokens.operatorName}`], ['spec.rolled_back', `token:${demo.tokens.operatorName}`]]);
+    // The row names lb8 in its move selector already: wait for the action in the audit log itself.
+    const actions = async () => ((await api.must('GET', `/v1/events?cluster=${demo.clusters['fra1/api']}&order=desc&limit=50`)).items as Array<{ kind: string; actor: string }>)
+      .filter((e) => ['instance.move_master', 'spec.rolled_back'].includes(e.kind)).map((e) => [e.kind, e.actor]);
+    await expect.poll(actions, { timeout: 10_000 }).toEqual([['instance.move_master', `token:${demo.tokens.operatorName}`], ['spec.rolled_back', `token:${demo.tokens.operatorName}`]]);
     clean(w);
     await page.close();
   });
