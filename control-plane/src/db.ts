@@ -63,6 +63,9 @@ class QueryCounter {
   }
 }
 
+/** Arbitrary but fixed keys of the migration lock ("vigi", "lmig" in ASCII). */
+const MIGRATION_LOCK_KEY = [0x7669_6769, 0x6c6d_6967] as const;
+
 /** Opens the database. Does not migrate; call `migrate()` (the CLI does on start). */
 export async function openDb(options: DbOptions): Promise<DbHandle> {
   const expected = expectedMigrationCount();
@@ -78,6 +81,11 @@ export async function openDb(options: DbOptions): Promise<DbHandle> {
         // Migrations run over their own single connection (drizzle's postgres-js advice).
         const one = postgres(options.url, { max: 1, onnotice: () => {} });
         try {
+          // One migrator at a time: replicas starting together on an empty database would both
+          // create drizzle's bookkeeping and both run 0000 (the second fails on an existing
+          // relation and the replica exits). A session lock on this one connection serialises
+          // them; the second then finds everything applied.
+          await one`select pg_advisory_lock(${MIGRATION_LOCK_KEY[0]}::int, ${MIGRATION_LOCK_KEY[1]}::int)`;
           await migratePostgres(drizzlePostgres(one), { migrationsFolder });
         } finally {
           await one.end();

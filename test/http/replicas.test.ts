@@ -31,14 +31,20 @@ describe('control-plane replicas on one Postgres', () => {
     db = await freshDb('postgres');
     for (const port of ports) {
       // Replicas share one audit key (as production replicas share VIGIL_AUDIT_KEY).
-      const p = spawn(process.execPath, [VIGIL, 'control-plane', '--host', '127.0.0.1', '--port', String(port), '--database-url', db.url!, '--data-dir', keyDir], { stdio: 'ignore', env: { ...process.env, VIGIL_BOOTSTRAP_TOKEN: TOKEN } });
+      // Both at once, on an empty database and one data dir: as replicas start in production.
+      const p = spawn(process.execPath, [VIGIL, 'control-plane', '--host', '127.0.0.1', '--port', String(port), '--database-url', db.url!, '--data-dir', keyDir], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, VIGIL_BOOTSTRAP_TOKEN: TOKEN } });
+      let err = '';
+      p.stderr!.on('data', (d: Buffer) => { err = (err + String(d)).slice(-3000); });
+      Object.assign(p, { errTail: () => err });
       procs.push(p);
     }
-    for (const port of ports) {
+    for (const [k, port] of ports.entries()) {
       for (let i = 0; ; i++) {
         const ok = await call(port, 'GET', '/readyz').then((r) => r.status === 200, () => false);
         if (ok) break;
-        if (i > 200) throw new Error(`replica on ${port} did not become ready`);
+        const p = procs[k] as ChildProcess & { errTail(): string };
+        if (p.exitCode !== null) throw new Error(`replica on ${port} exited ${p.exitCode}: ${p.errTail()}`);
+        if (i > 450) throw new Error(`replica on ${port} did not become ready in 45 s: ${p.errTail()}`);
         await new Promise((r) => setTimeout(r, 100));
       }
     }

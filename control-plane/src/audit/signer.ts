@@ -6,7 +6,7 @@
  * but not that file, nor the log lines each checkpoint was written to.
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
-import { existsSync, mkdirSync, openSync, readFileSync, statSync, writeSync, closeSync, renameSync, fsyncSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync, closeSync, renameSync, fsyncSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 export interface Checkpoint {
@@ -52,11 +52,25 @@ export class AuditSigner {
     }
     mkdirSync(dirname(o.keyFile), { recursive: true, mode: 0o700 });
     if (!existsSync(o.keyFile)) {
+      // Written aside, then linked into place: replicas starting together on one data dir must
+      // neither read a half-written key nor fail on the other's file. link(2) fails with EEXIST
+      // when another process got there first; its key is complete, and it is the one used.
       const { privateKey } = generateKeyPairSync('ed25519');
-      const fd = openSync(o.keyFile, 'wx', 0o600);
-      writeSync(fd, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
-      fsyncSync(fd);
-      closeSync(fd);
+      const tmp = `${o.keyFile}.${process.pid}.tmp`;
+      const fd = openSync(tmp, 'w', 0o600);
+      try {
+        writeSync(fd, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      try {
+        linkSync(tmp, o.keyFile);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      } finally {
+        rmSync(tmp, { force: true });
+      }
     }
     const st = statSync(o.keyFile);
     if ((st.mode & 0o077) !== 0) throw new AuditKeyError(`${o.keyFile}: the audit signing key must not be readable by group or others (chmod 600 ${o.keyFile})`);
