@@ -83,13 +83,18 @@ export interface SplitBrainVerdict {
   spurious: number;
 }
 
+/** A fault's split-brain events: in its cluster, from its window's start to 30 s after its end (reports trail). */
+const splitEventsOf = (f: FaultRecord, events: SplitBrainEvent[]) => {
+  const [a, b] = windowOf(f);
+  return events.filter((e) => e.cluster === f.cluster && Date.parse(e.receivedAt) >= a && Date.parse(e.receivedAt) <= b + 30_000);
+};
+
 export function judgeSplitBrain(faults: FaultRecord[], events: SplitBrainEvent[], masterDownMs: number): SplitBrainVerdict {
   const v: SplitBrainVerdict = { partitions: 0, detected: 0, detectMs: [], resolved: 0, resolveMs: [], repeated: 0, spurious: 0 };
   const used = new Set<SplitBrainEvent>();
   for (const f of faults.filter((x) => x.splitBrain)) {
     v.partitions++;
-    const [a, b] = windowOf(f);
-    const mine = events.filter((e) => e.cluster === f.cluster && Date.parse(e.receivedAt) >= a && Date.parse(e.receivedAt) <= b + 30_000);
+    const mine = splitEventsOf(f, events);
     for (const e of mine) used.add(e);
     const starts = mine.filter((e) => e.kind === 'vrrp.split_brain');
     const first = starts.sort((x, y) => Date.parse(x.receivedAt) - Date.parse(y.receivedAt))[0];
@@ -107,10 +112,7 @@ export function judgeSplitBrain(faults: FaultRecord[], events: SplitBrainEvent[]
     }
   }
   // A fault that can leave a second master for a moment explains a split brain in its window.
-  for (const f of faults.filter((x) => x.secondMaster)) {
-    const [a, b] = windowOf(f);
-    for (const e of events) if (e.cluster === f.cluster && Date.parse(e.receivedAt) >= a && Date.parse(e.receivedAt) <= b + 30_000) used.add(e);
-  }
+  for (const f of faults.filter((x) => x.secondMaster)) for (const e of splitEventsOf(f, events)) used.add(e);
   v.spurious = events.filter((e) => !used.has(e) && e.kind === 'vrrp.split_brain').length;
   return v;
 }
