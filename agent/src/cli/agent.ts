@@ -5,14 +5,13 @@
  * control socket. SIGHUP reloads the file as a diff; SIGTERM/SIGINT leave gracefully.
  */
 import { parseArgs } from 'node:util';
-import pino from 'pino';
 import { resolveDirectorConfig, type ResolvedDirectorConfig } from '../../../schema/src/spec/resolve.ts';
 import { convertToSpec } from '../keepalived/convert.ts';
 import { formatDiagnostic, hasErrors, mergeDiagnostics } from '../keepalived/diagnostics.ts';
 import { parseKeepalivedConf } from '../keepalived/parser.ts';
 import { DirectorHost } from '../host/director-host.ts';
 import { linuxHostPorts } from '../host/linux.ts';
-import { agentLogDestination, pinoLog } from '../host/log.ts';
+import { jsonLog } from '../host/log.ts';
 
 const USAGE = `usage: vigil agent --keepalived FILE [--config-id ID] [--state-dir DIR] [--director NAME] [--lb-backend auto|ipvs|nftables]
        vigil agent --config FILE [--state-dir DIR]     (managed by a control plane)
@@ -103,8 +102,7 @@ export async function runAgent(argv: string[]): Promise<number> {
     process.stderr.write(`${loaded.report}\nvigil agent: ${file} is invalid; nothing was started\n`);
     return 1;
   }
-  const log = pino({ base: { component: 'agent', director: loaded.config.director } }, agentLogDestination());
-  const hostLog = pinoLog(log);
+  const hostLog = jsonLog({ component: 'agent', director: loaded.config.director });
   const host = await DirectorHost.open(linuxHostPorts({ stateDir, lbMode, log: hostLog, path: process.env.PATH ?? DEFAULT_PATH }), { stateDir, log: hostLog, keepalivedMetrics: keepalivedMetrics ?? true, ...(metricsAt ? { metricsAt } : {}) });
   const started = await host.apply(loaded.config);
   if (!started.ok) {
@@ -117,11 +115,11 @@ export async function runAgent(argv: string[]): Promise<number> {
     busy = busy.then(async () => {
       const next = loadKeepalived(file, values.director, values['config-id']);
       if (!next.ok) {
-        log.error({ diagnostics: next.report }, 'reload rejected: the running config stays');
+        hostLog('error', 'reload rejected: the running config stays', { diagnostics: next.report });
         return;
       }
       const r = await host.apply(next.config);
-      if (!r.ok) log.error({ err: r.message }, 'reload rejected: the running config stays');
+      if (!r.ok) hostLog('error', 'reload rejected: the running config stays', { err: r.message });
     });
   });
   await new Promise<void>((resolve) => {
@@ -130,7 +128,7 @@ export async function runAgent(argv: string[]): Promise<number> {
   });
   await busy;
   await host.close();
-  log.info('agent stopped');
+  hostLog('info', 'agent stopped');
   // Whatever handle is still open (a hook still running, a watcher) must not keep a stopped agent alive.
   setTimeout(() => process.exit(0), 50).unref();
   return 0;

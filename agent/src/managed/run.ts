@@ -4,10 +4,9 @@
  * real HTTP client and WebSocket, and leaves gracefully on SIGTERM/SIGINT.
  */
 import { join } from 'node:path';
-import pino from 'pino';
 import { DirectorHost } from '../host/director-host.ts';
 import { linuxHostPorts } from '../host/linux.ts';
-import { agentLogDestination, pinoLog } from '../host/log.ts';
+import { jsonLog } from '../host/log.ts';
 import type { LbBackendMode } from '../os/lb-backend.ts';
 import { listenAddress, readAgentFile } from './agent-file.ts';
 import { ManagedAgent } from './agent.ts';
@@ -34,7 +33,7 @@ export async function runManaged(o: ManagedOptions): Promise<number> {
     return 1;
   }
   const cfg = file.value;
-  const log = pinoLog(pino({ base: { component: 'agent', director: cfg.director, managed: true } }, agentLogDestination()));
+  const log = jsonLog({ component: 'agent', director: cfg.director, managed: true });
   const outbox = new Outbox(join(o.stateDir, 'outbox'), {
     // The agent keeps electing with a full or read-only disk; it says so, and the outbox
     // writes what memory holds once the disk takes writes again.
