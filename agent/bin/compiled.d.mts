@@ -4,3 +4,5 @@ export const distRoot: string;
 export function entryOf(fp: string): string;
 export function compiledEntry(fp?: string): string | undefined;
 export function buildCompiled(): Promise<string>;
+export const FAST_SCRIPT: string;
+export function runCached(entry: string, argv: string[]): Promise<number> | undefined;

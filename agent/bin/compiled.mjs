@@ -11,9 +11,11 @@
 // worker entries sit beside the chunks under the names the sources use ('./worker-entry.mjs' for
 // the health checks, './pglite-worker.mjs' for the embedded database).
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Script } from 'node:vm';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 // The build's own recipe (this file) counts: a change to it is a change to the output.
@@ -64,6 +66,57 @@ export function compiledEntry(fp = fingerprint()) {
   return existsSync(entry) ? entry : undefined;
 }
 
+/** The CommonJS script of a build (every command but `control-plane`), beside its ES modules. */
+export const FAST_SCRIPT = 'vigil-cached.cjs';
+
+/**
+ * Runs `vigil ARGV` from the CommonJS script of the build whose entry is `entry`, started from the
+ * V8 code cache of that command when there is one: V8 then takes the compiled functions from the
+ * cache instead of parsing and compiling them (about a fifth of `vigil check`'s start). The cache
+ * is written at the exit of a run that had none (or whose cache V8 refused: another node), so it
+ * holds every function that command ran, into the build's own directory (a new build starts
+ * without). A cache that cannot be written is not an error; V8 checks a cache against the source
+ * and its own version and flags, and refuses one that does not match.
+ * Resolves with the exit code, or returns undefined when the build has no such script.
+ */
+export function runCached(entry, argv) {
+  const dir = dirname(entry);
+  const file = join(dir, FAST_SCRIPT);
+  let source;
+  try {
+    source = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // One line with the script's first, so line numbers in stack traces are the file's.
+  const wrapped = `(function (exports, require, module, __filename, __dirname, __vigil_import_meta_url) {${source}\n})`;
+  const cacheOf = (name) => join(dir, 'v8-cache', `${name}-${process.version}-${process.arch}.bin`);
+  const name = /^[a-z][a-z-]{0,31}$/.test(argv[0] ?? '') ? argv[0] : 'other';
+  let cacheFile = cacheOf(name);
+  let cachedData;
+  try {
+    cachedData = readFileSync(cacheFile);
+  } catch { /* the first run of this command with this build */ }
+  const script = new Script(wrapped, { filename: file, ...(cachedData && { cachedData }) });
+  const mod = { exports: {} };
+  // import.meta.url of the ES module build's entry: `new URL('./worker-entry.mjs', …)` and the
+  // native addon's '../../native/…' resolve as from its chunks.
+  script.runInThisContext()(mod.exports, createRequire(file), mod, file, dir, pathToFileURL(entry).href);
+  if (!cachedData || script.cachedDataRejected) {
+    process.once('exit', () => {
+      // One cache per command: anything else (a typo, --help) shares one.
+      if (name !== 'other' && !mod.exports.isCommand(name)) cacheFile = cacheOf('other');
+      try {
+        mkdirSync(dirname(cacheFile), { recursive: true });
+        const tmp = `${cacheFile}.${process.pid}`;
+        writeFileSync(tmp, script.createCachedData());
+        renameSync(tmp, cacheFile);
+      } catch { /* a read-only install: no cache, the same start as without */ }
+    });
+  }
+  return mod.exports.main(argv);
+}
+
 /**
  * zod's index re-exports ~40 message locales that Vigil never selects (messages are English):
  * the build keeps `en` only, which zod configures itself. A third of `vigil check`'s start was
@@ -83,11 +136,25 @@ const englishOnly = {
  * names before it runs: ~15 ms of the agent's start for netlink's generated structs and pino.
  * These imports become require() calls (the banner's), which load the same files unlexed.
  */
-const requireCommonJs = {
+const requireCommonJs = (filter = /^(pino|netlink)(\/|$)/) => ({
   name: 'require-commonjs',
   setup(b) {
-    b.onResolve({ filter: /^(pino|netlink)(\/|$)/ }, (a) => (a.namespace === 'require-commonjs' ? { path: a.path, external: true } : { path: a.path, namespace: 'require-commonjs' }));
+    b.onResolve({ filter }, (a) => (a.namespace === 'require-commonjs' ? { path: a.path, external: true } : { path: a.path, namespace: 'require-commonjs' }));
     b.onLoad({ filter: /.*/, namespace: 'require-commonjs' }, (a) => ({ contents: `module.exports = require(${JSON.stringify(a.path)});`, loader: 'js' }));
+  },
+});
+
+// Packages that load files of their own (native addons, wasm, worker scripts) stay packages.
+// yaml is CommonJS and loaded with import() (spec files): bundled, esbuild's chunk would not hand
+// back its exports.
+const EXTERNAL = ['yaml', '*.node', 'netlink', 'bufferutil', 'utf-8-validate', '@electric-sql/pglite', '@electric-sql/pglite/*', 'esbuild', 'tsx', 'tsx/*', 'pino', 'thread-stream'];
+
+/** The control plane is not in the CommonJS script: `vigil control-plane` runs the ES module build. */
+const controlPlaneElsewhere = {
+  name: 'control-plane-elsewhere',
+  setup(b) {
+    b.onResolve({ filter: /control-plane[\\/]src[\\/]main\.ts$/ }, () => ({ path: 'control-plane', namespace: 'control-plane-elsewhere' }));
+    b.onLoad({ filter: /.*/, namespace: 'control-plane-elsewhere' }, () => ({ contents: 'export const runControlPlane = () => { throw new Error("vigil control-plane runs from the ES module build"); };', loader: 'js' }));
   },
 };
 
@@ -144,11 +211,22 @@ async function buildInto(fp, final) {
       bundle: true, splitting: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'error',
       // CommonJS dependencies call require(); give the ES modules one.
       banner: { js: "import { createRequire as __vigilCreateRequire } from 'node:module'; const require = __vigilCreateRequire(import.meta.url);" },
-      // Packages that load files of their own (native addons, wasm, worker scripts) stay packages.
-      plugins: [englishOnly, requireCommonJs],
-      // yaml is CommonJS and loaded with import() (spec files): bundled, esbuild's chunk would not
-      // hand back its exports.
-      external: ['yaml', '*.node', 'netlink', 'bufferutil', 'utf-8-validate', '@electric-sql/pglite', '@electric-sql/pglite/*', 'esbuild', 'tsx', 'tsx/*', 'pino', 'thread-stream'],
+      plugins: [englishOnly, requireCommonJs()],
+      external: EXTERNAL,
+    });
+    await build({
+      absWorkingDir: repo,
+      entryPoints: ['agent/src/cli/fast-entry.ts'],
+      outfile: join(tmp, FAST_SCRIPT),
+      bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'error',
+      // Modules resolve from the ES module build's directory, as if they were its chunks.
+      define: { 'import.meta.url': '__vigil_import_meta_url' },
+      // Read whole at every start: whitespace and comments out (names stay, for stack traces).
+      minifyWhitespace: true, minifySyntax: true,
+      // yaml's import() becomes a require() too: a script run by node:vm has no import() without
+      // an experimental loader hook.
+      plugins: [englishOnly, controlPlaneElsewhere, requireCommonJs(/^(pino|netlink|yaml)(\/|$)/)],
+      external: EXTERNAL,
     });
     try {
       renameSync(tmp, final);

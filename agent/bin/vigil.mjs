@@ -3,8 +3,9 @@
 // rebuilt here when a source file changed since), so a start costs no TypeScript transpiling.
 // If no build can be made (esbuild missing), the sources run through tsx's loader instead.
 // VIGIL_SOURCES=1 forces the sources (tsx); VIGIL_COMPILED=1 refuses them (tests and benches
-// that must measure the compiled build).
-import { buildCompiled, compiledEntry } from './compiled.mjs';
+// that must measure the compiled build); VIGIL_CODE_CACHE=0 runs the compiled ES modules without
+// the code-cached CommonJS script.
+import { buildCompiled, compiledEntry, runCached } from './compiled.mjs';
 
 let entry;
 if (process.env.VIGIL_SOURCES !== '1') {
@@ -21,7 +22,11 @@ if (!entry && process.env.VIGIL_COMPILED === '1') {
   process.exit(70);
 }
 if (entry) {
-  await import(entry);
+  // Every command but the control plane starts from the build's CommonJS script and a V8 code
+  // cache (compiled.mjs); VIGIL_CODE_CACHE=0 runs the ES modules instead.
+  const cached = process.argv[2] !== 'control-plane' && process.env.VIGIL_CODE_CACHE !== '0' ? runCached(entry, process.argv.slice(2)) : undefined;
+  if (cached) process.exitCode = await cached;
+  else await import(entry);
 } else {
   const { register } = await import('tsx/esm/api');
   register();

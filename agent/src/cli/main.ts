@@ -69,6 +69,9 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   },
 };
 
+/** Whether `name` is a `vigil` command (the code cache keeps one cache per command: compiled.mjs). */
+export const isCommand = (name: string): boolean => Object.hasOwn(commands, name);
+
 function usage(): string {
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(16)} ${c.summary}`);
   return `usage: vigil <command> [options]\n\ncommands:\n${lines.join('\n')}\n`;
