@@ -3,7 +3,9 @@
  *
  *   vigil check      wall time of `vigil check FILE` on Debian's keepalived samples, run as the
  *                    installed command runs it (node agent/bin/vigil.mjs: the compiled build),
+ *                    beside the same build's ES modules without the code cache (VIGIL_CODE_CACHE=0),
  *                    from the sources through tsx (VIGIL_SOURCES=1, the old way), and under npx;
+ *                    and node itself running an empty script (the floor of any node command);
  *                    beside `keepalived -t -f FILE` (its config test)
  *   fleet command    wall time of `vigil sites -o json` against a running control plane
  *                    (compiled, embedded database, loopback)
@@ -17,7 +19,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLab } from '../support/netns.ts';
 import { median } from './capture.ts';
@@ -57,15 +59,22 @@ async function checkBench(runs: number, ns: string): Promise<void> {
   const files = ['keepalived.conf.vrrp', 'keepalived.conf.HTTP_GET.port', 'keepalived.conf.virtual_server_group'].map((f) => join(SAMPLES, f)).filter((f) => existsSync(f));
   if (!files.length) throw new Error(`no keepalived samples in ${SAMPLES} (Debian's keepalived package)`);
   console.log(`\nvigil check (median of ${runs} runs, wall)`);
-  console.log('sample'.padEnd(40), 'compiled'.padStart(10), 'tsx'.padStart(10), 'npx'.padStart(10), 'keepalived -t'.padStart(14));
+  console.log('sample'.padEnd(40), 'compiled'.padStart(10), 'ES modules'.padStart(11), 'tsx'.padStart(10), 'npx'.padStart(10), 'keepalived -t'.padStart(14));
+  const inNs = ['netns', 'exec', ns];
   for (const f of files) {
-    const inNs = ['netns', 'exec', ns];
+    // compiled: as `vigil` runs (the code-cached script); ES modules: the same build without it.
     const compiled = times(runs, () => wall('ip', [...inNs, process.execPath, VIGIL, 'check', f], { ...process.env, VIGIL_COMPILED: '1' }));
+    const modules = times(runs, () => wall('ip', [...inNs, process.execPath, VIGIL, 'check', f], { ...process.env, VIGIL_COMPILED: '1', VIGIL_CODE_CACHE: '0' }));
     const tsx = times(Math.min(runs, 5), () => wall('ip', [...inNs, process.execPath, VIGIL, 'check', f], { ...process.env, VIGIL_SOURCES: '1' }));
     const npx = times(Math.min(runs, 3), () => wall('ip', [...inNs, 'npx', 'vigil', 'check', f]));
     const ka = times(runs, () => wall('ip', [...inNs, 'keepalived', '-t', '-f', f]));
-    console.log(f.replace(`${SAMPLES}/`, '').padEnd(40), ms(compiled).padStart(10), ms(tsx).padStart(10), ms(npx).padStart(10), ms(ka).padStart(14));
+    console.log(f.replace(`${SAMPLES}/`, '').padEnd(40), ms(compiled).padStart(10), ms(modules).padStart(11), ms(tsx).padStart(10), ms(npx).padStart(10), ms(ka).padStart(14));
   }
+  // What no JavaScript command can go under on this machine: node starting and running nothing.
+  const empty = join(mkdtempSync(join(tmpdir(), 'vigil-bench-startup-')), 'empty.mjs');
+  writeFileSync(empty, '');
+  console.log(`node itself (an empty script, same namespace): ${ms(times(runs, () => wall('ip', [...inNs, process.execPath, empty])))}`);
+  rmSync(dirname(empty), { recursive: true, force: true });
 }
 
 async function fleetBench(runs: number): Promise<void> {
@@ -134,6 +143,9 @@ async function agentBench(runs: number): Promise<void> {
     ].join('\n'));
     const vigil: { ms: number; rss: number }[] = [];
     const ka: { ms: number; rss: number }[] = [];
+    // Not counted, as for the commands above: the page cache warm, and the agent's code cache
+    // written (by this first run's exit).
+    await (await untilLine(h.ns, [process.execPath, VIGIL, 'agent', '--keepalived', conf, '--state-dir', join(dir, 'state-warm')], /-> BACKUP/, (pid) => [pid])).stop();
     for (let i = 0; i < runs; i++) {
       const state = join(dir, `state-${i}`);
       const v = await untilLine(h.ns, [process.execPath, VIGIL, 'agent', '--keepalived', conf, '--state-dir', state], /-> BACKUP/, (pid) => [pid]);
