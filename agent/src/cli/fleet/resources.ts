@@ -3,7 +3,7 @@
  * the verb defaulting to `list`. sites, clusters, directors, revisions (+ rollback), tokens,
  * enroll-token, maintenance, move-master.
  */
-import { ResourceName } from '#schema';
+import { ResourceName } from '#schema/spec/primitives.ts'; // not the index: a fleet command would build every spec schema
 import { bool, int, str } from './args.ts';
 import { makeCtx, run, CONNECTION_HELP, type Ctx, type Io } from './context.ts';
 import { EXIT, UsageError } from './errors.ts';
