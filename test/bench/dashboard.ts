@@ -101,7 +101,7 @@ async function page(base: string): Promise<string> {
       runs.push(await p.evaluate(`(() => {
         const at = (n) => performance.getEntriesByName(n)[0]?.startTime ?? NaN;
         const res = performance.getEntriesByType('resource');
-        const end = (part) => Math.max(...res.filter((r) => r.name.includes(part)).map((r) => r.responseEnd), NaN);
+        const end = (part) => { const xs = res.filter((r) => r.name.includes(part)).map((r) => r.responseEnd); return xs.length ? Math.max(...xs) : NaN; };
         const nav = performance.getEntriesByType('navigation')[0];
         const map = res.find((r) => r.name.includes('/v1/fleet/map'));
         const f = (x) => x.toFixed(0);
