@@ -15,6 +15,12 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
+  {
+    // The `vigil` launcher's hot path is CommonJS (agent/bin/launch.cjs says why).
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', __filename: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
   // Module boundaries. Each source file falls under exactly one `no-restricted-imports` block
   // (in flat config the last matching block's options win), so every block lists all it bans.
   ...boundaries(),

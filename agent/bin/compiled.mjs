@@ -10,112 +10,16 @@
 // agent/src/os/native.ts's `new URL('../../native/build/…', import.meta.url)` resolves the same;
 // worker entries sit beside the chunks under the names the sources use ('./worker-entry.mjs' for
 // the health checks, './pglite-worker.mjs' for the embedded database).
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Script } from 'node:vm';
+import { fileURLToPath } from 'node:url';
+import launch from './launch.cjs';
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-// The build's own recipe (this file) counts: a change to it is a change to the output.
-const SOURCES = ['agent/src', 'control-plane/src', 'schema/src', 'agent/bin', 'package.json'];
+// What every start needs (the fingerprint, the code-cached run) is CommonJS: agent/bin/launch.cjs.
+export const { fingerprint, distRoot, entryOf, compiledEntry, FAST_SCRIPT, runCached } = launch;
+const { repo } = launch;
 const KEEP = 4;
 const LOCK_STALE_MS = 120_000;
-
-/**
- * sha256 over every source file's path, size and mtime (a build is for exactly these sources;
- * the `*.test.ts` files beside them are not sources of the build).
- * Every `vigil` start pays for this walk, so it stays cheap: directory entries say what they are
- * (no stat of a directory), paths are built by concatenation (path.join normalises each one).
- */
-export function fingerprint() {
-  const h = createHash('sha256');
-  const root = `${repo}/`;
-  const file = (rel) => {
-    const s = statSync(root + rel, { throwIfNoEntry: false });
-    if (s) h.update(`${rel}\0${s.size}\0${Math.trunc(s.mtimeMs)}\n`);
-  };
-  const walk = (rel) => {
-    let entries;
-    try {
-      entries = readdirSync(root + rel, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const e of entries) {
-      if (e.isDirectory()) walk(`${rel}/${e.name}`);
-      // Tests beside the sources are never part of the build: a fifth of the files, unstatted.
-      else if (!e.name.endsWith('.test.ts')) file(`${rel}/${e.name}`);
-    }
-  };
-  for (const s of SOURCES) {
-    if (statSync(root + s, { throwIfNoEntry: false })?.isDirectory()) walk(s);
-    else file(s);
-  }
-  return h.digest('hex').slice(0, 16);
-}
-
-export const distRoot = join(repo, 'agent', 'dist');
-export const entryOf = (fp) => join(distRoot, `cli-${fp}`, 'vigil.mjs');
-
-/** The compiled entry for the sources as they are now, or undefined if it is not built. */
-export function compiledEntry(fp = fingerprint()) {
-  const entry = entryOf(fp);
-  return existsSync(entry) ? entry : undefined;
-}
-
-/** The CommonJS script of a build (every command but `control-plane`), beside its ES modules. */
-export const FAST_SCRIPT = 'vigil-cached.cjs';
-
-/**
- * Runs `vigil ARGV` from the CommonJS script of the build whose entry is `entry`, started from the
- * V8 code cache of that command when there is one: V8 then takes the compiled functions from the
- * cache instead of parsing and compiling them (about a fifth of `vigil check`'s start). The cache
- * is written at the exit of a run that had none (or whose cache V8 refused: another node), so it
- * holds every function that command ran, into the build's own directory (a new build starts
- * without). A cache that cannot be written is not an error; V8 checks a cache against the source
- * and its own version and flags, and refuses one that does not match.
- * Resolves with the exit code, or returns undefined when the build has no such script.
- */
-export function runCached(entry, argv) {
-  const dir = dirname(entry);
-  const file = join(dir, FAST_SCRIPT);
-  let source;
-  try {
-    source = readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-  // One line with the script's first, so line numbers in stack traces are the file's.
-  const wrapped = `(function (exports, require, module, __filename, __dirname, __vigil_import_meta_url) {${source}\n})`;
-  const cacheOf = (name) => join(dir, 'v8-cache', `${name}-${process.version}-${process.arch}.bin`);
-  const name = /^[a-z][a-z-]{0,31}$/.test(argv[0] ?? '') ? argv[0] : 'other';
-  let cacheFile = cacheOf(name);
-  let cachedData;
-  try {
-    cachedData = readFileSync(cacheFile);
-  } catch { /* the first run of this command with this build */ }
-  const script = new Script(wrapped, { filename: file, ...(cachedData && { cachedData }) });
-  const mod = { exports: {} };
-  // import.meta.url of the ES module build's entry: `new URL('./worker-entry.mjs', …)` and the
-  // native addon's '../../native/…' resolve as from its chunks.
-  script.runInThisContext()(mod.exports, createRequire(file), mod, file, dir, pathToFileURL(entry).href);
-  if (!cachedData || script.cachedDataRejected) {
-    process.once('exit', () => {
-      // One cache per command: anything else (a typo, --help) shares one.
-      if (name !== 'other' && !mod.exports.isCommand(name)) cacheFile = cacheOf('other');
-      try {
-        mkdirSync(dirname(cacheFile), { recursive: true });
-        const tmp = `${cacheFile}.${process.pid}`;
-        writeFileSync(tmp, script.createCachedData());
-        renameSync(tmp, cacheFile);
-      } catch { /* a read-only install: no cache, the same start as without */ }
-    });
-  }
-  return mod.exports.main(argv);
-}
 
 /**
  * zod's index re-exports ~40 message locales that Vigil never selects (messages are English):

@@ -2,7 +2,8 @@
  * `npm run bench -- startup`: how fast the command line starts, beside keepalived's.
  *
  *   vigil check      wall time of `vigil check FILE` on Debian's keepalived samples, run as the
- *                    installed command runs it (node agent/bin/vigil.mjs: the compiled build),
+ *                    installed command runs it (agent/bin/vigil.cjs, the package's bin: the
+ *                    compiled build, from its code cache),
  *                    beside the same build's ES modules without the code cache (VIGIL_CODE_CACHE=0),
  *                    from the sources through tsx (VIGIL_SOURCES=1, the old way), and under npx;
  *                    and node itself running an empty script (the floor of any node command);
@@ -25,7 +26,8 @@ import { createLab } from '../support/netns.ts';
 import { median } from './capture.ts';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
-const VIGIL = join(repo, 'agent/bin/vigil.mjs');
+// The `vigil` command as installed (package.json's bin: `npx vigil`, `npm link`), without npm.
+const VIGIL = join(repo, 'agent/bin/vigil.cjs');
 const SAMPLES = '/usr/share/doc/keepalived/samples';
 const ms = (x: number) => `${x.toFixed(0)} ms`;
 
