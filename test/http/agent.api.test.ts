@@ -252,6 +252,34 @@ describe.each(drivers)('agent endpoints on %s', (driver) => {
     expect(await splits()).toBe(2);
   });
 
+  it('a split brain whose takeover event lands after the state that started it is logged once, and ends once', async () => {
+    const I = 'VI_HYST';
+    const st = (state: string) => ({ instances: [{ name: I, state }] });
+    const seq = { lb1: 9500, lb2: 9500 } as Record<string, number>;
+    const report = async (d: 'lb1' | 'lb2', state: string, ...evs: Array<[string, string, string]>) => {
+      await must('POST', '/v1/agent/reports', { state: st(state), events: evs.map(([from, to, reason]) => ({ seq: ++seq[d]!, kind: 'vrrp.transition', instance: I, agentTime: new Date().toISOString(), details: { from, to, reason, priority: 100 } })) }, creds[d]);
+      await new Promise((r) => setTimeout(r, 20));
+    };
+    const count = async (kind: string) => ((await must('GET', `/v1/events?cluster=${clusterId}&kind=${kind}&instance=${I}`)).items as unknown[]).length;
+    await report('lb1', 'MASTER', ['backup', 'master', 'master_down_timer']);
+    await report('lb2', 'BACKUP');
+    // A partition: lb2 takes over; its state reaches the control plane before its takeover event.
+    await report('lb2', 'MASTER');
+    await report('lb1', 'MASTER');
+    expect(await count('vrrp.split_brain')).toBe(1);
+    // The event arrives, newer than lb1's last report: lb1's claim no longer counts by the
+    // takeover order, but both still claim MASTER: the episode goes on (no end, no new start).
+    await report('lb2', 'MASTER', ['backup', 'master', 'master_down_timer']);
+    await report('lb1', 'MASTER');
+    await report('lb2', 'MASTER');
+    expect([await count('vrrp.split_brain'), await count('vrrp.split_brain_resolved')]).toEqual([1, 0]);
+    // The partition heals: lb2 yields; the end is logged once.
+    await report('lb2', 'BACKUP', ['master', 'backup', 'higher_priority_advert']);
+    await report('lb1', 'MASTER');
+    await report('lb1', 'MASTER');
+    expect([await count('vrrp.split_brain'), await count('vrrp.split_brain_resolved')]).toEqual([1, 1]);
+  });
+
   it('admin actions reach the agent through its config and are audited: maintenance, move mastership', async () => {
     const before = await t.call('GET', '/v1/agent/config', { token: creds.lb1 });
     const etag = before.headers.get('etag')!;

@@ -9,7 +9,9 @@
  * handover (a preempt at startup: the new master reports before the old one has said it is
  * BACKUP now) and a crashed master (its last MASTER report stays fresh for 30 s) are not split
  * brain; a real one is confirmed by the next report of either side (state every 5 s at most).
- * The rule is shared with the fleet map and cluster status (masters.ts).
+ * The rule is shared with the fleet map and cluster status (masters.ts). An episode, once logged,
+ * ends only when fewer than two fresh directors claim MASTER (hysteresis: the takeover order
+ * decides when an episode starts, not when it ends).
  */
 import { and, desc, eq, gt, sql } from 'drizzle-orm';
 import { directors, events } from '../../../../schema/src/tables/index.ts';
@@ -20,6 +22,15 @@ import { currentClaims, takeoverTimes } from './masters.ts';
 
 /** Instances with more than one fresh MASTER, each claim made after the others took over: { instance: [director names] }. */
 export async function splitBrains(ctx: ServiceContext, clusterId: string): Promise<Record<string, string[]>> {
+  return (await masterClaims(ctx, clusterId)).counting;
+}
+
+/**
+ * The fresh MASTER claims of a cluster's instances: `claimed` every instance two or more fresh
+ * directors say they are MASTER of (their names), `counting` those whose claims still count once
+ * the takeover order is applied (currentClaims).
+ */
+async function masterClaims(ctx: ServiceContext, clusterId: string): Promise<{ counting: Record<string, string[]>; claimed: Map<string, string[]> }> {
   const rows = await ctx.db
     .select({ id: directors.id, name: directors.name, state: directors.reportedState, seen: directors.lastSeenAt })
     .from(directors)
@@ -32,14 +43,15 @@ export async function splitBrains(ctx: ServiceContext, clusterId: string): Promi
     }
   }
   const contested = [...masters].filter(([, ds]) => ds.length > 1);
-  if (contested.length === 0) return {};
+  const claimed = new Map(contested.map(([i, ds]) => [i, ds.map((d) => d.name).sort()]));
+  if (contested.length === 0) return { counting: {}, claimed };
   const takeovers = await takeoverTimes(ctx, clusterId, [...new Set(contested.flatMap(([, ds]) => ds.map((d) => d.id)))], contested.map(([i]) => i));
   const out: Record<string, string[]> = {};
   for (const [instance, ds] of contested) {
     const counting = currentClaims(ds.map((d) => ({ director: d.name, seenAt: d.seen!.getTime(), takeoverAt: takeovers.get(`${d.id}/${instance}`) ?? null })));
     if (counting.length > 1) out[instance] = counting.map((c) => c.director).sort();
   }
-  return out;
+  return { counting: out, claimed };
 }
 
 /**
@@ -61,7 +73,7 @@ export async function detectSplitBrain(outer: ServiceContext, siteId: string, cl
 const SPLIT_BRAIN_LOCK_KEY = 0x76_73_62;
 
 async function detect(ctx: ServiceContext, siteId: string, clusterId: string): Promise<void> {
-  const now = await splitBrains(ctx, clusterId);
+  const { counting: now, claimed } = await masterClaims(ctx, clusterId);
   const open = await ctx.db
     .selectDistinctOn([events.instance], { instance: events.instance, kind: events.kind, details: events.details })
     .from(events)
@@ -75,6 +87,12 @@ async function detect(ctx: ServiceContext, siteId: string, clusterId: string): P
   }
   for (const e of open) {
     if (e.kind !== 'vrrp.split_brain' || !e.instance || now[e.instance]) continue;
+    // An episode ends when fewer than two fresh directors claim MASTER, not when the takeover
+    // order stops counting one claim for a moment: a side's takeover event stored after the
+    // report that started the episode (its state came first), or a side taking over again,
+    // leaves the other's claim uncounted until its next report, and the soak saw the episode
+    // logged as ended and begun again within one partition.
+    if ((claimed.get(e.instance)?.length ?? 0) > 1) continue;
     await appendEvent(ctx, { kind: 'vrrp.split_brain_resolved', siteId, clusterId, instance: e.instance, actor: 'system:split-brain', details: { masters: e.details.masters } });
   }
 }
