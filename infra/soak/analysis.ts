@@ -73,7 +73,12 @@ export function judgeFailovers(faults: FaultRecord[], failovers: FailoverRecord[
 export interface SplitBrainVerdict {
   partitions: number;
   detected: number;
-  /** ms from both sides being master (partition start + master-down) to the event, per partition. */
+  /**
+   * ms from both sides being master to the event, per partition. "Both master" is taken at its
+   * earliest: the cut-off side last heard an advert up to one interval before the partition
+   * began, and takes over a master-down interval after that advert (so this over-states the
+   * delay by up to one interval, never under-states it).
+   */
   detectMs: number[];
   resolved: number;
   resolveMs: number[];
@@ -89,7 +94,7 @@ const splitEventsOf = (f: FaultRecord, events: SplitBrainEvent[]) => {
   return events.filter((e) => e.cluster === f.cluster && Date.parse(e.receivedAt) >= a && Date.parse(e.receivedAt) <= b + 30_000);
 };
 
-export function judgeSplitBrain(faults: FaultRecord[], events: SplitBrainEvent[], masterDownMs: number): SplitBrainVerdict {
+export function judgeSplitBrain(faults: FaultRecord[], events: SplitBrainEvent[], masterDownMs: number, advertMs = 0): SplitBrainVerdict {
   const v: SplitBrainVerdict = { partitions: 0, detected: 0, detectMs: [], resolved: 0, resolveMs: [], repeated: 0, spurious: 0 };
   const used = new Set<SplitBrainEvent>();
   for (const f of faults.filter((x) => x.splitBrain)) {
@@ -100,7 +105,7 @@ export function judgeSplitBrain(faults: FaultRecord[], events: SplitBrainEvent[]
     const first = starts.sort((x, y) => Date.parse(x.receivedAt) - Date.parse(y.receivedAt))[0];
     if (first) {
       v.detected++;
-      v.detectMs.push(Date.parse(first.receivedAt) - (f.start + masterDownMs));
+      v.detectMs.push(Date.parse(first.receivedAt) - (f.start - advertMs + masterDownMs));
     }
     const perInstance = new Map<string, number>();
     for (const e of starts) perInstance.set(e.instance, (perInstance.get(e.instance) ?? 0) + 1);

@@ -49,6 +49,8 @@ export interface FaultDef {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Long enough for any backup to declare the master down (lowest priority in the lab is 50). */
 export const DOWN_MS = Math.ceil(masterDownMs(50));
+/** How long a segment partition is held: past 2 report intervals after both sides are master (the detection bound). */
+export const PARTITION_HOLD_MS = DOWN_MS + 14_000;
 
 /** The instances of a cluster that `host` holds now (its VIP is on its interface). */
 function heldBy(lab: SoakLab, c: ClusterLayout, host: string): string[] {
@@ -156,8 +158,7 @@ export const FAULTS: FaultDef[] = [
       const segments = [...new Set(Object.values(c.instances).map((i) => (i.iface === 'eth1' ? 'c1in' : c.segment)))] as SegmentName[];
       for (const s of segments) lab.partition(s, d);
       try {
-        // Held past 2 report intervals after both sides are master: the detection bound.
-        await sleep(DOWN_MS + 14_000);
+        await sleep(PARTITION_HOLD_MS);
       } finally {
         for (const s of segments) lab.healPartition(s);
       }

@@ -2,11 +2,12 @@
  * The soak's one table: per fault kind what happened (count, failovers by cause, client probes
  * failed, the longest outage beside what the timers allow), then the invariants, then memory.
  */
+import { PARTITION_HOLD_MS } from './faults.ts';
 import type { SoakResult } from './soak.ts';
 
 export interface Timers { advertMs: number; reportIntervalMs: number; masterDownMs: number }
 
-const TIMER_KINDS = new Set(['agent-kill', 'agent-freeze', 'loss-beyond', 'segment-partition', 'link-flap']);
+const TIMER_KINDS = new Set(['agent-kill', 'agent-freeze', 'loss-beyond', 'link-flap']);
 const GRACEFUL_KINDS = new Set(['agent-term', 'maintenance', 'move-master']);
 /** The client's probe timeout: an outage is seen at this resolution at worst. */
 export const PROBE_TIMEOUT_MS = 1000;
@@ -19,6 +20,12 @@ export const PROBE_TIMEOUT_MS = 1000;
  */
 export function outageBoundMs(kind: string, t: Timers): number {
   if (TIMER_KINDS.has(kind)) return t.masterDownMs + PROBE_TIMEOUT_MS;
+  // The cut-off director takes over after the master-down interval and announces the VIPs to
+  // the clients it can still reach, but not the real servers (the partition cuts every segment
+  // of the cluster's VRRP, the inner one too): whatever the clients send it fails until the
+  // partition heals and the other side's next advert makes it yield (keepalived alike: split
+  // brain by construction).
+  if (kind === 'segment-partition') return PARTITION_HOLD_MS - t.masterDownMs + t.advertMs + PROBE_TIMEOUT_MS;
   if (GRACEFUL_KINDS.has(kind)) return ((256 - 100) * t.advertMs) / 256 + PROBE_TIMEOUT_MS;
   return 0;
 }

@@ -217,7 +217,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     const result: Omit<SoakResult, 'table'> = {
       seed: o.seed, minutes: o.minutes, startedAt, endedAt, faults,
       failovers: judgeFailovers(faults, failovers, startedAt),
-      splitBrain: judgeSplitBrain(faults, sb, masterDownMs(100)),
+      splitBrain: judgeSplitBrain(faults, sb, masterDownMs(100), ADVERT_MS),
       events: { ...judgeEvents(seqs), stored: total, chain },
       outages: { byKind, unexplained, probes: probes.length, failedProbes: probes.filter((p) => !p.ok).length },
       // Warm-up: the first 2 minutes of each process run (or a fifth of a short run).

@@ -38,6 +38,9 @@ describe('soak analysis', () => {
     ], 3_600);
     expect(v).toMatchObject({ partitions: 1, detected: 1, detectMs: [5_400], resolved: 1, resolveMs: [4_000], repeated: 1, spurious: 1 });
     expect(judgeSplitBrain([p], [], 3_600)).toMatchObject({ detected: 0, resolved: 0 });
+    // The cut-off side may have heard its last advert up to an interval before the cut: the
+    // delay is counted from the earliest both sides can be master.
+    expect(judgeSplitBrain([p], [{ kind: 'vrrp.split_brain', cluster: p.cluster!, instance: 'VI_OUT', receivedAt: iso(3_400) }], 3_600, 1_000).detectMs).toEqual([800]);
     // A master whose adverts were lost beyond the timers: its backup took over while it still
     // held the VIP, a real second master, so its split brain is no stray (and not required).
     const lost = fault({ kind: 'loss-beyond', cluster: 'api', secondMaster: true, start: T0 + 5_000, end: T0 + 12_000, steadyAt: T0 + 13_000 });
