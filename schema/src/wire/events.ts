@@ -65,7 +65,7 @@ export const QuorumEvent = z.object({
 });
 
 /** Per instance, what an apply did to it (issue: reload as a true diff). */
-const InstanceApply = z.object({ name: ObjectName, change: z.enum(['added', 'removed', 'unchanged', 'in_place', 'restarted']), why: text(300).optional() });
+export const InstanceApply = z.object({ name: ObjectName, change: z.enum(['added', 'removed', 'unchanged', 'in_place', 'restarted']), why: text(300).optional() });
 
 export const ConfigAppliedEvent = z.object({
   ...envelope,

@@ -29,7 +29,12 @@ export class ConfigFanout {
   }
 
   /** `deliver` gets `director`'s current view (null: no spec yet) soon. */
-  request(clusterId: string, director: string, deliver: Deliver, attempt = 0): void {
+  request(clusterId: string, director: string, deliver: Deliver): void {
+    this.enqueue(clusterId, director, deliver, 0);
+  }
+
+  /** Queues a delivery; the first for a cluster schedules its read (`attempt`: retries so far). */
+  private enqueue(clusterId: string, director: string, deliver: Deliver, attempt: number): void {
     let cluster = this.pending.get(clusterId);
     if (!cluster) {
       cluster = new Map();
@@ -52,7 +57,7 @@ export class ConfigFanout {
       this.onError(e as Error);
       if (attempt + 1 >= RETRY_ATTEMPTS) return; // the agents' next reconnect reads it
       setTimeout(() => {
-        for (const [director, delivers] of cluster) for (const d of delivers) this.request(clusterId, director, d, attempt + 1);
+        for (const [director, delivers] of cluster) for (const d of delivers) this.enqueue(clusterId, director, d, attempt + 1);
       }, Math.min(RETRY_FIRST_MS * 2 ** attempt, RETRY_MAX_MS)).unref();
     }
   }

@@ -10,6 +10,7 @@
  */
 import { and, asc, desc, eq, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
 import { clusters, directors, events, sites } from '../../../../schema/src/tables/index.ts';
+import { InstanceApply } from '../../../../schema/src/wire/events.ts';
 import { validation } from '../../errors.ts';
 import { REPORT_FRESH_MS } from '../agents/reported.ts';
 import { requireRole, scopedSite, type ServiceContext } from '../context.ts';
@@ -164,9 +165,15 @@ export async function timeline(ctx: ServiceContext, q: TimelineQuery) {
   };
 }
 
-/** The instances a config.applied changed (not added, not unchanged), when the agent listed them. */
+const InstanceApplies = InstanceApply.array();
+/** What an apply does that can explain a failover: an instance it adds or leaves alone cannot. */
+const CHANGES = new Set(['in_place', 'restarted', 'removed']);
+
+/**
+ * The instances a config.applied changed (not added, not unchanged), when the agent listed them:
+ * read through the wire schema the event passed at ingest, so the two stay in step.
+ */
 function changedInstances(details: Record<string, unknown>): { changed?: string[] } {
-  const list = details.instances;
-  if (!Array.isArray(list)) return {};
-  return { changed: list.filter((i): i is { name: string; change: string } => typeof i === 'object' && i !== null && typeof (i as { name?: unknown }).name === 'string' && ['in_place', 'restarted', 'removed'].includes(String((i as { change?: unknown }).change))).map((i) => i.name) };
+  const list = InstanceApplies.safeParse(details.instances);
+  return list.success ? { changed: list.data.filter((i) => CHANGES.has(i.change)).map((i) => i.name) } : {};
 }
