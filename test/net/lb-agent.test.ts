@@ -232,12 +232,14 @@ describe.skipIf(!run)('load balancer end to end (Vigil agents, nftables, HTTP ch
   it('with every real server down the sorry server answers; they come back after', async () => {
     for (const n of ['rs1', 'rs2', 'rs3']) await stopServer(n);
     await until('all down', async () => (await lbStatus(A)).realServers.every((x) => !x.up), 5000);
-    await sleep(200);
+    // Status says down when the health does; the data plane follows with the next reconcile
+    // pass (an `nft` run, after the one running: hundreds of ms on a loaded machine).
+    await until('the sorry server in the table', async () => (await get(1)).counts.sorry === 1, 2000);
     const r = await get(50);
     expect(r).toEqual({ counts: { sorry: 50 }, failures: {} });
     await Promise.all([startServer(3, 'rs1'), startServer(4, 'rs2'), startServer(5, 'rs3')]);
     await until('all up', async () => (await lbStatus(A)).realServers.every((x) => x.up), 5000);
-    await sleep(200);
+    await until('the real servers in the table', async () => (await get(1)).counts.sorry === undefined, 2000);
     expect((await get(60)).counts.sorry).toBeUndefined();
   });
 

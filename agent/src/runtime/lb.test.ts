@@ -19,7 +19,7 @@ const vs = (over: Partial<VirtualServer> = {}): VirtualServer => ({
   ...over,
 } as VirtualServer);
 
-function world(v: VirtualServer) {
+function world(v: VirtualServer, gate: { wait?: Promise<void> } = {}) {
   const hooks: string[] = [];
   const runner: HookRunner = { async run(cmd, args) { hooks.push([cmd, ...args].join(' ')); return { code: 0, timedOut: false }; } };
   const applied: VirtualServerTable[] = [];
@@ -34,7 +34,7 @@ function world(v: VirtualServer) {
   };
   const notify = new HookQueue(runner, () => {});
   const lb = new LbRuntime({
-    dataPlane: { name: 'fake', controller: { lastTable: undefined, async apply(t) { applied.push(t); return { ok: true, value: undefined }; } } },
+    dataPlane: { name: 'fake', controller: { lastTable: undefined, async apply(t) { applied.push(t); if (gate.wait) await gate.wait; return { ok: true, value: undefined }; } } },
     health, notify, log: () => {},
   });
   const config = { virtualServers: [v], virtualServerGroups: {} as ClusterSpec['virtualServerGroups'], trackFiles: {} };
@@ -78,6 +78,28 @@ describe('LbRuntime', () => {
     w.set(1, false);
     await w.settle();
     expect(w.applied.length).toBe(before + 1);
+  });
+
+  it('changes made while a pass programs the data plane are one more pass, which sees them all', async () => {
+    const gate: { wait?: Promise<void> } = {};
+    const w = world(vs({ quorum: 1, hysteresis: 0 }), gate);
+    await w.lb.start(w.config);
+    const before = w.applied.length;
+    let release!: () => void;
+    gate.wait = new Promise((r) => { release = r; });
+    w.set(0, false);
+    await w.settle(); // the pass for rs1 is now waiting on the data plane (an `nft` run, say)
+    expect(w.applied.length).toBe(before + 1);
+    w.set(1, false);
+    await w.settle();
+    w.set(2, false);
+    await w.settle();
+    gate.wait = undefined;
+    release();
+    await w.settle();
+    // Not one pass per change: the running one, then one that sees rs2 and rs3 down together.
+    expect(w.applied.length).toBe(before + 2);
+    expect(w.dests()).toEqual(['192.0.2.99:1']);
   });
 
   it('ha_suspend: checks run only while this director holds the virtual server address', async () => {

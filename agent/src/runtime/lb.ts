@@ -102,6 +102,8 @@ export class LbRuntime {
   private heldVips = new Set<string>();
   private scheduled = false;
   private chain: Promise<void> = Promise.resolve();
+  /** The pass queued behind the running one, not started yet: it serves every request until it starts. */
+  private queued: Promise<void> | undefined;
   private stopped = false;
   private lastDesired: VirtualServerTable | undefined;
   private refreshedAt = -Infinity;
@@ -244,9 +246,20 @@ export class LbRuntime {
     });
   }
 
+  /**
+   * A reconcile pass after the running one. A pass reads the health, drains and config when it
+   * starts, so one queued pass serves every change made before it starts: three real servers
+   * going down while a pass runs `nft` are one more pass, not three in a row (each a process
+   * spawn), and the last change reaches the data plane after at most the running pass and one.
+   */
   private sync(): Promise<void> {
-    const run = this.chain.then(() => this.pass());
+    if (this.queued) return this.queued;
+    const run = this.chain.then(() => {
+      this.queued = undefined;
+      return this.pass();
+    });
     this.chain = run.catch((err: unknown) => this.ports.log('error', `load balancer reconcile failed: ${(err as Error).message}`));
+    this.queued = this.chain;
     return this.chain;
   }
 
