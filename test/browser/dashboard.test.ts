@@ -430,6 +430,8 @@ describe.skipIf(!run)('the dashboard in chromium', () => {
     await page.locator('#ob-site').selectOption('par1');
     await expect.poll(() => page.locator('#ob-cluster option').allInnerTexts()).toEqual(['dns', 'web']);
     await page.locator('#ob-cluster').selectOption('web');
+    // For a pair on keepalived today: the import of its files into the chosen cluster.
+    await expect.poll(() => page.locator('#ob-import').innerText()).toBe(`vigil import lb1.conf lb2.conf --site 'par1' --cluster 'web' --api '${base}' --dry-run`);
     await api.must('POST', `/v1/clusters/${demo.clusters['par1/web']}/directors`, { name: 'lb10' });
     await page.locator('#ob-director').fill('lb10');
     await page.getByRole('button', { name: 'Create enrollment token' }).click();

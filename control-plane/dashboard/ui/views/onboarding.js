@@ -31,6 +31,7 @@ export function onboardingView(main, app) {
   const result = h('section', { class: 'panel', 'aria-live': 'polite', 'aria-label': 'Enrollment command' });
   result.hidden = true;
   const tokensWrap = h('div', { class: 'table-wrap' });
+  const importCommand = h('pre', { class: 'command', id: 'ob-import' });
   const form = h('form', { class: 'stack', 'aria-labelledby': 'ob-form-title' },
     h('h2', { id: 'ob-form-title', class: 'full' }, 'New enrollment token'),
     h('label', { for: siteSel.id }, 'Site'), siteSel,
@@ -47,11 +48,21 @@ export function onboardingView(main, app) {
     form, result,
     h('h2', null, 'Enrollment tokens of this site'), tokensWrap,
     h('h2', null, 'Coming from keepalived?'),
-    h('p', null, 'Check the director\'s keepalived.conf with the agent the installer put on it: every problem is reported with file:line and a hint, and unsupported keywords are named.'),
+    h('p', null, 'Bring a pair that runs keepalived today under this control plane: copy the keepalived.conf of each of its directors (one file per director, as on the box) and import them together into the cluster chosen above. With --dry-run it prints the merged spec and every disagreement between the files with both file:line places, and changes nothing; without, it creates the directors and stores the spec as the cluster\'s revision (it needs an operator\'s API token, in VIGIL_TOKEN). Then enroll each director with a command from above: its agent takes over from keepalived.'),
+    importCommand,
+    h('p', null, 'Or check one director\'s file alone, with the agent the installer put on it: every problem is reported with file:line and a hint, and unsupported keywords are named.'),
     h('pre', { class: 'command' }, 'vigil check /etc/keepalived/keepalived.conf'));
 
+  /** The import command for the chosen site and cluster, against this control plane. */
+  function showImport() {
+    // Site and cluster names are [a-z0-9-] (the API's rule): nothing in them for a shell to read.
+    const api = new URL('.', document.baseURI).href.replace(/\/$/, '');
+    importCommand.textContent = `vigil import lb1.conf lb2.conf --site '${siteSel.value || 'SITE'}' --cluster '${clusterSel.value || 'CLUSTER'}' --api '${api}' --dry-run`;
+  }
+  showImport();
+
   siteSel.addEventListener('change', () => void siteChanged());
-  clusterSel.addEventListener('change', () => void loadDirectors());
+  clusterSel.addEventListener('change', () => { showImport(); void loadDirectors(); });
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     void create();
@@ -78,6 +89,7 @@ export function onboardingView(main, app) {
       const r = await get(`v1/sites/${seg(siteSel.value)}/clusters`);
       if (disposed) return;
       fill(clusterSel, r.items.length ? r.items.map((/** @type {any} */ c) => h('option', { value: c.name, 'data-id': c.id }, c.name)) : h('option', { value: '' }, '(no cluster yet)'));
+      showImport();
       await Promise.all([loadDirectors(), loadTokens()]);
     } catch (e) {
       app.fail(e, 'Loading the clusters');
