@@ -106,9 +106,16 @@ export const HOSTS: HostSpec[] = [
 
 /** The cluster spec the control plane holds for a cluster (revision 1, before any change). */
 export function clusterSpec(c: ClusterLayout, extraVips: Record<string, string[]> = {}): Record<string, unknown> {
+  // A keepalived peer's config is not Vigil's to change, and keepalived drops an advert whose
+  // address list differs from its own ("received an unexpected ip number count"; RFC 3768 §7.1:
+  // a non-owner MUST drop it): it would time out and take the VIP. So in a cluster with a
+  // keepalived peer an added VIP is an excluded one (not carried in adverts, RFC 5798 §5.2.9), as
+  // an operator mixing the two would add it until the peer's config catches up.
+  const excluded = c.keepalived.length > 0;
   const instances = Object.fromEntries(Object.entries(c.instances).map(([name, i]) => [name, {
     interface: i.iface, virtualRouterId: i.vrid, version: 3, advertIntervalMs: ADVERT_MS,
-    virtualIpAddresses: [i.vip, ...(extraVips[name] ?? [])],
+    virtualIpAddresses: [i.vip, ...(excluded ? [] : extraVips[name] ?? [])],
+    ...(excluded && extraVips[name]?.length ? { virtualIpAddressesExcluded: extraVips[name] } : {}),
     directors: Object.fromEntries(c.directors.map((d) => [d, { priority: i.priorities[d]! }])),
   }]));
   return {
