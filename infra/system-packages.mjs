@@ -12,6 +12,7 @@ export const SYSTEM_PACKAGES = {
   keepalived: 'interop peer in the netns suites and the failover benchmark',
   iproute2: 'ip netns / veth / bridge for the netns lab',
   nftables: 'the nftables load-balancing backend',
+  iptables: 'the soak\'s advert delay: its NFQUEUE target (xt, through nft compat) hands a director\'s adverts to a delay line; this kernel has neither sch_netem nor nft\'s queue',
   kmod: 'modprobe/depmod for the test kernel',
   ipvsadm: 'cross-checks Vigil\'s IPVS genl programming inside the test kernel',
   'user-mode-linux': 'a stock Debian kernel with ip_vs, run as a process (test:vm)',

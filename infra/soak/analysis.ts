@@ -4,71 +4,19 @@
  * stored event sequences against each agent's outbox, and the memory samples. No I/O here: the
  * orchestrator (soak.ts) collects, this judges, and the unit tests feed it hand-made records.
  */
+import { windowOf, type FaultWindow } from '#agent/cli/lab/judge.ts';
 import type { FaultKind, FaultOutcome } from './faults.ts';
 
-export interface FaultRecord extends FaultOutcome {
+// Failovers and client outages are judged as `vigil lab chaos` judges them.
+export { attributeOutages, judgeFailovers, outages, type FailoverRecord, type FailoverVerdict, type Outage, type Probe } from '#agent/cli/lab/judge.ts';
+
+export interface FaultRecord extends FaultOutcome, FaultWindow {
   kind: FaultKind;
-  start: number;
-  /** Healed (the fault's own action is over). */
-  end: number;
-  /** The lab was steady again (every VIP on one director, every agent up). */
-  steadyAt: number;
-  error?: string;
 }
 
-export interface FailoverRecord { kind: 'failover' | 'outage'; cluster: string; instance: string; oldMaster: string | null; newMaster: string; cause: string; at: string; eventId: number }
 export interface SplitBrainEvent { kind: 'vrrp.split_brain' | 'vrrp.split_brain_resolved'; cluster: string; instance: string; receivedAt: string }
-export interface Probe { vip: string; at: number; ok: boolean }
 export interface MemSample { proc: string; at: number; rssKb: number; fds: number }
 export interface SeqRecord { director: string; outboxLast: number; outboxAcked: number; stored: number[] }
-
-/** A failover inside [start - lead, steadyAt + trail] of a fault is the fault's. */
-const LEAD_MS = 1000;
-const TRAIL_MS = 3000;
-
-export interface FailoverVerdict {
-  caused: number;
-  false: Array<FailoverRecord & { why: string }>;
-  duplicates: number;
-  /** Masters the lab took away with no failover recorded for them. */
-  missing: Array<{ fault: FaultKind; start: number; instance: string; target: string }>;
-  causesByKind: Record<string, Record<string, number>>;
-}
-
-const windowOf = (f: FaultRecord) => [f.start - LEAD_MS, f.steadyAt + TRAIL_MS] as const;
-
-export function judgeFailovers(faults: FaultRecord[], failovers: FailoverRecord[], since: number): FailoverVerdict {
-  const out: FailoverVerdict = { caused: 0, false: [], duplicates: 0, missing: [], causesByKind: {} };
-  const seen = new Set<number>();
-  for (const fo of failovers) {
-    if (seen.has(fo.eventId)) { out.duplicates++; continue; }
-    seen.add(fo.eventId);
-    const at = Date.parse(fo.at);
-    if (at < since) continue;
-    const inWindow = faults.filter((f) => { const [a, b] = windowOf(f); return at >= a && at <= b; });
-    const mine = inWindow.filter((f) => f.cluster === undefined || f.cluster === fo.cluster);
-    // A fault that took masters away explains failovers of those instances (away and back);
-    // one that split a segment explains any in its cluster. A failover of an instance whose
-    // master the fault never touched (a frozen backup taking over on resume) is a false one.
-    const by = mine.find((f) => f.disruptive && f.cluster === fo.cluster && (f.splitBrain || f.victims.includes(fo.instance)));
-    if (by) {
-      out.caused++;
-      const k = (out.causesByKind[by.kind] ??= {});
-      k[fo.cause] = (k[fo.cause] ?? 0) + 1;
-      continue;
-    }
-    const why = mine.length ? `during ${mine.map((f) => `${f.kind} ${f.target}`).join(', ')}, which took no master of ${fo.instance} away` : 'outside every fault';
-    out.false.push({ ...fo, why });
-  }
-  for (const f of faults) {
-    const [a, b] = windowOf(f);
-    for (const instance of f.victims) {
-      const hit = failovers.some((fo) => fo.cluster === f.cluster && fo.instance === instance && Date.parse(fo.at) >= a && Date.parse(fo.at) <= b);
-      if (!hit) out.missing.push({ fault: f.kind, start: f.start, instance, target: f.target });
-    }
-  }
-  return out;
-}
 
 export interface SplitBrainVerdict {
   partitions: number;
@@ -120,43 +68,6 @@ export function judgeSplitBrain(faults: FaultRecord[], events: SplitBrainEvent[]
   for (const f of faults.filter((x) => x.secondMaster)) for (const e of splitEventsOf(f, events)) used.add(e);
   v.spurious = events.filter((e) => !used.has(e) && e.kind === 'vrrp.split_brain').length;
   return v;
-}
-
-export interface Outage { vip: string; from: number; ms: number; probes: number }
-
-/** Runs of failed probes per VIP: from the first failure to the next success. */
-export function outages(probes: Probe[]): Outage[] {
-  const byVip = new Map<string, Probe[]>();
-  for (const p of probes) byVip.set(p.vip, [...(byVip.get(p.vip) ?? []), p]);
-  const out: Outage[] = [];
-  for (const [vip, ps] of byVip) {
-    ps.sort((a, b) => a.at - b.at);
-    let run: Outage | undefined;
-    for (const p of ps) {
-      if (!p.ok) {
-        run ??= { vip, from: p.at, ms: 0, probes: 0 };
-        run.probes++;
-      } else if (run) {
-        run.ms = p.at - run.from;
-        out.push(run);
-        run = undefined;
-      }
-    }
-    if (run) { run.ms = ps[ps.length - 1]!.at - run.from; out.push(run); }
-  }
-  return out;
-}
-
-/** Outages attributed to the fault whose window holds their start; the rest are unexplained. */
-export function attributeOutages(faults: FaultRecord[], list: Outage[]): { byFault: Map<FaultRecord, Outage[]>; unexplained: Outage[] } {
-  const byFault = new Map<FaultRecord, Outage[]>();
-  const unexplained: Outage[] = [];
-  for (const o of list) {
-    const f = faults.find((x) => { const [a, b] = windowOf(x); return o.from >= a && o.from <= b; });
-    if (f) byFault.set(f, [...(byFault.get(f) ?? []), o]);
-    else unexplained.push(o);
-  }
-  return { byFault, unexplained };
 }
 
 export interface EventVerdict { directors: number; lost: number; duplicates: number; undelivered: number; detail: Array<{ director: string; lost: number[]; duplicates: number; undelivered: number }> }

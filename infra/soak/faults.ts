@@ -9,13 +9,13 @@
 import { statfsSync, unlinkSync, writeFileSync, openSync, closeSync, ftruncateSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SoakLab } from './lab.ts';
-import type { Rng } from './rng.ts';
-import { CLOCK_DIRECTOR, CLUSTERS, DIRECTORS, clusterOf, clusterSpec, masterDownMs, type ClusterLayout, type SegmentName } from './topology.ts';
+import type { Rng } from '#agent/cli/lab/rng.ts';
+import { ADVERT_MS, CLOCK_DIRECTOR, CLUSTERS, DIRECTORS, clusterOf, clusterSpec, masterDownMs, type ClusterLayout, type SegmentName } from './topology.ts';
 
 export const FAULT_KINDS = [
   'agent-kill', 'agent-term', 'agent-freeze', 'segment-partition', 'link-flap', 'loss-tolerated', 'loss-beyond',
   'cp-kill', 'pg-kill', 'pg-failover', 'db-stall', 'cp-partition', 'spec-change', 'maintenance', 'move-master',
-  'disk-full', 'clock-step',
+  'disk-full', 'clock-step', 'delay-tolerated', 'delay-beyond',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -212,6 +212,44 @@ export const FAULTS: FaultDef[] = [
         lab.clearDrop(d);
       }
       return { target: d, cluster: c.cluster, disruptive: true, victims, splitBrain: false, secondMaster: true, restarted: [] };
+    },
+  },
+  {
+    kind: 'delay-tolerated',
+    async run(lab, rng) {
+      // The master's adverts arrive an interval late: the gap a backup sees once is interval +
+      // delay (2 s), under its Master_Down_Interval (3.6 s), and after that they come every
+      // interval again. No master may move.
+      const c = rng.pick(CLUSTERS);
+      const [first] = Object.values(c.instances);
+      const d = lab.holders()[first!.vip.split('/')[0]!]?.find((h) => c.directors.includes(h)) ?? c.directors[0]!;
+      await lab.delayVrrp(d, ADVERT_MS);
+      try {
+        await sleep(30_000);
+      } finally {
+        await lab.clearDelay(d);
+      }
+      return { target: d, cluster: c.cluster, disruptive: false, victims: [], splitBrain: false, restarted: [], note: `adverts ${ADVERT_MS} ms late` };
+    },
+  },
+  {
+    kind: 'delay-beyond',
+    async run(lab, rng) {
+      // Later than the Master_Down_Interval: the backups take over, then the master's late
+      // adverts (higher priority) make them yield while it never stopped being master. Its
+      // instances move twice and two masters hold them for a moment (as with loss beyond).
+      const c = rng.pick(CLUSTERS);
+      const [first] = Object.values(c.instances);
+      const d = lab.holders()[first!.vip.split('/')[0]!]?.find((h) => c.directors.includes(h)) ?? c.directors[0]!;
+      const victims = heldBy(lab, c, d);
+      const late = DOWN_MS + 2000;
+      await lab.delayVrrp(d, late);
+      try {
+        await sleep(late + 4000);
+      } finally {
+        await lab.clearDelay(d);
+      }
+      return { target: d, cluster: c.cluster, disruptive: true, victims, splitBrain: false, secondMaster: true, restarted: [], note: `adverts ${late} ms late` };
     },
   },
   {

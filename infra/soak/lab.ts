@@ -39,6 +39,9 @@ export interface SoakLabOptions {
 }
 
 let counter = 0;
+/** The NFQUEUE queue the delay line binds in a host's namespace (one line per namespace). */
+const DELAY_QUEUE = 7;
+const DELAY_RULE = ['-p', '112', '-j', 'NFQUEUE', '--queue-num', String(DELAY_QUEUE), '--queue-bypass'];
 
 /** A child starts node with tsx: at a load of 25 on two cores that took over 20 s (netns.ts's default). */
 async function serveRetrying(ns: string, module: string): Promise<RpcChild> {
@@ -347,6 +350,40 @@ export class SoakLab {
 
   clearDrop(host: string): void {
     try { execFileSync('ip', ['netns', 'exec', this.ns(host), 'nft', 'delete', 'table', 'inet', 'soak_loss'], { stdio: 'ignore' }); } catch { /* none */ }
+  }
+
+  private readonly delays = new Map<string, { line: ChildProcess; ms: number }>();
+
+  /**
+   * Every VRRP packet `host` sends is held `ms` before it leaves: the NFQUEUE target (xt, which
+   * nftables runs through its compat layer) hands it to delay-line.mjs in the host's namespace.
+   */
+  async delayVrrp(host: string, ms: number): Promise<void> {
+    const line = spawn('ip', ['netns', 'exec', this.ns(host), process.execPath, join(repoRoot, 'infra/soak/delay-line.mjs'), String(DELAY_QUEUE), String(ms)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.procs.add(line);
+    line.once('exit', () => this.procs.delete(line));
+    let said = '';
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`the delay line in ${host} was not ready in 30 s: ${said}`)), 30_000);
+      line.stdout!.on('data', (b: Buffer) => { said += b.toString(); if (said.includes('ready')) { clearTimeout(t); resolve(); } });
+      line.stderr!.on('data', (b: Buffer) => { said += b.toString(); });
+      line.once('exit', (code) => { clearTimeout(t); reject(new Error(`the delay line in ${host} exited (${code}): ${said}`)); });
+    });
+    this.delays.set(host, { line, ms });
+    execFileSync('ip', ['netns', 'exec', this.ns(host), 'iptables', '-w', '-A', 'OUTPUT', ...DELAY_RULE], { stdio: ['ignore', 'pipe', 'pipe'] });
+  }
+
+  /** Adverts leave at once again; what the line still holds goes out on time before it stops. */
+  async clearDelay(host: string): Promise<void> {
+    try { execFileSync('ip', ['netns', 'exec', this.ns(host), 'iptables', '-w', '-D', 'OUTPUT', ...DELAY_RULE], { stdio: 'ignore' }); } catch { /* none */ }
+    const d = this.delays.get(host);
+    if (!d) return;
+    this.delays.delete(host);
+    // The kernel drops what is still queued when the listener goes: let it drain first.
+    await sleep(d.ms + 300);
+    const exited = new Promise<void>((r) => d.line.once('exit', () => r()));
+    d.line.kill('SIGTERM');
+    await Promise.race([exited, sleep(3000)]);
   }
 
   setLink(host: string, ifname: string, up: boolean): void {

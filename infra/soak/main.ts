@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { FAULT_KINDS, type FaultKind } from './faults.ts';
 import { runSoak, type SoakResult } from './soak.ts';
+import { REPORT_INTERVAL_MS } from './topology.ts';
 
 export function parseSoakArgs(argv: string[]): { minutes: number; seed: number; kinds?: FaultKind[] } {
   const { values } = parseArgs({ args: argv, options: { minutes: { type: 'string' }, hours: { type: 'string' }, seed: { type: 'string' }, faults: { type: 'string' } }, allowPositionals: true });
@@ -19,12 +20,21 @@ export function parseSoakArgs(argv: string[]): { minutes: number; seed: number; 
   return { minutes, seed, ...(kinds ? { kinds: kinds as FaultKind[] } : {}) };
 }
 
+/** RSS growth a process run of at least LONG_RUN_MIN minutes may show (the "< 5 MB/h"). */
+export const MAX_MB_PER_HOUR = 5;
+export const LONG_RUN_MIN = 30;
+/** File descriptors a process may hold at the end beyond its first sample (a socket being reopened). */
+export const FD_GROWTH = 4;
+
 /** Whether every invariant the soak asserts holds. */
 export function soakPassed(r: SoakResult): boolean {
-  return r.events.lost === 0 && r.events.duplicates === 0 && r.events.chain.ok && r.failovers.false.length === 0
+  return r.events.lost === 0 && r.events.duplicates === 0 && r.events.undelivered === 0 && r.events.chain.ok && r.failovers.false.length === 0
     && r.failovers.missing.length === 0 && r.failovers.duplicates === 0 && r.splitBrain.detected === r.splitBrain.partitions
-    && r.splitBrain.resolved === r.splitBrain.partitions && r.unexpectedRestarts.length === 0 && r.notSteady.length === 0
-    && r.faults.every((f) => !f.error);
+    && r.splitBrain.resolved === r.splitBrain.partitions && r.splitBrain.repeated === 0
+    && r.splitBrain.detectMs.every((ms) => ms <= 2 * REPORT_INTERVAL_MS)
+    && r.unexpectedRestarts.length === 0 && r.notSteady.length === 0
+    && r.faults.every((f) => !f.error)
+    && r.memory.every((m) => m.fdsLast - m.fdsFirst <= FD_GROWTH && (m.spanMin < LONG_RUN_MIN || m.slopeMbPerHour < MAX_MB_PER_HOUR));
 }
 
 export async function main(argv: string[]): Promise<number> {

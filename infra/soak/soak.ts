@@ -15,7 +15,7 @@ import {
 } from './analysis.ts';
 import { FAULTS, FAULT_KINDS, type FaultKind } from './faults.ts';
 import { SoakLab } from './lab.ts';
-import { rng as seeded } from './rng.ts';
+import { rng as seeded } from '#agent/cli/lab/rng.ts';
 import { ADVERT_MS, CLUSTERS, DIRECTORS, REPORT_INTERVAL_MS, masterDownMs } from './topology.ts';
 import { formatReport } from './report.ts';
 

@@ -64,9 +64,9 @@ function temp(prefix: string): string {
 }
 
 describe.skipIf(!ok)('README, command by command', () => {
-  it('quick start: npm link, vigil lab up / status / failover / down', () => {
+  it('quick start: npm link, vigil lab up / status / failover / chaos / down', () => {
     const lines = readmeBlock('quickstart');
-    expect(lines.map((l) => l.split(/\s+#/)[0]!.trim())).toEqual(['npm link', 'sudo vigil lab up', 'sudo vigil lab status', 'sudo vigil lab failover', 'sudo vigil lab down']);
+    expect(lines.map((l) => l.split(/\s+#/)[0]!.trim())).toEqual(['npm link', 'sudo vigil lab up', 'sudo vigil lab status', 'sudo vigil lab failover', 'sudo vigil lab chaos --minutes 1', 'sudo vigil lab down']);
     const prefix = temp('vigil-readme-prefix-');
     const name = `rd${process.pid % 100000}`;
     const port = 17000 + (process.pid % 1000);
@@ -85,12 +85,18 @@ describe.skipIf(!ok)('README, command by command', () => {
       // Whatever happened, the lab goes.
       if (!ran.some((r) => r.line.startsWith('vigil lab down') && r.code === 0)) sh(`vigil lab down --name ${name}`, repo, env);
     }
-    const [, up, status, failover, down] = ran;
+    const [, up, status, failover, chaos, down] = ran;
     expect(up!.stdout).toMatch(/lab \w+ is up: lb[12] is master of 192\.0\.2\.10/);
     expect(up!.stdout).toMatch(/a request from the client through 192\.0\.2\.10:80 reached rs[12]/);
     expect(status!.stdout).toMatch(/client -> http:\/\/192\.0\.2\.10\/ : rs[12]/);
     expect(failover!.stdout).toMatch(/killed the agent of lb[12]/);
     expect(failover!.stdout).toMatch(/the control plane recorded it: VI_\w+ lb[12] -> lb[12]/);
+    // A minute of seeded faults: at least four made, judged, every check held (exit 0 above).
+    process.stdout.write(`${chaos!.stdout}\n`);
+    expect(chaos!.stdout).toMatch(/lab chaos: seed 1, 1\.\d min, ([4-9]|\d\d) faults, \d+ client requests through 192\.0\.2\.10/);
+    expect(chaos!.stdout).toMatch(/^ok {3}false failovers .*: 0$/m);
+    expect(chaos!.stdout).toMatch(/^ok {3}the audit chain verifies/m);
+    expect(chaos!.stdout).toContain('lab chaos: every check held');
     expect(down!.stdout).toMatch(/lab \w+ removed/);
     expect(spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout).not.toContain(`${name}-`);
   }, 900_000);

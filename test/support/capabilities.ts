@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 /** Debian's libfaketime (clock-skew faults). */
 export const FAKETIME_LIB = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
 
-export type Capability = 'root' | 'netns' | 'keepalived' | 'uml' | 'qemu' | 'chromium' | 'nft' | 'postgres' | 'tcpdump' | 'debootstrap' | 'faketime' | 'gnu-time' | 'prometheus';
+export type Capability = 'root' | 'netns' | 'keepalived' | 'uml' | 'qemu' | 'chromium' | 'nft' | 'postgres' | 'tcpdump' | 'debootstrap' | 'faketime' | 'gnu-time' | 'prometheus' | 'iptables';
 
 const probes: Record<Capability, () => boolean> = {
   root: () => process.getuid?.() === 0,
@@ -25,6 +25,7 @@ const probes: Record<Capability, () => boolean> = {
   faketime: () => existsSync(FAKETIME_LIB),
   debootstrap: () => existsSync('/usr/sbin/debootstrap'),
   'gnu-time': () => existsSync('/usr/bin/time'),
+  iptables: () => existsSync('/usr/sbin/iptables'),
 };
 
 function commandWorks(cmd: string, args: string[]): boolean {

@@ -1,7 +1,7 @@
 /** The soak's judgement (infra/soak/analysis.ts) on hand-made records: what counts as false, missing, lost. */
 import { describe, expect, it } from 'vitest';
 import { judgeEvents, judgeFailovers, judgeSplitBrain, memoryTrends, outages, type FailoverRecord, type FaultRecord } from '../../infra/soak/analysis.ts';
-import { rng } from '../../infra/soak/rng.ts';
+import { rng } from '#agent/cli/lab/rng.ts';
 
 const T0 = Date.parse('2026-12-03T20:00:00Z');
 const iso = (ms: number) => new Date(T0 + ms).toISOString();

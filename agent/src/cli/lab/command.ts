@@ -1,9 +1,10 @@
 /**
- * `vigil lab up|status|failover|down`: the seed articles' demo on one machine (root). See
+ * `vigil lab up|status|failover|chaos|down`: the seed articles' demo on one machine (root). See
  * topology.ts for the layout. `up` builds the namespaces, starts real servers and a control plane
  * on its embedded database, registers the site, cluster, directors and spec through the API, and
  * installs both directors with install.sh and a token minted for each; `failover` kills the
- * master's agent and shows what happened and where it is in the API; `down` removes everything.
+ * master's agent and shows what happened and where it is in the API; `chaos` runs seeded faults
+ * on it and judges them (chaos.ts); `down` removes everything.
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,11 +18,14 @@ import { json } from '../fleet/output.ts';
 import {
   alive, createNetwork, deleteNetwork, DirectorRoot, exec, namespaces, nsName, packageRoot, startDaemon, stopPid,
 } from './system.ts';
+import { runChaos } from './chaos.ts';
+import { CHAOS_KINDS, formatChaos, type ChaosKind } from './chaos-report.ts';
 import { CLUSTER, CP_ADDRESS, CP_PORT_IN_LAB, DIRECTORS, GATEWAY_VIP, HOSTS, labSpec, METRICS_PORT, REAL_SERVERS, SITE, VIP } from './topology.ts';
 
 export const LAB_USAGE = `usage: vigil lab up [--name vlab] [--dir /var/lib/vigil-lab] [--port 18080]
        vigil lab status [--name vlab] [-o json]
        vigil lab failover [--name vlab]
+       vigil lab chaos [--name vlab] [--minutes 5] [--seed 1] [--faults kind,...] [-o json]
        vigil lab down [--name vlab]
 
 The seed articles' LVS-NAT demo on this machine (root; network namespaces): two directors
@@ -32,6 +36,15 @@ embedded database (on 127.0.0.1:PORT for this machine's CLI), two real servers a
   status    who holds the VIPs, what the control plane says, a request through the VIP
   failover  kill the master's agent (SIGKILL, a crash), time the takeover, show the failover
             record in the API; the killed agent is then started again and rejoins as backup
+  chaos     seeded faults for --minutes while a client in the lab requests the VIP ten times a
+            second: agent-kill (SIGKILL, restarted), agent-term (SIGTERM, restarted),
+            agent-freeze (SIGSTOP past the master-down interval, SIGCONT), link-flap (a
+            director's outside link down 2 s), loss-tolerated (2% of both directors' adverts lost for
+            10 s: no failover allowed). Prints per fault kind the failovers the control plane
+            recorded, the requests that failed and the longest outage beside what the VRRP
+            timers allow; exits 1 if a failover the lab did not cause was recorded, one it caused
+            was not, the audit chain does not verify, or the lab was not steady after a fault.
+            The same --seed gives the same faults in the same order.
   down      stop every process and remove every namespace the lab made
 `;
 
@@ -235,6 +248,28 @@ async function failover(io: Io, s: LabState, format: string): Promise<number> {
   return EXIT.OK;
 }
 
+interface ChaosArgs { minutes: number; seed: number; kinds: ChaosKind[] }
+
+function chaosArgs(a: ReturnType<typeof parseArgs>): ChaosArgs {
+  const minutes = int(a, 'minutes', 'vigil lab chaos') ?? 5;
+  if (minutes > 7 * 24 * 60) throw new UsageError('vigil lab chaos: --minutes is 1..10080 (a week)');
+  const seedText = str(a, 'seed') ?? '1';
+  if (!/^\d{1,10}$/.test(seedText) || Number(seedText) > 2 ** 32 - 1) throw new UsageError(`vigil lab chaos: --seed is an integer 0..4294967295, not "${seedText}"`);
+  const list = str(a, 'faults')?.split(',').map((k) => k.trim()).filter(Boolean);
+  const bad = list?.filter((k) => !(CHAOS_KINDS as readonly string[]).includes(k)) ?? [];
+  if (bad.length) throw new UsageError(`vigil lab chaos: --faults: unknown kind ${bad.map((k) => `"${k}"`).join(', ')}; the kinds are ${CHAOS_KINDS.join(', ')}`);
+  if (list && !list.length) throw new UsageError(`vigil lab chaos: --faults names no kind; the kinds are ${CHAOS_KINDS.join(', ')}`);
+  return { minutes, seed: Number(seedText), kinds: (list ?? [...CHAOS_KINDS]) as ChaosKind[] };
+}
+
+async function runChaosVerb(io: Io, s: LabState, o: ChaosArgs, format: string): Promise<number> {
+  if (!s.clusterId) throw new CliError(`the lab ${s.name} never finished "up" (no cluster recorded): "vigil lab down${s.name === 'vlab' ? '' : ` --name ${s.name}`}" and up again`, EXIT.CONFLICT);
+  const lab = { name: s.name, dir: s.dir, clusterId: s.clusterId, api: apiOf(s), roots: roots(s), holds: (d: string, address: string) => holds(s, d, address) };
+  const r = await runChaos(lab, { ...o, log: (line) => io.err(`${line}\n`) });
+  io.out(format === 'json' ? json(r) : formatChaos(r, VIP));
+  return r.passed ? EXIT.OK : EXIT.INVALID;
+}
+
 async function down(io: Io, name: string, dir: string): Promise<number> {
   checkRoot();
   const s = readState(dir);
@@ -263,8 +298,9 @@ async function down(io: Io, name: string, dir: string): Promise<number> {
 
 export async function runLab(argv: string[], io: Io): Promise<number> {
   return run(io, LAB_USAGE, argv, async () => {
-    const a = parseArgs(argv, { name: { value: true }, dir: { value: true }, port: { value: true }, output: { value: true, short: 'o' }, help: { short: 'h' } }, 'vigil lab');
+    const a = parseArgs(argv, { name: { value: true }, dir: { value: true }, port: { value: true }, output: { value: true, short: 'o' }, minutes: { value: true }, seed: { value: true }, faults: { value: true }, help: { short: 'h' } }, 'vigil lab');
     const [verb, extra] = a.positionals;
+    if (verb !== 'chaos') for (const k of ['minutes', 'seed', 'faults']) if (a.options[k] !== undefined) throw new UsageError(`vigil lab: --${k} is an option of "vigil lab chaos"`);
     if (extra !== undefined) throw new UsageError(`vigil lab: unexpected "${extra}"`);
     const name = str(a, 'name') ?? 'vlab';
     if (!/^[a-z][a-z0-9]{0,7}$/.test(name)) throw new UsageError('vigil lab: --name is 1-8 lowercase letters and digits, starting with a letter');
@@ -277,16 +313,18 @@ export async function runLab(argv: string[], io: Io): Promise<number> {
         if (port > 65535) throw new UsageError('vigil lab: --port is 1..65535');
         return up(io, name, dir, port);
       }
-      case 'status': case 'failover': {
+      case 'status': case 'failover': case 'chaos': {
+        const chaos = verb === 'chaos' ? chaosArgs(a) : undefined;
         checkRoot();
         const s = readState(dir);
         if (!s) throw new CliError(`no lab named ${name} (${statePath(dir)} is missing): "vigil lab up${name === 'vlab' ? '' : ` --name ${name}`}"`, EXIT.NOT_FOUND);
+        if (chaos) return runChaosVerb(io, s, chaos, format);
         return verb === 'status' ? status(io, s, format) : failover(io, s, format);
       }
       case 'down':
         return down(io, name, dir);
       default:
-        throw new UsageError(verb ? `vigil lab: unknown verb "${verb}"` : 'vigil lab: up, status, failover or down');
+        throw new UsageError(verb ? `vigil lab: unknown verb "${verb}"` : 'vigil lab: up, status, failover, chaos or down');
     }
   });
 }

@@ -21,6 +21,10 @@ export const METRICS_PORT = 9650;
 export const SITE = 'lab';
 export const CLUSTER = 'web';
 export const DIRECTORS = ['lb1', 'lb2'] as const;
+/** The spec's advert interval and each director's priority (labSpec). */
+export const ADVERT_MS = 200;
+export const PRIORITY = { lb1: 150, lb2: 100 } as const;
+export const INSTANCES = ['VI_OUT', 'VI_IN'] as const;
 export const REAL_SERVERS = ['rs1', 'rs2'] as const;
 
 export interface LabHostSpec {
@@ -47,8 +51,8 @@ export const HOSTS: LabHostSpec[] = [
  */
 export function labSpec(): Record<string, unknown> {
   const inst = (iface: string, vrid: number, vip: string) => ({
-    interface: iface, virtualRouterId: vrid, version: 3, advertIntervalMs: 200, state: 'BACKUP', nopreempt: true, priority: 150,
-    virtualIpAddresses: [vip], directors: { lb2: { priority: 100 } },
+    interface: iface, virtualRouterId: vrid, version: 3, advertIntervalMs: ADVERT_MS, state: 'BACKUP', nopreempt: true, priority: PRIORITY.lb1,
+    virtualIpAddresses: [vip], directors: { lb2: { priority: PRIORITY.lb2 } },
     // A tracked vrrp_script, as most keepalived setups have (the exporters' dashboards chart
     // keepalived_script_status): a director whose agent settings vanished goes FAULT and gives
     // up its VIPs (weight 0; the sync group follows).
