@@ -39,7 +39,17 @@ export function soakPassed(r: SoakResult): boolean {
 
 export async function main(argv: string[]): Promise<number> {
   const o = parseSoakArgs(argv);
-  const r = await runSoak(o);
+  // Ctrl-C ends the faults, and the run is judged and its lab removed as at its end; a second
+  // one leaves at once (the lab's namespaces and processes stay: their prefix is in the log).
+  const stop = new AbortController();
+  const onSignal = () => {
+    if (stop.signal.aborted) process.exit(130);
+    console.error('soak: stopping after the current fault (again to leave at once)');
+    stop.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const r = await runSoak({ ...o, signal: stop.signal });
   console.log(r.table);
   const ok = soakPassed(r);
   console.log(ok ? '\nsoak: every invariant held' : '\nsoak: INVARIANTS FAILED');

@@ -28,6 +28,8 @@ export interface SoakOptions {
   log?: (line: string) => void;
   /** Quiet time before the first fault and after the last (ms). */
   quietMs?: number;
+  /** Aborted (Ctrl-C): no further fault; the run is judged and the lab removed as at its end. */
+  signal?: AbortSignal;
 }
 
 export interface SoakResult {
@@ -129,7 +131,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     const defs = FAULTS.filter((f) => kinds.includes(f.kind));
     const deadline = startedAt + o.minutes * 60_000 - quietMs;
     let deck: typeof defs = [];
-    while (Date.now() < deadline) {
+    while (Date.now() < deadline && !o.signal?.aborted) {
       if (deck.length === 0) {
         deck = [...defs];
         for (let i = deck.length - 1; i > 0; i--) { const j = r.int(0, i); [deck[i], deck[j]] = [deck[j]!, deck[i]!]; }
@@ -159,6 +161,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       log(`soak: ${new Date(start).toISOString()} ${def.kind} ${rec.target}${rec.note ? ` (${rec.note})` : ''}: ${rec.end - start} ms, steady after ${rec.steadyAt - rec.end} ms`);
       await sleep(3000);
     }
+    if (o.signal?.aborted) log('soak: stopped early (interrupted); judging what ran');
     await sleep(quietMs);
 
     // Everything delivered before judging: each outbox drains once the control plane is reachable.

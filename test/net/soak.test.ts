@@ -12,7 +12,7 @@ import { requireCapabilities } from '../support/capabilities.ts';
 import { runSoak } from '../../infra/soak/soak.ts';
 import { REPORT_INTERVAL_MS } from '../../infra/soak/topology.ts';
 
-const run = requireCapabilities('soak lab', ['root', 'netns', 'keepalived', 'debootstrap', 'postgres']);
+const run = requireCapabilities('soak lab', ['root', 'netns', 'keepalived', 'debootstrap', 'postgres', 'iptables', 'faketime']);
 const MINUTES = Number(process.env.VIGIL_SOAK_MINUTES ?? 5);
 /**
  * Memory bound for a run this short: a process's RSS may not grow by more than this between its

@@ -153,9 +153,12 @@ export class ApiClient {
   async events(q: Record<string, string | number | undefined>): Promise<{ items: Event[]; nextCursor: string | null }> {
     return parse(z.looseObject({ items: z.array(Event).max(1000), nextCursor: z.string().max(200).nullable() }), await this.http.json('GET', `/v1/events${query(q)}`), 'events');
   }
-  /** The audit chain checked against its newest signed checkpoint (GET /v1/events/verify). */
-  async verifyEvents(): Promise<{ ok: boolean; checked: number; problem?: string | undefined }> {
-    return parse(z.looseObject({ ok: z.boolean(), checked: z.number().int().min(0), problem: Text.optional() }), await this.http.json('GET', '/v1/events/verify'), 'events/verify');
+  /**
+   * The audit chain checked against its newest signed checkpoint (GET /v1/events/verify), or
+   * every row from the first (`full`: admins, once a minute).
+   */
+  async verifyEvents(full = false): Promise<{ ok: boolean; mode?: string | undefined; checked: number; problem?: string | undefined }> {
+    return parse(z.looseObject({ ok: z.boolean(), mode: Text.optional(), checked: z.number().int().min(0), problem: Text.optional() }), await this.http.json('GET', `/v1/events/verify${full ? '?full=true' : ''}`), 'events/verify');
   }
   /** Live events until `signal` aborts (SSE, resumed after a drop). */
   followEvents(q: Record<string, string | undefined>, onEvent: (e: Event) => void, signal: AbortSignal): Promise<void> {

@@ -38,7 +38,7 @@ export interface ChaosResult {
   probes: { total: number; failed: number };
   /** Outages no fault explains. */
   unexplained: Array<{ from: number; ms: number; probes: number }>;
-  chain: { ok: boolean; checked: number; problem?: string | undefined };
+  chain: { ok: boolean; mode?: string | undefined; checked: number; problem?: string | undefined };
   notSteady: ChaosFault[];
   passed: boolean;
 }
@@ -50,7 +50,7 @@ export interface ChaosRecord {
   faults: ChaosFault[];
   failovers: FailoverRecord[];
   probes: Probe[];
-  chain: { ok: boolean; checked: number; problem?: string | undefined };
+  chain: { ok: boolean; mode?: string | undefined; checked: number; problem?: string | undefined };
 }
 
 /** A fault whose lab was not steady again within the wait is marked by steadyAt = end + the wait and an error. */
@@ -95,7 +95,7 @@ export function formatChaos(r: ChaosResult, vip: string): string {
   lines.push(`${check(r.failovers.missing.length === 0)} masters the lab took away and the control plane recorded: ${victims - r.failovers.missing.length}/${victims}`);
   for (const m of r.failovers.missing.slice(0, 10)) lines.push(`       ${new Date(m.start).toISOString()} ${m.fault} ${m.target}: no failover of ${m.instance} recorded`);
   lines.push(`${check(r.failovers.duplicates === 0)} failovers listed twice: ${r.failovers.duplicates}`);
-  lines.push(`${check(r.chain.ok)} the audit chain verifies${r.chain.ok ? ` (${r.chain.checked} rows since the newest signed checkpoint)` : `: ${r.chain.problem ?? 'no reason given'}`}`);
+  lines.push(`${check(r.chain.ok)} the audit chain verifies${r.chain.ok ? ` (${r.chain.checked} rows ${r.chain.mode === 'full' ? 'from the first' : 'since the newest signed checkpoint'})` : `: ${r.chain.problem ?? 'no reason given'}`}`);
   lines.push(`${check(r.notSteady.length === 0)} the lab steady again after every fault: ${r.faults.length - r.notSteady.length}/${r.faults.length}`);
   for (const f of r.notSteady.slice(0, 10)) lines.push(`       ${new Date(f.start).toISOString()} ${f.kind} ${f.target}: ${f.error}`);
   lines.push(`     client outages outside any fault: ${r.unexplained.length}${r.unexplained.length ? ` (longest ${Math.max(...r.unexplained.map((o) => o.ms))} ms)` : ''}`);
