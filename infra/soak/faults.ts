@@ -58,6 +58,12 @@ function heldBy(lab: SoakLab, c: ClusterLayout, host: string): string[] {
   return Object.entries(c.instances).filter(([, i]) => holders[i.vip.split('/')[0]!]?.includes(host)).map(([n]) => n);
 }
 
+/** The Vigil director holding the cluster's first VIP (its first director if none does). */
+function masterOf(lab: SoakLab, c: ClusterLayout): string {
+  const [first] = Object.values(c.instances);
+  return lab.holders()[first!.vip.split('/')[0]!]?.find((h) => c.directors.includes(h)) ?? c.directors[0]!;
+}
+
 async function waitAgent(lab: SoakLab, d: string, timeoutMs = 30_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!lab.roots[d]!.agentPid()) {
@@ -202,8 +208,7 @@ export const FAULTS: FaultDef[] = [
     async run(lab, rng) {
       // Beyond it: every advert the master sends is lost for longer than the master-down interval.
       const c = rng.pick(CLUSTERS);
-      const [first] = Object.values(c.instances);
-      const d = lab.holders()[first!.vip.split('/')[0]!]?.find((h) => c.directors.includes(h)) ?? c.directors[0]!;
+      const d = masterOf(lab, c);
       const victims = heldBy(lab, c, d);
       lab.dropVrrp(d, 100);
       try {
@@ -221,8 +226,7 @@ export const FAULTS: FaultDef[] = [
       // delay (2 s), under its Master_Down_Interval (3.6 s), and after that they come every
       // interval again. No master may move.
       const c = rng.pick(CLUSTERS);
-      const [first] = Object.values(c.instances);
-      const d = lab.holders()[first!.vip.split('/')[0]!]?.find((h) => c.directors.includes(h)) ?? c.directors[0]!;
+      const d = masterOf(lab, c);
       await lab.delayVrrp(d, ADVERT_MS);
       try {
         await sleep(30_000);
@@ -239,8 +243,7 @@ export const FAULTS: FaultDef[] = [
       // adverts (higher priority) make them yield while it never stopped being master. Its
       // instances move twice and two masters hold them for a moment (as with loss beyond).
       const c = rng.pick(CLUSTERS);
-      const [first] = Object.values(c.instances);
-      const d = lab.holders()[first!.vip.split('/')[0]!]?.find((h) => c.directors.includes(h)) ?? c.directors[0]!;
+      const d = masterOf(lab, c);
       const victims = heldBy(lab, c, d);
       const late = DOWN_MS + 2000;
       await lab.delayVrrp(d, late);

@@ -75,31 +75,33 @@ function pidOf(lab: ChaosLab, d: Director): number {
   return pid;
 }
 
-/** The faults, each as it happens on a real director. A master's instances are its victims. */
+/**
+ * A fault on one director picked by the seed: `act` does it; the outcome says whether that
+ * director was master (then both instances of its sync group are the fault's victims).
+ */
+async function onDirector(lab: ChaosLab, rng: Rng, act: (d: Director) => Promise<void>): Promise<Outcome> {
+  const d = rng.pick(DIRECTORS);
+  const master = (await holderOf(lab, VIP)).includes(d);
+  await act(d);
+  return { target: d, disruptive: master, victims: master ? [...INSTANCES] : [] };
+}
+
+/** The agent's process gets `signal`, and is started again (as an init system would) after `ms`. */
+async function signalAndRestart(lab: ChaosLab, d: Director, signal: NodeJS.Signals, ms: number): Promise<void> {
+  const pid = pidOf(lab, d);
+  process.kill(pid, signal);
+  await waitGone(pid);
+  await sleep(ms);
+  await restart(lab, d);
+}
+
+/** The faults, each as it happens on a real director. */
 const FAULTS: Record<ChaosKind, (lab: ChaosLab, rng: Rng) => Promise<Outcome>> = {
-  async 'agent-kill'(lab, rng) {
-    const d = rng.pick(DIRECTORS);
-    const master = (await holderOf(lab, VIP)).includes(d);
-    const pid = pidOf(lab, d);
-    process.kill(pid, 'SIGKILL');
-    await waitGone(pid);
-    await sleep(DOWN_MS);
-    await restart(lab, d);
-    return { target: d, disruptive: master, victims: master ? [...INSTANCES] : [] };
-  },
-  async 'agent-term'(lab, rng) {
-    const d = rng.pick(DIRECTORS);
-    const master = (await holderOf(lab, VIP)).includes(d);
-    const pid = pidOf(lab, d);
-    process.kill(pid, 'SIGTERM');
-    await waitGone(pid);
-    await sleep(1000);
-    await restart(lab, d);
-    return { target: d, disruptive: master, victims: master ? [...INSTANCES] : [] };
-  },
-  async 'agent-freeze'(lab, rng) {
-    const d = rng.pick(DIRECTORS);
-    const master = (await holderOf(lab, VIP)).includes(d);
+  'agent-kill': (lab, rng) => onDirector(lab, rng, (d) => signalAndRestart(lab, d, 'SIGKILL', DOWN_MS)),
+  'agent-term': (lab, rng) => onDirector(lab, rng, (d) => signalAndRestart(lab, d, 'SIGTERM', 1000)),
+  // A frozen master resumes believing it is master; the higher priority of the two keeps the
+  // VIPs (RFC 5798 §6.4.3): they may move twice, both the freeze's.
+  'agent-freeze': (lab, rng) => onDirector(lab, rng, async (d) => {
     const pid = pidOf(lab, d);
     process.kill(pid, 'SIGSTOP');
     try {
@@ -107,13 +109,8 @@ const FAULTS: Record<ChaosKind, (lab: ChaosLab, rng: Rng) => Promise<Outcome>> =
     } finally {
       process.kill(pid, 'SIGCONT');
     }
-    // A frozen master resumes believing it is master; the higher priority of the two keeps the
-    // VIPs (RFC 5798 §6.4.3): they may move twice, both the freeze's.
-    return { target: d, disruptive: master, victims: master ? [...INSTANCES] : [] };
-  },
-  async 'link-flap'(lab, rng) {
-    const d = rng.pick(DIRECTORS);
-    const master = (await holderOf(lab, VIP)).includes(d);
+  }),
+  'link-flap': (lab, rng) => onDirector(lab, rng, async (d) => {
     const ns = nsName(lab.name, d);
     await must('ip', ['-n', ns, 'link', 'set', 'eth0', 'down']);
     try {
@@ -121,8 +118,7 @@ const FAULTS: Record<ChaosKind, (lab: ChaosLab, rng: Rng) => Promise<Outcome>> =
     } finally {
       await must('ip', ['-n', ns, 'link', 'set', 'eth0', 'up']);
     }
-    return { target: d, disruptive: master, victims: master ? [...INSTANCES] : [] };
-  },
+  }),
   async 'loss-tolerated'(lab) {
     // nftables rather than netem (a kernel may lack sch_netem): every advert either director
     // sends is dropped with probability LOSS_PERCENT, on both segments, in a table of its own.
