@@ -123,9 +123,9 @@ describe.each(drivers)('agent endpoints on %s', (driver) => {
   it('stores reported events exactly once however often a batch is re-sent', async () => {
     const batch = { events: [transition(1, '2026-11-29T10:00:00.000Z', { from: 'backup', to: 'master', reason: 'master_down_timer', priority: 150 }), { seq: 2, kind: 'config.applied', agentTime: '2026-11-29T10:00:01.000Z', details: { revision: 2, version: 'rev-2' } }], appliedRevision: 2 };
     const first = await t.call('POST', '/v1/agent/reports', { token: creds.lb1, body: batch });
-    expect(first.body).toEqual({ acked: 2, stored: 2, duplicates: 0, refused: [] });
+    expect(first.body).toEqual({ acked: 2, stored: 2, duplicates: 0, refused: [], conflicts: [], seqAbove: null });
     const again = await t.call('POST', '/v1/agent/reports', { token: creds.lb1, body: batch });
-    expect(again.body).toEqual({ acked: 2, stored: 0, duplicates: 2, refused: [] });
+    expect(again.body).toEqual({ acked: 2, stored: 0, duplicates: 2, refused: [], conflicts: [], seqAbove: null });
     const evs = await must('GET', `/v1/events?cluster=${clusterId}&kind=vrrp.transition`);
     expect(evs.items.filter((e: { actor: string }) => e.actor === 'agent:lb1')).toHaveLength(1);
     const d = await must('GET', `/v1/clusters/${clusterId}/directors/lb1`);
@@ -317,4 +317,23 @@ describe.each(drivers)('agent endpoints on %s', (driver) => {
     expect((await t.call('GET', '/v1/agent/config', { token: 'vga_forged' })).status).toBe(401);
     expect((await t.call('GET', '/v1/sites', { token: enrollSecret })).status).toBe(401); // used up
   });
+
+  it('another event under a seq already stored is a conflict, not a duplicate: stored nowhere, named with the highest seq held, and stored once renumbered', async () => {
+    // An agent whose state disk refused writes delivered seqs 20001-20003 from memory, restarted
+    // with an outbox that still said last = 20000, and hands out 20001 and 20002 again.
+    const ev = (seq: number, at: string) => ({ seq, kind: 'agent.started', agentTime: at, details: {} });
+    const before = [ev(20001, '2026-11-29T11:00:00.000Z'), ev(20002, '2026-11-29T11:00:01.000Z'), ev(20003, '2026-11-29T11:00:02.000Z')];
+    const first = await t.call('POST', '/v1/agent/reports', { token: creds.lb1, body: { events: before } });
+    expect(first.body, JSON.stringify(first.body)).toMatchObject({ stored: 3, conflicts: [] });
+    const after = [ev(20001, '2026-11-29T11:05:00.000Z'), ev(20002, '2026-11-29T11:00:01.000Z')];
+    const r = await t.call('POST', '/v1/agent/reports', { token: creds.lb1, body: { events: after } });
+    // 20002 is the very event stored before (a re-send): a duplicate; 20001 is another event.
+    expect(r.body).toEqual({ acked: 20002, stored: 0, duplicates: 2, refused: [], conflicts: [20001], seqAbove: 20003 });
+    const again = await t.call('POST', '/v1/agent/reports', { token: creds.lb1, body: { events: [ev(20004, '2026-11-29T11:05:00.000Z')] } });
+    expect(again.body).toEqual({ acked: 20004, stored: 1, duplicates: 0, refused: [], conflicts: [], seqAbove: null });
+    const evs = await must('GET', `/v1/events?cluster=${clusterId}&kind=agent.started`);
+    const mine = evs.items.filter((e: { actor: string }) => e.actor === 'agent:lb1').map((e: { agentTime: string }) => e.agentTime).sort();
+    expect(mine).toEqual(['2026-11-29T11:00:00.000Z', '2026-11-29T11:00:01.000Z', '2026-11-29T11:00:02.000Z', '2026-11-29T11:05:00.000Z']);
+  });
+
 });

@@ -84,10 +84,10 @@ describe.each(drivers)('agent WebSocket on %s', (driver) => {
     const report = { type: 'report', id: 7, events: [{ seq: 1, kind: 'config.applied', agentTime: '2026-11-29T10:00:00Z', details: { revision: 2, version: 'rev-2' } }], appliedRevision: 2 };
     let ack = nextMessage(s, 'ack');
     s.send(JSON.stringify(report));
-    expect(await ack).toEqual({ type: 'ack', id: 7, acked: 1, stored: 1, duplicates: 0, refused: [] });
+    expect(await ack).toEqual({ type: 'ack', id: 7, acked: 1, stored: 1, duplicates: 0, refused: [], conflicts: [], seqAbove: null });
     ack = nextMessage(s, 'ack');
     s.send(JSON.stringify(report));
-    expect(await ack).toEqual({ type: 'ack', id: 7, acked: 1, stored: 0, duplicates: 1, refused: [] });
+    expect(await ack).toEqual({ type: 'ack', id: 7, acked: 1, stored: 0, duplicates: 1, refused: [], conflicts: [], seqAbove: null });
     const bad = nextMessage(s, 'error');
     s.send(JSON.stringify({ type: 'report', id: 8, events: [{ seq: 0 }] }));
     expect(await bad).toMatchObject({ type: 'error', id: 8 });

@@ -63,7 +63,11 @@ class FakeControlPlane implements ControlPlaneApi {
     if (this.refuse) return { ok: false, message: 'POST /v1/agent/reports: 401', refused: true };
     // As the real control plane does: the envelope, then each event, with the wire contract.
     const input = ReportInput.parse(body);
+    const conflicts: number[] = [];
     for (const e of body.events) {
+      // Another event under a seq already held: a conflict (the control plane's appendEvents).
+      const held = this.stored.get(e.seq);
+      if (held && (held.kind !== e.kind || held.agentTime !== e.agentTime)) { conflicts.push(e.seq); continue; }
       const p = parseAgentEvent(e);
       if (!p.ok) this.contract.push(`event ${e.seq} (${e.kind}) refused: ${p.reason}`);
       else if (!isDeepStrictEqual(JSON.parse(JSON.stringify(p.event)), JSON.parse(JSON.stringify(e)))) this.contract.push(`event ${e.seq} (${e.kind}) lost fields: sent ${JSON.stringify(e)}, stored ${JSON.stringify(p.event)}`);
@@ -74,7 +78,7 @@ class FakeControlPlane implements ControlPlaneApi {
       if (!st.success) this.contract.push(`state refused: ${st.error.message}`);
       this.states.push(input.state);
     }
-    return { ok: true, acked: body.events.at(-1)?.seq ?? null };
+    return { ok: true, acked: body.events.at(-1)?.seq ?? null, ...(conflicts.length ? { conflicts, seqAbove: Math.max(...this.stored.keys()) } : {}) };
   }
 
   events(kind: string) {
@@ -139,6 +143,27 @@ describe('ManagedAgent on the in-memory OS and control plane', () => {
     expect(typeof t.vipsAt).toBe('string');
     await w.managed.close();
     w.outbox.close();
+  });
+
+  it('seqs the control plane already holds for other events (a restart after the state disk lost writes) are sent again under new ones, and nothing is lost', async () => {
+    const w = await managedWorld();
+    // What the previous run delivered from memory while its disk refused writes: seqs 1-3.
+    for (const seq of [1, 2, 3]) w.cp.stored.set(seq, { seq, kind: 'agent.stopping', agentTime: '2026-11-29T09:00:00.000Z', details: { reason: 'SIGTERM' } });
+    w.cp.publish(config(['192.0.2.100/24']));
+    await w.managed.start();
+    try {
+      await w.until('config.applied stored', () => w.cp.events('config.applied').length === 1);
+      await w.until('agent.started stored', () => w.cp.events('agent.started').length === 1);
+      // The old events are untouched; the new run's events sit above them, each once.
+      expect([1, 2, 3].map((s) => w.cp.stored.get(s)?.kind)).toEqual(['agent.stopping', 'agent.stopping', 'agent.stopping']);
+      const mine = [...w.cp.stored.values()].filter((e) => e.kind !== 'agent.stopping');
+      expect(mine.every((e) => e.seq > 3)).toBe(true);
+      expect(new Set(mine.map((e) => e.kind + e.agentTime)).size).toBe(mine.length);
+      expect(w.logs.some((l) => /^warn: the control plane already holds other events under \d+ of this agent's seqs/.test(l))).toBe(true);
+    } finally {
+      await w.managed.close();
+      w.outbox.close();
+    }
   });
 
   it('a revision that cannot run is reported rejected with the reason; the running one stays', async () => {

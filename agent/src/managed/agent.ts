@@ -136,6 +136,19 @@ export class ManagedAgent {
     this.loops = Promise.all([this.pullLoop(), this.pushLoop(), this.wsLoop()]);
   }
 
+  /**
+   * An acknowledgement: events under seqs the control plane already holds for other events get
+   * new ones first (this agent restarted after its state disk refused writes, so its outbox
+   * counted from an older `last`), then everything up to `acked` leaves the outbox.
+   */
+  private settle(r: Extract<ReportAck, { ok: true }>): void {
+    if (r.conflicts?.length) {
+      const moved = this.o.outbox.renumber(r.conflicts, r.seqAbove ?? 0);
+      this.o.log('warn', `the control plane already holds other events under ${r.conflicts.length} of this agent's seqs (its state disk lost writes before a restart): they are sent again as ${moved.map((x) => x.seq).join(', ')}`, { conflicts: r.conflicts.slice(0, 20), seqAbove: r.seqAbove ?? null });
+    }
+    if (r.acked !== null) this.o.outbox.ack(r.acked);
+  }
+
   /** Leaves gracefully (its transitions land in the outbox), delivers what it can, stops. */
   async close(reason = 'stopped'): Promise<void> {
     this.o.outbox.append({ kind: 'agent.stopping', agentTime: new Date().toISOString(), details: { reason } });
@@ -143,7 +156,7 @@ export class ManagedAgent {
     const last = this.o.outbox.pending(1000);
     if (last.length && !this.refused) {
       const r = await this.o.client.report({ events: last, ...(this.applied !== undefined ? { appliedRevision: this.applied } : {}) });
-      if (r.ok && r.acked !== null) this.o.outbox.ack(r.acked);
+      if (r.ok) this.settle(r);
     }
     this.stop.abort();
     this.wake();
@@ -278,7 +291,7 @@ export class ManagedAgent {
         backoff = 200;
         stateAt = Date.now();
         for (const x of r.refused ?? []) log('error', `the control plane refused event ${x.seq}: ${x.reason}`, { seq: x.seq });
-        if (r.acked !== null) outbox.ack(r.acked);
+        this.settle(r);
       } else if (r.refused) {
         this.refusedBy(r.message);
       } else {

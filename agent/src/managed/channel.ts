@@ -68,7 +68,7 @@ export class AgentChannel {
           onConfig(fetchedFromView(m.view));
         }
         else if ((m.type === 'ack' || m.type === 'error') && m.id !== undefined) {
-          this.waiting.get(m.id)?.(m.type === 'ack' ? { ok: true, acked: m.acked, refused: m.refused } : { ok: false, message: m.message });
+          this.waiting.get(m.id)?.(m.type === 'ack' ? { ok: true, acked: m.acked, refused: m.refused, conflicts: m.conflicts, seqAbove: m.seqAbove } : { ok: false, message: m.message });
           this.waiting.delete(m.id);
         }
       });

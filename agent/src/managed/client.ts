@@ -18,7 +18,9 @@ export type Fetched =
   /** 401: the credential is revoked or the director re-enrolled elsewhere; retrying cannot help. */
   | { kind: 'refused'; message: string };
 
-export type ReportAck = { ok: true; acked: number | null; refused?: Array<{ seq: number; reason: string }> } | { ok: false; message: string; refused?: boolean };
+export type ReportAck =
+  | { ok: true; acked: number | null; refused?: Array<{ seq: number; reason: string }>; conflicts?: number[]; seqAbove?: number | null }
+  | { ok: false; message: string; refused?: boolean };
 
 /** A report as the agent sends it: wire-shaped (z.input of ReportInput), events from the outbox. */
 export type ReportBody = Omit<z.input<typeof ReportInput>, 'events'> & { events: OutboxEvent[] };
@@ -95,7 +97,7 @@ export class ControlPlaneClient implements ControlPlaneApi {
       if (res.status !== 200) return { ok: false, message: `${what}: ${res.status} ${errorText(raw)}`.trim(), ...(res.status === 401 ? { refused: true } : {}) };
       const ack = ReportAckWire.safeParse(raw);
       if (!ack.success) return { ok: false, message: `${what}: the answer is not an acknowledgement (${issue(ack.error)})` };
-      return { ok: true, acked: ack.data.acked, refused: ack.data.refused };
+      return { ok: true, acked: ack.data.acked, refused: ack.data.refused, conflicts: ack.data.conflicts, seqAbove: ack.data.seqAbove };
     } catch (e) {
       return { ok: false, message: `${what}: ${(e as Error).message}` };
     }

@@ -111,6 +111,36 @@ describe('Outbox', () => {
     again.close();
   });
 
+  it('a restart while the disk refused writes hands out delivered seqs again; renumbering above what the control plane holds sends those events anew, and a restart keeps the new numbers', () => {
+    const d = dir();
+    const state = { full: false };
+    const o = new Outbox(d, { io: disk(state) });
+    o.append(ev('a'));
+    o.ack(1);
+    state.full = true;
+    o.append(ev('b'));
+    o.append(ev('c'));
+    o.ack(3); // delivered from memory and stored by the control plane; never written here
+    o.close(); // the process ends while the disk is still full
+    // The restarted agent's outbox knows only seq 1: it gives 2 and 3 to new events.
+    const again = new Outbox(d);
+    const x = again.append(ev('x'));
+    const y = again.append(ev('y'));
+    expect([x.seq, y.seq]).toEqual([2, 3]);
+    // The control plane's ack: 2 and 3 hold other events; the highest it holds is 3.
+    const moved = again.renumber([2, 3], 3);
+    expect(moved.map((e) => [e.seq, e.kind])).toEqual([[4, 'x'], [5, 'y']]);
+    again.ack(3);
+    expect(again.pending().map((e) => [e.seq, e.kind])).toEqual([[4, 'x'], [5, 'y']]);
+    expect(again.append(ev('z')).seq).toBe(6);
+    again.close();
+    const third = new Outbox(d);
+    expect(third.pending().map((e) => [e.seq, e.kind])).toEqual([[4, 'x'], [5, 'y'], [6, 'z']]);
+    expect(third.renumber([99], 200)).toEqual([]); // a seq it does not hold: nothing moves
+    expect(third.append(ev('w')).seq).toBe(7);
+    third.close();
+  });
+
   it('compacts the file once everything is acked, keeping the sequence', () => {
     const d = dir();
     const o = new Outbox(d);

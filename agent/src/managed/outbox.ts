@@ -150,6 +150,30 @@ export class Outbox {
     return this.last;
   }
 
+  /**
+   * The control plane holds other events under `seqs` (handed out again after a restart whose
+   * state file was older than what was delivered): those events are appended again, in order,
+   * with seqs above both `above` (the highest it holds) and this outbox's own. Returns them.
+   * The old lines stay in the file at or below what `ack` will acknowledge, so a restart skips them.
+   */
+  renumber(seqs: number[], above: number): OutboxEvent[] {
+    const taken = new Set(seqs);
+    const moving = this.queue.filter((e) => taken.has(e.seq));
+    if (moving.length === 0) return [];
+    this.queue = this.queue.filter((e) => !taken.has(e.seq));
+    this.unwritten = this.unwritten.filter((e) => !taken.has(e.seq));
+    this.last = Math.max(this.last, above);
+    const out = moving.map(({ seq: _old, ...rest }) => {
+      const e: OutboxEvent = { seq: ++this.last, ...rest };
+      this.queue.push(e);
+      this.unwritten.push(e);
+      return e;
+    });
+    this.stateDirty = true;
+    this.flush();
+    return out;
+  }
+
   /** The control plane stored everything up to `seq`. */
   ack(seq: number): void {
     if (seq <= this.acked) return;

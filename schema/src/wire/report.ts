@@ -27,5 +27,12 @@ export const ReportAck = z.object({
   stored: z.number().int(),
   duplicates: z.number().int(),
   refused: z.array(z.object({ seq: Seq, reason: z.string() })).default([]),
+  /**
+   * Seqs already stored for this director with a different event (an agent whose state disk
+   * refused writes, then restarted, handed them out again): stored nowhere; the agent gives
+   * those events new seqs above `seqAbove` (the highest stored for it) and sends them again.
+   */
+  conflicts: z.array(Seq).max(MAX_EVENTS_PER_REPORT).default([]),
+  seqAbove: z.number().int().nullable().default(null),
 });
 export type ReportAck = z.infer<typeof ReportAck>;

@@ -30,7 +30,17 @@ export interface ReportJob {
 export interface JobResult {
   stored: number;
   duplicates: number;
+  /** Seqs this director already used for another event (appendEvents' 'conflict'). */
+  conflicts: number[];
+  /** With conflicts: the highest seq stored for this director (the agent numbers on above it). */
+  seqAbove: number | null;
   revisionMoved: boolean;
+}
+
+async function highestSeq(db: Db, source: string): Promise<number | null> {
+  const r = (await db.execute<{ m: string | number | null }>(sql`select max(source_seq) as m from events where source = ${source}`)) as unknown as { rows?: { m: string | number | null }[] } & { m: string | number | null }[];
+  const m = (r.rows ?? r)[0]?.m;
+  return m === null || m === undefined ? null : Number(m);
 }
 
 /** Stores `jobs` in one transaction; a job whose credential is no longer its director's gets an error. */
@@ -55,13 +65,18 @@ export async function commitReports(db: Db, jobs: ReportJob[]): Promise<(JobResu
     for (const j of accepted) {
       let stored = 0;
       let duplicates = 0;
-      for (let i = 0; i < j.events.length; i++) {
-        if (appended.status[k++] === 'stored') stored++;
+      const conflicts: number[] = [];
+      for (const e of j.events) {
+        const s = appended.status[k++];
+        if (s === 'stored') stored++;
         else duplicates++;
+        if (s === 'conflict' && e.sourceSeq != null) conflicts.push(e.sourceSeq);
       }
+      // Rare (a restart after the state disk refused writes): one indexed max per such report.
+      const seqAbove = conflicts.length ? await highestSeq(tx.db, j.events[0]!.source!) : null;
       const revisionMoved = j.appliedRevision !== undefined && prev.get(j.directorId) !== j.appliedRevision;
       if (revisionMoved) moved.add(j.clusterId);
-      results.set(j, { stored, duplicates, revisionMoved });
+      results.set(j, { stored, duplicates, conflicts, seqAbove, revisionMoved });
     }
     // A master held back for its backups (rollout.ts) may go now: wake it, in every replica.
     await notifyApplied(tx.db, [...moved]);

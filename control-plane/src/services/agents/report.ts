@@ -65,10 +65,10 @@ export async function ingestReport(ctx: ServiceContext, raw: unknown, onRefused?
     if (x instanceof AppError) throw x;
     return x!;
   });
-  const { stored, duplicates, revisionMoved } = r;
+  const { stored, duplicates, conflicts, seqAbove, revisionMoved } = r;
   if (revisionMoved) revisionChanges.applied(agent.clusterId);
   // A MASTER claim may start a split brain; leaving MASTER may end one (logged as resolved).
   if (input.state && (claimsMaster(input.state) || rows.some(leavesMaster))) await splitBrainCheck(ctx, agent.siteId, agent.clusterId);
   const acked = input.events.reduce<number | null>((m, e) => (m === null || e.seq > m ? e.seq : m), null);
-  return { acked, stored, duplicates, refused };
+  return { acked, stored, duplicates, refused, conflicts, seqAbove };
 }

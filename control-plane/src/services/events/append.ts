@@ -43,7 +43,11 @@ const SKEW_CLAMP_MS = 2_000_000_000;
  * sourceSeq) is already stored, or repeated in the batch, are `duplicate` and store nothing;
  * `status[i]` says which for `inputs[i]`.
  */
-export async function appendEvents(ctx: ServiceContext, inputs: AppendEventInput[], clock: () => Date = () => new Date()): Promise<{ stored: EventRow[]; duplicates: number; status: ('stored' | 'duplicate')[] }> {
+/** Stored; the same event again; another event under a (source, sourceSeq) already taken. */
+export type AppendStatus = 'stored' | 'duplicate' | 'conflict';
+const identity = (kind: string, agentTime: Date | null) => `${kind}\u0000${agentTime === null ? '' : agentTime.getTime()}`;
+
+export async function appendEvents(ctx: ServiceContext, inputs: AppendEventInput[], clock: () => Date = () => new Date()): Promise<{ stored: EventRow[]; duplicates: number; status: AppendStatus[] }> {
   if (inputs.length === 0) return { stored: [], duplicates: 0, status: [] };
   return withTransaction(ctx, async ({ db }) => {
     // Serialise appends so `prevHash` is the hash of the row with the next-lower id; the same
@@ -54,24 +58,28 @@ export async function appendEvents(ctx: ServiceContext, inputs: AppendEventInput
     const [lock] = rowsOf<{ partition: string | null }>(await db.execute(sql`select pg_advisory_xact_lock(${CHAIN_LOCK_KEY}), to_regclass(${partitionName(day)})::text as partition`));
     if (!lock?.partition) await ensurePartitions(db, [day]);
     const keys = inputs.filter((i) => i.source != null && i.sourceSeq != null).map((i) => ({ source: i.source!, seq: i.sourceSeq! }));
-    const stored = new Set<string>();
+    // What is stored under each key: the same event sent again (kind and agent time agree) is a
+    // duplicate; another event under a seq already taken is a conflict.
+    const stored = new Map<string, string>();
     if (keys.length) {
-      const rows = (await db.execute<{ source: string; source_seq: string | number }>(sql`select e.source, e.source_seq from events e
-        join jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) as k(source text, seq bigint) on e.source = k.source and e.source_seq = k.seq`)) as unknown as { rows?: { source: string; source_seq: string | number }[] } & { source: string; source_seq: string | number }[];
-      for (const r of rows.rows ?? rows) stored.add(`${r.source}\u0000${Number(r.source_seq)}`);
+      type Row = { source: string; source_seq: string | number; kind: string; agent_time: string | Date | null };
+      const rows = (await db.execute<Row>(sql`select e.source, e.source_seq, e.kind, e.agent_time from events e
+        join jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) as k(source text, seq bigint) on e.source = k.source and e.source_seq = k.seq`)) as unknown as { rows?: Row[] } & Row[];
+      for (const r of rows.rows ?? rows) stored.set(`${r.source}\u0000${Number(r.source_seq)}`, identity(r.kind, r.agent_time === null ? null : new Date(r.agent_time)));
     }
     const fresh: AppendEventInput[] = [];
-    const status: ('stored' | 'duplicate')[] = [];
+    const status: AppendStatus[] = [];
     let duplicates = 0;
     for (const i of inputs) {
       if (i.source != null && i.sourceSeq != null) {
         const key = `${i.source}\u0000${i.sourceSeq}`;
-        if (stored.has(key)) {
+        const held = stored.get(key);
+        if (held !== undefined) {
           duplicates++;
-          status.push('duplicate');
+          status.push(held === identity(i.kind, i.agentTime ?? null) ? 'duplicate' : 'conflict');
           continue;
         }
-        stored.add(key); // a seq repeated inside one batch is stored once too
+        stored.set(key, identity(i.kind, i.agentTime ?? null)); // a seq repeated inside one batch is stored once too
       }
       status.push('stored');
       fresh.push(i);
