@@ -15,7 +15,7 @@ import { ADVERT_MS, CLOCK_DIRECTOR, CLUSTERS, DIRECTORS, clusterOf, clusterSpec,
 export const FAULT_KINDS = [
   'agent-kill', 'agent-term', 'agent-freeze', 'segment-partition', 'link-flap', 'loss-tolerated', 'loss-beyond',
   'cp-kill', 'pg-kill', 'pg-failover', 'db-stall', 'cp-partition', 'spec-change', 'maintenance', 'move-master',
-  'disk-full', 'clock-step', 'delay-tolerated', 'delay-beyond',
+  'disk-full', 'disk-readonly', 'clock-step', 'delay-tolerated', 'delay-beyond',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -388,6 +388,35 @@ export const FAULTS: FaultDef[] = [
       }
       if (!(await waitApplied(lab, c, 30_000))) note = 'rollback NOT APPLIED 30 s after space returned';
       return { target: d, cluster: c.cluster, disruptive: false, victims: [], splitBrain: false, restarted: [], ...(note ? { note } : {}) };
+    },
+  },
+  {
+    kind: 'disk-readonly',
+    async run(lab, rng) {
+      // The state filesystem goes read-only under the agent while a spec change and a rollback
+      // land: it keeps electing and applying, its events are delivered from memory, and it says
+      // so (agent.state_disk). Then the repair an operator makes: stop the agent (its VIPs move,
+      // gracefully), e2fsck, mount, start it. Its outbox then counts from before the disk
+      // failed: the control plane's conflicts make it number its new events above the ones it
+      // delivered meanwhile, so none is taken for a duplicate.
+      const d = pickDirector(rng);
+      const c = clusterOf(d)!;
+      lab.failStateFs(d);
+      let victims: string[] = [];
+      try {
+        const before = await changeSpec(lab, c);
+        await sleep(8000);
+        await lab.apiOk('POST', `/v1/clusters/${lab.clusterIds[c.cluster]}/rollback`, { revision: before, message: 'soak: rollback' });
+        await sleep(4000);
+      } finally {
+        victims = heldBy(lab, c, d);
+        lab.roots[d]!.kill('SIGTERM');
+        await waitAgentGone(lab, d);
+        await lab.repairStateFs(d);
+        await restartAgent(lab, d);
+      }
+      const note = (await waitApplied(lab, c, 30_000)) ? 'repaired and restarted' : 'rollback NOT APPLIED 30 s after the repair';
+      return { target: d, cluster: c.cluster, disruptive: victims.length > 0, victims, splitBrain: false, restarted: [d], note };
     },
   },
   {

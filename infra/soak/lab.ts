@@ -254,7 +254,12 @@ export class SoakLab {
     const dir = join(this.work, 'roots', d);
     const state = join(dir, 'state');
     mkdirSync(state, { recursive: true });
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${STATE_FS_MB}m,mode=0755`, `soak-${this.prefix}-${d}`, state]);
+    // ext4 on a loop device rather than tmpfs: it can fill up, and it can go read-only under
+    // the agent as a real disk does (errors=remount-ro after an I/O error).
+    const image = join(dir, 'state.img');
+    execFileSync('truncate', ['-s', `${STATE_FS_MB}M`, image]);
+    execFileSync('mkfs.ext4', ['-q', '-F', '-m', '0', image]);
+    this.mountState(d);
     this.mounts.push(state);
     const binds: Array<[string, string]> = [[state, '/var/lib/vigil']];
     let agentEnv: Record<string, string> | undefined;
@@ -287,6 +292,40 @@ export class SoakLab {
   /** The wall-clock offset of the clock director's agent, in seconds (a step when it changes). */
   setClockOffset(seconds: number): void {
     writeFileSync(join(this.work, 'roots', CLOCK_DIRECTOR, 'clock', 'faketimerc'), `${seconds >= 0 ? '+' : ''}${seconds}\n`);
+  }
+
+  private mountState(d: string): void {
+    const state = this.stateFs(d);
+    execFileSync('mount', ['-o', 'loop,errors=remount-ro', join(this.work, 'roots', d, 'state.img'), state]);
+    chmodSync(state, 0o755);
+  }
+
+  /**
+   * The director's state filesystem goes read-only under its agent, as ext4 does after an I/O
+   * error with errors=remount-ro (the kernel's own error path, through trigger_fs_error): every
+   * write then fails with EROFS until it is checked and mounted again.
+   */
+  failStateFs(d: string): void {
+    const dev = execFileSync('findmnt', ['-n', '-o', 'SOURCE', this.stateFs(d)], { encoding: 'utf8' }).trim().split('/').pop()!;
+    writeFileSync(`/sys/fs/ext4/${dev}/trigger_fs_error`, '1');
+  }
+
+  /** An operator's repair, with the agent stopped: unmount, e2fsck, mount again. */
+  async repairStateFs(d: string): Promise<void> {
+    const state = this.stateFs(d);
+    for (let i = 0; ; i++) {
+      try { execFileSync('umount', [state], { stdio: 'pipe' }); break; } catch (e) {
+        if (i >= 50) throw new Error(`${d}: the state filesystem stays busy: ${(e as Error).message}`);
+        await sleep(100);
+      }
+    }
+    try {
+      execFileSync('e2fsck', ['-fy', join(this.work, 'roots', d, 'state.img')], { stdio: 'pipe' });
+    } catch (e) {
+      // 1: errors corrected (the one the kernel recorded); 4 and up: it could not.
+      if ((e as { status?: number }).status !== 1) throw new Error(`${d}: e2fsck of the state filesystem failed: ${(e as Error).message}`);
+    }
+    this.mountState(d);
   }
 
   /** The host path of a director's state filesystem. */

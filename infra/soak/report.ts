@@ -8,7 +8,7 @@ import type { SoakResult } from './soak.ts';
 export interface Timers { advertMs: number; reportIntervalMs: number; masterDownMs: number }
 
 const TIMER_KINDS = new Set(['agent-kill', 'agent-freeze', 'loss-beyond', 'link-flap', 'delay-beyond']);
-const GRACEFUL_KINDS = new Set(['agent-term', 'maintenance', 'move-master']);
+const GRACEFUL_KINDS = new Set(['agent-term', 'maintenance', 'move-master', 'disk-readonly']);
 /** The client's probe timeout: an outage is seen at this resolution at worst. */
 export const PROBE_TIMEOUT_MS = 1000;
 
