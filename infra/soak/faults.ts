@@ -412,8 +412,11 @@ export const FAULTS: FaultDef[] = [
         victims = heldBy(lab, c, d);
         lab.roots[d]!.kill('SIGTERM');
         await waitAgentGone(lab, d);
-        await lab.repairStateFs(d);
-        await restartAgent(lab, d);
+        try {
+          await lab.repairStateFs(d);
+        } finally {
+          await restartAgent(lab, d);
+        }
       }
       const note = (await waitApplied(lab, c, 30_000)) ? 'repaired and restarted' : 'rollback NOT APPLIED 30 s after the repair';
       return { target: d, cluster: c.cluster, disruptive: victims.length > 0, victims, splitBrain: false, restarted: [d], note };

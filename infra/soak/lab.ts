@@ -115,6 +115,15 @@ export class SoakLab {
   async build(): Promise<void> {
     const t0 = Date.now();
     ensureRootfs();
+    // The directors' state filesystems are mounted under a shared mount: every `ip netns exec`
+    // (keepalived, Postgres, the children) copies this namespace as a slave of it, so a state
+    // filesystem unmounted here for its repair is unmounted there too instead of held (a held
+    // one would come back read-only: mount reuses its loop device and superblock).
+    const roots = join(this.work, 'roots');
+    mkdirSync(roots, { recursive: true });
+    execFileSync('mount', ['--bind', roots, roots]);
+    execFileSync('mount', ['--make-rshared', roots]);
+    this.mounts.push(roots);
     this.buildNetwork();
     this.log(`lab ${this.prefix}: network in ${Date.now() - t0} ms`);
     this.pg = new PostgresPair(join(this.work, 'pg'), (n) => this.ns(n), this.log);
@@ -294,9 +303,20 @@ export class SoakLab {
     writeFileSync(join(this.work, 'roots', CLOCK_DIRECTOR, 'clock', 'faketimerc'), `${seconds >= 0 ? '+' : ''}${seconds}\n`);
   }
 
+  /** Loop devices the lab attached (detached when it is destroyed). */
+  private readonly loops: string[] = [];
+
+  /**
+   * Mounts the director's state image through a loop device of its own, a new one each time: a
+   * filesystem that went read-only may stay referenced a while after its unmount (its device
+   * and superblock with it), and `mount -o loop` would reuse that device and its read-only
+   * superblock.
+   */
   private mountState(d: string): void {
     const state = this.stateFs(d);
-    execFileSync('mount', ['-o', 'loop,errors=remount-ro', join(this.work, 'roots', d, 'state.img'), state]);
+    const dev = execFileSync('losetup', ['-f', '--show', join(this.work, 'roots', d, 'state.img')], { encoding: 'utf8' }).trim();
+    this.loops.push(dev);
+    execFileSync('mount', ['-o', 'errors=remount-ro', dev, state]);
     chmodSync(state, 0o755);
   }
 
@@ -454,8 +474,12 @@ export class SoakLab {
     this.keepLogs(); // before the state filesystems are unmounted
     await this.pg?.stop().catch((e) => this.log(`postgres stop: ${(e as Error).message}`));
     await sleep(300);
-    for (const m of this.mounts) {
+    for (const m of [...this.mounts].reverse()) {
       try { execFileSync('umount', ['-l', m]); } catch { /* not mounted */ }
+    }
+    // A loop device still held (by a lazily unmounted filesystem) is detached when released.
+    for (const dev of this.loops) {
+      try { execFileSync('losetup', ['-d', dev], { stdio: 'ignore' }); } catch { /* detached */ }
     }
     for (const ns of this.namespaces.reverse()) {
       try { execFileSync('ip', ['netns', 'del', ns]); } catch { /* gone */ }
