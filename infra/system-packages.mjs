@@ -12,6 +12,7 @@ export const SYSTEM_PACKAGES = {
   keepalived: 'interop peer in the netns suites and the failover benchmark',
   iproute2: 'ip netns / veth / bridge for the netns lab',
   nftables: 'the nftables load-balancing backend',
+  e2fsprogs: 'the soak\'s state disks: ext4 images that fill up and go read-only (mkfs.ext4, e2fsck)',
   iptables: 'the soak\'s advert delay: its NFQUEUE target (xt, through nft compat) hands a director\'s adverts to a delay line; this kernel has neither sch_netem nor nft\'s queue',
   kmod: 'modprobe/depmod for the test kernel',
   ipvsadm: 'cross-checks Vigil\'s IPVS genl programming inside the test kernel',
