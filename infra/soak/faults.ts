@@ -9,6 +9,7 @@
 import { statfsSync, unlinkSync, writeFileSync, openSync, closeSync, ftruncateSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SoakLab } from './lab.ts';
+import type { Departure } from '#agent/cli/lab/judge.ts';
 import type { Rng } from '#agent/cli/lab/rng.ts';
 import { ADVERT_MS, CLOCK_DIRECTOR, CLUSTERS, DIRECTORS, clusterOf, clusterSpec, masterDownMs, type ClusterLayout, type SegmentName } from './topology.ts';
 
@@ -29,6 +30,8 @@ export interface FaultOutcome {
   victims: string[];
   /** It splits a VRRP segment: split brain must be detected and cleared. */
   splitBrain: boolean;
+  /** How it makes a master leave, where that decides the failover's cause (judge.ts wrongCause). */
+  departure?: Departure;
   /**
    * It may leave two masters for a moment without splitting the segment (the master's adverts
    * lost while it still holds the VIP: the backup takes over and the old master does not know).
@@ -124,7 +127,7 @@ export const FAULTS: FaultDef[] = [
       await waitAgentGone(lab, d);
       await sleep(DOWN_MS + 1500);
       await restartAgent(lab, d);
-      return { target: d, cluster: c.cluster, disruptive: true, victims, splitBrain: false, restarted: [d] };
+      return { target: d, cluster: c.cluster, disruptive: true, victims, splitBrain: false, departure: 'silent', restarted: [d] };
     },
   },
   {
@@ -137,7 +140,7 @@ export const FAULTS: FaultDef[] = [
       await waitAgentGone(lab, d);
       await sleep(2000);
       await restartAgent(lab, d);
-      return { target: d, cluster: c.cluster, disruptive: true, victims, splitBrain: false, restarted: [d] };
+      return { target: d, cluster: c.cluster, disruptive: true, victims, splitBrain: false, departure: 'graceful', restarted: [d] };
     },
   },
   {
@@ -149,7 +152,7 @@ export const FAULTS: FaultDef[] = [
       lab.roots[d]!.kill('SIGSTOP');
       await sleep(DOWN_MS + 2000);
       lab.roots[d]!.kill('SIGCONT');
-      return { target: d, cluster: c.cluster, disruptive: true, victims, splitBrain: false, restarted: [] };
+      return { target: d, cluster: c.cluster, disruptive: true, victims, splitBrain: false, departure: 'silent', restarted: [] };
     },
   },
   {
@@ -216,7 +219,7 @@ export const FAULTS: FaultDef[] = [
       } finally {
         lab.clearDrop(d);
       }
-      return { target: d, cluster: c.cluster, disruptive: true, victims, splitBrain: false, secondMaster: true, restarted: [] };
+      return { target: d, cluster: c.cluster, disruptive: true, victims, splitBrain: false, departure: 'silent', secondMaster: true, restarted: [] };
     },
   },
   {
@@ -252,7 +255,7 @@ export const FAULTS: FaultDef[] = [
       } finally {
         await lab.clearDelay(d);
       }
-      return { target: d, cluster: c.cluster, disruptive: true, victims, splitBrain: false, secondMaster: true, restarted: [], note: `adverts ${late} ms late` };
+      return { target: d, cluster: c.cluster, disruptive: true, victims, splitBrain: false, departure: 'silent', secondMaster: true, restarted: [], note: `adverts ${late} ms late` };
     },
   },
   {
@@ -334,7 +337,7 @@ export const FAULTS: FaultDef[] = [
       } finally {
         await lab.apiOk('PUT', path, { on: false });
       }
-      return { target: d, cluster: c.cluster, disruptive: true, victims, splitBrain: false, restarted: [] };
+      return { target: d, cluster: c.cluster, disruptive: true, victims, splitBrain: false, departure: 'graceful', restarted: [] };
     },
   },
   {
@@ -354,7 +357,7 @@ export const FAULTS: FaultDef[] = [
       // A sync group moves together (keepalived's vrrp_sync_group): its members move too.
       const moved = c.syncGroup?.members.includes(instance) ? c.syncGroup.members : [instance];
       const victims = holder && c.directors.includes(holder) ? moved : [];
-      return { target: `${instance}->${to}`, cluster: c.cluster, disruptive: true, victims, splitBrain: false, restarted: [] };
+      return { target: `${instance}->${to}`, cluster: c.cluster, disruptive: true, victims, splitBrain: false, departure: 'graceful', restarted: [] };
     },
   },
   {
@@ -419,7 +422,7 @@ export const FAULTS: FaultDef[] = [
         }
       }
       const note = (await waitApplied(lab, c, 30_000)) ? 'repaired and restarted' : 'rollback NOT APPLIED 30 s after the repair';
-      return { target: d, cluster: c.cluster, disruptive: victims.length > 0, victims, splitBrain: false, restarted: [d], note };
+      return { target: d, cluster: c.cluster, disruptive: victims.length > 0, victims, splitBrain: false, departure: 'graceful', restarted: [d], note };
     },
   },
   {

@@ -35,6 +35,7 @@ describe.skipIf(!run)('soak: the fleet lab under faults', () => {
     expect(r.failovers.false).toEqual([]);
     expect(r.failovers.missing).toEqual([]);
     expect(r.failovers.duplicates).toBe(0);
+    expect(r.failovers.wrongCause).toEqual([]);
     expect(r.splitBrain.detected).toBe(r.splitBrain.partitions);
     expect(r.splitBrain.resolved).toBe(r.splitBrain.partitions);
     for (const ms of r.splitBrain.detectMs) expect(ms).toBeLessThanOrEqual(2 * REPORT_INTERVAL_MS);

@@ -60,6 +60,24 @@ describe('vigil lab chaos: the judgement', () => {
     expect(formatChaos(stuck, '192.0.2.10')).toContain('FAIL the lab steady again after every fault: 0/1');
   });
 
+  it('the right cause for how the master left: a stop is answered by priority 0, a death by the master-down timer', () => {
+    const term = fault({ kind: 'agent-term', departure: 'graceful' });
+    const kill = fault({ kind: 'agent-kill', departure: 'silent', start: t0 + 10_000, end: t0 + 12_000, steadyAt: t0 + 13_000 });
+    const good = judgeChaos(record({
+      faults: [term, kill],
+      failovers: [failover(t0 + 130, 'VI_OUT', 1, 'priority_zero_received'), failover(t0 + 131, 'VI_IN', 2, 'sync_group'), failover(t0 + 10_730, 'VI_OUT', 3), failover(t0 + 10_731, 'VI_IN', 4, 'sync_group')],
+    }), T);
+    expect(good.failovers.wrongCause).toEqual([]);
+    expect(good.passed).toBe(true);
+    const bad = judgeChaos(record({
+      faults: [term, kill],
+      failovers: [failover(t0 + 730, 'VI_OUT', 1), failover(t0 + 731, 'VI_IN', 2, 'sync_group'), failover(t0 + 10_130, 'VI_OUT', 3, 'priority_zero_received'), failover(t0 + 10_131, 'VI_IN', 4, 'sync_group')],
+    }), T);
+    expect(bad.failovers.wrongCause.map((f) => [f.eventId, f.fault])).toEqual([[1, 'agent-term lb1'], [3, 'agent-kill lb1']]);
+    expect(bad.passed).toBe(false);
+    expect(formatChaos(bad, '192.0.2.10')).toMatch(/FAIL failovers with the wrong cause for how their master left: 2\n.*VI_OUT lb1 -> lb2 \(master_down_timer\) during agent-term lb1: the master stopped and should have sent priority 0/);
+  });
+
   it('a failover outside every fault is false, and so is one of an instance whose master the fault did not touch', () => {
     const r = judgeChaos(record({
       faults: [fault({ kind: 'agent-freeze', target: 'lb2', disruptive: false, victims: [] })],

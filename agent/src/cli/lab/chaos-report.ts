@@ -64,7 +64,7 @@ export function judgeChaos(r: ChaosRecord, t: ChaosTimers): ChaosResult {
     for (const o of byFault.get(f) ?? []) { k.failedProbes += o.probes; k.longestMs = Math.max(k.longestMs, o.ms); }
   }
   const notSteady = r.faults.filter((f) => f.error);
-  const passed = failovers.false.length === 0 && failovers.missing.length === 0 && failovers.duplicates === 0 && r.chain.ok && notSteady.length === 0;
+  const passed = failovers.false.length === 0 && failovers.missing.length === 0 && failovers.duplicates === 0 && failovers.wrongCause.length === 0 && r.chain.ok && notSteady.length === 0;
   return {
     seed: r.seed, startedAt: r.startedAt, endedAt: r.endedAt, faults: r.faults, failovers, byKind,
     probes: { total: r.probes.length, failed: r.probes.filter((p) => !p.ok).length },
@@ -94,6 +94,8 @@ export function formatChaos(r: ChaosResult, vip: string): string {
   for (const f of r.failovers.false.slice(0, 10)) lines.push(`       ${f.at} ${f.instance} ${f.oldMaster ?? '-'} -> ${f.newMaster} (${f.cause}): ${f.why}`);
   lines.push(`${check(r.failovers.missing.length === 0)} masters the lab took away and the control plane recorded: ${victims - r.failovers.missing.length}/${victims}`);
   for (const m of r.failovers.missing.slice(0, 10)) lines.push(`       ${new Date(m.start).toISOString()} ${m.fault} ${m.target}: no failover of ${m.instance} recorded`);
+  lines.push(`${check(r.failovers.wrongCause.length === 0)} failovers with the wrong cause for how their master left: ${r.failovers.wrongCause.length}`);
+  for (const f of r.failovers.wrongCause.slice(0, 10)) lines.push(`       ${f.at} ${f.instance} ${f.oldMaster ?? '-'} -> ${f.newMaster} (${f.cause}) during ${f.fault}: ${f.why}`);
   lines.push(`${check(r.failovers.duplicates === 0)} failovers listed twice: ${r.failovers.duplicates}`);
   lines.push(`${check(r.chain.ok)} the audit chain verifies${r.chain.ok ? ` (${r.chain.checked} rows ${r.chain.mode === 'full' ? 'from the first' : 'since the newest signed checkpoint'})` : `: ${r.chain.problem ?? 'no reason given'}`}`);
   lines.push(`${check(r.notSteady.length === 0)} the lab steady again after every fault: ${r.faults.length - r.notSteady.length}/${r.faults.length}`);

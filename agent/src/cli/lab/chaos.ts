@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { ApiClient } from '../fleet/client.ts';
 import { CliError, EXIT } from '../fleet/errors.ts';
 import { judgeChaos, type ChaosFault, type ChaosKind, type ChaosResult, type ChaosTimers } from './chaos-report.ts';
-import { masterDownIntervalMs, type FailoverRecord, type Probe } from './judge.ts';
+import { masterDownIntervalMs, type Departure, type FailoverRecord, type Probe } from './judge.ts';
 import { rng as seeded, type Rng } from './rng.ts';
 import { alive, exec, must, nsName, packageRoot, startDaemon, stopPid, type DirectorRoot } from './system.ts';
 import { ADVERT_MS, CLUSTER, DIRECTORS, GATEWAY_VIP, INSTANCES, PRIORITY, SITE, VIP } from './topology.ts';
@@ -29,7 +29,7 @@ export interface ChaosLab {
 export interface ChaosOptions { minutes: number; seed: number; kinds: readonly ChaosKind[]; log: (line: string) => void }
 
 type Director = (typeof DIRECTORS)[number];
-interface Outcome { target: string; disruptive: boolean; victims: string[]; note?: string }
+interface Outcome { target: string; disruptive: boolean; victims: string[]; departure?: Departure; note?: string }
 
 const PROBE_EVERY_MS = 100;
 const PROBE_TIMEOUT_MS = 500;
@@ -79,11 +79,11 @@ function pidOf(lab: ChaosLab, d: Director): number {
  * A fault on one director picked by the seed: `act` does it; the outcome says whether that
  * director was master (then both instances of its sync group are the fault's victims).
  */
-async function onDirector(lab: ChaosLab, rng: Rng, act: (d: Director) => Promise<void>): Promise<Outcome> {
+async function onDirector(lab: ChaosLab, rng: Rng, act: (d: Director) => Promise<void>, departure?: Departure): Promise<Outcome> {
   const d = rng.pick(DIRECTORS);
   const master = (await holderOf(lab, VIP)).includes(d);
   await act(d);
-  return { target: d, disruptive: master, victims: master ? [...INSTANCES] : [] };
+  return { target: d, disruptive: master, victims: master ? [...INSTANCES] : [], ...(departure ? { departure } : {}) };
 }
 
 /** The agent's process gets `signal`, and is started again (as an init system would) after `ms`. */
@@ -97,8 +97,8 @@ async function signalAndRestart(lab: ChaosLab, d: Director, signal: NodeJS.Signa
 
 /** The faults, each as it happens on a real director. */
 const FAULTS: Record<ChaosKind, (lab: ChaosLab, rng: Rng) => Promise<Outcome>> = {
-  'agent-kill': (lab, rng) => onDirector(lab, rng, (d) => signalAndRestart(lab, d, 'SIGKILL', DOWN_MS)),
-  'agent-term': (lab, rng) => onDirector(lab, rng, (d) => signalAndRestart(lab, d, 'SIGTERM', 1000)),
+  'agent-kill': (lab, rng) => onDirector(lab, rng, (d) => signalAndRestart(lab, d, 'SIGKILL', DOWN_MS), 'silent'),
+  'agent-term': (lab, rng) => onDirector(lab, rng, (d) => signalAndRestart(lab, d, 'SIGTERM', 1000), 'graceful'),
   // A frozen master resumes believing it is master; the higher priority of the two keeps the
   // VIPs (RFC 5798 §6.4.3): they may move twice, both the freeze's.
   'agent-freeze': (lab, rng) => onDirector(lab, rng, async (d) => {
@@ -109,7 +109,7 @@ const FAULTS: Record<ChaosKind, (lab: ChaosLab, rng: Rng) => Promise<Outcome>> =
     } finally {
       process.kill(pid, 'SIGCONT');
     }
-  }),
+  }, 'silent'),
   'link-flap': (lab, rng) => onDirector(lab, rng, async (d) => {
     const ns = nsName(lab.name, d);
     await must('ip', ['-n', ns, 'link', 'set', 'eth0', 'down']);

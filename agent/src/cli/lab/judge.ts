@@ -17,6 +17,8 @@ export interface FaultWindow {
   victims: string[];
   /** It splits a VRRP segment (two masters by construction). */
   splitBrain: boolean;
+  /** How the fault makes a master leave, when it decides the failover's cause (wrongCause). */
+  departure?: Departure;
   start: number;
   /** Healed (the fault's own action is over). */
   end: number;
@@ -32,8 +34,23 @@ export interface Probe { vip: string; at: number; ok: boolean }
 const LEAD_MS = 1000;
 const TRAIL_MS = 3000;
 
+/**
+ * A master that stops (SIGTERM, maintenance, a move, a repair) says so with priority 0 (RFC 5798
+ * §6.4.2, Shutdown); one that dies, freezes or goes silent cannot.
+ */
+export type Departure = 'graceful' | 'silent';
+
+/** Why `cause` is the wrong one for a master that left this way, or undefined. */
+export function wrongCause(departure: Departure | undefined, cause: string): string | undefined {
+  if (departure === 'graceful' && cause === 'master_down_timer') return 'the master stopped and should have sent priority 0, yet its backup waited out the master-down interval';
+  if (departure === 'silent' && cause === 'priority_zero_received') return 'the master died or went silent and sent no priority 0, yet one was received';
+  return undefined;
+}
+
 export interface FailoverVerdict {
   caused: number;
+  /** Failovers a fault caused with a cause that fault cannot give (wrongCause). */
+  wrongCause: Array<FailoverRecord & { fault: string; why: string }>;
   false: Array<FailoverRecord & { why: string }>;
   duplicates: number;
   /** Masters the lab took away with no failover recorded for them. */
@@ -44,7 +61,7 @@ export interface FailoverVerdict {
 export const windowOf = (f: FaultWindow) => [f.start - LEAD_MS, f.steadyAt + TRAIL_MS] as const;
 
 export function judgeFailovers(faults: FaultWindow[], failovers: FailoverRecord[], since: number): FailoverVerdict {
-  const out: FailoverVerdict = { caused: 0, false: [], duplicates: 0, missing: [], causesByKind: {} };
+  const out: FailoverVerdict = { caused: 0, wrongCause: [], false: [], duplicates: 0, missing: [], causesByKind: {} };
   const seen = new Set<number>();
   for (const fo of failovers) {
     if (seen.has(fo.eventId)) { out.duplicates++; continue; }
@@ -61,6 +78,8 @@ export function judgeFailovers(faults: FaultWindow[], failovers: FailoverRecord[
       out.caused++;
       const k = (out.causesByKind[by.kind] ??= {});
       k[fo.cause] = (k[fo.cause] ?? 0) + 1;
+      const wrong = wrongCause(by.departure, fo.cause);
+      if (wrong) out.wrongCause.push({ ...fo, fault: `${by.kind} ${by.target}`, why: wrong });
       continue;
     }
     const why = mine.length ? `during ${mine.map((f) => `${f.kind} ${f.target}`).join(', ')}, which took no master of ${fo.instance} away` : 'outside every fault';
