@@ -43,7 +43,8 @@ embedded database (on 127.0.0.1:PORT for this machine's CLI), two real servers a
             10 s: no failover allowed). Prints per fault kind the failovers the control plane
             recorded, the requests that failed and the longest outage beside what the VRRP
             timers allow; exits 1 if a failover the lab did not cause was recorded, one it caused
-            was not, the audit chain does not verify, or the lab was not steady after a fault.
+            was not or with the wrong cause (a stopped agent sends priority 0, a killed or frozen
+            one cannot), the audit chain does not verify, or the lab was not steady after a fault.
             The same --seed gives the same faults in the same order.
   down      stop every process and remove every namespace the lab made
 `;
