@@ -9,7 +9,7 @@
 import { statfsSync, unlinkSync, writeFileSync, openSync, closeSync, ftruncateSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SoakLab } from './lab.ts';
-import type { Departure } from '#agent/cli/lab/judge.ts';
+import type { FaultWindow } from '#agent/cli/lab/judge.ts';
 import type { Rng } from '#agent/cli/lab/rng.ts';
 import { ADVERT_MS, CLOCK_DIRECTOR, CLUSTERS, DIRECTORS, clusterOf, clusterSpec, masterDownMs, type ClusterLayout, type SegmentName } from './topology.ts';
 
@@ -20,18 +20,8 @@ export const FAULT_KINDS = [
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
-export interface FaultOutcome {
-  target: string;
-  /** The cluster it touched (undefined: the control plane or its database, every cluster). */
-  cluster?: string;
-  /** It may move a master; a non-disruptive fault must cause no failover at all. */
-  disruptive: boolean;
-  /** Instances whose master the fault took away: each must be recorded as a failover. */
-  victims: string[];
-  /** It splits a VRRP segment: split brain must be detected and cleared. */
-  splitBrain: boolean;
-  /** How it makes a master leave, where that decides the failover's cause (judge.ts wrongCause). */
-  departure?: Departure;
+/** What a fault did: its window's judged fields (judge.ts FaultWindow) without the times. */
+export interface FaultOutcome extends Omit<FaultWindow, 'kind' | 'start' | 'end' | 'steadyAt' | 'error'> {
   /**
    * It may leave two masters for a moment without splitting the segment (the master's adverts
    * lost while it still holds the VIP: the backup takes over and the old master does not know).
@@ -99,6 +89,14 @@ async function changeSpec(lab: SoakLab, c: ClusterLayout): Promise<number> {
   const extra = `10.${c.segment.slice(1)}.0.${50 + (cur.number % 40)}/24`;
   await lab.apiOk('PUT', `/v1/clusters/${id}/spec`, { spec: clusterSpec(c, { [first!]: [extra] }), message: 'soak: spec change' });
   return cur.number;
+}
+
+/** A spec change, 8 s to land, its rollback, 4 s to land (the rollback's apply is waited for by the caller). */
+async function changeAndRollBack(lab: SoakLab, c: ClusterLayout): Promise<void> {
+  const before = await changeSpec(lab, c);
+  await sleep(8000);
+  await lab.apiOk('POST', `/v1/clusters/${lab.clusterIds[c.cluster]}/rollback`, { revision: before, message: 'soak: rollback' });
+  await sleep(4000);
 }
 
 /** Waits until every director of the cluster runs the desired revision (bounded; says so if not). */
@@ -372,7 +370,7 @@ export const FAULTS: FaultDef[] = [
       const fd = openSync(fill, 'w');
       try {
         ftruncateSync(fd, 0);
-        // tmpfs allocates on write: write zeros until it refuses.
+        // Write zeros until the filesystem refuses (ENOSPC).
         const chunk = Buffer.alloc(1 << 20);
         for (let written = 0; written < free + (1 << 20); written += chunk.length) {
           try { writeFileSync(fd, chunk); } catch { break; }
@@ -382,10 +380,7 @@ export const FAULTS: FaultDef[] = [
       }
       let note = '';
       try {
-        const before = await changeSpec(lab, c);
-        await sleep(8000);
-        await lab.apiOk('POST', `/v1/clusters/${lab.clusterIds[c.cluster]}/rollback`, { revision: before, message: 'soak: rollback' });
-        await sleep(4000);
+        await changeAndRollBack(lab, c);
       } finally {
         unlinkSync(fill);
       }
@@ -407,10 +402,7 @@ export const FAULTS: FaultDef[] = [
       lab.failStateFs(d);
       let victims: string[] = [];
       try {
-        const before = await changeSpec(lab, c);
-        await sleep(8000);
-        await lab.apiOk('POST', `/v1/clusters/${lab.clusterIds[c.cluster]}/rollback`, { revision: before, message: 'soak: rollback' });
-        await sleep(4000);
+        await changeAndRollBack(lab, c);
       } finally {
         victims = heldBy(lab, c, d);
         lab.roots[d]!.kill('SIGTERM');

@@ -265,9 +265,8 @@ export class SoakLab {
     mkdirSync(state, { recursive: true });
     // ext4 on a loop device rather than tmpfs: it can fill up, and it can go read-only under
     // the agent as a real disk does (errors=remount-ro after an I/O error).
-    const image = join(dir, 'state.img');
-    execFileSync('truncate', ['-s', `${STATE_FS_MB}M`, image]);
-    execFileSync('mkfs.ext4', ['-q', '-F', '-m', '0', image]);
+    execFileSync('truncate', ['-s', `${STATE_FS_MB}M`, this.stateImage(d)]);
+    execFileSync('mkfs.ext4', ['-q', '-F', '-m', '0', this.stateImage(d)]);
     this.mountState(d);
     this.mounts.push(state);
     const binds: Array<[string, string]> = [[state, '/var/lib/vigil']];
@@ -314,7 +313,7 @@ export class SoakLab {
    */
   private mountState(d: string): void {
     const state = this.stateFs(d);
-    const dev = execFileSync('losetup', ['-f', '--show', join(this.work, 'roots', d, 'state.img')], { encoding: 'utf8' }).trim();
+    const dev = execFileSync('losetup', ['-f', '--show', this.stateImage(d)], { encoding: 'utf8' }).trim();
     this.loops.push(dev);
     execFileSync('mount', ['-o', 'errors=remount-ro', dev, state]);
     chmodSync(state, 0o755);
@@ -340,12 +339,17 @@ export class SoakLab {
       }
     }
     try {
-      execFileSync('e2fsck', ['-fy', join(this.work, 'roots', d, 'state.img')], { stdio: 'pipe' });
+      execFileSync('e2fsck', ['-fy', this.stateImage(d)], { stdio: 'pipe' });
     } catch (e) {
       // 1: errors corrected (the one the kernel recorded); 4 and up: it could not.
       if ((e as { status?: number }).status !== 1) throw new Error(`${d}: e2fsck of the state filesystem failed: ${(e as Error).message}`);
     }
     this.mountState(d);
+  }
+
+  /** The ext4 image behind a director's state filesystem. */
+  private stateImage(d: string): string {
+    return join(this.work, 'roots', d, 'state.img');
   }
 
   /** The host path of a director's state filesystem. */

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { ApiClient } from '../fleet/client.ts';
 import { CliError, EXIT } from '../fleet/errors.ts';
 import { judgeChaos, type ChaosFault, type ChaosKind, type ChaosResult, type ChaosTimers } from './chaos-report.ts';
-import { masterDownIntervalMs, type Departure, type FailoverRecord, type Probe } from './judge.ts';
+import { masterDownIntervalMs, type Departure, type FailoverRecord, type FaultWindow, type Probe } from './judge.ts';
 import { rng as seeded, type Rng } from './rng.ts';
 import { alive, exec, must, nsName, packageRoot, startDaemon, stopPid, type DirectorRoot } from './system.ts';
 import { ADVERT_MS, CLUSTER, DIRECTORS, GATEWAY_VIP, INSTANCES, PRIORITY, SITE, VIP } from './topology.ts';
@@ -29,7 +29,8 @@ export interface ChaosLab {
 export interface ChaosOptions { minutes: number; seed: number; kinds: readonly ChaosKind[]; log: (line: string) => void }
 
 type Director = (typeof DIRECTORS)[number];
-interface Outcome { target: string; disruptive: boolean; victims: string[]; departure?: Departure; note?: string }
+/** What a fault did: the judged fields of its window (judge.ts) without the times. */
+type Outcome = Pick<FaultWindow, 'target' | 'disruptive' | 'victims' | 'departure'>;
 
 const PROBE_EVERY_MS = 100;
 const PROBE_TIMEOUT_MS = 500;

@@ -11,7 +11,7 @@
  * others; its own error goes to its agent, whose outbox keeps the events.
  */
 import { sql } from 'drizzle-orm';
-import type { Db } from '../../db.ts';
+import { rowsOf, type Db } from '../../db.ts';
 import { AppError } from '../../errors.ts';
 import type { ServiceContext } from '../context.ts';
 import { withTransaction } from '../context.ts';
@@ -38,9 +38,8 @@ export interface JobResult {
 }
 
 async function highestSeq(db: Db, source: string): Promise<number | null> {
-  const r = (await db.execute<{ m: string | number | null }>(sql`select max(source_seq) as m from events where source = ${source}`)) as unknown as { rows?: { m: string | number | null }[] } & { m: string | number | null }[];
-  const m = (r.rows ?? r)[0]?.m;
-  return m === null || m === undefined ? null : Number(m);
+  const [r] = rowsOf<{ m: string | number | null }>(await db.execute(sql`select max(source_seq) as m from events where source = ${source}`));
+  return r?.m == null ? null : Number(r.m);
 }
 
 /** Stores `jobs` in one transaction; a job whose credential is no longer its director's gets an error. */

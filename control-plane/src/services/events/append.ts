@@ -39,14 +39,19 @@ const SKEW_CLAMP_MS = 2_000_000_000;
  * Appends events to the chained audit log in a bounded number of statements whatever their
  * number: the chain lock, one de-duplication query, the chain head, the ids, and one INSERT per
  * two thousand rows, with every hash computed in memory in between. Joins the caller's
- * transaction (so an admin write and its event commit together). Events whose (source,
- * sourceSeq) is already stored, or repeated in the batch, are `duplicate` and store nothing;
- * `status[i]` says which for `inputs[i]`.
- */
 /** Stored; the same event again; another event under a (source, sourceSeq) already taken. */
 export type AppendStatus = 'stored' | 'duplicate' | 'conflict';
 const identity = (kind: string, agentTime: Date | null) => `${kind}\u0000${agentTime === null ? '' : agentTime.getTime()}`;
 
+/**
+ * Appends events to the chained audit log in a bounded number of statements whatever their
+ * number: the chain lock, one de-duplication query, the chain head, the ids, and one INSERT per
+ * two thousand rows, with every hash computed in memory in between. Joins the caller's
+ * transaction (so an admin write and its event commit together). Events whose (source,
+ * sourceSeq) is already stored, or repeated in the batch, store nothing: `duplicate` when kind
+ * and agent time agree with what is stored, `conflict` when another event holds that key;
+ * `status[i]` says which for `inputs[i]`.
+ */
 export async function appendEvents(ctx: ServiceContext, inputs: AppendEventInput[], clock: () => Date = () => new Date()): Promise<{ stored: EventRow[]; duplicates: number; status: AppendStatus[] }> {
   if (inputs.length === 0) return { stored: [], duplicates: 0, status: [] };
   return withTransaction(ctx, async ({ db }) => {
@@ -63,9 +68,9 @@ export async function appendEvents(ctx: ServiceContext, inputs: AppendEventInput
     const stored = new Map<string, string>();
     if (keys.length) {
       type Row = { source: string; source_seq: string | number; kind: string; agent_time: string | Date | null };
-      const rows = (await db.execute<Row>(sql`select e.source, e.source_seq, e.kind, e.agent_time from events e
-        join jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) as k(source text, seq bigint) on e.source = k.source and e.source_seq = k.seq`)) as unknown as { rows?: Row[] } & Row[];
-      for (const r of rows.rows ?? rows) stored.set(`${r.source}\u0000${Number(r.source_seq)}`, identity(r.kind, r.agent_time === null ? null : new Date(r.agent_time)));
+      const rows = rowsOf<Row>(await db.execute(sql`select e.source, e.source_seq, e.kind, e.agent_time from events e
+        join jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) as k(source text, seq bigint) on e.source = k.source and e.source_seq = k.seq`));
+      for (const r of rows) stored.set(`${r.source}\u0000${Number(r.source_seq)}`, identity(r.kind, r.agent_time === null ? null : new Date(r.agent_time)));
     }
     const fresh: AppendEventInput[] = [];
     const status: AppendStatus[] = [];
