@@ -33,6 +33,6 @@ export const ReportAck = z.object({
    * those events new seqs above `seqAbove` (the highest stored for it) and sends them again.
    */
   conflicts: z.array(Seq).max(MAX_EVENTS_PER_REPORT).default([]),
-  seqAbove: z.number().int().nullable().default(null),
+  seqAbove: Seq.nullable().default(null),
 });
 export type ReportAck = z.infer<typeof ReportAck>;

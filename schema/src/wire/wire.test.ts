@@ -5,7 +5,7 @@ import { resolveDirectorConfig, type ResolvedDirectorConfig } from '../spec/reso
 import { jsonDepth, JsonValue } from './bounded.ts';
 import { parseAgentEvent } from './events.ts';
 import { AgentFrame, ServerFrame } from './frames.ts';
-import { ReportInput } from './report.ts';
+import { ReportAck, ReportInput } from './report.ts';
 import { ResolvedDirectorConfigWire } from './resolved-config.ts';
 
 // Compile-time: every resolved config is a valid wire value (the reverse differs only in
@@ -65,6 +65,15 @@ describe('wire: reports and frames', () => {
     expect(ReportInput.safeParse({ events: Array.from({ length: 1001 }, (_, i) => ({ ...transition, seq: i + 1 })) }).success).toBe(false);
     expect(ReportInput.safeParse({ events: [], bogus: 1 }).success).toBe(false);
   });
+  it('an acknowledgement names conflicts by seq, at most 1000, with the highest seq held within the seq range', () => {
+    expect(ReportAck.parse({ acked: 3, stored: 1, duplicates: 2 })).toMatchObject({ conflicts: [], seqAbove: null });
+    expect(ReportAck.parse({ acked: 3, stored: 1, duplicates: 2, conflicts: [2, 3], seqAbove: 9 })).toMatchObject({ conflicts: [2, 3], seqAbove: 9 });
+    // A hostile or broken control plane cannot push the agent's numbering past what a seq may be.
+    for (const bad of [{ seqAbove: Number.MAX_SAFE_INTEGER + 2 }, { seqAbove: 0 }, { seqAbove: 1.5 }, { conflicts: [0] }, { conflicts: Array.from({ length: 1001 }, (_, i) => i + 1) }]) {
+      expect(ReportAck.safeParse({ acked: 3, stored: 0, duplicates: 0, ...bad }).success, JSON.stringify(bad).slice(0, 60)).toBe(false);
+    }
+  });
+
   it('frames: null, arrays, strings and unknown types fail to parse', () => {
     for (const f of [null, [], 'report', 1, {}, { type: 'nudge' }, { type: 'report' }, { type: 'report', id: -1, events: [] }]) expect(AgentFrame.safeParse(f).success).toBe(false);
     expect(AgentFrame.safeParse({ type: 'report', id: 1, events: [transition] }).success).toBe(true);
