@@ -26,7 +26,8 @@ import type { IngestGate } from './services/agents/ingest-gate.ts';
 import type { ReportCommitter } from './services/agents/commit.ts';
 import type { ConfigFanout } from './services/agents/fanout.ts';
 import { revisionChanges } from './services/agents/notify.ts';
-import { ingestReport } from './services/agents/report.ts';
+import { prepareReport, storeReport, type PreparedReport } from './services/agents/report.ts';
+import { cpuSlices } from './services/cpu-slices.ts';
 import { authenticateToken } from './services/tokens/authenticate.ts';
 import type { SessionRegistry } from './sessions.ts';
 
@@ -115,36 +116,48 @@ export function attachAgentWebSocket(server: Server, deps: AgentWsDeps): { close
       }
     };
 
-    const onMessage = async (data: RawData, isBinary: boolean) => {
-      if (isBinary) return refuseFrame('frames are JSON text, not binary');
+    type Parsed = { refuse: string; id?: number } | { id: number; prepared: PreparedReport };
+    // Everything CPU about a frame, run in the process's slices (cpu-slices.ts): a burst of
+    // frames from thousands of agents is parsed a few milliseconds at a time, not in one turn.
+    const parseFrame = (data: RawData, isBinary: boolean): Parsed => {
+      if (isBinary) return { refuse: 'frames are JSON text, not binary' };
       const text = data.toString();
-      if (jsonDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) return refuseFrame(`frame nested deeper than ${MAX_JSON_DEPTH} levels`);
+      if (jsonDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) return { refuse: `frame nested deeper than ${MAX_JSON_DEPTH} levels` };
       let raw: unknown;
       try {
         raw = JSON.parse(text);
       } catch {
-        return refuseFrame('frames are JSON objects');
+        return { refuse: 'frames are JSON objects' };
       }
       const problem = firstProblem(raw, []);
-      if (problem) return refuseFrame(`invalid frame: ${problem.path.join('.')}: ${problem.message}`);
+      if (problem) return { refuse: `invalid frame: ${problem.path.join('.')}: ${problem.message}` };
       const parsed = AgentFrame.safeParse(raw);
       if (!parsed.success) {
         const i = parsed.error.issues[0];
         const id = (raw as { id?: unknown } | null)?.id;
-        return refuseFrame(`invalid frame: ${i ? `${i.path.join('.') || '(frame)'}: ${i.message}` : 'unknown shape'} (expected {"type":"report","id":N,...})`, typeof id === 'number' && Number.isSafeInteger(id) && id >= 0 ? id : undefined);
+        return { refuse: `invalid frame: ${i ? `${i.path.join('.') || '(frame)'}: ${i.message}` : 'unknown shape'} (expected {"type":"report","id":N,...})`, ...(typeof id === 'number' && Number.isSafeInteger(id) && id >= 0 ? { id } : {}) };
       }
       const { type: _t, id, ...body } = parsed.data;
-      // Read nothing more from this agent until the report is stored (backpressure).
+      return { id, prepared: prepareReport(ctx, body, (seq, kind, reason) => logger.warn({ director: actor.name, seq, kind: typeof kind === 'string' ? kind.slice(0, 64) : typeof kind, reason }, 'agent event refused (not stored)')) };
+    };
+
+    const onMessage = async (data: RawData, isBinary: boolean) => {
+      // Read nothing more from this agent until this frame is answered (backpressure).
       ws.pause();
-      const release = await deps.ingest.enter(actor.directorId, abort.signal);
+      let release: (() => void) | undefined;
+      let id: number | undefined;
       try {
+        const frame = await cpuSlices.run(() => parseFrame(data, isBinary));
+        if ('refuse' in frame) return refuseFrame(frame.refuse, frame.id);
+        id = frame.id;
+        release = await deps.ingest.enter(actor.directorId, abort.signal);
         if (!release) return;
-        const r = await ingestReport(ctx, body, (seq, kind, reason) => logger.warn({ director: actor.name, seq, kind: typeof kind === 'string' ? kind.slice(0, 64) : typeof kind, reason }, 'agent event refused (not stored)'), deps.committer);
+        const r = await storeReport(ctx, frame.prepared, deps.committer);
         send({ type: 'ack', id, ...r });
       } catch (err) {
         const known = err instanceof AppError;
         if (!known) logger.error({ err: safeError(err), director: actor.name }, 'agent report failed');
-        send({ type: 'error', id, code: known ? err.code : 'INTERNAL', message: known ? err.message : 'internal error storing the report; it stays in your outbox' });
+        send({ type: 'error', ...(id !== undefined ? { id } : {}), code: known ? err.code : 'INTERNAL', message: known ? err.message : 'internal error storing the report; it stays in your outbox' });
         if (known && err.code === 'UNAUTHORIZED') ws.close(WS_CLOSE.credential, 'credential no longer valid');
       } finally {
         release?.();

@@ -10,8 +10,8 @@
  *   instance keeps getting its current revision until the other members have applied the new
  *   one (or a minute has passed), so a bad change shows on a backup before it touches traffic.
  */
-import { eq } from 'drizzle-orm';
-import { clusters, directors } from '../../../../schema/src/tables/index.ts';
+import { eq, inArray, sql } from 'drizzle-orm';
+import { clusters, directors, specRevisions } from '../../../../schema/src/tables/index.ts';
 import { ClusterSpec } from '../../../../schema/src/spec/cluster.ts';
 import { resolveDirectorConfig, type ResolvedDirectorConfig } from '../../../../schema/src/spec/resolve.ts';
 import { AppError, forbidden } from '../../errors.ts';
@@ -130,32 +130,88 @@ async function viewFor(ctx: ServiceContext, who: { clusterId: string; name: stri
 }
 
 /**
- * The views of many directors of one cluster from ONE read of the cluster (its directors,
- * desired revision, overlay): what the WebSocket pushes to every connected agent of a cluster
- * after a change, instead of each of them asking.
+ * The views of many directors of many clusters from ONE read: the clusters' directors with
+ * their desired revision and overlay version (one query), the revisions not yet parsed (one
+ * query), the operator overlay only for a cluster that has one. What the WebSocket pushes to
+ * every connected agent after a change (fanout.ts), instead of each of them asking;
+ * `onCluster` gets each cluster's views as soon as they are rendered.
  */
-export async function clusterViews(ctx: ServiceContext, clusterId: string, names: string[]): Promise<Map<string, AgentConfigView | null>> {
+export async function clustersViews(ctx: ServiceContext, wanted: Map<string, string[]>, onCluster?: (clusterId: string, views: Map<string, AgentConfigView | null>) => void): Promise<Map<string, Map<string, AgentConfigView | null>>> {
+  const ids = [...wanted.keys()];
+  const out = new Map<string, Map<string, AgentConfigView | null>>();
+  if (ids.length === 0) return out;
   const rows = await ctx.db
     .select({
-      id: directors.id, name: directors.name, appliedRevision: directors.appliedRevision, reportedState: directors.reportedState, lastSeenAt: directors.lastSeenAt,
+      id: directors.id, clusterId: directors.clusterId, name: directors.name, appliedRevision: directors.appliedRevision, reportedState: directors.reportedState, lastSeenAt: directors.lastSeenAt,
       maintenance: directors.maintenance, rev: clusters.currentRevision, adminVersion: clusters.adminVersion,
     })
     .from(directors)
     .innerJoin(clusters, eq(clusters.id, directors.clusterId))
-    .where(eq(directors.clusterId, clusterId));
-  const masters = rows.some((r) => r.adminVersion > 0) ? await preferredByDirector(ctx, clusterId) : new Map<string, string[]>();
-  const out = new Map<string, AgentConfigView | null>();
-  const peers = Promise.resolve(rows as Peer[]);
-  for (const name of names) {
-    const r = rows.find((x) => x.name === name);
-    if (!r || r.rev === null) {
-      out.set(name, null);
-      continue;
+    .where(inArray(directors.clusterId, ids));
+  const byCluster = new Map<string, typeof rows>();
+  for (const r of rows) {
+    const list = byCluster.get(r.clusterId);
+    if (list) list.push(r);
+    else byCluster.set(r.clusterId, [r]);
+  }
+  // Every revision a view will render (the desired one, and the one a director still runs when
+  // it is behind) that is not parsed yet, in one query.
+  const need = new Map<string, { clusterId: string; number: number }>();
+  for (const r of rows) {
+    if (r.rev === null) continue;
+    for (const n of [r.rev, r.appliedRevision]) {
+      if (n === null || n > r.rev || parsed.has(`${r.clusterId}:${n}`)) continue;
+      need.set(`${r.clusterId}:${n}`, { clusterId: r.clusterId, number: n });
     }
-    const overlay: Overlay = { maintenance: r.maintenance, preferred: masters.get(r.id) ?? [], version: Number(r.adminVersion) };
-    out.set(name, await viewFor(ctx, { clusterId, name }, { rev: r.rev, appliedRevision: r.appliedRevision }, overlay, () => peers));
+  }
+  if (need.size) await prefetchRevisions(ctx, [...need.values()]);
+  let served = 0;
+  for (const [clusterId, names] of wanted) {
+    // Rendering is CPU: let the event loop breathe between slices of a site-wide change.
+    if (served++ % 5 === 4) await new Promise<void>((r) => setImmediate(r));
+    const list = byCluster.get(clusterId) ?? [];
+    const masters = list.some((r) => r.adminVersion > 0) ? await preferredByDirector(ctx, clusterId) : new Map<string, string[]>();
+    const views = new Map<string, AgentConfigView | null>();
+    const peers = Promise.resolve(list as Peer[]);
+    for (const name of names) {
+      const r = list.find((x) => x.name === name);
+      if (!r || r.rev === null) {
+        views.set(name, null);
+        continue;
+      }
+      const overlay: Overlay = { maintenance: r.maintenance, preferred: masters.get(r.id) ?? [], version: Number(r.adminVersion) };
+      views.set(name, await viewFor(ctx, { clusterId, name }, { rev: r.rev, appliedRevision: r.appliedRevision }, overlay, () => peers));
+    }
+    out.set(clusterId, views);
+    // Delivered as soon as rendered: the first agents apply and acknowledge (the database's
+    // work) while the other clusters are still being rendered (this process's).
+    onCluster?.(clusterId, views);
   }
   return out;
+}
+
+/** The views of many directors of one cluster (clustersViews for one). */
+export async function clusterViews(ctx: ServiceContext, clusterId: string, names: string[]): Promise<Map<string, AgentConfigView | null>> {
+  return (await clustersViews(ctx, new Map([[clusterId, names]]))).get(clusterId) ?? new Map();
+}
+
+/** Reads and parses many revisions in one query into the parsed cache (render() then finds them). */
+async function prefetchRevisions(ctx: ServiceContext, wanted: { clusterId: string; number: number }[]): Promise<void> {
+  const rows = await ctx.db
+    .select()
+    .from(specRevisions)
+    .where(sql`(${specRevisions.clusterId}, ${specRevisions.number}) in (select k.c, k.n from jsonb_to_recordset(${JSON.stringify(wanted.map((w) => ({ c: w.clusterId, n: w.number })))}::jsonb) as k(c uuid, n integer))`);
+  for (const [i, row] of rows.entries()) {
+    // Parsing is CPU: let the event loop breathe between slices of a site-wide change.
+    if (i > 0 && i % 50 === 0) await new Promise<void>((r) => setImmediate(r));
+    const key = `${row.clusterId}:${row.number}`;
+    if (parsed.has(key)) continue;
+    const spec = ClusterSpec.safeParse(row.spec);
+    if (!spec.success) continue; // render() reads it again and fails for that cluster alone
+    const hit = Promise.resolve({ row, spec: spec.data });
+    if (parsed.size >= PARSED_MAX) parsed.delete(parsed.keys().next().value!);
+    parsed.set(key, hit);
+  }
 }
 
 type Peer = { id: string; name: string; appliedRevision: number | null; reportedState: unknown; lastSeenAt: Date | null };

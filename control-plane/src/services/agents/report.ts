@@ -19,20 +19,31 @@ import type { AppendEventInput } from '../events/append.ts';
 import { commitReports, type ReportCommitter, type ReportJob } from './commit.ts';
 import { claimsMaster, leavesMaster, splitBrainCheck } from './split-brain.ts';
 import { revisionChanges } from './notify.ts';
+import { cpuSlices } from '../cpu-slices.ts';
 
 export interface IngestResult extends ReportAck {
   refused: { seq: number; reason: string }[];
 }
 
-export async function ingestReport(ctx: ServiceContext, raw: unknown, onRefused?: (seq: number, kind: unknown, reason: string) => void, committer?: ReportCommitter): Promise<IngestResult> {
+/** A report parsed and checked, ready to store: what `storeReport` commits. */
+export interface PreparedReport {
+  job: ReportJob;
+  input: ReportInput;
+  rows: AppendEventInput[];
+  refused: { seq: number; reason: string }[];
+}
+
+/**
+ * Parses a report's events (synchronous CPU, run in the process's slices: cpu-slices.ts) and
+ * builds what is stored. `input` is already parsed with ReportInput (the WebSocket frame's
+ * schema includes it; HTTP parses it in `ingestReport`).
+ */
+export function prepareReport(ctx: ServiceContext, input: ReportInput, onRefused?: (seq: number, kind: unknown, reason: string) => void): PreparedReport {
   const agent = ctx.actor;
   if (agent.type !== 'agent') throw forbidden('this route is for agents (credential vga_…)');
-  const input = ReportInput.parse(raw);
   const refused: { seq: number; reason: string }[] = [];
   const accepted: AgentEvent[] = [];
-  for (const [i, e] of input.events.entries()) {
-    // Parsing a thousand events is CPU: let the event loop breathe between slices.
-    if (i > 0 && i % 200 === 0) await new Promise<void>((r) => setImmediate(r));
+  for (const e of input.events) {
     const r = parseAgentEvent(e);
     if (r.ok) accepted.push(r.event);
     else {
@@ -61,6 +72,14 @@ export async function ingestReport(ctx: ServiceContext, raw: unknown, onRefused?
     ...(input.appliedRevision !== undefined ? { appliedRevision: input.appliedRevision } : {}),
     events: rows,
   };
+  return { job, input, rows, refused };
+}
+
+/** Stores a prepared report (group commit when `committer` is given) and answers it. */
+export async function storeReport(ctx: ServiceContext, prepared: PreparedReport, committer?: ReportCommitter): Promise<IngestResult> {
+  const agent = ctx.actor;
+  if (agent.type !== 'agent') throw forbidden('this route is for agents (credential vga_…)');
+  const { job, input, rows, refused } = prepared;
   const r = committer ? await committer.submit(job) : await commitReports(ctx.db, [job]).then(([x]) => {
     if (x instanceof AppError) throw x;
     return x!;
@@ -71,4 +90,11 @@ export async function ingestReport(ctx: ServiceContext, raw: unknown, onRefused?
   if (input.state && (claimsMaster(input.state) || rows.some(leavesMaster))) await splitBrainCheck(ctx, agent.siteId, agent.clusterId);
   const acked = input.events.reduce<number | null>((m, e) => (m === null || e.seq > m ? e.seq : m), null);
   return { acked, stored, duplicates, refused, conflicts, seqAbove };
+}
+
+/** A report from its raw body (HTTP): parsed in the process's CPU slices, then stored. */
+export async function ingestReport(ctx: ServiceContext, raw: unknown, onRefused?: (seq: number, kind: unknown, reason: string) => void, committer?: ReportCommitter): Promise<IngestResult> {
+  if (ctx.actor.type !== 'agent') throw forbidden('this route is for agents (credential vga_…)');
+  const prepared = await cpuSlices.run(() => prepareReport(ctx, ReportInput.parse(raw), onRefused));
+  return storeReport(ctx, prepared, committer);
 }

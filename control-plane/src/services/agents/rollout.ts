@@ -38,10 +38,27 @@ export type RolloutPlan = { kind: 'now' } | { kind: 'at'; applyAt: number } | { 
 
 export { advertKey };
 
+/**
+ * An instance's JSON and advert key, computed once per instance object: the control plane's
+ * rendered configs are cached and shared (config.ts), and a site-wide change plans two
+ * thousand rollouts from them within a second.
+ */
+const forms = new WeakMap<object, { json: string; advert: string }>();
+type Instance = ResolvedDirectorConfig['instances'][string];
+function formOf(i: Instance | undefined): { json: string; advert: string } {
+  if (!i) return { json: 'null', advert: advertKey(undefined) };
+  let f = forms.get(i);
+  if (!f) {
+    f = { json: JSON.stringify(i), advert: advertKey(i) };
+    forms.set(i, f);
+  }
+  return f;
+}
+
 export function planRollout(o: RolloutInput): RolloutPlan {
   const names = new Set([...Object.keys(o.current.instances), ...Object.keys(o.target.instances)]);
-  const changed = [...names].filter((n) => JSON.stringify(o.current.instances[n] ?? null) !== JSON.stringify(o.target.instances[n] ?? null));
-  if (changed.some((n) => advertKey(o.current.instances[n]) !== advertKey(o.target.instances[n]))) {
+  const changed = [...names].filter((n) => formOf(o.current.instances[n]).json !== formOf(o.target.instances[n]).json);
+  if (changed.some((n) => formOf(o.current.instances[n]).advert !== formOf(o.target.instances[n]).advert)) {
     const at = o.revisionCreatedAt + SYNC_DELAY_MS;
     return at > o.now ? { kind: 'at', applyAt: at } : { kind: 'now' };
   }

@@ -1,9 +1,9 @@
 import { rowsOf } from '../../db.ts';
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { events } from '../../../../schema/src/tables/index.ts';
 import { actorLabel, withTransaction, type ServiceContext } from '../context.ts';
 import { eventHash, GENESIS_HASH, type ChainedFields } from './chain.ts';
-import { notifyEventsAppended } from './notify.ts';
+import { eventsAppendedNotify } from './notify.ts';
 import { dayOf, ensurePartitions, partitionName } from './partitions.ts';
 
 
@@ -26,6 +26,9 @@ export type EventRow = typeof events.$inferSelect;
 
 /** Arbitrary but fixed key for the advisory lock that serialises appends to the chain. */
 export const CHAIN_LOCK_KEY = 0x76_69_67_6c; // "vigl"
+
+/** A Postgres array as the drivers return it: an array (postgres.js), or its text form (`{1,2}`). */
+const pgArray = (v: (string | number)[] | string): (string | number)[] => (Array.isArray(v) ? v : v.replace(/^\{|\}$/g, '').split(',').filter((x) => x !== ''));
 
 /** Rows per INSERT statement. */
 const INSERT_CHUNK = 2000;
@@ -90,10 +93,13 @@ export async function appendEvents(ctx: ServiceContext, inputs: AppendEventInput
       fresh.push(i);
     }
     if (fresh.length === 0) return { stored: [], duplicates, status };
-    const [last] = await db.select({ hash: events.hash }).from(events).orderBy(desc(events.id)).limit(1);
-    const ids = (await db.execute<{ id: string | number }>(sql`select nextval(pg_get_serial_sequence('events', 'id')) as id from generate_series(1, ${fresh.length})`)) as unknown as { rows?: { id: string | number }[] } & { id: string | number }[];
-    const idList = (ids.rows ?? ids).map((r) => Number(r.id)).sort((a, b) => a - b);
-    let prevHash = last?.hash ?? GENESIS_HASH;
+    // The chain head and the ids in one round trip (each one is a wait for the event loop's
+    // turn when a site-wide change keeps it busy).
+    const [head] = rowsOf<{ last: string | null; ids: (string | number)[] | string }>(await db.execute(sql`select
+      (select hash from events order by id desc limit 1) as last,
+      array(select nextval(pg_get_serial_sequence('events', 'id')) from generate_series(1, ${fresh.length})) as ids`));
+    const idList = pgArray(head!.ids).map(Number).sort((a, b) => a - b);
+    let prevHash = head?.last ?? GENESIS_HASH;
     const out: EventRow[] = [];
     for (const [n, input] of fresh.entries()) {
       // Hashing is CPU: let the event loop breathe between slices of a large batch.
@@ -117,22 +123,25 @@ export async function appendEvents(ctx: ServiceContext, inputs: AppendEventInput
       out.push({ id: idList[n]!, ...fields, clockSkewMs: fields.clockSkewMs ?? null, prevHash, hash });
       prevHash = hash;
     }
-    // One statement per chunk: the rows travel as one JSON document (jsonb_to_recordset), so
+    // One statement per chunk: the rows travel as one JSON document (jsonb_array_elements), so
     // the cost is one parameter and Postgres' JSON parser, not a query builder over 16 values
     // a row; what is stored is exactly what was hashed.
     for (let i = 0; i < out.length; i += INSERT_CHUNK) {
-      const doc = JSON.stringify(out.slice(i, i + INSERT_CHUNK).map((r) => ({
-        id: r.id, site_id: r.siteId, cluster_id: r.clusterId, director_id: r.directorId, instance: r.instance, kind: r.kind, actor: r.actor,
-        details: r.details, agent_time: r.agentTime?.toISOString() ?? null, received_at: r.receivedAt.toISOString(), source: r.source,
-        source_seq: r.sourceSeq, prev_hash: r.prevHash, hash: r.hash, clock_skew_ms: r.clockSkewMs,
-      })));
-      await db.execute(sql`insert into events (id, site_id, cluster_id, director_id, instance, kind, actor, details, agent_time, received_at, source, source_seq, prev_hash, hash, clock_skew_ms)
-        select id, site_id, cluster_id, director_id, instance, kind, actor, details, agent_time, received_at, source, source_seq, prev_hash, hash, clock_skew_ms
-        from jsonb_to_recordset(${doc}::jsonb) as r(id bigint, site_id uuid, cluster_id uuid, director_id uuid, instance text, kind text, actor text, details jsonb, agent_time timestamptz, received_at timestamptz, source text, source_seq bigint, prev_hash text, hash text, clock_skew_ms integer)
-        order by id`);
+      const lastChunk = i + INSERT_CHUNK >= out.length;
+      // Each row an array in column order (not an object: the key names were a third of the
+      // bytes the driver copies and Postgres parses).
+      const doc = JSON.stringify(out.slice(i, i + INSERT_CHUNK).map((r) => [
+        r.id, r.siteId, r.clusterId, r.directorId, r.instance, r.kind, r.actor, r.details, r.agentTime?.toISOString() ?? null,
+        r.receivedAt.toISOString(), r.source, r.sourceSeq, r.prevHash, r.hash, r.clockSkewMs,
+      ]));
+      const insert = sql`insert into events (id, site_id, cluster_id, director_id, instance, kind, actor, details, agent_time, received_at, source, source_seq, prev_hash, hash, clock_skew_ms)
+        select (r->>0)::bigint, (r->>1)::uuid, (r->>2)::uuid, (r->>3)::uuid, r->>4, r->>5, r->>6, r->7, (r->>8)::timestamptz, (r->>9)::timestamptz, r->>10, (r->>11)::bigint, r->>12, r->>13, (r->>14)::integer
+        from jsonb_array_elements(${doc}::jsonb) as r
+        order by 1`;
+      // The last chunk carries the NOTIFY that wakes live readers in every replica at commit
+      // (notify.ts): a data-modifying CTE runs whatever the outer query reads.
+      await db.execute(lastChunk ? sql`with ins as (${insert}) ${eventsAppendedNotify(idList[idList.length - 1]!)}` : insert);
     }
-    // Live readers in every replica wake at commit (notify.ts).
-    await notifyEventsAppended(db, idList[idList.length - 1]!);
     return { stored: out, duplicates, status };
   });
 }

@@ -12,6 +12,9 @@ export function canonicalJson(value: unknown): string {
   return write(value) ?? 'null';
 }
 
+/** One value as canonicalJson writes it inside an object: undefined when the key is left out. */
+export const canonicalMember = (value: unknown): string | undefined => write(value);
+
 const INDEX = /^(?:0|[1-9]\d{0,9})$/;
 const isIndex = (k: string) => INDEX.test(k) && Number(k) < 4294967295;
 
@@ -37,9 +40,17 @@ function write(v: unknown): string | undefined {
   }
   const o = v as Record<string, unknown>;
   const keys = Object.keys(o).sort();
-  // A plain object enumerates integer-like keys first, ascending: JSON.stringify did too.
-  const indices = keys.filter(isIndex);
-  const ordered = indices.length ? [...indices.sort((a, b) => Number(a) - Number(b)), ...keys.filter((k) => !isIndex(k))] : keys;
+  // A plain object enumerates integer-like keys first, ascending: JSON.stringify did too. Only a
+  // key starting with a digit can be one (the common case, none, costs no regex).
+  let anyIndex = false;
+  for (const k of keys) {
+    const c = k.charCodeAt(0);
+    if (c >= 48 && c <= 57 && isIndex(k)) {
+      anyIndex = true;
+      break;
+    }
+  }
+  const ordered = anyIndex ? [...keys.filter(isIndex).sort((a, b) => Number(a) - Number(b)), ...keys.filter((k) => !isIndex(k))] : keys;
   let out = '{';
   let first = true;
   for (const k of ordered) {

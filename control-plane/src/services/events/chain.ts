@@ -4,7 +4,7 @@
  * breaks verification from that row on.
  */
 import { createHash } from 'node:crypto';
-import { canonicalJson } from './canonical.ts';
+import { canonicalJson, canonicalMember } from './canonical.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -24,9 +24,39 @@ export interface ChainedFields {
   clockSkewMs?: number | null;
 }
 
+/**
+ * The hash of one event: sha256 of the previous hash, a newline, and the canonical JSON of its
+ * fields. The outer object's keys are fixed, so it is written in their sorted order directly
+ * (every member exactly as canonicalJson writes it, an undefined one left out): the ingest
+ * hashes ten thousand events a second, and sorting the same twelve keys each time was a
+ * third of it. chain.test.ts checks this against the generic form on generated fields.
+ */
 export function eventHash(prevHash: string, f: ChainedFields): string {
   // Fields are listed one by one: a stored row also carries id/prevHash/hash, which must not
   // feed into its own hash.
+  let body = '{';
+  const member = (key: string, v: unknown) => {
+    const s = canonicalMember(v);
+    if (s === undefined) return;
+    body += `${body.length > 1 ? ',' : ''}"${key}":${s}`;
+  };
+  member('actor', f.actor);
+  member('agentTime', f.agentTime ? f.agentTime.toISOString() : null);
+  member('clockSkewMs', f.clockSkewMs ?? undefined);
+  member('clusterId', f.clusterId);
+  member('details', f.details);
+  member('directorId', f.directorId);
+  member('instance', f.instance);
+  member('kind', f.kind);
+  member('receivedAt', f.receivedAt.toISOString());
+  member('siteId', f.siteId);
+  member('source', f.source);
+  member('sourceSeq', f.sourceSeq);
+  return createHash('sha256').update(`${prevHash}\n${body}}`).digest('hex');
+}
+
+/** The hash as first defined: canonicalJson of the whole field object (chain.test.ts compares). */
+export function eventHashGeneric(prevHash: string, f: ChainedFields): string {
   const body = canonicalJson({
     siteId: f.siteId,
     clusterId: f.clusterId,

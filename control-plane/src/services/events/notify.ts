@@ -5,13 +5,11 @@
  * instead of each polling the database.
  */
 import { sql } from 'drizzle-orm';
-import type { Db } from '../../db.ts';
 
 export const EVENTS_CHANNEL = 'vigil_events';
 
-export async function notifyEventsAppended(db: Db, lastId: number): Promise<void> {
-  await db.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${String(lastId)})`);
-}
+/** `NOTIFY vigil_events, '<lastId>'` as a statement to ride on another one (append.ts: after the insert). */
+export const eventsAppendedNotify = (lastId: number) => sql`select pg_notify(${EVENTS_CHANNEL}, ${String(lastId)})`;
 
 class EventsAppended {
   private readonly waiters = new Set<() => void>();

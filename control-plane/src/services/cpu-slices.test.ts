@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { CpuSlices } from './cpu-slices.ts';
+
+describe('CpuSlices', () => {
+  it('runs jobs in arrival order, as many a slice as the budget allows, the rest on later turns', async () => {
+    let t = 0;
+    const s = new CpuSlices(5, () => t);
+    const order: number[] = [];
+    const all = Array.from({ length: 10 }, (_, i) => s.run(() => {
+      order.push(i);
+      t += 2; // each job "takes" 2 ms: three fit a 5 ms slice (0, 2, 4 → stop at 6)
+      return i * i;
+    }));
+    expect(await Promise.all(all)).toEqual([0, 1, 4, 9, 16, 25, 36, 49, 64, 81]);
+    expect(order).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(s.slices).toBe(4);
+  });
+
+  it('lets a timer run between slices (the event loop turns)', async () => {
+    const s = new CpuSlices(1);
+    const seen: string[] = [];
+    const busy = (ms: number) => { const end = performance.now() + ms; while (performance.now() < end); };
+    setTimeout(() => seen.push('timer'), 0);
+    await Promise.all(Array.from({ length: 20 }, (_, i) => s.run(() => { busy(2); seen.push(`job${i}`); })));
+    expect(seen.indexOf('timer')).toBeGreaterThan(0);
+    expect(seen.indexOf('timer')).toBeLessThan(20);
+  });
+
+  it('a job that throws rejects only its own promise', async () => {
+    const s = new CpuSlices();
+    const a = s.run(() => 1);
+    const b = s.run(() => { throw new Error('bad frame'); });
+    const c = s.run(() => 3);
+    expect(await a).toBe(1);
+    await expect(b).rejects.toThrow('bad frame');
+    expect(await c).toBe(3);
+    expect(s.waiting).toBe(0);
+  });
+});
