@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CpuSlices } from './cpu-slices.ts';
+import { CpuSlices, sliceBudget } from './cpu-slices.ts';
 
 describe('CpuSlices', () => {
   it('runs jobs in arrival order, as many a slice as the budget allows, the rest on later turns', async () => {
@@ -35,5 +35,20 @@ describe('CpuSlices', () => {
     await expect(b).rejects.toThrow('bad frame');
     expect(await c).toBe(3);
     expect(s.waiting).toBe(0);
+  });
+});
+
+describe('sliceBudget', () => {
+  it('yields a turn only once the budget is spent', async () => {
+    const pause = sliceBudget(3);
+    let turns = 0;
+    const t = setInterval(() => turns++, 0);
+    const busy = (ms: number) => { const end = performance.now() + ms; while (performance.now() < end); };
+    for (let i = 0; i < 10; i++) { busy(0.1); await pause(); } // 1 ms of work: no turn needed
+    const quick = turns;
+    for (let i = 0; i < 10; i++) { busy(2); await pause(); } // 20 ms of work: several turns
+    clearInterval(t);
+    expect(quick).toBe(0);
+    expect(turns).toBeGreaterThanOrEqual(3);
   });
 });

@@ -20,6 +20,7 @@ import { getRevisionOrThrow } from '../specs/internal.ts';
 import { revisionChanges } from './notify.ts';
 import { applyOverlay, overlayFor, preferredByDirector, type Overlay } from './admin.ts';
 import { planRollout, HOLD_MAX_MS } from './rollout.ts';
+import { sliceBudget } from '../cpu-slices.ts';
 
 function agentOf(ctx: ServiceContext) {
   if (ctx.actor.type !== 'agent') throw forbidden('this route is for agents (credential vga_…)');
@@ -165,10 +166,10 @@ export async function clustersViews(ctx: ServiceContext, wanted: Map<string, str
     }
   }
   if (need.size) await prefetchRevisions(ctx, [...need.values()]);
-  let served = 0;
+  const pause = sliceBudget();
   for (const [clusterId, names] of wanted) {
     // Rendering is CPU: let the event loop breathe between slices of a site-wide change.
-    if (served++ % 5 === 4) await new Promise<void>((r) => setImmediate(r));
+    await pause();
     const list = byCluster.get(clusterId) ?? [];
     const masters = list.some((r) => r.adminVersion > 0) ? await preferredByDirector(ctx, clusterId) : new Map<string, string[]>();
     const views = new Map<string, AgentConfigView | null>();
@@ -201,9 +202,10 @@ async function prefetchRevisions(ctx: ServiceContext, wanted: { clusterId: strin
     .select()
     .from(specRevisions)
     .where(sql`(${specRevisions.clusterId}, ${specRevisions.number}) in (select k.c, k.n from jsonb_to_recordset(${JSON.stringify(wanted.map((w) => ({ c: w.clusterId, n: w.number })))}::jsonb) as k(c uuid, n integer))`);
-  for (const [i, row] of rows.entries()) {
+  const pause = sliceBudget();
+  for (const row of rows) {
     // Parsing is CPU: let the event loop breathe between slices of a site-wide change.
-    if (i > 0 && i % 50 === 0) await new Promise<void>((r) => setImmediate(r));
+    await pause();
     const key = `${row.clusterId}:${row.number}`;
     if (parsed.has(key)) continue;
     const spec = ClusterSpec.safeParse(row.spec);

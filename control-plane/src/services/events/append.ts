@@ -4,6 +4,7 @@ import { events } from '../../../../schema/src/tables/index.ts';
 import { actorLabel, withTransaction, type ServiceContext } from '../context.ts';
 import { eventHash, GENESIS_HASH, type ChainedFields } from './chain.ts';
 import { eventsAppendedNotify } from './notify.ts';
+import { sliceBudget } from '../cpu-slices.ts';
 import { dayOf, ensurePartitions, partitionName } from './partitions.ts';
 
 
@@ -32,8 +33,6 @@ const pgArray = (v: (string | number)[] | string): (string | number)[] => (Array
 
 /** Rows per INSERT statement. */
 const INSERT_CHUNK = 2000;
-/** Events hashed between two turns of the event loop. */
-const YIELD_EVERY = 200;
 
 /** An agent clock further than this from the receive time is beyond any normal NTP error. */
 const SKEW_CLAMP_MS = 2_000_000_000;
@@ -101,9 +100,11 @@ export async function appendEvents(ctx: ServiceContext, inputs: AppendEventInput
     const idList = pgArray(head!.ids).map(Number).sort((a, b) => a - b);
     let prevHash = head?.last ?? GENESIS_HASH;
     const out: EventRow[] = [];
+    // Hashing is CPU: let the event loop breathe between slices of a large batch (by time, not
+    // by count: the chain lock is held meanwhile, and a busy turn is long).
+    const pause = sliceBudget();
     for (const [n, input] of fresh.entries()) {
-      // Hashing is CPU: let the event loop breathe between slices of a large batch.
-      if (n > 0 && n % YIELD_EVERY === 0) await new Promise<void>((r) => setImmediate(r));
+      await pause();
       const agentTime = input.agentTime ?? null;
       const fields: ChainedFields = {
         siteId: input.siteId ?? null,
