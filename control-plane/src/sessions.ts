@@ -12,6 +12,7 @@
  */
 import type { Db } from './db.ts';
 import { directorCredentials, liveTokens } from './services/tokens/sessions.ts';
+import { sliceBudget } from './services/cpu-slices.ts';
 
 export type SessionCredential =
   | { kind: 'token'; tokenId: string; expiresAt?: Date | null }
@@ -79,7 +80,9 @@ export class SessionRegistry {
       const tokenIds = [...new Set(list.flatMap((s) => (s.credential.kind === 'token' ? [s.credential.tokenId] : [])))];
       const directorIds = [...new Set(list.flatMap((s) => (s.credential.kind === 'agent' ? [s.credential.directorId] : [])))];
       const [live, creds] = await Promise.all([liveTokens(this.db, tokenIds), directorCredentials(this.db, directorIds)]);
+      const pause = sliceBudget();
       for (const s of list) {
+        await pause(); // ten thousand sessions a second: in slices of the event loop
         if (!this.sessions.has(s)) continue;
         const c = s.credential;
         if (c.kind === 'token' && !live.has(c.tokenId)) this.end(s, 'the token was revoked or expired');
