@@ -4,7 +4,7 @@
  * process, and the NOTIFY that tells every replica a credential changed.
  */
 import { and, gt, inArray, isNull, or, sql } from 'drizzle-orm';
-import { apiTokens, directors } from '../../../../schema/src/tables/index.ts';
+import { apiTokens } from '../../../../schema/src/tables/index.ts';
 import { rowsOf, type Db } from '../../db.ts';
 
 /** The Postgres channel for credential changes; payload `token:<id>` or `director:<id>`. */
