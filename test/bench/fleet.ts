@@ -332,9 +332,14 @@ export async function run(args: string[]): Promise<void> {
       for (let r = 0; r < R; r++) await startCp(r);
       const up = performance.now();
       let inSync = 0;
+      let shown = 0;
       for (;;) {
         inSync = agents.filter((a) => a.ws && a.connectedAt !== undefined).length;
         if (inSync === N || performance.now() - up > 120_000) break;
+        if (performance.now() - shown > 2000) {
+          shown = performance.now();
+          process.stderr.write(`restart: +${((shown - up) / 1000).toFixed(1)} s: ${agents.filter((a) => a.ws).length} connected, ${inSync} in sync\n`);
+        }
         await sleep(200);
       }
       rows.push(['control plane restart → every agent reconnected and in sync', `${((performance.now() - up) / 1000).toFixed(1)} s after it answered again (${((performance.now() - t1) / 1000).toFixed(1)} s from the stop), ${inSync}/${N} agents`]);
