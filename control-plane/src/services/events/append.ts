@@ -2,7 +2,7 @@ import { rowsOf } from '../../db.ts';
 import { and, eq, sql } from 'drizzle-orm';
 import { events } from '../../../../schema/src/tables/index.ts';
 import { actorLabel, withTransaction, type ServiceContext } from '../context.ts';
-import { eventHash, GENESIS_HASH, type ChainedFields } from './chain.ts';
+import { chainHash, eventBody, GENESIS_HASH, type ChainedFields } from './chain.ts';
 import { eventsAppendedNotify } from './notify.ts';
 import { sliceBudget } from '../cpu-slices.ts';
 import { dayOf, ensurePartitions, partitionName } from './partitions.ts';
@@ -37,10 +37,6 @@ const INSERT_CHUNK = 2000;
 /** An agent clock further than this from the receive time is beyond any normal NTP error. */
 const SKEW_CLAMP_MS = 2_000_000_000;
 
-/**
- * Appends events to the chained audit log in a bounded number of statements whatever their
- * number: the chain lock, one de-duplication query, the chain head, the ids, and one INSERT per
- * two thousand rows, with every hash computed in memory in between. Joins the caller's
 /** Stored; the same event again; another event under a (source, sourceSeq) already taken. */
 export type AppendStatus = 'stored' | 'duplicate' | 'conflict';
 const identity = (kind: string, agentTime: Date | null) => `${kind}\u0000${agentTime === null ? '' : agentTime.getTime()}`;
@@ -62,48 +58,12 @@ export async function appendEvents(ctx: ServiceContext, inputs: AppendEventInput
     // ahead: create it now rather than fail the insert).
     const receivedAt = clock();
     const day = dayOf(receivedAt);
-    const [lock] = rowsOf<{ partition: string | null }>(await db.execute(sql`select pg_advisory_xact_lock(${CHAIN_LOCK_KEY}), to_regclass(${partitionName(day)})::text as partition`));
-    if (!lock?.partition) await ensurePartitions(db, [day]);
-    const keys = inputs.filter((i) => i.source != null && i.sourceSeq != null).map((i) => ({ source: i.source!, seq: i.sourceSeq! }));
-    // What is stored under each key: the same event sent again (kind and agent time agree) is a
-    // duplicate; another event under a seq already taken is a conflict.
-    const stored = new Map<string, string>();
-    if (keys.length) {
-      type Row = { source: string; source_seq: string | number; kind: string; agent_time: string | Date | null };
-      const rows = rowsOf<Row>(await db.execute(sql`select e.source, e.source_seq, e.kind, e.agent_time from events e
-        join jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) as k(source text, seq bigint) on e.source = k.source and e.source_seq = k.seq`));
-      for (const r of rows) stored.set(`${r.source}\u0000${Number(r.source_seq)}`, identity(r.kind, r.agent_time === null ? null : new Date(r.agent_time)));
-    }
-    const fresh: AppendEventInput[] = [];
-    const status: AppendStatus[] = [];
-    let duplicates = 0;
-    for (const i of inputs) {
-      if (i.source != null && i.sourceSeq != null) {
-        const key = `${i.source}\u0000${i.sourceSeq}`;
-        const held = stored.get(key);
-        if (held !== undefined) {
-          duplicates++;
-          status.push(held === identity(i.kind, i.agentTime ?? null) ? 'duplicate' : 'conflict');
-          continue;
-        }
-        stored.set(key, identity(i.kind, i.agentTime ?? null)); // a seq repeated inside one batch is stored once too
-      }
-      status.push('stored');
-      fresh.push(i);
-    }
-    if (fresh.length === 0) return { stored: [], duplicates, status };
-    // The chain head and the ids in one round trip (each one is a wait for the event loop's
-    // turn when a site-wide change keeps it busy).
-    const [head] = rowsOf<{ last: string | null; ids: (string | number)[] | string }>(await db.execute(sql`select
-      (select hash from events order by id desc limit 1) as last,
-      array(select nextval(pg_get_serial_sequence('events', 'id')) from generate_series(1, ${fresh.length})) as ids`));
-    const idList = pgArray(head!.ids).map(Number).sort((a, b) => a - b);
-    let prevHash = head?.last ?? GENESIS_HASH;
-    const out: EventRow[] = [];
-    // Hashing is CPU: let the event loop breathe between slices of a large batch (by time, not
-    // by count: the chain lock is held meanwhile, and a busy turn is long).
+    // Every event's fields and canonical body before the chain lock: under it, only the
+    // chained sha256 is left to compute (with two replicas, the other one waits on the lock for
+    // as long as this one holds it).
     const pause = sliceBudget();
-    for (const [n, input] of fresh.entries()) {
+    const prepared: { fields: ChainedFields; body: string }[] = [];
+    for (const input of inputs) {
       await pause();
       const agentTime = input.agentTime ?? null;
       const fields: ChainedFields = {
@@ -120,7 +80,50 @@ export async function appendEvents(ctx: ServiceContext, inputs: AppendEventInput
         sourceSeq: input.sourceSeq ?? null,
         clockSkewMs: agentTime ? Math.max(-SKEW_CLAMP_MS, Math.min(SKEW_CLAMP_MS, agentTime.getTime() - receivedAt.getTime())) : null,
       };
-      const hash = eventHash(prevHash, fields);
+      prepared.push({ fields, body: eventBody(fields) });
+    }
+    const [lock] = rowsOf<{ partition: string | null }>(await db.execute(sql`select pg_advisory_xact_lock(${CHAIN_LOCK_KEY}), to_regclass(${partitionName(day)})::text as partition`));
+    if (!lock?.partition) await ensurePartitions(db, [day]);
+    const keys = inputs.filter((i) => i.source != null && i.sourceSeq != null).map((i) => ({ source: i.source!, seq: i.sourceSeq! }));
+    // What is stored under each key: the same event sent again (kind and agent time agree) is a
+    // duplicate; another event under a seq already taken is a conflict.
+    const stored = new Map<string, string>();
+    if (keys.length) {
+      type Row = { source: string; source_seq: string | number; kind: string; agent_time: string | Date | null };
+      const rows = rowsOf<Row>(await db.execute(sql`select e.source, e.source_seq, e.kind, e.agent_time from events e
+        join jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) as k(source text, seq bigint) on e.source = k.source and e.source_seq = k.seq`));
+      for (const r of rows) stored.set(`${r.source}\u0000${Number(r.source_seq)}`, identity(r.kind, r.agent_time === null ? null : new Date(r.agent_time)));
+    }
+    const fresh: { fields: ChainedFields; body: string }[] = [];
+    const status: AppendStatus[] = [];
+    let duplicates = 0;
+    for (const [k, i] of inputs.entries()) {
+      if (i.source != null && i.sourceSeq != null) {
+        const key = `${i.source}\u0000${i.sourceSeq}`;
+        const held = stored.get(key);
+        if (held !== undefined) {
+          duplicates++;
+          status.push(held === identity(i.kind, i.agentTime ?? null) ? 'duplicate' : 'conflict');
+          continue;
+        }
+        stored.set(key, identity(i.kind, i.agentTime ?? null)); // a seq repeated inside one batch is stored once too
+      }
+      status.push('stored');
+      fresh.push(prepared[k]!);
+    }
+    if (fresh.length === 0) return { stored: [], duplicates, status };
+    // The chain head and the ids in one round trip (each one is a wait for the event loop's
+    // turn when a site-wide change keeps it busy).
+    const [head] = rowsOf<{ last: string | null; ids: (string | number)[] | string }>(await db.execute(sql`select
+      (select hash from events order by id desc limit 1) as last,
+      array(select nextval(pg_get_serial_sequence('events', 'id')) from generate_series(1, ${fresh.length})) as ids`));
+    const idList = pgArray(head!.ids).map(Number).sort((a, b) => a - b);
+    let prevHash = head?.last ?? GENESIS_HASH;
+    const out: EventRow[] = [];
+    // Under the lock only the chained sha256 of bodies already written (a microsecond or two each).
+    for (const [n, { fields, body }] of fresh.entries()) {
+      if (n % 1000 === 999) await pause();
+      const hash = chainHash(prevHash, body);
       out.push({ id: idList[n]!, ...fields, clockSkewMs: fields.clockSkewMs ?? null, prevHash, hash });
       prevHash = hash;
     }

@@ -32,6 +32,11 @@ export interface ChainedFields {
  * third of it. chain.test.ts checks this against the generic form on generated fields.
  */
 export function eventHash(prevHash: string, f: ChainedFields): string {
+  return chainHash(prevHash, eventBody(f));
+}
+
+/** The canonical JSON an event's hash covers (needs no previous hash: computed before the chain lock). */
+export function eventBody(f: ChainedFields): string {
   // Fields are listed one by one: a stored row also carries id/prevHash/hash, which must not
   // feed into its own hash.
   let body = '{';
@@ -52,8 +57,11 @@ export function eventHash(prevHash: string, f: ChainedFields): string {
   member('siteId', f.siteId);
   member('source', f.source);
   member('sourceSeq', f.sourceSeq);
-  return createHash('sha256').update(`${prevHash}\n${body}}`).digest('hex');
+  return `${body}}`;
 }
+
+/** The link: sha256 of the previous hash, a newline, and the event's body. */
+export const chainHash = (prevHash: string, body: string): string => createHash('sha256').update(`${prevHash}\n${body}`).digest('hex');
 
 /** The hash as first defined: canonicalJson of the whole field object (chain.test.ts compares). */
 export function eventHashGeneric(prevHash: string, f: ChainedFields): string {
