@@ -5,7 +5,7 @@
  */
 import { createServer as createHttpsServer } from 'node:https';
 import type { Server as HttpServer } from 'node:http';
-import { serve, type ServerType } from '@hono/node-server';
+import { createAdaptorServer, type ServerType } from '@hono/node-server';
 import pino, { type Logger } from 'pino';
 import { createApp } from './app.ts';
 import { attachAgentWebSocket } from './agent-ws.ts';
@@ -24,6 +24,9 @@ import { pruneEvents } from './services/events/retention.ts';
 import { ensureBootstrapToken } from './services/tokens/bootstrap.ts';
 import { SessionRegistry } from './sessions.ts';
 import { loadTls } from './tls.ts';
+
+/** Pending connections the kernel may queue for accept() (capped by net.core.somaxconn). */
+const LISTEN_BACKLOG = 16_384;
 
 export interface RunningControlPlane {
   port: number;
@@ -53,10 +56,15 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
     db, logger, metrics, audit, sessions, ingest, committer,
     install: { policy: { publicUrl: config.publicUrl, trustedProxies: config.trustedProxies, scheme: tls ? 'https' : 'http' }, ...(tls ? { tlsPin: tls.pin, selfSigned: tls.selfSigned, ...(tls.selfSigned ? { caPem: tls.certPem } : {}) } : {}) },
   });
+  // The listen backlog as deep as the kernel allows (net.core.somaxconn caps it): after a restart
+  // every agent reconnects at once, and with node's default of 511 the kernel dropped the SYNs
+  // beyond it (TcpExtListenOverflows), so those agents waited out TCP's 1, 3, 7, 15 s SYN
+  // retries: 10,000 agents took 25-52 s to be back instead of under 10.
   const server: ServerType = await new Promise((resolve) => {
     const s = tls
-      ? serve({ fetch: app.fetch, port: config.port, hostname: config.host, createServer: createHttpsServer, serverOptions: { cert: tls.cert, key: tls.key } }, () => resolve(s))
-      : serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
+      ? createAdaptorServer({ fetch: app.fetch, hostname: config.host, createServer: createHttpsServer, serverOptions: { cert: tls.cert, key: tls.key } })
+      : createAdaptorServer({ fetch: app.fetch, hostname: config.host });
+    s.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG }, () => resolve(s));
   });
   // VIGIL_AGENT_WS=off refuses the agents' WebSocket (they work over HTTP then): for networks
   // whose proxies do not pass upgrades, and to test that fallback.
