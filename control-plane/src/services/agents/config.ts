@@ -50,6 +50,12 @@ const versionOf = (rev: number, o: Overlay) => (o.version ? `rev-${rev}.a-${o.ve
 const parsed = new Map<string, Promise<{ row: Awaited<ReturnType<typeof getRevisionOrThrow>>; spec: ClusterSpec }>>();
 const PARSED_MAX = 2000;
 
+/** Caches a parse, the oldest out once PARSED_MAX are held (render() and prefetchRevisions()). */
+function cacheParsed(key: string, hit: Promise<{ row: Awaited<ReturnType<typeof getRevisionOrThrow>>; spec: ClusterSpec }>): void {
+  if (parsed.size >= PARSED_MAX) parsed.delete(parsed.keys().next().value!);
+  parsed.set(key, hit);
+}
+
 /**
  * Rendered configs by (cluster, revision, director, overlay): all four are immutable keys (a
  * revision never changes, an overlay change bumps its version), and after a change every agent
@@ -66,8 +72,7 @@ async function render(ctx: ServiceContext, clusterId: string, director: string, 
   if (!hit) {
     hit = getRevisionOrThrow(ctx, clusterId, rev).then((row) => ({ row, spec: ClusterSpec.parse(row.spec) }));
     hit.catch(() => parsed.delete(key));
-    if (parsed.size >= PARSED_MAX) parsed.delete(parsed.keys().next().value!);
-    parsed.set(key, hit);
+    cacheParsed(key, hit);
   }
   const { row, spec } = await hit;
   const rkey = `${key}:${director}:${overlay.version}:${overlay.maintenance ? 1 : 0}:${overlay.preferred.join(',')}`;
@@ -191,11 +196,6 @@ export async function clustersViews(ctx: ServiceContext, wanted: Map<string, str
   return out;
 }
 
-/** The views of many directors of one cluster (clustersViews for one). */
-export async function clusterViews(ctx: ServiceContext, clusterId: string, names: string[]): Promise<Map<string, AgentConfigView | null>> {
-  return (await clustersViews(ctx, new Map([[clusterId, names]]))).get(clusterId) ?? new Map();
-}
-
 /** Reads and parses many revisions in one query into the parsed cache (render() then finds them). */
 async function prefetchRevisions(ctx: ServiceContext, wanted: { clusterId: string; number: number }[]): Promise<void> {
   const rows = await ctx.db
@@ -210,9 +210,7 @@ async function prefetchRevisions(ctx: ServiceContext, wanted: { clusterId: strin
     if (parsed.has(key)) continue;
     const spec = ClusterSpec.safeParse(row.spec);
     if (!spec.success) continue; // render() reads it again and fails for that cluster alone
-    const hit = Promise.resolve({ row, spec: spec.data });
-    if (parsed.size >= PARSED_MAX) parsed.delete(parsed.keys().next().value!);
-    parsed.set(key, hit);
+    cacheParsed(key, Promise.resolve({ row, spec: spec.data }));
   }
 }
 
