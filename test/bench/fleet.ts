@@ -72,6 +72,21 @@ export async function run(args: string[]): Promise<void> {
   const allRepeats = Number(opt('all-repeats') ?? 3);
   const C = Math.ceil(N / K);
   const pg = await startPostgres({ durable });
+  const stats = postgres(pg.url, { max: 1, onnotice: () => {} });
+  /** Checkpoints and autovacuum/autoanalyze runs so far: what a phase shares the disk with. */
+  const pgActivity = async () => {
+    const [r] = await stats<{ checkpoints: string; vacuums: string }[]>`select (select checkpoints_timed + checkpoints_req from pg_stat_bgwriter)::bigint as checkpoints,
+      (select coalesce(sum(autovacuum_count + autoanalyze_count), 0) from pg_stat_user_tables)::bigint as vacuums`;
+    return { checkpoints: Number(r!.checkpoints), vacuums: Number(r!.vacuums) };
+  };
+  let lastActivity = { checkpoints: 0, vacuums: 0 };
+  /** What Postgres did in the background since the last call, for the phase's row. */
+  const background = async () => {
+    const now = await pgActivity();
+    const d = { checkpoints: now.checkpoints - lastActivity.checkpoints, vacuums: now.vacuums - lastActivity.vacuums };
+    lastActivity = now;
+    return `Postgres meanwhile: ${d.checkpoints} checkpoint(s), ${d.vacuums} autovacuum/analyze run(s)`;
+  };
   const dataDir = mkdtempSync(join(tmpdir(), 'vigil-fleet-bench-'));
   const ports = Array.from({ length: R }, (_, i) => 18600 + Math.floor(Math.random() * 50) * 4 + i);
   const cps: (ChildProcess | undefined)[] = [];
@@ -239,6 +254,7 @@ export async function run(args: string[]): Promise<void> {
     const putMs: number[] = [];
     if (changes.includes('one')) {
       await loopP99();
+      await background();
       const lat: number[] = [];
       for (let k = 0; k < 10; k++) {
         const c = (k * 7) % C;
@@ -247,12 +263,13 @@ export async function run(args: string[]): Promise<void> {
         lat.push(...r.latencies);
       }
       rows.push(['one cluster changed → its agents ack, p50 / p99 / max', `${pct(lat, 50).toFixed(0)} / ${pct(lat, 99).toFixed(0)} / ${Math.max(...lat).toFixed(0)} ms (${lat.length} acks over 10 changes; the PUT itself p50 ${pct(putMs, 50).toFixed(0)} ms)`]);
-      rows.push(['  event-loop p99 meanwhile', `${(await loopP99()).toFixed(1)} ms`]);
+      rows.push(['  event-loop p99 meanwhile', `${(await loopP99()).toFixed(1)} ms; ${await background()}`]);
     }
     if (changes.includes('all')) {
       // Three site-wide changes (a p99 over 3 × N acks, not one run's luck), each after the
       // fleet settled from the last.
       await loopP99();
+      await background();
       const lat: number[] = [];
       const byReplica = ports.map(() => [] as number[]);
       const puts: number[] = [];
@@ -273,7 +290,7 @@ export async function run(args: string[]): Promise<void> {
       process.stderr.write(`stages (p50/p99 ms from the PUT): config pushed ${pct(stages.nudge, 50).toFixed(0)}/${pct(stages.nudge, 99).toFixed(0)}, applied ${pct(stages.config, 50).toFixed(0)}/${pct(stages.config, 99).toFixed(0)}, acked ${pct(stages.ack, 50).toFixed(0)}/${pct(stages.ack, 99).toFixed(0)}\n`);
       rows.push([`all ${C} clusters changed by one site document (through replica 1) → every agent acks, p50 / p99 / max`, `${pct(lat, 50).toFixed(0)} / ${pct(lat, 99).toFixed(0)} / ${Math.max(...lat).toFixed(0)} ms (${acked}/${N * allRepeats} acked over ${allRepeats} changes; the PUT itself ${puts.map((x) => x.toFixed(0)).join(', ')} ms)`]);
       if (R > 1) rows.push(['  the same acks by the replica the agent is connected to, p99', byReplica.map((l, i) => `replica ${i + 1}: ${pct(l, 99).toFixed(0)} ms (${l.length} acks)`).join('; ')]);
-      rows.push(['  event-loop p99 meanwhile (worst change, worst replica)', `${loop.toFixed(1)} ms`]);
+      rows.push(['  event-loop p99 meanwhile (worst change, worst replica)', `${loop.toFixed(1)} ms; ${await background()}`]);
     }
 
     // API reads.
@@ -298,6 +315,7 @@ export async function run(args: string[]): Promise<void> {
     // flap) as fast as its acks come.
     if (!skip.includes('ingest')) {
       await loopP99();
+      await background();
       let events = 0;
       const ingestStart = performance.now();
       const until = ingestStart + ingestSeconds * 1000;
@@ -312,7 +330,7 @@ export async function run(args: string[]): Promise<void> {
       const loop = await loopP99();
       const verify = await must('GET', '/v1/events/verify?full=true');
       rows.push([`sustained event ingest, ${batchSize} events per report (Postgres ${durable ? 'durable: fsync on' : 'fsync off'})`, `${(events / seconds).toFixed(0)} events/s, ${events} stored once each over ${seconds.toFixed(1)} s; chain ${verify.ok ? `verifies (${verify.checked} rows)` : 'DOES NOT verify'}`]);
-      rows.push(['  event-loop p99 meanwhile', `${loop.toFixed(1)} ms`]);
+      rows.push(['  event-loop p99 meanwhile', `${loop.toFixed(1)} ms; ${await background()}`]);
       // The log's size on disk per event (table, TOAST and indexes of every daily partition):
       // the figure the sizing in the README multiplies.
       const q = postgres(pg.url, { max: 1, onnotice: () => {} });
@@ -352,6 +370,7 @@ export async function run(args: string[]): Promise<void> {
   } finally {
     for (const a of agents) { a.stopped = true; a.ws?.terminate(); }
     for (let r = 0; r < R; r++) await stopCp(r);
+    await stats.end();
     await pg.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -68,7 +68,8 @@ describe.skipIf(!run)('fleet end to end: install.sh, two sites, real Postgres', 
     }
   }
   const outboxSettled = (r: DirectorRoot) => {
-    const seqs = r.readFile('var/lib/vigil/outbox/outbox.jsonl').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { seq: number }).seq);
+    // Event lines only (a {"release":N} line completes a transition written ahead: outbox.ts).
+    const seqs = r.readFile('var/lib/vigil/outbox/outbox.jsonl').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { seq?: number }).seq).filter((s): s is number => typeof s === 'number');
     const state = JSON.parse(r.readFile('var/lib/vigil/outbox/outbox.state')) as { acked: number };
     return state.acked >= Math.max(0, ...seqs);
   };

@@ -99,10 +99,12 @@ describe.skipIf(!run)('managed agents with a real control plane', () => {
       await sleep(100);
     }
   }
-  const transitionsInOutbox = (name: string) => readFileSync(join(work, name, 'outbox', 'outbox.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"kind":"vrrp.transition"')).map((l) => JSON.parse(l) as { seq: number });
+  /** The outbox's events (its other lines complete a transition written ahead: outbox.ts). */
+  const outboxEvents = (name: string) => readFileSync(join(work, name, 'outbox', 'outbox.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { seq?: number; kind?: string }).filter((e) => typeof e.seq === 'number');
+  const transitionsInOutbox = (name: string) => outboxEvents(name).filter((e) => e.kind === 'vrrp.transition');
   /** Every event the agent wrote to its outbox has been acknowledged by the control plane. */
   const drained = (name: string) => {
-    const seqs = readFileSync(join(work, name, 'outbox', 'outbox.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { seq: number }).seq);
+    const seqs = outboxEvents(name).map((e) => e.seq!);
     const s = JSON.parse(readFileSync(join(work, name, 'outbox', 'outbox.state'), 'utf8')) as { acked: number };
     return s.acked >= Math.max(0, ...seqs);
   };
@@ -229,6 +231,11 @@ describe.skipIf(!run)('managed agents with a real control plane', () => {
     expect(await holds(0, '192.0.2.100')).toBe(false);
     await must('PUT', `/v1/clusters/${clusterId}/directors/lb1/maintenance`, { on: false });
     await until('lb1 back as master', async () => (await holds(0, '192.0.2.100')) && !(await holds(1, '192.0.2.100')), 10_000);
+    // And on record: the next test crashes lb1 and reads who was master before from the log.
+    await until('lb1\'s takeover in /v1/failovers', async () => {
+      const f = (await must('GET', `/v1/failovers?cluster=${clusterId}&limit=1`)).items as Array<{ oldMaster: string; newMaster: string }>;
+      return f[0]?.oldMaster === 'lb2' && f[0].newMaster === 'lb1';
+    }, 10_000);
   });
 
   it('a crash failover shows in /v1/failovers with the gap since the old master\'s last advert', async () => {

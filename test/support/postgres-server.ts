@@ -53,7 +53,7 @@ function postgresUser(): { uid: number; gid: number } {
  * `durable: true` keeps Postgres' defaults (fsync, synchronous commit, full page writes); the
  * default turns them off, which tests do not need and benchmarks must say when they use.
  */
-export async function startPostgres(options: { netns?: string; durable?: boolean } = {}): Promise<PostgresServer> {
+export async function startPostgres(options: { netns?: string; durable?: boolean; settings?: Record<string, string> } = {}): Promise<PostgresServer> {
   const bin = pgBinDir();
   // Spawned with the postgres user's uid/gid directly (not through runuser, which would sit in
   // between and swallow the SIGINT that asks the postmaster for a fast shutdown).
@@ -67,12 +67,15 @@ export async function startPostgres(options: { netns?: string; durable?: boolean
   const pgArgs = [
     '-D', dataDir, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1',
     ...(options.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']), '-c', 'max_connections=300',
+    ...Object.entries(options.settings ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
   ];
   const child = options.netns && owner
     ? spawn('ip', ['netns', 'exec', options.netns, 'setpriv', `--reuid=${owner.uid}`, `--regid=${owner.gid}`, '--clear-groups', join(bin, 'postgres'), ...pgArgs], { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir, env: { ...process.env, HOME: dir } })
     : spawn(join(bin, 'postgres'), pgArgs, { stdio: ['ignore', 'ignore', 'pipe'], ...asOwner });
   let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  // Only the start-up output is kept (to tell why a start failed); the server's later log is not.
+  const onStderr = (d: Buffer) => { stderr += d.toString(); if (stderr.length > 65_536) child.stderr.off('data', onStderr).resume(); };
+  child.stderr.on('data', onStderr);
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   const deadline = Date.now() + 20_000;
   for (;;) {

@@ -13,7 +13,7 @@ import { resolveDirectorConfig, type ResolvedDirectorConfig } from '../../../sch
 import { FakeClock, FakeHost, FakeSegment } from '../os/fake/index.ts';
 import type { AgentEvent } from '../runtime/agent.ts';
 import type { LbEvent } from '../runtime/lb.ts';
-import { DirectorHost } from './director-host.ts';
+import { DirectorHost, type HostOptions } from './director-host.ts';
 import { fakeDirectorOs, type FakeDirectorOs } from './fake.ts';
 
 interface SpecOptions {
@@ -97,7 +97,7 @@ function world() {
       await each?.();
     }
   };
-  const make = async (name: string, ip: string): Promise<Director> => {
+  const make = async (name: string, ip: string, extra: Pick<HostOptions, 'onEventAhead'> = {}): Promise<Director> => {
     const host = new FakeHost(name, { clock });
     host.attach(seg, { ifname: 'eth0', ipv4: `${ip}/24` });
     const os = fakeDirectorOs(host, clock);
@@ -105,7 +105,7 @@ function world() {
     const logs: string[] = [];
     const stateDir = mkdtempSync(join(tmpdir(), `vigil-host-${name}-`));
     dirs.push(stateDir);
-    const dh = await DirectorHost.open(os.ports, { stateDir, log: (level, m) => logs.push(`${level}: ${m}`), onEvent: (e) => events.push(e) });
+    const dh = await DirectorHost.open(os.ports, { stateDir, log: (level, m) => logs.push(`${level}: ${m}`), onEvent: (e) => events.push(e), ...extra });
     open.push(dh);
     return { name, host, os, dh, events, logs, transitions: () => events.filter((e): e is AgentEvent => e.kind === 'vrrp.transition') };
   };
@@ -192,6 +192,30 @@ describe('reload on the whole director (fakes): changes in place, no transition'
     expect(newTransitions).toEqual([0, 0]);
     expect(await states(a)).toEqual(['VI_1:MASTER:140', 'VI_2:MASTER:150']);
     expect((await b.dh.status()).instances[0]!.masterSeen).toEqual({ address: '192.0.2.1', priority: 140 });
+  });
+
+  it('a transition is handed over ahead (before the kernel confirms its VIPs) and completed with the confirmation, never also as a plain event', async () => {
+    const w = world();
+    const ahead: Array<{ e: AgentEvent; completed?: AgentEvent }> = [];
+    const a = await w.make('lb1', '192.0.2.1', {
+      onEventAhead: (e) => {
+        const rec: (typeof ahead)[number] = { e };
+        ahead.push(rec);
+        return (done) => { rec.completed = done; };
+      },
+    });
+    expect((await a.dh.apply(resolved('lb1'))).ok).toBe(true);
+    await w.run(1500);
+    const takeover = ahead.find((r) => r.e.kind === 'vrrp.transition' && r.e.to === 'master' && r.e.instance === 'VI_1');
+    expect(takeover).toBeDefined();
+    // Ahead: what is known at the decision, the kernel's moments not yet.
+    expect(takeover!.e).toMatchObject({ from: 'backup', to: 'master', vipsAt: null, announcedAt: null });
+    // Completed: the same transition with the moment the kernel confirmed the VIPs.
+    expect(takeover!.completed).toMatchObject({ instance: 'VI_1', from: 'backup', to: 'master', at: takeover!.e.at });
+    expect(typeof (takeover!.completed as { vipsAt: unknown }).vipsAt).toBe('string');
+    expect(ahead.every((r) => r.completed !== undefined)).toBe(true);
+    // Not a second time through onEvent.
+    expect(a.transitions()).toEqual([]);
   });
 
   it('lowering the priority below the backup\'s: a handover, as configured (preempt)', async () => {

@@ -65,6 +65,8 @@ export interface HostOptions {
   keepalivedMetrics?: boolean;
   /** Every VRRP transition and real-server change (managed mode puts them in the outbox). */
   onEvent?: (e: AgentEvent | LbEvent) => void;
+  /** A transition written ahead and completed later (runtime/agent.ts: `onEventAhead`). */
+  onEventAhead?: (e: AgentEvent) => ((complete: AgentEvent) => void) | undefined;
 }
 
 /** What an apply did, per part. */
@@ -110,6 +112,13 @@ export class DirectorHost {
       onEvent: (e) => {
         o.log('info', 'event', { event: e });
         o.onEvent?.(e);
+      },
+      onEventAhead: (e) => {
+        const complete = o.onEventAhead?.(e);
+        return complete && ((final: AgentEvent) => {
+          o.log('info', 'event', { event: final });
+          complete(final);
+        });
       },
       recordVips: (v) => {
         // The record only lets a later run remove VIPs a crash left behind: a disk that refuses

@@ -111,6 +111,15 @@ export class ManagedAgent {
     this.wake();
   }
 
+  /** A transition written ahead (held in the outbox, not sent) until the returned function completes it. */
+  eventAhead(e: AgentEvent): (complete: AgentEvent) => void {
+    const held = this.o.outbox.append(toOutbox(e), { hold: true });
+    return (complete) => {
+      this.o.outbox.release(held.seq, toOutbox(complete).details);
+      this.wake();
+    };
+  }
+
   /** The state disk refuses writes, or takes them again (problem null): an audit-log fact. */
   diskProblem(problem: string | null, inMemory: number): void {
     this.o.outbox.append({ kind: 'agent.state_disk', agentTime: new Date().toISOString(), details: { problem, inMemory } });

@@ -152,4 +152,58 @@ describe('Outbox', () => {
     o.close();
     expect(new Outbox(d).pending().map((e) => e.seq)).toEqual([301]);
   });
+  it('a held event is written at once but not sent, nor anything after it, until released with its details', () => {
+    const d = dir();
+    const syncs: number[] = [];
+    const io: OutboxIo = { write: (fd, t) => writeSync(fd, t), fsync: (fd) => { syncs.push(fd); fsyncSync(fd); }, replace: (p, t) => writeFileSync(p, t) };
+    const o = new Outbox(d, { io });
+    o.append(ev('before'));
+    const synced = syncs.length;
+    const held = o.append({ kind: 'vrrp.transition', instance: 'VI_1', agentTime: '2026-11-29T10:00:01.000Z', details: { to: 'master', vipsAt: null } }, { hold: true });
+    // On disk already (a killed process loses nothing the kernel has), without an fsync.
+    expect(readFileSync(join(d, 'outbox.jsonl'), 'utf8')).toContain('"hold":true');
+    expect(syncs.length).toBe(synced);
+    o.append(ev('after'));
+    expect(o.pending().map((e) => e.kind)).toEqual(['before']);
+    o.release(held.seq, { vipsAt: '2026-11-29T10:00:01.020Z' });
+    expect(syncs.length).toBeGreaterThan(synced + 1);
+    expect(o.pending().map((e) => [e.kind, e.details])).toEqual([['before', {}], ['vrrp.transition', { to: 'master', vipsAt: '2026-11-29T10:00:01.020Z' }], ['after', {}]]);
+    expect(o.pending().some((e) => 'hold' in e)).toBe(false);
+    o.release(held.seq, { vipsAt: 'again' }); // once only
+    expect(o.pending()[1]!.details.vipsAt).toBe('2026-11-29T10:00:01.020Z');
+    o.close();
+    // A restart reads the completion back.
+    const again = new Outbox(d);
+    expect(again.pending().map((e) => [e.seq, e.kind, e.details])).toEqual([[1, 'before', {}], [2, 'vrrp.transition', { to: 'master', vipsAt: '2026-11-29T10:00:01.020Z' }], [3, 'after', {}]]);
+    expect(again.append(ev('next')).seq).toBe(4);
+    again.close();
+  });
+
+  it('a held event whose process died before the release is delivered as written after a restart', () => {
+    const d = dir();
+    const o = new Outbox(d);
+    o.append({ kind: 'vrrp.transition', instance: 'VI_1', agentTime: '2026-11-29T10:00:01.000Z', details: { to: 'master', vipsAt: null } }, { hold: true });
+    o.append(ev('after'));
+    expect(o.pending()).toEqual([]);
+    // kill -9 here: no release, no close.
+    const again = new Outbox(d);
+    expect(again.pending().map((e) => [e.seq, e.kind, e.details])).toEqual([[1, 'vrrp.transition', { to: 'master', vipsAt: null }], [2, 'after', {}]]);
+    expect(again.pending().some((e) => 'hold' in e)).toBe(false);
+    again.ack(2);
+    expect(again.size).toBe(0);
+    again.close();
+  });
+
+  it('a held event and its release wait for a full disk like any event, in order', () => {
+    const d = dir();
+    const state = { full: true };
+    const o = new Outbox(d, { io: disk(state) });
+    const held = o.append({ kind: 'vrrp.transition', agentTime: '2026-11-29T10:00:01.000Z', details: { vipsAt: null } }, { hold: true });
+    o.release(held.seq, { vipsAt: 'x' });
+    expect(o.pending().map((e) => e.details)).toEqual([{ vipsAt: 'x' }]);
+    state.full = false;
+    expect(o.flush()).toBe(true);
+    o.close();
+    expect(new Outbox(d).pending().map((e) => [e.seq, e.details])).toEqual([[1, { vipsAt: 'x' }]]);
+  });
 });

@@ -5,7 +5,9 @@
  * (director, seq) once, then the agent acks and the event leaves the outbox. A control plane
  * or database outage loses nothing: the file keeps the events until they are acked.
  *
- *   outbox.jsonl   one event per line: {"seq":N,"kind":...,"agentTime":...,"details":{...}}
+ *   outbox.jsonl   one event per line: {"seq":N,"kind":...,"agentTime":...,"details":{...}};
+ *                  a transition is written ahead with "hold":true and completed by a later
+ *                  line {"release":N,"details":{...}} (see `append` with hold)
  *   outbox.state   {"acked":N,"last":N}, replaced atomically (tmp + rename)
  *
  * A disk that refuses writes (full, read-only, failing) never stops the agent: an event that
@@ -24,7 +26,12 @@ export interface OutboxEvent {
   instance?: string;
   agentTime: string;
   details: Record<string, unknown>;
+  /** Written ahead, details to come (`release`): not sent, and nothing after it either, until then. */
+  hold?: true;
 }
+
+/** A line waiting for the disk: an event, or the completion of a held one. */
+interface Unwritten { seq: number; record: OutboxEvent | { release: number; details: Record<string, unknown> }; fsync: boolean }
 
 const COMPACT_BYTES = 256 * 1024;
 
@@ -50,7 +57,7 @@ export class Outbox {
   private last = 0;
   private queue: OutboxEvent[] = [];
   /** Appended but not on disk yet (the disk refused): written first, in order, when it can. */
-  private unwritten: OutboxEvent[] = [];
+  private unwritten: Unwritten[] = [];
   private stateDirty = false;
   /** The last write may have left part of a line: the next one starts on a fresh line. */
   private torn = false;
@@ -70,16 +77,25 @@ export class Outbox {
     if (existsSync(this.log)) {
       for (const line of readFileSync(this.log, 'utf8').split('\n')) {
         if (!line.trim()) continue;
-        let e: OutboxEvent;
+        let e: OutboxEvent | { release: number; details: Record<string, unknown> };
         try {
-          e = JSON.parse(line) as OutboxEvent;
+          e = JSON.parse(line) as typeof e;
         } catch {
           continue; // a line torn by a crash mid-write: it was never acknowledged to anyone
+        }
+        if (typeof e !== 'object' || e === null) continue;
+        if ('release' in e) {
+          const held = this.queue.find((x) => x.seq === e.release);
+          if (held) held.details = { ...held.details, ...e.details };
+          continue;
         }
         this.last = Math.max(this.last, e.seq);
         if (e.seq > this.acked) this.queue.push(e);
       }
     }
+    // Held by a run that died before completing them: they go as written (a takeover with its
+    // confirmation moments unknown is still a takeover on record).
+    for (const e of this.queue) delete e.hold;
     this.fd = openSync(this.log, 'a');
     // A crash mid-write left part of a line: the next event starts on a line of its own.
     if (existsSync(this.log) && statSync(this.log).size > 0) {
@@ -88,13 +104,31 @@ export class Outbox {
     }
   }
 
-  /** Appends durably; returns the event with its sequence number. */
-  append(e: Omit<OutboxEvent, 'seq'>): OutboxEvent {
-    const event: OutboxEvent = { seq: ++this.last, ...e };
+  /**
+   * Appends durably; returns the event with its sequence number. `hold`: the event is written
+   * now and its details completed by `release` later; it is not sent (nor anything after it)
+   * until then. A takeover is written the moment it is decided, in the same turn as its VIPs
+   * go to the kernel, and completed once the kernel confirms them: an agent killed in between
+   * (the VIPs already up) still has the takeover on record. That line is written without an
+   * fsync (a killed process loses nothing the kernel has; the release's fsync covers a power
+   * loss): an fsync must not sit on the failover path.
+   */
+  append(e: Omit<OutboxEvent, 'seq' | 'hold'>, options: { hold?: boolean } = {}): OutboxEvent {
+    const event: OutboxEvent = { seq: ++this.last, ...e, ...(options.hold ? { hold: true as const } : {}) };
     this.queue.push(event);
-    this.unwritten.push(event);
+    this.unwritten.push({ seq: event.seq, record: event, fsync: !options.hold });
     this.flush();
     return event;
+  }
+
+  /** Completes a held event: its details merged with `details`, and it may be sent. */
+  release(seq: number, details: Record<string, unknown>): void {
+    const e = this.queue.find((x) => x.seq === seq);
+    if (!e?.hold) return;
+    delete e.hold;
+    e.details = { ...e.details, ...details };
+    this.unwritten.push({ seq, record: { release: seq, details }, fsync: true });
+    this.flush();
   }
 
   /** Why the disk refuses writes now (null: it does not), and how many events only memory holds. */
@@ -111,10 +145,11 @@ export class Outbox {
     if (this.unwritten.length > 0 && this.unwritten[0]!.seq <= this.acked) this.unwritten = this.unwritten.filter((e) => e.seq > this.acked);
     try {
       while (this.unwritten.length > 0) {
-        const line = `${this.torn ? '\n' : ''}${JSON.stringify(this.unwritten[0])}\n`;
+        const next = this.unwritten[0]!;
+        const line = `${this.torn ? '\n' : ''}${JSON.stringify(next.record)}\n`;
         this.torn = true;
         if (this.io.write(this.fd, line) !== Buffer.byteLength(line)) throw new Error('short write (disk full?)');
-        this.io.fsync(this.fd);
+        if (next.fsync) this.io.fsync(this.fd);
         this.torn = false;
         this.unwritten.shift();
       }
@@ -137,9 +172,10 @@ export class Outbox {
     return true;
   }
 
-  /** Events not acknowledged yet, oldest first. */
+  /** Events not acknowledged yet, oldest first, up to the first one still held. */
   pending(limit = 500): OutboxEvent[] {
-    return this.queue.slice(0, limit);
+    const held = this.queue.findIndex((e) => e.hold);
+    return this.queue.slice(0, held < 0 ? limit : Math.min(held, limit));
   }
 
   get size(): number {
@@ -166,7 +202,7 @@ export class Outbox {
     const out = moving.map(({ seq: _old, ...rest }) => {
       const e: OutboxEvent = { seq: ++this.last, ...rest };
       this.queue.push(e);
-      this.unwritten.push(e);
+      this.unwritten.push({ seq: e.seq, record: e, fsync: true });
       return e;
     });
     this.stateDirty = true;

@@ -51,6 +51,7 @@ export async function runManaged(o: ManagedOptions): Promise<number> {
     ...((o.metricsAt ?? listenAddress(cfg.metricsListen)) ? { metricsAt: (o.metricsAt ?? listenAddress(cfg.metricsListen))! } : {}),
     ...((o.keepalivedMetrics ?? cfg.keepalivedMetrics) !== undefined ? { keepalivedMetrics: (o.keepalivedMetrics ?? cfg.keepalivedMetrics)! } : {}),
     onEvent: (e) => events.to?.event(e),
+    onEventAhead: (e) => events.to?.eventAhead(e),
   });
   const managed = new ManagedAgent({
     host,

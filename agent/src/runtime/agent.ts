@@ -83,6 +83,13 @@ export interface AgentPorts {
   log: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
   onEvent?: (e: AgentEvent) => void;
   /**
+   * A transition written ahead, the moment it is decided (its VIPs just went to the kernel), and
+   * completed with the kernel's confirmation moments by the function returned; without it (or
+   * when it returns undefined) the transition goes to `onEvent` once complete. Managed mode
+   * puts it in the outbox at once: an agent killed before the confirmation still has it.
+   */
+  onEventAhead?: (e: AgentEvent) => ((complete: AgentEvent) => void) | undefined;
+  /**
    * Every VIP this agent's instances may configure, for crash cleanup on the next start (as
    * keepalived removes its VIPs at startup). Written when the instance set changes (start,
    * reload, leave), never on a takeover: a file write must not sit on the failover path.
@@ -447,15 +454,24 @@ export class Agent {
     const hooks = r?.notify;
     const user = hooks?.user ?? this.config?.global.scriptUser;
     const waited = Promise.all([this.within(vips), this.within(announced)]);
+    // On record now, in this turn (before anything could see the VIPs and kill this process),
+    // completed below with the kernel's moments.
+    const complete = this.ports.onEventAhead?.({ ...base, vipsAt: null, announcedAt: null });
     this.reports = this.reports.then(() => waited).then(([vipsAt, announcedAt]) => {
+      const final = { ...base, vipsAt: iso(vipsAt), announcedAt: iso(announcedAt) };
+      if (complete) complete(final);
+      else this.ports.onEvent?.(final);
       const word = STATE_WORD[e.to];
       this.ports.log('info', `${inst.name}: ${STATE_WORD[e.from]} -> ${word} (${e.reason})`, { instance: inst.name, from: e.from, to: e.to, reason: e.reason, priority: e.priority });
-      this.ports.onEvent?.({ ...base, vipsAt: iso(vipsAt), announcedAt: iso(announcedAt) });
       const specific = e.to === 'master' ? hooks?.master : e.to === 'backup' ? hooks?.backup : e.to === 'fault' ? hooks?.fault : e.to === 'stopped' ? hooks?.stop : undefined;
       if (specific) this.notify.push(specific, [], user);
       if (hooks?.any) this.notify.push(hooks.any, ['INSTANCE', inst.name, word, String(e.priority)], user);
       this.ports.fifo?.(`INSTANCE "${inst.name}" ${word} ${e.priority}`);
-    }).catch((err: unknown) => this.ports.log('error', `reporting a transition of ${inst.name} failed: ${(err as Error).message}`));
+    }).catch((err: unknown) => {
+      // A held transition must not hold the outbox behind it: it goes as it was written.
+      complete?.({ ...base, vipsAt: null, announcedAt: null });
+      this.ports.log('error', `reporting a transition of ${inst.name} failed: ${(err as Error).message}`);
+    });
   }
 
   /**

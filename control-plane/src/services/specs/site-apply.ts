@@ -13,6 +13,7 @@ import { AppError } from '../../errors.ts';
 import { actorLabel, requireRole, withTransaction, type ServiceContext } from '../context.ts';
 import { appendEvents } from '../events/append.ts';
 import { getSiteOrThrow } from '../internal.ts';
+import { sliceBudget } from '../cpu-slices.ts';
 import { notifyReplicasMany, revisionChanges } from '../agents/notify.ts';
 import { specHash, unknownDirectors, unreadableSiblings } from './internal.ts';
 import { PutSiteSpecsInput } from './schemas.ts';
@@ -34,7 +35,11 @@ export async function putSiteSpecs(ctx: ServiceContext, siteRef: string, raw: un
     const issues: (SpecIssue & { path: (string | number)[] })[] = [];
     const conflicts: string[] = [];
     const parsed = new Map<string, ClusterSpec>();
+    // Parsing and checking hundreds of specs is milliseconds each way: other requests (and the
+    // acknowledgements of the agents already served) get their turns in between.
+    const pause = sliceBudget();
     for (const [name, entry] of Object.entries(input.clusters)) {
+      await pause();
       const c = byName.get(name);
       if (!c) {
         issues.push({ severity: 'error', code: 'SPEC_UNKNOWN_CLUSTER', path: [name], message: `site "${site.name}" has no cluster "${name}"`, hint: `create it first: POST /v1/sites/${site.name}/clusters {"name":"${name}"}` });
@@ -51,6 +56,7 @@ export async function putSiteSpecs(ctx: ServiceContext, siteRef: string, raw: un
     const registered = ids.length ? await tx.db.select({ clusterId: directors.clusterId, name: directors.name }).from(directors).where(inArray(directors.clusterId, ids)) : [];
     const warnings = new Map<string, number>();
     for (const [name, spec] of parsed) {
+      await pause();
       const c = byName.get(name)!;
       const found = [
         ...unreadableSiblings(clusterList.filter((x) => !parsed.has(x.name)), name),
@@ -82,13 +88,14 @@ export async function putSiteSpecs(ctx: ServiceContext, siteRef: string, raw: un
       changed.push(c.id);
     }
     if (rows.length) {
+      const nameOf = new Map(clusterList.map((c) => [c.id, c.name]));
       await tx.db.insert(specRevisions).values(rows);
       const doc = JSON.stringify(rows.map((r) => ({ id: r.clusterId, n: r.number })));
       await tx.db.execute(sql`update clusters c set current_revision = v.n from jsonb_to_recordset(${doc}::jsonb) as v(id uuid, n integer) where c.id = v.id`);
       await notifyReplicasMany(tx.db, rows.map((r) => r.clusterId));
       await appendEvents(tx, rows.map((r) => ({
         kind: 'spec.revision_created', siteId: site.id, clusterId: r.clusterId,
-        details: { revision: r.number, specHash: r.specHash, message: r.message, siteDocument: true, warnings: warnings.get(clusterList.find((c) => c.id === r.clusterId)!.name) ?? 0 },
+        details: { revision: r.number, specHash: r.specHash, message: r.message, siteDocument: true, warnings: warnings.get(nameOf.get(r.clusterId)!) ?? 0 },
       })));
     }
     return { site: site.name, clusters: out };
