@@ -60,11 +60,15 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
   // every agent reconnects at once, and with node's default of 511 the kernel dropped the SYNs
   // beyond it (TcpExtListenOverflows), so those agents waited out TCP's 1, 3, 7, 15 s SYN
   // retries: 10,000 agents took 25-52 s to be back instead of under 10.
-  const server: ServerType = await new Promise((resolve) => {
+  const server: ServerType = await new Promise((resolve, reject) => {
     const s = tls
       ? createAdaptorServer({ fetch: app.fetch, hostname: config.host, createServer: createHttpsServer, serverOptions: { cert: tls.cert, key: tls.key } })
       : createAdaptorServer({ fetch: app.fetch, hostname: config.host });
-    s.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG }, () => resolve(s));
+    s.once('error', reject); // the port taken, the address not ours: the start fails, said
+    s.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG }, () => {
+      s.off('error', reject);
+      resolve(s);
+    });
   });
   // VIGIL_AGENT_WS=off refuses the agents' WebSocket (they work over HTTP then): for networks
   // whose proxies do not pass upgrades, and to test that fallback.
@@ -168,7 +172,12 @@ export async function runControlPlane(argv: string[]): Promise<number> {
       process.stderr.write(`vigil control-plane: ${e.message}\n`);
       return 2;
     }
-    throw e;
+    // Anything else that stops the start (the database refusing, the port taken) ends the
+    // process, said: the handlers above keep a serving process alive, and a start that failed
+    // half-way would otherwise sit there serving nothing (the database pool keeps it running).
+    logger.error({ err: safeError(e) }, 'control plane failed to start');
+    process.stderr.write(`vigil control-plane: could not start: ${(e as Error).message.split('\n')[0]}\n`);
+    process.exit(1);
   }
   // What a newcomer opens next: the dashboard (sign in with the token printed above).
   const where = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;

@@ -32,9 +32,12 @@ describe('control-plane replicas on one Postgres', () => {
     for (const port of ports) {
       // Replicas share one audit key (as production replicas share VIGIL_AUDIT_KEY).
       // Both at once, on an empty database and one data dir: as replicas start in production.
-      const p = spawn(process.execPath, [VIGIL, 'control-plane', '--host', '127.0.0.1', '--port', String(port), '--database-url', db.url!, '--data-dir', keyDir], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, VIGIL_BOOTSTRAP_TOKEN: TOKEN } });
+      const p = spawn(process.execPath, [VIGIL, 'control-plane', '--host', '127.0.0.1', '--port', String(port), '--database-url', db.url!, '--data-dir', keyDir], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, VIGIL_BOOTSTRAP_TOKEN: TOKEN } });
+      // Its log (stdout) and stderr, the last of them, for a replica that does not come up.
       let err = '';
-      p.stderr!.on('data', (d: Buffer) => { err = (err + String(d)).slice(-3000); });
+      const keep = (d: Buffer) => { err = (err + String(d)).slice(-6000); };
+      p.stdout!.on('data', keep);
+      p.stderr!.on('data', keep);
       Object.assign(p, { errTail: () => err });
       procs.push(p);
     }

@@ -25,11 +25,20 @@ export interface IngestResult extends ReportAck {
   refused: { seq: number; reason: string }[];
 }
 
-/** A report parsed and checked, ready to store: what `storeReport` commits. */
+/**
+ * A report parsed and checked, ready to store: what `storeReport` commits. Only what the commit
+ * and the answer need: a report can wait in the commit queue behind a whole group, and a
+ * thousand waiting reports that each kept their parsed frame too were megabytes of live young
+ * objects for every scavenge to copy.
+ */
 export interface PreparedReport {
   job: ReportJob;
-  input: ReportInput;
-  rows: AppendEventInput[];
+  /** The reported state (split-brain detection reads it after the commit). */
+  state: ReportInput['state'];
+  /** The highest seq in the report (the agent may drop up to it), null with no events. */
+  acked: number | null;
+  /** Whether one of the events is a transition away from MASTER (split-brain detection). */
+  leaves: boolean;
   refused: { seq: number; reason: string }[];
 }
 
@@ -72,14 +81,15 @@ export function prepareReport(ctx: ServiceContext, input: ReportInput, onRefused
     ...(input.appliedRevision !== undefined ? { appliedRevision: input.appliedRevision } : {}),
     events: rows,
   };
-  return { job, input, rows, refused };
+  const acked = input.events.reduce<number | null>((m, e) => (m === null || e.seq > m ? e.seq : m), null);
+  return { job, state: input.state, acked, leaves: rows.some(leavesMaster), refused };
 }
 
 /** Stores a prepared report (group commit when `committer` is given) and answers it. */
 export async function storeReport(ctx: ServiceContext, prepared: PreparedReport, committer?: ReportCommitter): Promise<IngestResult> {
   const agent = ctx.actor;
   if (agent.type !== 'agent') throw forbidden('this route is for agents (credential vga_…)');
-  const { job, input, rows, refused } = prepared;
+  const { job, state, acked, leaves, refused } = prepared;
   const r = committer ? await committer.submit(job) : await commitReports(ctx.db, [job]).then(([x]) => {
     if (x instanceof AppError) throw x;
     return x!;
@@ -87,8 +97,7 @@ export async function storeReport(ctx: ServiceContext, prepared: PreparedReport,
   const { stored, duplicates, conflicts, seqAbove, revisionMoved } = r;
   if (revisionMoved) revisionChanges.applied(agent.clusterId);
   // A MASTER claim may start a split brain; leaving MASTER may end one (logged as resolved).
-  if (input.state && (claimsMaster(input.state) || rows.some(leavesMaster))) await splitBrainCheck(ctx, agent.siteId, agent.clusterId);
-  const acked = input.events.reduce<number | null>((m, e) => (m === null || e.seq > m ? e.seq : m), null);
+  if (state && (claimsMaster(state) || leaves)) await splitBrainCheck(ctx, agent.siteId, agent.clusterId);
   return { acked, stored, duplicates, refused, conflicts, seqAbove };
 }
 

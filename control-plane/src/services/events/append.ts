@@ -118,25 +118,29 @@ export async function appendEvents(ctx: ServiceContext, inputs: AppendEventInput
       (select hash from events order by id desc limit 1) as last,
       array(select nextval(pg_get_serial_sequence('events', 'id')) from generate_series(1, ${fresh.length})) as ids`));
     const idList = pgArray(head!.ids).map(Number).sort((a, b) => a - b);
-    let prevHash = head?.last ?? GENESIS_HASH;
-    const out: EventRow[] = [];
-    // Under the lock only the chained sha256 of bodies already written (a microsecond or two each).
-    for (const [n, { fields, body }] of fresh.entries()) {
+    const first = head?.last ?? GENESIS_HASH;
+    let prevHash = first;
+    const hashes: string[] = [];
+    // Under the lock only the chained sha256 of bodies already written (a microsecond or two
+    // each). A body is not needed once hashed: dropped here, not held across the inserts' round
+    // trips (a group commit's bodies are megabytes, and every scavenge meanwhile copies what lives).
+    for (const [n, f] of fresh.entries()) {
       if (n % 1000 === 999) await pause();
-      const hash = chainHash(prevHash, body);
-      out.push({ id: idList[n]!, ...fields, clockSkewMs: fields.clockSkewMs ?? null, prevHash, hash });
-      prevHash = hash;
+      prevHash = chainHash(prevHash, f.body);
+      hashes.push(prevHash);
+      f.body = '';
     }
+    const prevOf = (n: number) => (n === 0 ? first : hashes[n - 1]!);
     // One statement per chunk: the rows travel as one JSON document (jsonb_array_elements), so
     // the cost is one parameter and Postgres' JSON parser, not a query builder over 16 values
     // a row; what is stored is exactly what was hashed.
-    for (let i = 0; i < out.length; i += INSERT_CHUNK) {
-      const lastChunk = i + INSERT_CHUNK >= out.length;
+    for (let i = 0; i < fresh.length; i += INSERT_CHUNK) {
+      const lastChunk = i + INSERT_CHUNK >= fresh.length;
       // Each row an array in column order (not an object: the key names were a third of the
       // bytes the driver copies and Postgres parses).
-      const doc = JSON.stringify(out.slice(i, i + INSERT_CHUNK).map((r) => [
-        r.id, r.siteId, r.clusterId, r.directorId, r.instance, r.kind, r.actor, r.details, r.agentTime?.toISOString() ?? null,
-        r.receivedAt.toISOString(), r.source, r.sourceSeq, r.prevHash, r.hash, r.clockSkewMs,
+      const doc = JSON.stringify(fresh.slice(i, i + INSERT_CHUNK).map(({ fields: r }, k) => [
+        idList[i + k], r.siteId, r.clusterId, r.directorId, r.instance, r.kind, r.actor, r.details, r.agentTime?.toISOString() ?? null,
+        r.receivedAt.toISOString(), r.source, r.sourceSeq, prevOf(i + k), hashes[i + k], r.clockSkewMs ?? null,
       ]));
       const insert = sql`insert into events (id, site_id, cluster_id, director_id, instance, kind, actor, details, agent_time, received_at, source, source_seq, prev_hash, hash, clock_skew_ms)
         select (r->>0)::bigint, (r->>1)::uuid, (r->>2)::uuid, (r->>3)::uuid, r->>4, r->>5, r->>6, r->7, (r->>8)::timestamptz, (r->>9)::timestamptz, r->>10, (r->>11)::bigint, r->>12, r->>13, (r->>14)::integer
@@ -146,7 +150,17 @@ export async function appendEvents(ctx: ServiceContext, inputs: AppendEventInput
       // (notify.ts): a data-modifying CTE runs whatever the outer query reads.
       await db.execute(lastChunk ? sql`with ins as (${insert}) ${eventsAppendedNotify(idList[idList.length - 1]!)}` : insert);
     }
-    return { stored: out, duplicates, status };
+    // The stored rows as objects only for a caller that reads them (a group commit needs the
+    // statuses alone).
+    let rows: EventRow[] | undefined;
+    return {
+      get stored(): EventRow[] {
+        rows ??= fresh.map(({ fields }, n) => ({ id: idList[n]!, ...fields, clockSkewMs: fields.clockSkewMs ?? null, prevHash: prevOf(n), hash: hashes[n]! }));
+        return rows;
+      },
+      duplicates,
+      status,
+    };
   });
 }
 

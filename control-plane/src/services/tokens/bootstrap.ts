@@ -1,8 +1,11 @@
-import { count } from 'drizzle-orm';
+import { count, sql } from 'drizzle-orm';
 import { apiTokens } from '../../../../schema/src/tables/index.ts';
 import type { Db } from '../../db.ts';
 import { appendEvent } from '../events/append.ts';
 import { hashSecret, newSecret } from './secrets.ts';
+
+/** Arbitrary but fixed advisory lock key of the bootstrap ("vbt"). */
+const BOOTSTRAP_LOCK_KEY = 0x76_62_74;
 
 /**
  * On first start (no API tokens at all) creates the admin token: the one given in
@@ -11,6 +14,10 @@ import { hashSecret, newSecret } from './secrets.ts';
  */
 export async function ensureBootstrapToken(db: Db, given: string | undefined): Promise<{ secret: string; generated: boolean } | null> {
   return db.transaction(async (tx) => {
+    // Replicas starting together on an empty database: one creates the token, the others wait
+    // here and then find it (both inserting failed the second one's start on the unique hash,
+    // or with generated secrets would have made two admin tokens).
+    await tx.execute(sql`select pg_advisory_xact_lock(${BOOTSTRAP_LOCK_KEY})`);
     const [row] = await tx.select({ n: count() }).from(apiTokens);
     if ((row?.n ?? 0) > 0) return null;
     const secret = given ?? newSecret('vgl');
