@@ -117,9 +117,11 @@ export async function run(args: string[]): Promise<void> {
   const startCp = async (r: number) => {
     const prof = process.env.VIGIL_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.VIGIL_BENCH_CPU_PROF}`] : [];
     const logTo = process.env.VIGIL_BENCH_CP_LOG ? openSync(`${process.env.VIGIL_BENCH_CP_LOG}.${r}`, 'a') : 'ignore';
-    // VIGIL_BENCH_CP_FLAGS: more node flags for the control planes (e.g. --trace-gc, with VIGIL_BENCH_CP_LOG).
+    // VIGIL_BENCH_CP_FLAGS: more node flags for the control planes (e.g. --trace-gc, with
+    // VIGIL_BENCH_CP_LOG); VIGIL_BENCH_CP_ARGS: more control-plane arguments (e.g.
+    // --checkpoint-interval 3600, to see what the audit checkpoints cost).
     const flags = (process.env.VIGIL_BENCH_CP_FLAGS ?? '').split(' ').filter(Boolean);
-    cps[r] = spawn(process.execPath, [...prof, ...flags, '--max-old-space-size=4096', VIGIL, 'control-plane', '--host', '127.0.0.1', '--port', String(ports[r]), '--database-url', pg.url, '--data-dir', dataDir], { stdio: ['ignore', logTo, 'inherit'], env: { ...process.env, VIGIL_BOOTSTRAP_TOKEN: TOKEN, LOG_LEVEL: process.env.VIGIL_BENCH_CP_LOG ? 'info' : 'warn' } });
+    cps[r] = spawn(process.execPath, [...prof, ...flags, '--max-old-space-size=4096', VIGIL, 'control-plane', '--host', '127.0.0.1', '--port', String(ports[r]), '--database-url', pg.url, '--data-dir', dataDir, ...(process.env.VIGIL_BENCH_CP_ARGS ?? '').split(' ').filter(Boolean)], { stdio: ['ignore', logTo, 'inherit'], env: { ...process.env, VIGIL_BOOTSTRAP_TOKEN: TOKEN, LOG_LEVEL: process.env.VIGIL_BENCH_CP_LOG ? 'info' : 'warn' } });
     for (let i = 0; ; i++) {
       if ((await fetch(`${base(r)}/readyz`).then((x) => x.status, () => 0)) === 200) return;
       if (i > 600) throw new Error('control plane did not start');

@@ -51,4 +51,14 @@ describe('sliceBudget', () => {
     expect(quick).toBe(0);
     expect(turns).toBeGreaterThanOrEqual(3);
   });
+
+  it('with a rest, background work leaves the CPU alone that long after each slice', async () => {
+    const pause = sliceBudget(2, 20);
+    const busy = (ms: number) => { const end = performance.now() + ms; while (performance.now() < end); };
+    const start = performance.now();
+    let worked = 0;
+    for (let i = 0; i < 5; i++) { busy(2.5); worked += 2.5; await pause(); } // every call is past the 2 ms budget
+    // Five slices, each followed by a 20 ms rest: the walk takes at most 2.5 / 22.5 of the CPU.
+    expect(performance.now() - start).toBeGreaterThanOrEqual(worked + 5 * 19);
+  });
 });

@@ -9,18 +9,18 @@ import { auditCheckpoints, events } from '../../../../schema/src/tables/index.ts
 import type { AuditSigner, Checkpoint } from '../../audit/signer.ts';
 import type { ServiceContext } from '../context.ts';
 import { eventHash, GENESIS_HASH } from './chain.ts';
+import { SLICE_BUDGET_MS, sliceBudget } from '../cpu-slices.ts';
 
 export type SegmentResult =
   | { ok: true; checked: number; head: { eventId: number; hash: string } }
   | { ok: false; checked: number; brokenAt: { id: number; reason: 'prev_hash_mismatch' | 'hash_mismatch' } };
 
-const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
-
 /**
  * Walks the chain after `from` (exclusive) up to `to` (inclusive), recomputing every hash, in
- * pages, yielding to the event loop between pages so a long walk never stalls the server.
+ * pages, yielding to the event loop every few milliseconds (`pause`) so a long walk never
+ * stalls the server.
  */
-export async function verifySegment(ctx: ServiceContext, from: { eventId: number; hash: string }, to?: number, pageSize = 1000): Promise<SegmentResult> {
+export async function verifySegment(ctx: ServiceContext, from: { eventId: number; hash: string }, to?: number, pageSize = 1000, pause: () => Promise<void> = sliceBudget()): Promise<SegmentResult> {
   let prev = from.hash;
   let after = from.eventId;
   let checked = 0;
@@ -29,13 +29,13 @@ export async function verifySegment(ctx: ServiceContext, from: { eventId: number
     const batch = await ctx.db.select().from(events).where(where).orderBy(asc(events.id)).limit(pageSize);
     if (batch.length === 0) return { ok: true, checked, head: { eventId: after, hash: prev } };
     for (const row of batch) {
+      await pause();
       if (row.prevHash !== prev) return { ok: false, checked, brokenAt: { id: row.id, reason: 'prev_hash_mismatch' } };
       if (eventHash(prev, row) !== row.hash) return { ok: false, checked, brokenAt: { id: row.id, reason: 'hash_mismatch' } };
       prev = row.hash;
       after = row.id;
       checked++;
     }
-    await yieldToLoop();
   }
 }
 
@@ -59,7 +59,11 @@ export async function createCheckpoint(ctx: ServiceContext, signer: AuditSigner)
     const [row] = await ctx.db.select({ hash: events.hash }).from(events).where(eq(events.id, last.eventId)).limit(1);
     if (!row || row.hash !== last.hash) return { broken: { ok: false, checked: 0, brokenAt: { id: last.eventId, reason: 'hash_mismatch' } } };
   }
-  const seg = await verifySegment(ctx, from);
+  // In the background: after each 5 ms of the walk, 5 ms for everything else. Under sustained
+  // ingest a checkpoint walks everything appended in its interval (100,000 rows at 10,000
+  // events/s), and walked flat out it held agents' reports up for seconds (report → ack p99
+  // 2.1 s instead of 0.12 s, event-loop p99 41 ms instead of 15 in the fleet bench).
+  const seg = await verifySegment(ctx, from, undefined, 1000, sliceBudget(SLICE_BUDGET_MS, SLICE_BUDGET_MS));
   if (!seg.ok) return { broken: seg };
   if (seg.head.eventId === from.eventId) return {};
   const c = signer.sign({ eventId: seg.head.eventId, hash: seg.head.hash, createdAt: new Date().toISOString() });
