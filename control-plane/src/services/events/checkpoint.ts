@@ -49,10 +49,13 @@ export async function latestCheckpoint(ctx: ServiceContext): Promise<Checkpoint 
 /**
  * Verifies what was appended since the newest checkpoint and, if the chain is intact and has
  * moved, signs and stores a checkpoint of its head (and writes the witness file). Returns the
- * new checkpoint, undefined when nothing moved, or the break it found (no checkpoint then).
+ * new checkpoint, undefined when nothing moved, or the break it found (no checkpoint then);
+ * `skipped` when the newest checkpoint is younger than `minAgeMs`.
  */
-export async function createCheckpoint(ctx: ServiceContext, signer: AuditSigner): Promise<{ created?: Checkpoint; broken?: SegmentResult }> {
+export async function createCheckpoint(ctx: ServiceContext, signer: AuditSigner, options: { minAgeMs?: number } = {}): Promise<{ created?: Checkpoint; broken?: SegmentResult; skipped?: true }> {
   const last = await latestCheckpoint(ctx);
+  // `minAgeMs`: the newest checkpoint (another replica's, most likely) is recent enough.
+  if (last && options.minAgeMs && Date.now() - Date.parse(last.createdAt) < options.minAgeMs) return { skipped: true };
   const from = last ? { eventId: last.eventId, hash: last.hash } : { eventId: 0, hash: GENESIS_HASH };
   if (last) {
     // The anchor itself must still be in the chain as it was signed.
