@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Outbox, type OutboxIo } from './outbox.ts';
 import { fsyncSync, writeFileSync, writeSync } from 'node:fs';
+import fc from 'fast-check';
 
 const ev = (kind: string) => ({ kind, agentTime: '2026-11-29T10:00:00.000Z', details: {} });
 
@@ -205,5 +206,39 @@ describe('Outbox', () => {
     expect(o.flush()).toBe(true);
     o.close();
     expect(new Outbox(d).pending().map((e) => [e.seq, e.details])).toEqual([[1, { vipsAt: 'x' }]]);
+  });
+  it('a file with hostile lines (seeded): every foreign or torn line is skipped, the sequence stays whole, the events and their releases survive', () => {
+    const junk = fc.oneof(
+      fc.jsonValue().map((v) => JSON.stringify(v)),
+      fc.constantFrom('{"seq":"7","kind":"x","agentTime":"t","details":{}}', '{"seq":-3,"kind":"x","agentTime":"t","details":{}}', '{"seq":1e300,"kind":"x","agentTime":"t","details":{}}',
+        '{"seq":2.5,"kind":"x","agentTime":"t","details":{}}', '{"seq":9,"kind":7,"agentTime":"t","details":{}}', '{"seq":9,"kind":"x","agentTime":"t","details":"no"}', '[1,2,3]', 'null', '12',
+        '{"release":"1","details":{}}', '{"release":1,"details":[1]}', '{"release":1e400,"details":{}}', '{"seq":4,"kind":"x","agentT', '\u0000\u0001'),
+    );
+    fc.assert(fc.property(fc.array(fc.oneof(fc.constant('event'), fc.constant('release'), junk.map((j) => ({ junk: j }))), { maxLength: 40 }), (plan) => {
+      const d = dir();
+      const lines: string[] = [];
+      const expected: { seq: number; details: Record<string, unknown> }[] = [];
+      for (const step of plan) {
+        if (step === 'event') {
+          const seq = expected.length + 1;
+          expected.push({ seq, details: { n: seq } });
+          lines.push(JSON.stringify({ seq, kind: 'vrrp.transition', agentTime: '2026-11-29T10:00:00.000Z', details: { n: seq }, hold: true }));
+        } else if (step === 'release') {
+          const target = expected.at(-1);
+          if (!target) continue;
+          target.details = { ...target.details, vipsAt: `v${target.seq}` };
+          lines.push(JSON.stringify({ release: target.seq, details: { vipsAt: `v${target.seq}` } }));
+        } else lines.push(step.junk);
+      }
+      writeFileSync(join(d, 'outbox.jsonl'), `${lines.join('\n')}\n`);
+      const o = new Outbox(d);
+      try {
+        expect(o.pending(10_000).map((e) => ({ seq: e.seq, details: e.details }))).toEqual(expected);
+        expect(o.lastSeq).toBe(expected.length);
+        expect(o.append(ev('next')).seq).toBe(expected.length + 1);
+      } finally {
+        o.close();
+      }
+    }), { seed: 16, numRuns: 150 });
   });
 });

@@ -19,6 +19,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, statSync, writeSync, ftruncateSync } from 'node:fs';
 import { writeFileAtomic } from '../os/atomic-file.ts';
 import { join } from 'node:path';
+import { z } from 'zod';
 
 export interface OutboxEvent {
   seq: number;
@@ -30,8 +31,27 @@ export interface OutboxEvent {
   hold?: true;
 }
 
+/** The completion of a held event (`release`). */
+interface Release { release: number; details: Record<string, unknown> }
+
 /** A line waiting for the disk: an event, or the completion of a held one. */
-interface Unwritten { seq: number; record: OutboxEvent | { release: number; details: Record<string, unknown> }; fsync: boolean }
+interface Unwritten { seq: number; record: OutboxEvent | Release; fsync: boolean }
+
+const Details = z.record(z.string(), z.unknown());
+const EventLine = z.object({ seq: z.number().int().positive().max(Number.MAX_SAFE_INTEGER), kind: z.string(), instance: z.string().optional(), agentTime: z.string(), details: Details, hold: z.literal(true).optional() });
+const ReleaseLine = z.object({ release: z.number().int().positive().max(Number.MAX_SAFE_INTEGER), details: Details });
+
+/** One line of outbox.jsonl, parsed with its schema; null for a torn or foreign line. */
+function lineOf(text: string): OutboxEvent | Release | null {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  const r = (typeof raw === 'object' && raw !== null && 'release' in raw ? ReleaseLine : EventLine).safeParse(raw);
+  return r.success ? (r.data as OutboxEvent | Release) : null;
+}
 
 const COMPACT_BYTES = 256 * 1024;
 
@@ -77,13 +97,10 @@ export class Outbox {
     if (existsSync(this.log)) {
       for (const line of readFileSync(this.log, 'utf8').split('\n')) {
         if (!line.trim()) continue;
-        let e: OutboxEvent | { release: number; details: Record<string, unknown> };
-        try {
-          e = JSON.parse(line) as typeof e;
-        } catch {
-          continue; // a line torn by a crash mid-write: it was never acknowledged to anyone
-        }
-        if (typeof e !== 'object' || e === null) continue;
+        const e = lineOf(line);
+        // A line torn by a crash mid-write (never acknowledged to anyone), or one that is not
+        // ours at all: skipped, so it can neither stop the agent nor bend the sequence.
+        if (!e) continue;
         if ('release' in e) {
           const held = this.queue.find((x) => x.seq === e.release);
           if (held) held.details = { ...held.details, ...e.details };
@@ -174,8 +191,9 @@ export class Outbox {
 
   /** Events not acknowledged yet, oldest first, up to the first one still held. */
   pending(limit = 500): OutboxEvent[] {
-    const held = this.queue.findIndex((e) => e.hold);
-    return this.queue.slice(0, held < 0 ? limit : Math.min(held, limit));
+    const head = this.queue.slice(0, limit);
+    const held = head.findIndex((e) => e.hold);
+    return held < 0 ? head : head.slice(0, held);
   }
 
   get size(): number {

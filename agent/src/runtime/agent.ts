@@ -456,11 +456,16 @@ export class Agent {
     const waited = Promise.all([this.within(vips), this.within(announced)]);
     // On record now, in this turn (before anything could see the VIPs and kill this process),
     // completed below with the kernel's moments.
-    const complete = this.ports.onEventAhead?.({ ...base, vipsAt: null, announcedAt: null });
-    this.reports = this.reports.then(() => waited).then(([vipsAt, announcedAt]) => {
-      const final = { ...base, vipsAt: iso(vipsAt), announcedAt: iso(announcedAt) };
-      if (complete) complete(final);
+    const ahead = this.ports.onEventAhead?.({ ...base, vipsAt: null, announcedAt: null });
+    let completed = false;
+    const complete = (final: AgentEvent) => {
+      if (completed) return;
+      completed = true;
+      if (ahead) ahead(final);
       else this.ports.onEvent?.(final);
+    };
+    this.reports = this.reports.then(() => waited).then(([vipsAt, announcedAt]) => {
+      complete({ ...base, vipsAt: iso(vipsAt), announcedAt: iso(announcedAt) });
       const word = STATE_WORD[e.to];
       this.ports.log('info', `${inst.name}: ${STATE_WORD[e.from]} -> ${word} (${e.reason})`, { instance: inst.name, from: e.from, to: e.to, reason: e.reason, priority: e.priority });
       const specific = e.to === 'master' ? hooks?.master : e.to === 'backup' ? hooks?.backup : e.to === 'fault' ? hooks?.fault : e.to === 'stopped' ? hooks?.stop : undefined;
@@ -468,8 +473,9 @@ export class Agent {
       if (hooks?.any) this.notify.push(hooks.any, ['INSTANCE', inst.name, word, String(e.priority)], user);
       this.ports.fifo?.(`INSTANCE "${inst.name}" ${word} ${e.priority}`);
     }).catch((err: unknown) => {
-      // A held transition must not hold the outbox behind it: it goes as it was written.
-      complete?.({ ...base, vipsAt: null, announcedAt: null });
+      // A held transition must not hold the outbox behind it: it goes as it was written (once:
+      // a failure after it was completed, in a hook or the log, completes nothing again).
+      if (ahead) complete({ ...base, vipsAt: null, announcedAt: null });
       this.ports.log('error', `reporting a transition of ${inst.name} failed: ${(err as Error).message}`);
     });
   }
