@@ -36,10 +36,16 @@ export interface SplitBrainVerdict {
   spurious: number;
 }
 
-/** A fault's split-brain events: in its cluster, from its window's start to 30 s after its end (reports trail). */
-const splitEventsOf = (f: FaultRecord, events: SplitBrainEvent[]) => {
+/**
+ * A fault's split-brain events: in its cluster, from its window's start to 30 s after its end
+ * (reports trail), or to the start of the next fault that splits the same cluster, whichever is
+ * first: two partitions of one cluster back to back are two episodes, not one logged twice.
+ */
+const splitEventsOf = (f: FaultRecord, events: SplitBrainEvent[], faults: FaultRecord[] = []) => {
   const [a, b] = windowOf(f);
-  return events.filter((e) => e.cluster === f.cluster && Date.parse(e.receivedAt) >= a && Date.parse(e.receivedAt) <= b + 30_000);
+  const next = faults.filter((x) => x !== f && x.splitBrain && x.cluster === f.cluster && x.start > f.start).map((x) => windowOf(x)[0]);
+  const until = Math.min(b + 30_000, ...next.map((n) => n - 1));
+  return events.filter((e) => e.cluster === f.cluster && Date.parse(e.receivedAt) >= a && Date.parse(e.receivedAt) <= until);
 };
 
 export function judgeSplitBrain(faults: FaultRecord[], events: SplitBrainEvent[], masterDownMs: number, advertMs = 0): SplitBrainVerdict {
@@ -47,7 +53,7 @@ export function judgeSplitBrain(faults: FaultRecord[], events: SplitBrainEvent[]
   const used = new Set<SplitBrainEvent>();
   for (const f of faults.filter((x) => x.splitBrain)) {
     v.partitions++;
-    const mine = splitEventsOf(f, events);
+    const mine = splitEventsOf(f, events, faults);
     for (const e of mine) used.add(e);
     const starts = mine.filter((e) => e.kind === 'vrrp.split_brain');
     const first = starts.sort((x, y) => Date.parse(x.receivedAt) - Date.parse(y.receivedAt))[0];

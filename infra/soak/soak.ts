@@ -51,6 +51,19 @@ export interface SoakResult {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const SAMPLE_MS = 10_000;
 
+/** A probe as kept for the run: who answered, or why it failed (short). */
+const keepProbe = (p: Probe): Probe => ({ vip: p.vip, at: p.at, ok: p.ok, ...(p.by ? { by: p.by } : {}), ...(p.err ? { err: p.err.slice(0, 40) } : {}) });
+
+/** Who answered the VIP before an outage and after it, and why its probes failed. */
+function describeOutage(probes: Probe[], o: { vip: string; from: number; ms: number }): string {
+  const mine = probes.filter((p) => p.vip === o.vip);
+  const before = mine.filter((p) => p.ok && p.at < o.from).at(-1)?.by ?? '?';
+  const after = mine.find((p) => p.ok && p.at >= o.from + o.ms)?.by ?? '?';
+  const errs = new Map<string, number>();
+  for (const p of mine) if (!p.ok && p.at >= o.from && p.at < o.from + o.ms) errs.set(p.err ?? '?', (errs.get(p.err ?? '?') ?? 0) + 1);
+  return `answered by ${before} before, ${after} after; ${[...errs].map(([e, n]) => `${e}×${n}`).join(' ')}`;
+}
+
 /** The director each VIP must be on when nothing is wrong: the highest managed priority. */
 function preferred(): Record<string, string> {
   const out: Record<string, string> = {};
@@ -106,8 +119,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
 
     await lab.client.call('start', CLUSTERS.flatMap((c) => c.serves), 250, 1000);
     timers.push(setInterval(() => {
-      void lab.client.call<Array<{ vip: string; at: number; ok: boolean }>>('take').then((ps) => {
-        for (const p of ps) probes.push({ vip: p.vip, at: p.at, ok: p.ok });
+      void lab.client.call<Probe[]>('take').then((ps) => {
+        for (const p of ps) probes.push(keepProbe(p));
       }, () => undefined);
     }, 2000));
     const pids: Record<string, number | undefined> = Object.fromEntries(DIRECTORS.map((d) => [d, lab.roots[d]!.agentPid()]));
@@ -172,7 +185,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     for (const t of timers) clearInterval(t);
     sample();
     await lab.client.call('stop');
-    for (const p of await lab.client.call<Probe[]>('take')) probes.push({ vip: p.vip, at: p.at, ok: p.ok });
+    for (const p of await lab.client.call<Probe[]>('take')) probes.push(keepProbe(p));
     const endedAt = Date.now();
 
     // What the control plane stored.
@@ -215,7 +228,11 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     for (const f of faults) {
       const k = (byKind[f.kind] ??= { faults: 0, failedProbes: 0, longestMs: 0 });
       k.faults++;
-      for (const x of byFault.get(f) ?? []) { k.failedProbes += x.probes; k.longestMs = Math.max(k.longestMs, x.ms); }
+      for (const x of byFault.get(f) ?? []) {
+        k.failedProbes += x.probes;
+        k.longestMs = Math.max(k.longestMs, x.ms);
+        log(`soak: outage ${x.vip} in ${f.kind} ${f.target ?? ''}: from +${x.from - f.start} ms (fault ended +${f.end - f.start}), ${x.ms} ms, ${x.probes} probes failed; ${describeOutage(probes, x)}`);
+      }
     }
     const result: Omit<SoakResult, 'table'> = {
       seed: o.seed, minutes: o.minutes, startedAt, endedAt, faults,

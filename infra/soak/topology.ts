@@ -117,6 +117,12 @@ export function clusterSpec(c: ClusterLayout, extraVips: Record<string, string[]
     virtualIpAddresses: [i.vip, ...(excluded ? [] : extraVips[name] ?? [])],
     ...(excluded && extraVips[name]?.length ? { virtualIpAddressesExcluded: extraVips[name] } : {}),
     directors: Object.fromEntries(c.directors.map((d) => [d, { priority: i.priorities[d]! }])),
+    // Split-brain healing as an operator of a segment that can split sets it up: a master that
+    // yields to a higher priority first sends one advert of its own, so the winner hears a lower
+    // priority and re-announces its VIPs at once (garp_lower_prio_repeat) to the clients that
+    // followed the loser; otherwise they keep sending to a MAC that dropped the VIP until their
+    // neighbour entry goes stale (15-45 s).
+    higherPrioSendAdvert: true,
   }]));
   return {
     version: 1,
@@ -144,6 +150,7 @@ export function keepalivedConf(host: string): string {
     virtual_router_id ${i.vrid}
     priority ${i.priorities[host]}
     advert_int ${ADVERT_MS / 1000}
+    higher_prio_send_advert
     virtual_ipaddress {
         ${i.vip}
     }

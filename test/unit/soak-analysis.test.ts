@@ -48,6 +48,20 @@ describe('soak analysis', () => {
     expect(judgeSplitBrain([p, lost], [{ kind: 'vrrp.split_brain', cluster: 'api', instance: 'VI_API', receivedAt: iso(90_000) }], 3_600)).toMatchObject({ spurious: 1 });
   });
 
+  it('split brain: two partitions of one cluster back to back are two episodes, each logged once, not one logged twice', () => {
+    const p1 = fault({ kind: 'segment-partition', splitBrain: true, victims: ['VI_OUT'], start: T0, end: T0 + 18_000, steadyAt: T0 + 20_000 });
+    const p2 = fault({ kind: 'segment-partition', splitBrain: true, victims: ['VI_OUT'], start: T0 + 23_000, end: T0 + 41_000, steadyAt: T0 + 43_000 });
+    const ev = [
+      { kind: 'vrrp.split_brain', cluster: 'web', instance: 'VI_OUT', receivedAt: iso(5_000) },
+      { kind: 'vrrp.split_brain_resolved', cluster: 'web', instance: 'VI_OUT', receivedAt: iso(18_500) },
+      { kind: 'vrrp.split_brain', cluster: 'web', instance: 'VI_OUT', receivedAt: iso(28_000) },
+      { kind: 'vrrp.split_brain_resolved', cluster: 'web', instance: 'VI_OUT', receivedAt: iso(41_400) },
+    ] as const;
+    expect(judgeSplitBrain([p1, p2], [...ev], 3_600)).toMatchObject({ partitions: 2, detected: 2, resolved: 2, repeated: 0, spurious: 0 });
+    // A second report within one episode is still a repeat.
+    expect(judgeSplitBrain([p1, p2], [...ev, { kind: 'vrrp.split_brain', cluster: 'web', instance: 'VI_OUT', receivedAt: iso(9_000) }], 3_600)).toMatchObject({ repeated: 1 });
+  });
+
   it('outages run from the first failed probe to the next success', () => {
     const ps = [0, 250, 500, 750, 1000, 1250].map((at, i) => ({ vip: 'v', at, ok: i === 0 || i === 5 }));
     expect(outages(ps)).toEqual([{ vip: 'v', from: 250, ms: 1000, probes: 4 }]);

@@ -324,6 +324,8 @@ export function convertInstance(node: ConfNode, ctx: ConvertContext, path: SpecP
       case 'mcast_dst_ip': set('mcastDstIp', addressArg(n)); break;
       case 'unicast_ttl': set('unicastTtl', intArg(n)); break;
       case 'skip_check_adv_addr': set('skipCheckAdvAddr', flagArg(n)); break;
+      case 'lower_prio_no_advert': set('lowerPrioNoAdvert', flagArg(n)); break;
+      case 'higher_prio_send_advert': set('higherPrioSendAdvert', flagArg(n)); break;
       case 'v3_checksum_as_v2': set('v3ChecksumAsV2', flagArg(n)); break;
       case 'promote_secondaries': set('promoteSecondaries', true); break;
       case 'use_vmac': set('useVmac', arg(n) ?? true); break;

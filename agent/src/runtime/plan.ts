@@ -125,8 +125,8 @@ export function planInstance(inst: ResolvedVrrpInstance): InstancePlan {
       // keepalived ignores nopreempt when the configured start state is MASTER.
       preempt: !inst.nopreempt || inst.state === 'MASTER',
       preemptDelayMs: inst.preemptDelayMs,
-      lowerPrioNoAdvert: false,
-      higherPrioSendAdvert: false,
+      lowerPrioNoAdvert: inst.lowerPrioNoAdvert,
+      higherPrioSendAdvert: inst.higherPrioSendAdvert,
       downTimerAdverts: 3,
       garp: {
         masterRepeat: g.minGarp ? 1 : g.masterRepeat,

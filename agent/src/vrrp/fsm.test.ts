@@ -160,14 +160,29 @@ describe('master receiving adverts', () => {
     expect(r.state.advertTimerAt).toBe(6000);
   });
 
-  it('garp_lower_prio_repeat: schedules one re-GARP burst after garp_lower_prio_delay', () => {
+  it('garp_lower_prio_repeat: a re-GARP burst at once and one more after garp_lower_prio_delay (keepalived parity)', () => {
     const m = reach('master', { garp: { masterRepeat: 5, masterDelayMs: 0, masterRefreshMs: 0, masterRefreshRepeat: 1, lowerPrioDelayMs: 2000, lowerPrioRepeat: 3 } });
-    let s = run(m, [[6000, adv(50, '10.0.0.9')], [6500, adv(50, '10.0.0.9')]]);
+    const first = step(m, adv(50, '10.0.0.9'), 6000);
+    // The clients that followed the other master are sent back now, not 2 s later.
+    expect(show(first.effects)).toEqual(['sendAdvert:100', 'sendGarp:3:lower_prio']);
+    const again = step(first.state, adv(50, '10.0.0.9'), 6500);
+    expect(show(again.effects)).toEqual(['sendAdvert:100']);
+    let s = again.state;
     expect(s.garpAt).toEqual([{ at: 8000, count: 3, kind: 'lower_prio' }]);
     const r = step(s, { type: 'garpTimerFired' }, 8000);
     expect(show(r.effects)).toEqual(['sendGarp:3:lower_prio']);
     s = r.state;
     expect(s.garpAt).toEqual([]);
+  });
+
+  it('garp_lower_prio_repeat 0 sends no GARP; garp_lower_prio_delay 0 sends the one burst and schedules none', () => {
+    const base = { masterRepeat: 5, masterDelayMs: 0, masterRefreshMs: 0, masterRefreshRepeat: 1 };
+    const off = step(reach('master', { garp: { ...base, lowerPrioDelayMs: 2000, lowerPrioRepeat: 0 } }), adv(50, '10.0.0.9'), 6000);
+    expect(show(off.effects)).toEqual(['sendAdvert:100']);
+    expect(off.state.garpAt).toEqual([]);
+    const now = step(reach('master', { garp: { ...base, lowerPrioDelayMs: 0, lowerPrioRepeat: 2 } }), adv(50, '10.0.0.9'), 6000);
+    expect(show(now.effects)).toEqual(['sendAdvert:100', 'sendGarp:2:lower_prio']);
+    expect(now.state.garpAt).toEqual([]);
   });
 });
 

@@ -51,6 +51,10 @@ export interface ResolvedVrrpInstance {
   strictMode: boolean;
   /** `skip_check_adv_addr`, instance else global. */
   skipCheckAdvAddr: boolean;
+  /** `lower_prio_no_advert`, instance else strict_mode else global. */
+  lowerPrioNoAdvert: boolean;
+  /** `higher_prio_send_advert`, instance else global. */
+  higherPrioSendAdvert: boolean;
   /** `v3_checksum_as_v2`, instance else global (meaningful for VRRPv3 over IPv4 only). */
   v3ChecksumAsV2: boolean;
   auth: VrrpAuth | undefined;
@@ -157,6 +161,9 @@ export function resolveInstance(spec: ClusterSpec, name: string, director: strin
     accept: priority === 255 || (inst.accept ?? !strictMode),
     strictMode,
     skipCheckAdvAddr: inst.skipCheckAdvAddr ?? spec.global.vrrpSkipCheckAdvAddr,
+    // keepalived (vrrp_complete_instance): strict mode implies lower_prio_no_advert.
+    lowerPrioNoAdvert: inst.lowerPrioNoAdvert ?? (strictMode || spec.global.lowerPrioNoAdvert),
+    higherPrioSendAdvert: inst.higherPrioSendAdvert ?? spec.global.higherPrioSendAdvert,
     v3ChecksumAsV2: inst.v3ChecksumAsV2 ?? spec.global.v3ChecksumAsV2,
     auth: ov.auth ?? inst.auth,
     virtualIpAddresses: effectiveVips(inst, ov),

@@ -211,6 +211,19 @@ export const VrrpInstance = strict({
    */
   skipCheckAdvAddr: z.boolean().optional(),
   /**
+   * `lower_prio_no_advert` (default: on under strict_mode, else global lowerPrioNoAdvert): a
+   * master that hears a lower-priority advert stays silent (pre-RFC 9568) instead of answering
+   * with its own, which is what makes the other side yield after a split brain.
+   */
+  lowerPrioNoAdvert: z.boolean().optional(),
+  /**
+   * `higher_prio_send_advert` (default: global higherPrioSendAdvert): a master that hears a
+   * higher-priority advert sends one more of its own before it yields, so the winner hears a
+   * lower priority and re-announces the VIPs (garp_lower_prio_*) to the hosts that followed
+   * this one during the split.
+   */
+  higherPrioSendAdvert: z.boolean().optional(),
+  /**
    * `v3_checksum_as_v2` (default: global v3ChecksumAsV2): VRRPv3 over IPv4 sends and accepts
    * only the checksum without the pseudo-header (RFC 9568 §5.2.8, Cisco/Juniper); otherwise
    * only the RFC 5798 form with it (keepalived's default).

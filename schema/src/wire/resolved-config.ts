@@ -39,6 +39,8 @@ export const ResolvedVrrpInstanceWire = z.strictObject({
   strictMode: z.boolean(),
   // Absent from a control plane older than the receive-path rules (issue 17): keepalived's defaults.
   skipCheckAdvAddr: z.boolean().default(false),
+  lowerPrioNoAdvert: z.boolean().default(false),
+  higherPrioSendAdvert: z.boolean().default(false),
   v3ChecksumAsV2: z.boolean().default(false),
   auth: VrrpAuth.optional(),
   virtualIpAddresses: z.array(VirtualIpAddress),

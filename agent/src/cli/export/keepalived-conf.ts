@@ -199,6 +199,8 @@ function writeInstance(w: Writer, spec: ClusterSpec, name: string, inst: VrrpIns
     if (inst.strictMode !== undefined) w.line('strict_mode', inst.strictMode ? 'on' : 'off');
     if (inst.dontTrackPrimary) w.line('dont_track_primary');
     if (inst.skipCheckAdvAddr !== undefined) w.line('skip_check_adv_addr', inst.skipCheckAdvAddr ? 'on' : 'off');
+    if (inst.lowerPrioNoAdvert !== undefined) w.line('lower_prio_no_advert', inst.lowerPrioNoAdvert ? 'on' : 'off');
+    if (inst.higherPrioSendAdvert !== undefined) w.line('higher_prio_send_advert', inst.higherPrioSendAdvert ? 'on' : 'off');
     if (inst.v3ChecksumAsV2 !== undefined) w.line('v3_checksum_as_v2', inst.v3ChecksumAsV2 ? 'on' : 'off');
     if (inst.promoteSecondaries) w.line('promote_secondaries');
     if (inst.useVmac !== false) w.line('use_vmac', inst.useVmac === true ? undefined : inst.useVmac);

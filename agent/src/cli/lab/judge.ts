@@ -28,7 +28,7 @@ export interface FaultWindow {
 }
 
 export interface FailoverRecord { kind: 'failover' | 'outage'; cluster: string; instance: string; oldMaster: string | null; newMaster: string; cause: string; at: string; eventId: number }
-export interface Probe { vip: string; at: number; ok: boolean }
+export interface Probe { vip: string; at: number; ok: boolean; by?: string; err?: string }
 
 /** A failover inside [start - lead, steadyAt + trail] of a fault is the fault's. */
 const LEAD_MS = 1000;
