@@ -289,3 +289,61 @@ describe('scriptResult (keepalived rise/fall)', () => {
     expect(s.up).toBe(true);
   });
 });
+
+describe('split brain heals for the hosts on every segment of a sync group', () => {
+  // LVS-NAT: the outside VIP and the inside gateway in one group, on two segments.
+  const groupSpec = (): ClusterSpecInput => ({
+    version: 1,
+    directors: { lb1: {}, lb2: {} },
+    syncGroups: { VG: { group: ['VI_OUT', 'VI_IN'] } },
+    vrrpInstances: {
+      VI_OUT: { interface: 'eth0', virtualRouterId: 11, version: 3, advertIntervalMs: 100, virtualIpAddresses: ['192.0.2.100/24'], higherPrioSendAdvert: true, directors: { lb1: { priority: 150 }, lb2: { priority: 100 } } },
+      VI_IN: { interface: 'eth1', virtualRouterId: 12, version: 3, advertIntervalMs: 100, virtualIpAddresses: ['198.51.100.1/24'], higherPrioSendAdvert: true, directors: { lb1: { priority: 150 }, lb2: { priority: 100 } } },
+    },
+  });
+
+  it('the winner re-announces the outside VIP when only the inside segment told it the loser was master', async () => {
+    const clock = new FakeClock(1000);
+    const outside = new FakeSegment('outside');
+    const inside = new FakeSegment('inside');
+    const hooks: HookRunner = { async run() { return { code: 0, timedOut: false }; } };
+    const make = (name: string, n: number) => {
+      const host = new FakeHost(name);
+      host.attach(outside, { ifname: 'eth0', ipv4: `192.0.2.${n}/24` });
+      host.attach(inside, { ifname: 'eth1', ipv4: `198.51.100.${10 + n}/24` });
+      const agent = new Agent({ sockets: host.vrrpSockets, addresses: host.addresses, announcer: host.announcer, links: host.links, clock, hooks, log: () => {} });
+      return { host, agent };
+    };
+    const run = async (ms: number) => {
+      for (let t = 0; t < ms; t += 5) {
+        clock.advance(5);
+        await new Promise<void>((r) => setImmediate(r));
+      }
+    };
+    const a = make('lb1', 1);
+    const b = make('lb2', 2);
+    const spec = ClusterSpec.parse(groupSpec());
+    await a.agent.start(resolveDirectorConfig(spec, 'lb1'));
+    await b.agent.start(resolveDirectorConfig(spec, 'lb2'));
+    await run(600);
+    expect(a.agent.status().instances.map((i) => i.state)).toEqual(['MASTER', 'MASTER']);
+    // Both segments split: lb2 takes both VIPs, and the outside clients follow its GARPs.
+    outside.dropWhen(() => true);
+    inside.dropWhen(() => true);
+    await run(1000);
+    expect(b.agent.status().instances.map((i) => i.state)).toEqual(['MASTER', 'MASTER']);
+    // The inside heals first: lb2's VI_IN yields to lb1's and its VI_OUT follows the group; the
+    // outside never carries an advert lb1's VI_OUT could hear as lower.
+    const healedAt = outside.announcements.length;
+    inside.dropWhen(() => false);
+    await run(400);
+    expect(b.agent.status().instances.map((i) => i.state)).toEqual(['BACKUP', 'BACKUP']);
+    const outsideGarps = outside.announcements.slice(healedAt).filter((x) => x.from === 'lb1' && x.ip === '192.0.2.100');
+    expect(outsideGarps.length).toBeGreaterThanOrEqual(5);
+    outside.dropWhen(() => false);
+    await run(300);
+    expect(a.agent.status().instances.map((i) => i.state)).toEqual(['MASTER', 'MASTER']);
+    await a.agent.stop();
+    await b.agent.stop();
+  });
+});

@@ -26,8 +26,8 @@ import type { NotifyHooks } from '../../../schema/src/spec/tracking.ts';
 import type { AddressManager, AddressSpec, Announcer, Clock, LinkMonitor, LinkState, RouteManager, VrrpSocket, VrrpSocketFactory } from '../os/ports.ts';
 import { step } from '../vrrp/fsm.ts';
 import { effectivePriority, type TrackedObjectStatus } from '../vrrp/priority.ts';
-import type { Effect, StepResult, VrrpStateName } from '../vrrp/state.ts';
-import { syncGroupFollow, syncGroupState, type MemberTransition } from '../vrrp/sync-group.ts';
+import type { Effect, StepResult, VrrpEvent, VrrpStateName } from '../vrrp/state.ts';
+import { syncGroupFollow, syncGroupLowerPrioFollow, syncGroupState, type MemberTransition } from '../vrrp/sync-group.ts';
 import { diffConfig, type ConfigDiff } from './diff.ts';
 import { HookQueue, type HookRunner } from './hooks.ts';
 import { heldVips, RunningInstance } from './instance.ts';
@@ -411,17 +411,24 @@ export class Agent {
     };
     transitions(first.name, batch.get(first)!.effects);
     const now = this.ports.clock.now();
+    const merge = (m: RunningInstance, event: VrrpEvent) => {
+      const cur = batch.get(m);
+      const res = step(cur?.state ?? m.state, event, now);
+      batch.set(m, cur ? { state: res.state, effects: [...cur.effects, ...res.effects] } : res);
+      return res;
+    };
+    const current = () => members.map((m) => ({ name: m.name, state: batch.get(m)?.state ?? m.state }));
+    for (const { name, event } of syncGroupLowerPrioFollow(current(), first.name, batch.get(first)!.effects)) {
+      const m = this.instances.get(name);
+      if (m) merge(m, event);
+    }
     // Each round's transitions are 'sync_group' ones, which make no further events: a few rounds at most.
     for (let guard = 0; pending.length > 0 && guard < 32; guard++) {
       const trigger = pending.shift()!;
-      const view = members.map((m) => ({ name: m.name, state: batch.get(m)?.state ?? m.state }));
-      for (const { name, event } of syncGroupFollow(view, trigger)) {
+      for (const { name, event } of syncGroupFollow(current(), trigger)) {
         const m = this.instances.get(name);
         if (!m) continue;
-        const cur = batch.get(m);
-        const res = step(cur?.state ?? m.state, event, now);
-        batch.set(m, cur ? { state: res.state, effects: [...cur.effects, ...res.effects] } : res);
-        transitions(name, res.effects);
+        transitions(name, merge(m, event).effects);
       }
     }
   }

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { fireDueTimers, step } from './fsm.ts';
 import { config, deepFreeze, reach, run, show } from './fsm.test-helpers.ts';
+import { syncGroupLowerPrioFollow } from './sync-group.ts';
 import { createInstance, nextDeadline, type InstanceState, type VrrpEvent } from './state.ts';
 
 const adv = (priority: number, srcAddress: string, advertIntervalMs = 1000): VrrpEvent => ({
@@ -168,9 +169,9 @@ describe('master receiving adverts', () => {
     const again = step(first.state, adv(50, '10.0.0.9'), 6500);
     expect(show(again.effects)).toEqual(['sendAdvert:100']);
     let s = again.state;
-    expect(s.garpAt).toEqual([{ at: 8000, count: 3, kind: 'lower_prio' }]);
+    expect(s.garpAt).toEqual([{ at: 8000, count: 3, kind: 'lower_prio_delay' }]);
     const r = step(s, { type: 'garpTimerFired' }, 8000);
-    expect(show(r.effects)).toEqual(['sendGarp:3:lower_prio']);
+    expect(show(r.effects)).toEqual(['sendGarp:3:lower_prio_delay']);
     s = r.state;
     expect(s.garpAt).toEqual([]);
   });
@@ -308,5 +309,22 @@ describe('purity and counters', () => {
     expect(s.counters).toMatchObject({ advertsRx: 2, priorityZeroRx: 1, advertsTx: 2, priorityZeroTx: 1, transitions: 3 });
     expect(s.counters.drops).toMatchObject({ ttl: 2, addr_list: 1, checksum: 0 });
     expect(s.lastTransition).toEqual({ from: 'master', to: 'stopped', reason: 'shutdown', at: 5000 });
+  });
+});
+
+describe('sync group: a member re-announces when another heard a lower priority', () => {
+  it('syncGroupLowerPrio: a master sends its lower_prio burst (once per delay); a backup does nothing', () => {
+    const garp = { masterRepeat: 5, masterDelayMs: 0, masterRefreshMs: 0, masterRefreshRepeat: 1, lowerPrioDelayMs: 2000, lowerPrioRepeat: 3 };
+    const m = step(reach('master', { garp }), { type: 'syncGroupLowerPrio' }, 6000);
+    expect(show(m.effects)).toEqual(['sendGarp:3:lower_prio']);
+    expect(show(step(m.state, { type: 'syncGroupLowerPrio' }, 6100).effects)).toEqual([]);
+    expect(show(step(reach('backup', { garp }), { type: 'syncGroupLowerPrio' }, 6000).effects)).toEqual([]);
+  });
+
+  it('syncGroupLowerPrioFollow: only the trigger\'s own lower-priority burst makes the other masters follow', () => {
+    const members = [{ name: 'VI_OUT', state: reach('master') }, { name: 'VI_IN', state: reach('master') }, { name: 'VI_X', state: reach('backup') }];
+    expect(syncGroupLowerPrioFollow(members, 'VI_IN', [{ type: 'sendGarp', count: 5, kind: 'lower_prio' }])).toEqual([{ name: 'VI_OUT', event: { type: 'syncGroupLowerPrio' } }]);
+    expect(syncGroupLowerPrioFollow(members, 'VI_IN', [{ type: 'sendGarp', count: 5, kind: 'lower_prio_delay' }])).toEqual([]);
+    expect(syncGroupLowerPrioFollow(members, 'VI_IN', [{ type: 'sendGarp', count: 5, kind: 'become_master' }])).toEqual([]);
   });
 });

@@ -85,6 +85,9 @@ export function step(state: InstanceState, event: VrrpEvent, now: number): StepR
       settleFault(ctx, wasFaulted, 'sync_group');
       break;
     }
+    case 'syncGroupLowerPrio':
+      if (s.state === 'master') reannounceToLowerPrio(ctx);
+      break;
     case 'adminRequest':
     case 'syncGroup': {
       const reason: TransitionReason = event.type === 'adminRequest' ? 'admin_request' : 'sync_group';
@@ -182,14 +185,22 @@ function masterReceive(ctx: StepCtx, adv: RxAdvert, src: string): void {
   // A lower-priority router thinks it is master (split brain healing). RFC 9568 §6.4.3:
   // advertise immediately so it yields and learning bridges relearn the segment.
   if (!c.lowerPrioNoAdvert) sendAdvert(ctx, s.priority);
-  // The hosts that followed the other master's gratuitous ARP still send to its MAC, and it is
-  // about to drop the VIPs: re-announce them now, and once more after garp_lower_prio_delay
-  // (keepalived vrrp_state_master_rx does both). Without the first burst clients wait for the
-  // delayed one or for their neighbour entry to go stale (15-45 s on Linux).
-  if (c.garp.lowerPrioRepeat > 0 && !s.garpAt.some((g) => g.kind === 'lower_prio')) {
-    sendGarp(ctx, { count: c.garp.lowerPrioRepeat, kind: 'lower_prio' });
-    if (c.garp.lowerPrioDelayMs > 0) scheduleGarp(s, { at: now + c.garp.lowerPrioDelayMs, count: c.garp.lowerPrioRepeat, kind: 'lower_prio' });
-  }
+  reannounceToLowerPrio(ctx);
+}
+
+/**
+ * The hosts that followed the other master's gratuitous ARP still send to its MAC, and it is
+ * about to drop the VIPs: re-announce them now, and once more after garp_lower_prio_delay
+ * (keepalived vrrp_state_master_rx does both). Without the first burst clients wait for the
+ * delayed one or for their neighbour entry to go stale (15-45 s on Linux). Once per delay: a
+ * lower-priority master that keeps advertising does not make a GARP storm.
+ */
+function reannounceToLowerPrio(ctx: StepCtx): void {
+  const { s, now } = ctx;
+  const g = s.config.garp;
+  if (g.lowerPrioRepeat <= 0 || s.garpAt.some((x) => x.kind === 'lower_prio_delay')) return;
+  sendGarp(ctx, { count: g.lowerPrioRepeat, kind: 'lower_prio' });
+  if (g.lowerPrioDelayMs > 0) scheduleGarp(s, { at: now + g.lowerPrioDelayMs, count: g.lowerPrioRepeat, kind: 'lower_prio_delay' });
 }
 
 function fireGarps(ctx: StepCtx): void {

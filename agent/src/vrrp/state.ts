@@ -103,7 +103,11 @@ export interface GarpDeadline {
   kind: GarpKind;
 }
 
-export type GarpKind = 'become_master' | 'master_delay' | 'refresh' | 'lower_prio';
+/**
+ * `lower_prio`: the burst a master sends at once on hearing a lower priority (or on a sync-group
+ * member's behalf); `lower_prio_delay`: the one garp_lower_prio_delay later.
+ */
+export type GarpKind = 'become_master' | 'master_delay' | 'refresh' | 'lower_prio' | 'lower_prio_delay';
 
 export interface InstanceState {
   readonly config: InstanceConfig;
@@ -151,7 +155,13 @@ export type VrrpEvent =
   | { type: 'adminRequest'; target: 'master' | 'backup' }
   /** From sync-group.ts: follow the group. */
   | { type: 'syncGroup'; target: 'master' | 'backup' }
-  | { type: 'syncGroupFault'; fault: boolean };
+  | { type: 'syncGroupFault'; fault: boolean }
+  /**
+   * From sync-group.ts: another member heard a lower-priority master and re-announced its VIPs;
+   * this one (if master) re-announces its own, since the hosts that followed the loser on this
+   * member's segment are as stale (keepalived vrrp_state_master_rx does it for the group).
+   */
+  | { type: 'syncGroupLowerPrio' };
 
 export type Effect =
   /** Build (packet.ts) and send one advert with this priority (0 = leaving). */

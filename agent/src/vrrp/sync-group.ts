@@ -13,7 +13,7 @@
  * events to the named members. Transitions those events cause are 'sync_group' ones; calling
  * again for them yields nothing new, so the cascade ends after one round.
  */
-import type { InstanceState, VrrpEvent, VrrpStateName } from './state.ts';
+import type { Effect, InstanceState, VrrpEvent, VrrpStateName } from './state.ts';
 
 export interface SyncGroupMember {
   name: string;
@@ -50,6 +50,19 @@ export function syncGroupFollow(members: readonly SyncGroupMember[], trigger?: M
     for (const m of others) if (m.state.state === 'master') out.push({ name: m.name, event: { type: 'syncGroup', target: 'backup' } });
   }
   return out;
+}
+
+/**
+ * keepalived (vrrp_state_master_rx): a member that is master and re-announces its VIPs because
+ * it heard a lower-priority master (a split brain healing, `effects` of that step) has every
+ * other member that is master re-announce too. On the other segments the loser's members yield
+ * by following their group (sync_group, no advert there the winner would hear as lower), so
+ * nothing else sends the hosts that followed the loser on those segments back. Only the
+ * trigger's own burst counts: the members' bursts do not cascade.
+ */
+export function syncGroupLowerPrioFollow(members: readonly SyncGroupMember[], trigger: string, effects: readonly Effect[]): Array<{ name: string; event: VrrpEvent }> {
+  if (!effects.some((e) => e.type === 'sendGarp' && e.kind === 'lower_prio')) return [];
+  return members.filter((m) => m.name !== trigger && m.state.state === 'master').map((m) => ({ name: m.name, event: { type: 'syncGroupLowerPrio' } }));
 }
 
 /**
