@@ -207,6 +207,13 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
         if (!cursor) break;
       }
     }
+    // Every split-brain report, with the faults whose window holds it: the judgement counts
+    // them, this says which they were (a stray one is a defect to find).
+    for (const e of sb.filter((x) => x.kind === 'vrrp.split_brain')) {
+      const t = Date.parse(e.receivedAt);
+      const during = faults.filter((f) => t >= f.start - 5_000 && t <= f.steadyAt + 30_000).map((f) => `${f.kind} ${f.target ?? ''} (+${t - f.start} ms${f.splitBrain ? ', splits' : f.secondMaster ? ', second master' : ''})`);
+      log(`soak: split brain ${e.cluster}/${e.instance} at ${e.receivedAt} during ${during.join('; ') || 'no fault'}`);
+    }
     const rows = lab.pg.sql(lab.pg.primary, "select d.name, e.source_seq from events e join directors d on e.source = 'director:' || d.id::text where e.source_seq is not null");
     const stored = new Map<string, number[]>(DIRECTORS.map((d) => [d, []]));
     for (const line of rows.split('\n').filter(Boolean)) {

@@ -145,6 +145,28 @@ describe('ManagedAgent on the in-memory OS and control plane', () => {
     w.outbox.close();
   });
 
+  it('no state leaves while a transition is written ahead: the takeover event reaches the control plane before a state that claims it', async () => {
+    const w = await managedWorld();
+    w.cp.publish(config(['192.0.2.100/24']));
+    await w.managed.start();
+    await w.until('master and reporting state', async () => (await w.holds('192.0.2.100')) && w.cp.states.length >= 2);
+    const at = new Date().toISOString();
+    const ahead = { kind: 'vrrp.transition' as const, instance: 'VI_1', from: 'backup' as const, to: 'master' as const, reason: 'preempt', priority: 150, at, incarnation: 'i-1', vips: ['192.0.2.100/24'], vipsAt: null, announcedAt: null };
+    const complete = w.managed.eventAhead(ahead);
+    const statesBefore = w.cp.states.length;
+    // Many state intervals (100 ms here) pass while the event is held: not one state report.
+    for (let i = 0; i < 30; i++) {
+      w.clock.advance(10);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(w.cp.states.length).toBe(statesBefore);
+    expect(w.cp.events('vrrp.transition').some((e) => e.agentTime === at)).toBe(false);
+    complete({ ...ahead, vipsAt: at, announcedAt: at });
+    await w.until('the takeover delivered, then state again', () => w.cp.events('vrrp.transition').some((e) => e.agentTime === at) && w.cp.states.length > statesBefore);
+    await w.managed.close();
+    w.outbox.close();
+  });
+
   it('seqs the control plane already holds for other events (a restart after the state disk lost writes) are sent again under new ones, and nothing is lost', async () => {
     const w = await managedWorld();
     // What the previous run delivered from memory while its disk refused writes: seqs 1-3.

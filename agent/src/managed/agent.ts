@@ -277,13 +277,19 @@ export class ManagedAgent {
       // While the disk refuses writes, try again each turn (at least every `every` ms).
       if (outbox.diskProblem) outbox.flush();
       const events = outbox.pending(500);
-      const dueState = Date.now() - stateAt >= every || events.length > 0;
+      // A transition under way (written ahead, its event held until the kernel confirms it) is
+      // already in the host's state: a state report now would tell the control plane of a new
+      // MASTER before the takeover event that orders it after the old master's claims, and the
+      // old master's last claim would count as a second one (a split brain that never was). The
+      // state waits for the release (tens of milliseconds; the release wakes this loop).
+      const holding = outbox.holding;
+      const dueState = !holding && (Date.now() - stateAt >= every || events.length > 0);
       if (events.length === 0 && !dueState) {
         await new Promise<void>((resolve) => {
           // Every way out removes the others: this runs every few seconds for the agent's life.
           const done = () => { clearTimeout(t); signal.removeEventListener('abort', done); resolve(); };
           this.wake = done;
-          const t = setTimeout(done, Math.max(50, every - (Date.now() - stateAt)));
+          const t = setTimeout(done, holding ? 50 : Math.max(50, every - (Date.now() - stateAt)));
           signal.addEventListener('abort', done, { once: true });
         });
         this.wake = () => {};
@@ -291,14 +297,16 @@ export class ManagedAgent {
       }
       // Our own state, held to the wire contract before it leaves: a shape the control plane
       // would refuse must not block the events behind it (they go without the state, said once).
-      const state = ReportedStatus.safeParse(await host.status());
-      if (!state.success && !this.badState) log('error', `this agent's status does not fit the wire contract (${state.error.issues[0]?.path.join('.')}: ${state.error.issues[0]?.message}); reporting events without it`);
-      this.badState = !state.success;
-      const body: ReportBody = { events, ...(state.success ? { state: state.data } : {}), ...(this.applied !== undefined ? { appliedRevision: this.applied } : {}) };
+      const status = dueState ? await host.status() : undefined;
+      // A transition may have begun while the status was read: then it goes without it.
+      const state = status !== undefined && !outbox.holding ? ReportedStatus.safeParse(status) : undefined;
+      if (state && !state.success && !this.badState) log('error', `this agent's status does not fit the wire contract (${state.error.issues[0]?.path.join('.')}: ${state.error.issues[0]?.message}); reporting events without it`);
+      if (state) this.badState = !state.success;
+      const body: ReportBody = { events, ...(state?.success ? { state: state.data } : {}), ...(this.applied !== undefined ? { appliedRevision: this.applied } : {}) };
       const r = (await channel?.report(body)) ?? (await client.report(body));
       if (r.ok) {
         backoff = 200;
-        stateAt = Date.now();
+        if (state) stateAt = Date.now();
         for (const x of r.refused ?? []) log('error', `the control plane refused event ${x.seq}: ${x.reason}`, { seq: x.seq });
         this.settle(r);
       } else if (r.refused) {

@@ -196,6 +196,11 @@ export class Outbox {
     return held < 0 ? head : head.slice(0, held);
   }
 
+  /** Whether an event is written ahead and not completed yet (a transition under way). */
+  get holding(): boolean {
+    return this.queue.some((e) => e.hold);
+  }
+
   get size(): number {
     return this.queue.length;
   }
