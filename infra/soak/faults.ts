@@ -150,7 +150,9 @@ export const FAULTS: FaultDef[] = [
       lab.roots[d]!.kill('SIGSTOP');
       await sleep(DOWN_MS + 2000);
       lab.roots[d]!.kill('SIGCONT');
-      return { target: d, cluster: c.cluster, disruptive: true, victims, splitBrain: false, departure: 'silent', restarted: [] };
+      // A frozen master wakes up still MASTER, and is until the first advert it hears from the
+      // one that took over: a real second master for a moment, which a report may catch.
+      return { target: d, cluster: c.cluster, disruptive: true, victims, splitBrain: false, departure: 'silent', restarted: [], ...(victims.length ? { secondMaster: true } : {}) };
     },
   },
   {
