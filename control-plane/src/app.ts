@@ -105,7 +105,12 @@ export function createApp(deps: AppDeps) {
   });
 
   // Spec writes in any replica wake this replica's long-polling agents (NOTIFY at commit).
-  void deps.db.listen(REVISION_CHANNEL, (clusterId) => revisionChanges.notify(clusterId, 'listen'))
+  let listenedOnce = false;
+  void deps.db.listen(REVISION_CHANNEL, (clusterId) => revisionChanges.notify(clusterId, 'listen'), () => {
+    // Again after a reconnect: whatever was notified while it was down is lost.
+    if (listenedOnce) revisionChanges.relistened();
+    listenedOnce = true;
+  })
     .then(() => { revisionChanges.listening = true; })
     .catch((err: Error) => deps.logger.warn({ err: err.message }, `LISTEN ${REVISION_CHANNEL} failed: agents are nudged by this replica's own writes only, and poll`));
   void deps.db.listen(APPLIED_CHANNEL, (clusterId) => revisionChanges.applied(clusterId)).catch((err: Error) => deps.logger.warn({ err: err.message }, `LISTEN ${APPLIED_CHANNEL} failed: held masters re-check on their timer`));

@@ -34,7 +34,7 @@ export interface DbHandle {
   /** Statements run through `db` so far (drizzle's logger): lets tests prove idle costs nothing. */
   queries(): number;
   /** LISTEN on a channel (NOTIFY from any connection, hence any replica); returns an unlisten. */
-  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  listen(channel: string, onPayload: (payload: string) => void, onListen?: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -99,8 +99,9 @@ export async function openDb(options: DbOptions): Promise<DbHandle> {
         }
         return { reachable: true, migrated: (await appliedMigrationCount(db)) >= expected };
       },
-      async listen(channel, onPayload) {
-        const sub = await client.listen(channel, (payload) => onPayload(payload));
+      async listen(channel, onPayload, onListen) {
+        // postgres.js calls onlisten when LISTEN is established and again after every reconnect.
+        const sub = await client.listen(channel, (payload) => onPayload(payload), onListen);
         return () => sub.unlisten();
       },
       close: () => client.end({ timeout: 5 }),

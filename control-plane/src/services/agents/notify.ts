@@ -39,8 +39,10 @@ export async function notifyApplied(db: Db, clusterIds: string[]): Promise<void>
 }
 
 interface Waiter { director?: string; wake: () => void }
+/** How long the writer waits for its own NOTIFY before nudging its agents itself. */
+export const ECHO_WAIT_MS = 1000;
 
-class RevisionChanges {
+export class RevisionChanges {
   private readonly waiters = new Map<string, Set<Waiter>>();
   private readonly subscribers = new Map<string, Set<Waiter>>();
   private readonly pendingNudges = new Set<string>();
@@ -50,6 +52,14 @@ class RevisionChanges {
   readonly onApplied: ((clusterId: string) => void)[] = [];
   /** LISTEN on the revision channel works: nudges come from the NOTIFY, not the local call. */
   listening = false;
+  /**
+   * The writer's own changes whose NOTIFY has not come back yet. LISTEN's connection can be down
+   * without this replica knowing (Postgres restarted or failed over: the client reconnects and
+   * listens again, and a NOTIFY sent meanwhile is gone): a change not echoed within ECHO_WAIT_MS
+   * is nudged from here, or pushed agents (which do not poll) would keep the old config for
+   * minutes. The soak caught a move-master that never reached its agent that way.
+   */
+  private readonly awaitingEcho = new Map<string, NodeJS.Timeout>();
 
   /** Resolves on the cluster's next change (for `director`: also when it is held and a peer applies), after `ms`, or when `signal` aborts. */
   wait(clusterId: string, ms: number, signal?: AbortSignal, director?: string): Promise<void> {
@@ -103,8 +113,30 @@ class RevisionChanges {
    */
   notify(clusterId: string, from: 'local' | 'listen' = 'local'): void {
     for (const w of [...(this.waiters.get(clusterId) ?? [])]) w.wake();
-    if (from === 'local' && this.listening) return; // the NOTIFY will nudge
+    if (from === 'listen') {
+      const t = this.awaitingEcho.get(clusterId);
+      if (t) { clearTimeout(t); this.awaitingEcho.delete(clusterId); }
+    } else if (this.listening) {
+      // The NOTIFY will nudge; if it does not come back, this does.
+      if (!this.awaitingEcho.has(clusterId)) {
+        this.awaitingEcho.set(clusterId, setTimeout(() => {
+          this.awaitingEcho.delete(clusterId);
+          this.nudge(clusterId, 'all');
+        }, ECHO_WAIT_MS).unref());
+      }
+      return;
+    }
     this.nudge(clusterId, 'all');
+  }
+
+  /**
+   * LISTEN was established again after its connection dropped: NOTIFYs sent meanwhile (by any
+   * replica) are lost, so every cluster with agents here is nudged (a nudge pushes a config only
+   * if it changed).
+   */
+  relistened(): void {
+    for (const clusterId of this.subscribers.keys()) this.nudge(clusterId, 'all');
+    for (const set of this.waiters.values()) for (const w of [...set]) w.wake();
   }
 
   /** A director of the cluster applied a revision: wake only the held ones. */
