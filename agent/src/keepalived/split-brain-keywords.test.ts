@@ -39,6 +39,15 @@ describe('split-brain keywords in a keepalived.conf', () => {
     expect(fsmOf(conf('  strict_mode on\n  lower_prio_no_advert off')).lowerPrioNoAdvert).toBe(false);
   });
 
+  it('a value that is not a boolean is refused where it stands, with what is accepted', () => {
+    for (const kw of ['lower_prio_no_advert', 'higher_prio_send_advert']) {
+      const parsed = parseKeepalivedConf({ text: conf(`  ${kw} maybe`) }, { file: '/etc/keepalived/keepalived.conf', fs: memoryConfigFs({}) });
+      const converted = convertToSpec(parsed.tree, { file: '/etc/keepalived/keepalived.conf' });
+      const errors = [...parsed.diagnostics, ...converted.diagnostics].filter((d) => d.severity === 'error');
+      expect(errors.map((d) => [d.line, d.message, d.expected])).toEqual([[9, `invalid value "maybe" for "${kw}"`, 'on|off|true|false|yes|no']]);
+    }
+  });
+
   it('garp_lower_prio_repeat / _delay follow garp_master_repeat / _delay unless set', () => {
     expect(fsmOf(conf('  garp_master_repeat 3\n  garp_master_delay 2')).garp).toMatchObject({ lowerPrioRepeat: 3, lowerPrioDelayMs: 2000 });
     expect(fsmOf(conf('  garp_lower_prio_repeat 0')).garp.lowerPrioRepeat).toBe(0);
