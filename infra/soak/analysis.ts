@@ -36,15 +36,21 @@ export interface SplitBrainVerdict {
   spurious: number;
 }
 
+/** Where a fault's split-brain reports may land: its window, and 30 s after it (reports trail). */
+export const splitWindowOf = (f: FaultRecord): readonly [number, number] => {
+  const [a, b] = windowOf(f);
+  return [a, b + 30_000];
+};
+
 /**
- * A fault's split-brain events: in its cluster, from its window's start to 30 s after its end
- * (reports trail), or to the start of the next fault that splits the same cluster, whichever is
- * first: two partitions of one cluster back to back are two episodes, not one logged twice.
+ * A fault's split-brain events: in its cluster and its split window, or up to the start of the
+ * next fault that splits the same cluster, whichever is first: two partitions of one cluster
+ * back to back are two episodes, not one logged twice.
  */
 const splitEventsOf = (f: FaultRecord, events: SplitBrainEvent[], faults: FaultRecord[] = []) => {
-  const [a, b] = windowOf(f);
+  const [a, b] = splitWindowOf(f);
   const next = faults.filter((x) => x !== f && x.splitBrain && x.cluster === f.cluster && x.start > f.start).map((x) => windowOf(x)[0]);
-  const until = Math.min(b + 30_000, ...next.map((n) => n - 1));
+  const until = Math.min(b, ...next.map((n) => n - 1));
   return events.filter((e) => e.cluster === f.cluster && Date.parse(e.receivedAt) >= a && Date.parse(e.receivedAt) <= until);
 };
 

@@ -10,7 +10,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import {
-  attributeOutages, judgeEvents, judgeFailovers, judgeSplitBrain, memoryTrends, outages,
+  attributeOutages, judgeEvents, judgeFailovers, judgeSplitBrain, memoryTrends, outages, splitWindowOf,
   type FailoverRecord, type FaultRecord, type MemSample, type Probe, type SeqRecord, type SplitBrainEvent,
 } from './analysis.ts';
 import { FAULTS, FAULT_KINDS, type FaultKind } from './faults.ts';
@@ -211,7 +211,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     // them, this says which they were (a stray one is a defect to find).
     for (const e of sb.filter((x) => x.kind === 'vrrp.split_brain')) {
       const t = Date.parse(e.receivedAt);
-      const during = faults.filter((f) => t >= f.start - 5_000 && t <= f.steadyAt + 30_000).map((f) => `${f.kind} ${f.target ?? ''} (+${t - f.start} ms${f.splitBrain ? ', splits' : f.secondMaster ? ', second master' : ''})`);
+      const during = faults.filter((f) => { const [a, b] = splitWindowOf(f); return t >= a && t <= b; }).map((f) => `${f.kind} ${f.target ?? ''} (+${t - f.start} ms${f.splitBrain ? ', splits' : f.secondMaster ? ', second master' : ''})`);
       log(`soak: split brain ${e.cluster}/${e.instance} at ${e.receivedAt} during ${during.join('; ') || 'no fault'}`);
     }
     const rows = lab.pg.sql(lab.pg.primary, "select d.name, e.source_seq from events e join directors d on e.source = 'director:' || d.id::text where e.source_seq is not null");
