@@ -27,6 +27,14 @@ const specInput = (over: { vip?: string; script?: boolean } = {}): ClusterSpecIn
     VI_2: { interface: 'eth0', virtualRouterId: 52, version: 3, advertIntervalMs: 100, virtualIpAddresses: ['192.0.2.101/24'], directors: { lb1: { priority: 150 }, lb2: { priority: 100 } } },
   },
 });
+/** Moves the fake clock `ms` forward in 5 ms steps, letting sockets and timers run between them. */
+async function runClock(clock: FakeClock, ms: number): Promise<void> {
+  for (let t = 0; t < ms; t += 5) {
+    clock.advance(5);
+    await new Promise<void>((r) => setImmediate(r));
+  }
+}
+
 const resolved = (director: string, over?: Parameters<typeof specInput>[0]) => resolveDirectorConfig(ClusterSpec.parse(specInput(over)), director);
 
 function world(paced = false) {
@@ -48,13 +56,7 @@ function world(paced = false) {
     const agent = new Agent({ sockets: host.vrrpSockets, addresses: host.addresses, announcer: host.announcer, links: host.links, clock, hooks, log: () => {} });
     return { host, agent };
   };
-  const flush = () => new Promise<void>((r) => setImmediate(r));
-  const run = async (ms: number) => {
-    for (let t = 0; t < ms; t += 5) {
-      clock.advance(5);
-      await flush();
-    }
-  };
+  const run = (ms: number) => runClock(clock, ms);
   const holds = async (host: FakeHost, vip: string) => {
     const r = await host.addresses.list('eth0');
     return r.ok && r.value.some((a) => a.address === vip);
@@ -314,12 +316,7 @@ describe('split brain heals for the hosts on every segment of a sync group', () 
       const agent = new Agent({ sockets: host.vrrpSockets, addresses: host.addresses, announcer: host.announcer, links: host.links, clock, hooks, log: () => {} });
       return { host, agent };
     };
-    const run = async (ms: number) => {
-      for (let t = 0; t < ms; t += 5) {
-        clock.advance(5);
-        await new Promise<void>((r) => setImmediate(r));
-      }
-    };
+    const run = (ms: number) => runClock(clock, ms);
     const a = make('lb1', 1);
     const b = make('lb2', 2);
     const spec = ClusterSpec.parse(groupSpec());
