@@ -24,6 +24,7 @@ import type { LbEvent } from '../runtime/lb.ts';
 import { z } from 'zod';
 import { ReportedStatus, ResolvedDirectorConfigWire, Revision } from '../../../schema/src/wire/index.ts';
 import type { ControlPlaneApi, Fetched, ReportAck, ReportBody } from './client.ts';
+import { linkedSignal } from './linked-signal.ts';
 import type { Outbox, OutboxEvent } from './outbox.ts';
 import { resolvedFromWire } from './wire-config.ts';
 
@@ -232,13 +233,16 @@ export class ManagedAgent {
         // The control plane pushes our config on the WebSocket: no polling while it is open
         // (a thousand agents re-fetching after every change is what pushing avoids). A push, a
         // nudge, or the socket closing wakes this; a slow re-check covers anything lost.
-        await sleep(PUSH_RECHECK_MS, AbortSignal.any([signal, this.pollAbort.signal]));
+        const woken = linkedSignal([signal, this.pollAbort.signal]);
+        await sleep(PUSH_RECHECK_MS, woken.signal).finally(woken.dispose);
         if (signal.aborted) return;
         if (this.nudged || this.pushedConfig) continue;
-        r = await client.fetchConfig(this.etag, 0, AbortSignal.any([signal, AbortSignal.timeout(15_000)]));
+        const recheck = linkedSignal([signal], 15_000);
+        r = await client.fetchConfig(this.etag, 0, recheck.signal).finally(recheck.dispose);
       } else {
         // After a nudge, ask without If-None-Match's long wait: the change is there now.
-        r = await client.fetchConfig(this.etag, pollWaitSeconds, AbortSignal.any([signal, this.pollAbort.signal, AbortSignal.timeout((pollWaitSeconds + 15) * 1000)]));
+        const poll = linkedSignal([signal, this.pollAbort.signal], (pollWaitSeconds + 15) * 1000);
+        r = await client.fetchConfig(this.etag, pollWaitSeconds, poll.signal).finally(poll.dispose);
       }
       if (signal.aborted) return;
       if (this.nudged && !this.pushedConfig && r !== pushed) continue;
