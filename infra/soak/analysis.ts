@@ -59,18 +59,27 @@ export function judgeSplitBrain(faults: FaultRecord[], events: SplitBrainEvent[]
   const used = new Set<SplitBrainEvent>();
   for (const f of faults.filter((x) => x.splitBrain)) {
     v.partitions++;
-    const mine = splitEventsOf(f, events, faults);
+    const at = (e: SplitBrainEvent) => Date.parse(e.receivedAt);
+    const inWindow = splitEventsOf(f, events, faults).sort((x, y) => at(x) - at(y));
+    // An instance's episode ends with its first resolution after the heal: a split brain it
+    // reports later in the window is a new episode (another fault's second master, or a stray),
+    // judged by the pass below, not this partition logged twice.
+    const healedAt = new Map<string, number>();
+    for (const e of inWindow) {
+      if (e.kind === 'vrrp.split_brain_resolved' && at(e) >= f.end && !healedAt.has(e.instance)) healedAt.set(e.instance, at(e));
+    }
+    const mine = inWindow.filter((e) => at(e) <= (healedAt.get(e.instance) ?? Infinity));
     for (const e of mine) used.add(e);
     const starts = mine.filter((e) => e.kind === 'vrrp.split_brain');
-    const first = starts.sort((x, y) => Date.parse(x.receivedAt) - Date.parse(y.receivedAt))[0];
+    const first = starts[0];
     if (first) {
       v.detected++;
-      v.detectMs.push(Date.parse(first.receivedAt) - (f.start - advertMs + masterDownMs));
+      v.detectMs.push(at(first) - (f.start - advertMs + masterDownMs));
     }
     const perInstance = new Map<string, number>();
     for (const e of starts) perInstance.set(e.instance, (perInstance.get(e.instance) ?? 0) + 1);
     for (const n of perInstance.values()) if (n > 1) v.repeated += n - 1;
-    const resolvedAll = [...perInstance.keys()].map((i) => mine.find((e) => e.kind === 'vrrp.split_brain_resolved' && e.instance === i && Date.parse(e.receivedAt) >= f.end));
+    const resolvedAll = [...perInstance.keys()].map((i) => mine.find((e) => e.kind === 'vrrp.split_brain_resolved' && e.instance === i && at(e) >= f.end));
     if (first && resolvedAll.every(Boolean)) {
       v.resolved++;
       v.resolveMs.push(Math.max(...resolvedAll.map((e) => Date.parse(e!.receivedAt) - f.end)));

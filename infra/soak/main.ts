@@ -30,7 +30,7 @@ export const FD_GROWTH = 4;
 export function soakPassed(r: SoakResult): boolean {
   return r.events.lost === 0 && r.events.duplicates === 0 && r.events.undelivered === 0 && r.events.chain.ok && r.failovers.false.length === 0
     && r.failovers.missing.length === 0 && r.failovers.duplicates === 0 && r.failovers.wrongCause.length === 0 && r.splitBrain.detected === r.splitBrain.partitions
-    && r.splitBrain.resolved === r.splitBrain.partitions && r.splitBrain.repeated === 0
+    && r.splitBrain.resolved === r.splitBrain.partitions && r.splitBrain.repeated === 0 && r.splitBrain.spurious === 0
     && r.splitBrain.detectMs.every((ms) => ms <= 2 * REPORT_INTERVAL_MS)
     && r.unexpectedRestarts.length === 0 && r.notSteady.length === 0
     && r.faults.every((f) => !f.error)

@@ -62,6 +62,23 @@ describe('soak analysis', () => {
     expect(judgeSplitBrain([p1, p2], [...ev, { kind: 'vrrp.split_brain', cluster: 'web', instance: 'VI_OUT', receivedAt: iso(9_000) }], 3_600)).toMatchObject({ repeated: 1 });
   });
 
+  it('split brain: one reported again after the heal was cleared is a new episode: another fault\'s second master explains it, else it is a stray, never a repeat of the partition', () => {
+    // The soak's 30-minute run of 2026-12-04: lb6 cut off on c3 (split brain logged and cleared),
+    // then, 9 s after the heal and inside the partition's 30 s reporting tail, lb5's adverts were
+    // lost beyond the timers and its backup took over while it held the VIP: a second episode.
+    const p = fault({ kind: 'segment-partition', cluster: 'edge', splitBrain: true, victims: ['VI_A'], start: T0, end: T0 + 18_000, steadyAt: T0 + 20_000 });
+    const lost = fault({ kind: 'loss-beyond', cluster: 'edge', secondMaster: true, start: T0 + 27_000, end: T0 + 35_000, steadyAt: T0 + 37_000 });
+    const ev = [
+      { kind: 'vrrp.split_brain', cluster: 'edge', instance: 'VI_A', receivedAt: iso(8_000) },
+      { kind: 'vrrp.split_brain_resolved', cluster: 'edge', instance: 'VI_A', receivedAt: iso(18_400) },
+      { kind: 'vrrp.split_brain', cluster: 'edge', instance: 'VI_A', receivedAt: iso(33_000) },
+    ];
+    expect(judgeSplitBrain([p, lost], ev, 3_600)).toMatchObject({ partitions: 1, detected: 1, resolved: 1, repeated: 0, spurious: 0 });
+    expect(judgeSplitBrain([p], ev, 3_600)).toMatchObject({ partitions: 1, detected: 1, resolved: 1, repeated: 0, spurious: 1 });
+    // Reported twice before the clear: that is the partition logged twice.
+    expect(judgeSplitBrain([p, lost], [...ev, { kind: 'vrrp.split_brain', cluster: 'edge', instance: 'VI_A', receivedAt: iso(12_000) }], 3_600)).toMatchObject({ repeated: 1 });
+  });
+
   it('outages run from the first failed probe to the next success', () => {
     const ps = [0, 250, 500, 750, 1000, 1250].map((at, i) => ({ vip: 'v', at, ok: i === 0 || i === 5 }));
     expect(outages(ps)).toEqual([{ vip: 'v', from: 250, ms: 1000, probes: 4 }]);
