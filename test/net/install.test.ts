@@ -96,6 +96,10 @@ describe.skipIf(!run)('install.sh in a fresh Debian root filesystem', () => {
     for (let i = 0; i < 100 && !agentPid(); i++) await sleep(100);
     const log = join(upper, 'var/lib/vigil/agent.log');
     if (!agentPid()) throw new Error(`the agent is not running: ${existsSync(log) ? readFileSync(log, 'utf8').slice(-3000) : 'no agent.log'}\n${r.out}`);
+    // The wrapper runs the agent for a flat footprint over months (agent-bundle.ts WRAPPER).
+    const pid = agentPid()!;
+    expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toEqual(expect.arrayContaining(['--optimize-for-size', 'agent']));
+    expect(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')).toContain('MALLOC_ARENA_MAX=2');
     const conf = JSON.parse(readFileSync(join(upper, 'etc/vigil/agent.json'), 'utf8'));
     expect(conf).toMatchObject({ controlPlane: CP, director: 'lb1', cluster: 'web', site: 'dc1' });
     // The agent trusts exactly the control plane's certificate (from the verified script).
