@@ -72,9 +72,9 @@ describe('soak analysis', () => {
       { kind: 'vrrp.split_brain', cluster: 'edge', instance: 'VI_A', receivedAt: iso(8_000) },
       { kind: 'vrrp.split_brain_resolved', cluster: 'edge', instance: 'VI_A', receivedAt: iso(18_400) },
       { kind: 'vrrp.split_brain', cluster: 'edge', instance: 'VI_A', receivedAt: iso(33_000) },
-    ];
-    expect(judgeSplitBrain([p, lost], ev, 3_600)).toMatchObject({ partitions: 1, detected: 1, resolved: 1, repeated: 0, spurious: 0 });
-    expect(judgeSplitBrain([p], ev, 3_600)).toMatchObject({ partitions: 1, detected: 1, resolved: 1, repeated: 0, spurious: 1 });
+    ] as const;
+    expect(judgeSplitBrain([p, lost], [...ev], 3_600)).toMatchObject({ partitions: 1, detected: 1, resolved: 1, repeated: 0, spurious: 0 });
+    expect(judgeSplitBrain([p], [...ev], 3_600)).toMatchObject({ partitions: 1, detected: 1, resolved: 1, repeated: 0, spurious: 1 });
     // Reported twice before the clear: that is the partition logged twice.
     expect(judgeSplitBrain([p, lost], [...ev, { kind: 'vrrp.split_brain', cluster: 'edge', instance: 'VI_A', receivedAt: iso(12_000) }], 3_600)).toMatchObject({ repeated: 1 });
   });
