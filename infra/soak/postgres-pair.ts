@@ -63,7 +63,9 @@ export class PostgresPair {
     appendFileSync(join(d, 'postgresql.conf'), [
       `listen_addresses = '${PG_HOSTS.pg1}'`, `port = ${PG_PORT}`, 'max_connections = 200', 'wal_level = replica', 'max_wal_senders = 5',
       'wal_keep_size = 256MB', 'hot_standby = on', 'fsync = off', 'full_page_writes = off', "synchronous_standby_names = ''",
-      'synchronous_commit = on', 'wal_sender_timeout = 10s', 'wal_receiver_timeout = 10s', '',
+      'synchronous_commit = on', 'wal_sender_timeout = 10s', 'wal_receiver_timeout = 10s',
+      // Who waited on whom (the audit chain's advisory lock) for more than deadlock_timeout (1 s).
+      'log_lock_waits = on', '',
     ].join('\n'));
     await this.start('pg1');
     await this.buildReplica('pg2');
@@ -78,7 +80,13 @@ export class PostgresPair {
     const p = spawn('ip', ['netns', 'exec', this.nsOf(n), 'setpriv', `--reuid=${this.ids.uid}`, `--regid=${this.ids.gid}`, '--clear-groups', join(this.bin, 'postgres'), '-D', d, '-c', `listen_addresses=${PG_HOSTS[n]}`, '-k', sock],
       { stdio: ['ignore', 'ignore', 'pipe'], cwd: this.dir, env: { ...process.env, HOME: this.dir } });
     this.logs.set(n, '');
-    p.stderr!.on('data', (b: Buffer) => this.logs.set(n, ((this.logs.get(n) ?? '') + b.toString()).slice(-8000)));
+    // The whole log also goes to the lab's work dir (VIGIL_SOAK_LOGS keeps it): a stall is
+    // diagnosed from what Postgres said then, long after the 8 KB tail has moved on.
+    const file = join(this.dir, '..', `postgres-${n}.log`);
+    p.stderr!.on('data', (b: Buffer) => {
+      this.logs.set(n, ((this.logs.get(n) ?? '') + b.toString()).slice(-8000));
+      try { appendFileSync(file, b); } catch { /* the lab is being removed */ }
+    });
     this.procs.set(n, p);
     const deadline = Date.now() + 60_000;
     for (;;) {
