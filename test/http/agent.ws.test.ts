@@ -28,11 +28,6 @@ describe.each(drivers)('agent WebSocket on %s', (driver) => {
   let cred = '';
   let clusterId = '';
 
-  const must = async (method: string, path: string, body?: unknown, token?: string) => {
-    const r = await t.call(method, path, { body, ...(token ? { token } : {}) });
-    if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
-    return r.body;
-  };
   const open = (token?: string) => {
     const s = new WebSocket(`ws://127.0.0.1:${port}/v1/agent/ws`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
     s.on('error', () => { /* refusals are asserted through 'unexpected-response' */ });
@@ -58,12 +53,12 @@ describe.each(drivers)('agent WebSocket on %s', (driver) => {
     server = await new Promise((resolve) => { const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as unknown as Server)); });
     port = (server.address() as { port: number }).port;
     ws = attachAgentWebSocket(server, { db: t.db.db, logger: pino({ level: 'silent' }), ingest: new IngestGate(), fanout: new ConfigFanout(t.db.db), sessions: new SessionRegistry(t.db.db) });
-    await must('POST', '/v1/sites', { name: 'alpha' });
-    clusterId = (await must('POST', '/v1/sites/alpha/clusters', { name: 'web' })).id;
-    for (const name of ['lb1', 'lb2']) await must('POST', `/v1/clusters/${clusterId}/directors`, { name });
-    await must('PUT', `/v1/clusters/${clusterId}/spec`, { spec: spec(51) });
-    const enroll = (await must('POST', '/v1/sites/alpha/enrollment-tokens', {})).secret;
-    cred = (await must('POST', '/v1/agent/enroll', { cluster: 'web', director: 'lb1' }, enroll)).credential;
+    await t.must('POST', '/v1/sites', { name: 'alpha' });
+    clusterId = (await t.must('POST', '/v1/sites/alpha/clusters', { name: 'web' })).id;
+    for (const name of ['lb1', 'lb2']) await t.must('POST', `/v1/clusters/${clusterId}/directors`, { name });
+    await t.must('PUT', `/v1/clusters/${clusterId}/spec`, { spec: spec(51) });
+    const enroll = (await t.must('POST', '/v1/sites/alpha/enrollment-tokens', {})).secret;
+    cred = (await t.must('POST', '/v1/agent/enroll', { cluster: 'web', director: 'lb1' }, enroll)).credential;
   });
   afterAll(async () => {
     ws?.close();
@@ -75,11 +70,11 @@ describe.each(drivers)('agent WebSocket on %s', (driver) => {
     const s = open(cred);
     expect(await nextMessage(s)).toEqual({ type: 'hello', director: 'lb1' });
     const nudged = nextMessage(s);
-    await must('PUT', `/v1/clusters/${clusterId}/spec`, { spec: spec(52) });
+    await t.must('PUT', `/v1/clusters/${clusterId}/spec`, { spec: spec(52) });
     expect(await nudged).toEqual({ type: 'nudge' });
     await new Promise((r) => setTimeout(r, 200)); // let the duplicate nudge (NOTIFY) of the spec change arrive
     const again = nextMessage(s, 'nudge');
-    await must('PUT', `/v1/clusters/${clusterId}/directors/lb1/maintenance`, { on: true });
+    await t.must('PUT', `/v1/clusters/${clusterId}/directors/lb1/maintenance`, { on: true });
     expect(await again).toEqual({ type: 'nudge' });
     const report = { type: 'report', id: 7, events: [{ seq: 1, kind: 'config.applied', agentTime: '2026-11-29T10:00:00Z', details: { revision: 2, version: 'rev-2' } }], appliedRevision: 2 };
     let ack = nextMessage(s, 'ack');
@@ -119,7 +114,7 @@ describe.each(drivers)('agent WebSocket on %s', (driver) => {
     const { ServerFrame } = await import('../../schema/src/wire/frames.ts');
     expect(ServerFrame.safeParse(first).success).toBe(true);
     frames.length = 0;
-    await must('PUT', `/v1/clusters/${clusterId}/spec`, { spec: spec(60) });
+    await t.must('PUT', `/v1/clusters/${clusterId}/spec`, { spec: spec(60) });
     await wait(() => frames.some((f) => f.type === 'config'));
     await new Promise((r) => setTimeout(r, 300)); // a duplicate notification must not push twice
     const pushes = frames.filter((f) => f.type === 'config') as { view: { revision: number } }[];

@@ -14,11 +14,6 @@ const spec = (vrid: number) => ({
 describe.each(drivers)('fleet metrics on %s', (driver) => {
   let t: TestApp;
   const creds: Record<string, string> = {};
-  const must = async (method: string, path: string, body?: unknown, token?: string) => {
-    const r = await t.call(method, path, { body, ...(token ? { token } : {}) });
-    if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
-    return r.body;
-  };
   const value = (text: string, series: string) => {
     const line = text.split('\n').find((l) => l.startsWith(`${series} `));
     return line === undefined ? undefined : Number(line.slice(series.length + 1));
@@ -27,21 +22,21 @@ describe.each(drivers)('fleet metrics on %s', (driver) => {
   beforeAll(async () => {
     t = await testApp(driver);
     for (const [site, vrid] of [['dc1', 51], ['dc2', 61]] as const) {
-      await must('POST', '/v1/sites', { name: site });
-      const id = (await must('POST', `/v1/sites/${site}/clusters`, { name: 'web' })).id;
-      for (const d of ['lb1', 'lb2']) await must('POST', `/v1/clusters/${id}/directors`, { name: d });
-      await must('PUT', `/v1/clusters/${id}/spec`, { spec: spec(vrid) });
+      await t.must('POST', '/v1/sites', { name: site });
+      const id = (await t.must('POST', `/v1/sites/${site}/clusters`, { name: 'web' })).id;
+      for (const d of ['lb1', 'lb2']) await t.must('POST', `/v1/clusters/${id}/directors`, { name: d });
+      await t.must('PUT', `/v1/clusters/${id}/spec`, { spec: spec(vrid) });
     }
-    const enroll = (await must('POST', '/v1/sites/dc1/enrollment-tokens', { maxUses: 2 })).secret;
-    for (const d of ['lb1', 'lb2']) creds[d] = (await must('POST', '/v1/agent/enroll', { cluster: 'web', director: d }, enroll)).credential;
+    const enroll = (await t.must('POST', '/v1/sites/dc1/enrollment-tokens', { maxUses: 2 })).secret;
+    for (const d of ['lb1', 'lb2']) creds[d] = (await t.must('POST', '/v1/agent/enroll', { cluster: 'web', director: d }, enroll)).credential;
   });
   afterAll(async () => t?.close());
 
   it('needs a token; the text is Prometheus exposition with every director, its freshness, drift and the masters', async () => {
     expect((await t.call('GET', '/v1/fleet/metrics', { token: null })).status).toBe(401);
     // Both dc1 directors claim MASTER (split brain); lb1 runs revision 1, lb2 an old one.
-    await must('POST', '/v1/agent/reports', { state: { instances: [{ name: 'VI_1', state: 'MASTER' }] }, appliedRevision: 1 }, creds.lb1);
-    await must('POST', '/v1/agent/reports', { state: { instances: [{ name: 'VI_1', state: 'MASTER' }] } }, creds.lb2);
+    await t.must('POST', '/v1/agent/reports', { state: { instances: [{ name: 'VI_1', state: 'MASTER' }] }, appliedRevision: 1 }, creds.lb1);
+    await t.must('POST', '/v1/agent/reports', { state: { instances: [{ name: 'VI_1', state: 'MASTER' }] } }, creds.lb2);
     const r = await t.raw('/v1/fleet/metrics');
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toContain('text/plain');
@@ -59,7 +54,7 @@ describe.each(drivers)('fleet metrics on %s', (driver) => {
   });
 
   it('a site-scoped token sees its site only; an agent credential none', async () => {
-    const viewer = (await must('POST', '/v1/tokens', { name: 'dc2-viewer', role: 'viewer', site: 'dc2' })).secret;
+    const viewer = (await t.must('POST', '/v1/tokens', { name: 'dc2-viewer', role: 'viewer', site: 'dc2' })).secret;
     const r = await t.call('GET', '/v1/fleet/metrics', { token: viewer });
     expect(r.status).toBe(200);
     expect(String(r.body)).toContain('site="dc2"');

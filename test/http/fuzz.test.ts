@@ -83,20 +83,15 @@ describe.each(drivers)('fuzzing every route and the agent WebSocket on %s', (dri
 
   beforeAll(async () => {
     t = await testApp(driver);
-    const must = async (method: string, path: string, body?: unknown, token?: string) => {
-      const r = await t.call(method, path, { body, ...(token ? { token } : {}) });
-      if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
-      return r.body;
-    };
-    await must('POST', '/v1/sites', { name: 'alpha' });
-    clusterId = (await must('POST', '/v1/sites/alpha/clusters', { name: 'web' })).id;
-    for (const name of ['lb1', 'lb2']) await must('POST', `/v1/clusters/${clusterId}/directors`, { name });
-    await must('PUT', `/v1/clusters/${clusterId}/spec`, { spec: exampleClusterSpecInput });
-    const enroll = (await must('POST', '/v1/sites/alpha/enrollment-tokens', { maxUses: 1000 })).secret;
-    tokens.agent = (await must('POST', '/v1/agent/enroll', { cluster: 'web', director: 'lb1' }, enroll)).credential;
+    await t.must('POST', '/v1/sites', { name: 'alpha' });
+    clusterId = (await t.must('POST', '/v1/sites/alpha/clusters', { name: 'web' })).id;
+    for (const name of ['lb1', 'lb2']) await t.must('POST', `/v1/clusters/${clusterId}/directors`, { name });
+    await t.must('PUT', `/v1/clusters/${clusterId}/spec`, { spec: exampleClusterSpecInput });
+    const enroll = (await t.must('POST', '/v1/sites/alpha/enrollment-tokens', { maxUses: 1000 })).secret;
+    tokens.agent = (await t.must('POST', '/v1/agent/enroll', { cluster: 'web', director: 'lb1' }, enroll)).credential;
     tokens.enrollment = enroll;
     tokens.admin = t.admin;
-    tokens.viewer = (await must('POST', '/v1/tokens', { name: 'fz-viewer', role: 'viewer' })).secret;
+    tokens.viewer = (await t.must('POST', '/v1/tokens', { name: 'fz-viewer', role: 'viewer' })).secret;
     tokens.none = null;
     tokens.garbage = 'vgl_forged\u00e9-token';
     const doc = (await t.call('GET', '/openapi.json', { token: null })).body as { paths: Record<string, Record<string, unknown>> };

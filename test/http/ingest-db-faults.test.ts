@@ -4,21 +4,15 @@
  * forwards again, reports must be stored within seconds, with no control-plane restart. The soak's
  * 60-minute run of 2026-12-05 saw every report after a "stall then reset" wait minutes for an ack.
  */
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb, type DbHandle } from '../../control-plane/src/db.ts';
 import { ReportCommitter, type ReportJob } from '../../control-plane/src/services/agents/commit.ts';
 import { hashSecret } from '../../control-plane/src/services/tokens/secrets.ts';
 import { serve } from '../../infra/soak/children/cp-side.ts';
 import { testApp, type TestApp } from '../support/app.ts';
+import { freePort } from '../support/postgres-server.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const freePort = () => new Promise<number>((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => {
-    const p = (s.address() as { port: number }).port;
-    s.close(() => resolve(p));
-  });
-});
 
 describe('group commit through a database path that stalls and resets', () => {
   let t: TestApp;
@@ -29,19 +23,14 @@ describe('group commit through a database path that stalls and resets', () => {
 
   beforeAll(async () => {
     t = await testApp('postgres');
-    const must = async (method: string, path: string, body?: unknown, token?: string) => {
-      const r = await t.call(method, path, { body, ...(token ? { token } : {}) });
-      if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
-      return r.body;
-    };
-    await must('POST', '/v1/sites', { name: 'alpha' });
-    clusterId = (await must('POST', '/v1/sites/alpha/clusters', { name: 'web' })).id;
+    await t.must('POST', '/v1/sites', { name: 'alpha' });
+    clusterId = (await t.must('POST', '/v1/sites/alpha/clusters', { name: 'web' })).id;
     const names = ['d0', 'd1', 'd2', 'd3'];
-    for (const n of names) await must('POST', `/v1/clusters/${clusterId}/directors`, { name: n });
-    await must('PUT', `/v1/clusters/${clusterId}/spec`, { spec: { version: 1, directors: Object.fromEntries(names.map((n) => [n, {}])), vrrpInstances: { VI_1: { interface: 'eth0', virtualRouterId: 7, virtualIpAddresses: ['10.0.0.1/24'], directors: Object.fromEntries(names.map((n, i) => [n, { priority: 200 - i }])) } } } });
-    const enroll = (await must('POST', '/v1/sites/alpha/enrollment-tokens', { maxUses: names.length })).secret;
-    const ids = new Map(((await must('GET', `/v1/clusters/${clusterId}/directors`)).items as { id: string; name: string }[]).map((d) => [d.name, d.id]));
-    for (const n of names) directors.push({ name: n, id: ids.get(n)!, cred: (await must('POST', '/v1/agent/enroll', { cluster: 'web', director: n }, enroll)).credential });
+    for (const n of names) await t.must('POST', `/v1/clusters/${clusterId}/directors`, { name: n });
+    await t.must('PUT', `/v1/clusters/${clusterId}/spec`, { spec: { version: 1, directors: Object.fromEntries(names.map((n) => [n, {}])), vrrpInstances: { VI_1: { interface: 'eth0', virtualRouterId: 7, virtualIpAddresses: ['10.0.0.1/24'], directors: Object.fromEntries(names.map((n, i) => [n, { priority: 200 - i }])) } } } });
+    const enroll = (await t.must('POST', '/v1/sites/alpha/enrollment-tokens', { maxUses: names.length })).secret;
+    const ids = new Map(((await t.must('GET', `/v1/clusters/${clusterId}/directors`)).items as { id: string; name: string }[]).map((d) => [d.name, d.id]));
+    for (const n of names) directors.push({ name: n, id: ids.get(n)!, cred: (await t.must('POST', '/v1/agent/enroll', { cluster: 'web', director: n }, enroll)).credential });
     const url = new URL((t.db as DbHandle & { url: string }).url);
     proxy = serve(() => {});
     const port = await freePort();

@@ -23,18 +23,13 @@ describe.each(drivers)('group commit of agent reports on %s', (driver) => {
 
   beforeAll(async () => {
     t = await testApp(driver);
-    const must = async (method: string, path: string, body?: unknown, token?: string) => {
-      const r = await t.call(method, path, { body, ...(token ? { token } : {}) });
-      if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
-      return r.body;
-    };
-    await must('POST', '/v1/sites', { name: 'alpha' });
-    clusterId = (await must('POST', '/v1/sites/alpha/clusters', { name: 'web' })).id;
+    await t.must('POST', '/v1/sites', { name: 'alpha' });
+    clusterId = (await t.must('POST', '/v1/sites/alpha/clusters', { name: 'web' })).id;
     const names = Array.from({ length: N }, (_, i) => `d${i}`);
-    for (const n of names) await must('POST', `/v1/clusters/${clusterId}/directors`, { name: n });
-    await must('PUT', `/v1/clusters/${clusterId}/spec`, { spec: specFor(names) });
-    const enroll = (await must('POST', '/v1/sites/alpha/enrollment-tokens', { maxUses: N })).secret;
-    for (const n of names) creds.push((await must('POST', '/v1/agent/enroll', { cluster: 'web', director: n }, enroll)).credential);
+    for (const n of names) await t.must('POST', `/v1/clusters/${clusterId}/directors`, { name: n });
+    await t.must('PUT', `/v1/clusters/${clusterId}/spec`, { spec: specFor(names) });
+    const enroll = (await t.must('POST', '/v1/sites/alpha/enrollment-tokens', { maxUses: N })).secret;
+    for (const n of names) creds.push((await t.must('POST', '/v1/agent/enroll', { cluster: 'web', director: n }, enroll)).credential);
   }, 120_000);
   afterAll(async () => t?.close());
 

@@ -20,15 +20,10 @@ describe.each(drivers)('site documents on %s', (driver) => {
 
   beforeAll(async () => {
     t = await testApp(driver);
-    const must = async (method: string, path: string, body?: unknown) => {
-      const r = await t.call(method, path, { body });
-      if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
-      return r.body;
-    };
-    await must('POST', '/v1/sites', { name: 'alpha' });
+    await t.must('POST', '/v1/sites', { name: 'alpha' });
     for (let c = 0; c < C; c++) {
-      ids[`c${c}`] = (await must('POST', '/v1/sites/alpha/clusters', { name: `c${c}`, segment: 'lan' })).id;
-      for (const n of names(c)) await must('POST', `/v1/clusters/${ids[`c${c}`]}/directors`, { name: n });
+      ids[`c${c}`] = (await t.must('POST', '/v1/sites/alpha/clusters', { name: `c${c}`, segment: 'lan' })).id;
+      for (const n of names(c)) await t.must('POST', `/v1/clusters/${ids[`c${c}`]}/directors`, { name: n });
     }
   }, 120_000);
   afterAll(async () => t?.close());

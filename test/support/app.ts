@@ -28,6 +28,8 @@ export interface TestApp {
   /** The raw Response (streams), as the bootstrap admin unless headers say otherwise. */
   raw(path: string, init?: RequestInit): Promise<Response>;
   call(method: string, path: string, opts?: { token?: string | null; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }> // eslint-disable-line @typescript-eslint/no-explicit-any -- tests index into arbitrary JSON;
+  /** `call` for a set-up step that must work: throws on a status of 300 or more, else the parsed body. */
+  must(method: string, path: string, body?: unknown, token?: string): Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests index into arbitrary JSON
   close(): Promise<void>;
 }
 
@@ -43,7 +45,7 @@ export async function testApp(driver: Driver, opts: { maxBodyBytes?: number; log
   const ingest = new IngestGate();
   const committer = new ReportCommitter(db.db);
   const app = createApp({ db, logger, metrics: createMetrics(), maxBodyBytes: opts.maxBodyBytes, audit, sessions, ingest, committer });
-  return {
+  const t: TestApp = {
     db,
     audit,
     sessions,
@@ -69,6 +71,11 @@ export async function testApp(driver: Driver, opts: { maxBodyBytes?: number; log
       }
       return { status: res.status, body: parsed, headers: res.headers };
     },
+    async must(method, path, body, token) {
+      const r = await t.call(method, path, { body, ...(token ? { token } : {}) });
+      if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
+      return r.body;
+    },
     raw: (path, init = {}) => Promise.resolve(app.request(path, { ...init, headers: { authorization: `Bearer ${BOOTSTRAP}`, ...(init.headers as Record<string, string> | undefined) } })),
     async close() {
       sessions.stop();
@@ -76,6 +83,7 @@ export async function testApp(driver: Driver, opts: { maxBodyBytes?: number; log
       rmSync(keyDir, { recursive: true, force: true });
     },
   };
+  return t;
 }
 
 /** Row counts of every table, to prove a rejected request changed nothing. */
