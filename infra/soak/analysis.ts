@@ -57,9 +57,9 @@ const splitEventsOf = (f: FaultRecord, events: SplitBrainEvent[], faults: FaultR
 export function judgeSplitBrain(faults: FaultRecord[], events: SplitBrainEvent[], masterDownMs: number, advertMs = 0): SplitBrainVerdict {
   const v: SplitBrainVerdict = { partitions: 0, detected: 0, detectMs: [], resolved: 0, resolveMs: [], repeated: 0, spurious: 0 };
   const used = new Set<SplitBrainEvent>();
+  const at = (e: SplitBrainEvent) => Date.parse(e.receivedAt);
   for (const f of faults.filter((x) => x.splitBrain)) {
     v.partitions++;
-    const at = (e: SplitBrainEvent) => Date.parse(e.receivedAt);
     const inWindow = splitEventsOf(f, events, faults).sort((x, y) => at(x) - at(y));
     // An instance's episode ends with its first resolution after the heal: a split brain it
     // reports later in the window is a new episode (another fault's second master, or a stray),
@@ -82,7 +82,7 @@ export function judgeSplitBrain(faults: FaultRecord[], events: SplitBrainEvent[]
     const resolvedAll = [...perInstance.keys()].map((i) => mine.find((e) => e.kind === 'vrrp.split_brain_resolved' && e.instance === i && at(e) >= f.end));
     if (first && resolvedAll.every(Boolean)) {
       v.resolved++;
-      v.resolveMs.push(Math.max(...resolvedAll.map((e) => Date.parse(e!.receivedAt) - f.end)));
+      v.resolveMs.push(Math.max(...resolvedAll.map((e) => at(e!) - f.end)));
     }
   }
   // A fault that can leave a second master for a moment explains a split brain in its window.
