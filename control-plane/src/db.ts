@@ -35,8 +35,40 @@ export interface DbHandle {
   queries(): number;
   /** LISTEN on a channel (NOTIFY from any connection, hence any replica); returns an unlisten. */
   listen(channel: string, onPayload: (payload: string) => void, onListen?: () => void): Promise<() => Promise<void>>;
+  /** A pool of its own for one hot path, which can be discarded whole (DbLane). */
+  lane(maxConnections: number): DbLane;
   close(): Promise<void>;
 }
+
+/**
+ * A small pool of its own for one path (the report committer), replaced whole when a statement
+ * on it does not settle. postgres.js 3.4.9 can leave a transaction's promise pending forever
+ * after a connection reset inside `begin()` (porsager/postgres#1186, #1215), and on a half-open
+ * path no query ever times out: the soak saw every report wait for an ack for minutes after a
+ * database stall ended in a reset, until the control plane restarted. Replacing the pool closes
+ * its sockets, so Postgres rolls the open transaction back and releases the chain lock; the
+ * server-side `idle_in_transaction_session_timeout` does the same if the close never arrives.
+ */
+export interface DbLane {
+  readonly db: Db;
+  /** A fresh pool from now on; the old one's connections are terminated. */
+  replace(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Server-side bounds on every control-plane connection: a transaction whose client went quiet
+ * (a driver that lost track of it, a path that black-holes) is ended by Postgres after this,
+ * releasing whatever it held (the chain lock above all). None of ours idles mid-transaction.
+ */
+export const IDLE_IN_TRANSACTION_MS = 60_000;
+/**
+ * How often a running statement (a lock wait included) checks that its client is still there
+ * (Postgres 14+): a statement whose connection was closed ends then, not when it would finish.
+ */
+export const CLIENT_CHECK_MS = 5_000;
+/** The same on the ingest lane, whose transactions are a few statements issued back to back. */
+export const LANE_IDLE_IN_TRANSACTION_MS = 15_000;
 
 export type DbOptions =
   | { driver: 'postgres'; url: string; maxConnections?: number }
@@ -70,9 +102,13 @@ const MIGRATION_LOCK_KEY = [0x7669_6769, 0x6c6d_6967] as const;
 export async function openDb(options: DbOptions): Promise<DbHandle> {
   const expected = expectedMigrationCount();
   if (options.driver === 'postgres') {
-    const client = postgres(options.url, { max: options.maxConnections ?? 20, onnotice: () => {} });
+    const url = options.url;
+    const connect = (max: number, idleInTransactionMs: number) =>
+      postgres(url, { max, onnotice: () => {}, connection: { idle_in_transaction_session_timeout: idleInTransactionMs, client_connection_check_interval: CLIENT_CHECK_MS } });
+    const client = connect(options.maxConnections ?? 20, IDLE_IN_TRANSACTION_MS);
     const counter = new QueryCounter();
     const db = drizzlePostgres(client, { schema: tables, logger: counter }) as unknown as Db;
+    const lanes = new Set<postgres.Sql>();
     return {
       db,
       driver: 'postgres',
@@ -104,7 +140,34 @@ export async function openDb(options: DbOptions): Promise<DbHandle> {
         const sub = await client.listen(channel, (payload) => onPayload(payload), onListen);
         return () => sub.unlisten();
       },
-      close: () => client.end({ timeout: 5 }),
+      lane(max) {
+        const open = () => {
+          const c = connect(max, LANE_IDLE_IN_TRANSACTION_MS);
+          lanes.add(c);
+          return { c, db: drizzlePostgres(c, { schema: tables, logger: counter }) as unknown as Db };
+        };
+        let cur = open();
+        return {
+          get db() {
+            return cur.db;
+          },
+          replace() {
+            const old = cur.c;
+            cur = open();
+            lanes.delete(old);
+            // timeout 0: terminate at once (a pending statement would make a graceful end wait forever).
+            old.end({ timeout: 0 }).catch(() => undefined);
+          },
+          async close() {
+            lanes.delete(cur.c);
+            await cur.c.end({ timeout: 5 });
+          },
+        };
+      },
+      async close() {
+        await Promise.all([...lanes].map((c) => c.end({ timeout: 5 })));
+        await client.end({ timeout: 5 });
+      },
     };
   }
   if (options.dataDir) privateDataDir(options.dataDir);
@@ -133,6 +196,8 @@ export async function openDb(options: DbOptions): Promise<DbHandle> {
     async listen(channel, onPayload) {
       return client.listen(channel, (payload) => onPayload(payload));
     },
+    // One in-process database: nothing to lose track of a connection, so the lane is `db` itself.
+    lane: () => ({ db, replace: () => {}, close: async () => {} }),
     close: () => client.close(),
   };
 }

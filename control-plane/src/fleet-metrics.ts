@@ -39,6 +39,7 @@ export function registerIngestMetrics(metrics: Metrics, committer: ReportCommitt
   counter('vigil_ingest_reports_total', 'agent reports committed by this replica', () => committer.reports);
   counter('vigil_ingest_groups_total', 'group commits (transactions) of agent reports by this replica', () => committer.groups);
   counter('vigil_ingest_events_total', 'agent events stored by this replica', () => committer.events);
+  counter('vigil_ingest_stalls_total', 'group commits that did not settle within the deadline (the ingest pool was replaced)', () => committer.stalls);
 }
 
 /** The Prometheus text of the fleet gauges. */

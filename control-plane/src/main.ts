@@ -16,7 +16,7 @@ import { safeError } from './http/safe-error.ts';
 import { createMetrics } from './metrics.ts';
 import { registerIngestMetrics } from './fleet-metrics.ts';
 import { IngestGate } from './services/agents/ingest-gate.ts';
-import { ReportCommitter } from './services/agents/commit.ts';
+import { COMMIT_DEADLINE_MS, ReportCommitter } from './services/agents/commit.ts';
 import { ConfigFanout } from './services/agents/fanout.ts';
 import { createCheckpoint } from './services/events/checkpoint.ts';
 import { ensureAhead } from './services/events/partitions.ts';
@@ -50,7 +50,10 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
   const metrics = createMetrics();
   const sessions = new SessionRegistry(db.db, (e) => logger.warn({ err: safeError(e) }, 'session re-check failed'));
   const ingest = new IngestGate();
-  const committer = new ReportCommitter(db.db);
+  // Reports commit over a pool of their own, replaced if a commit gets stuck (db.ts, DbLane).
+  const committer = new ReportCommitter(db.lane(2), {
+    onStall: (reports) => logger.error({ reports, deadlineMs: COMMIT_DEADLINE_MS }, 'a group commit of agent reports did not settle in time; its agents send them again, the ingest pool was replaced'),
+  });
   registerIngestMetrics(metrics, committer);
   const app = createApp({
     db, logger, metrics, audit, sessions, ingest, committer,

@@ -189,6 +189,18 @@ export class SoakLab {
     return this.cpSide.call<ApiResult>('api', method, path, body ?? null, timeoutMs);
   }
 
+  /**
+   * Seconds since the control plane last stored a report of each director (the fleet gauges),
+   * or undefined when it does not answer: proof that reports go all the way into the database.
+   */
+  async reportAges(): Promise<Record<string, number> | undefined> {
+    const r = await this.api('GET', '/v1/fleet/metrics', undefined, 5000);
+    if (r.status !== 200 || !r.text) return undefined;
+    const ages: Record<string, number> = {};
+    for (const m of r.text.matchAll(/^vigil_fleet_director_report_age_seconds\{[^}]*director="([^"]+)"[^}]*\} (\S+)$/gm)) ages[m[1]!] = Number(m[2]);
+    return ages;
+  }
+
   async apiOk<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {
     let r = await this.api(method, path, body);
     // No answer in time (a machine at load 25): asked again where asking twice is harmless.

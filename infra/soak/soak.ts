@@ -19,6 +19,9 @@ import { rng as seeded } from '#agent/cli/lab/rng.ts';
 import { ADVERT_MS, CLUSTERS, DIRECTORS, REPORT_INTERVAL_MS, masterDownMs } from './topology.ts';
 import { formatReport } from './report.ts';
 
+/** A director whose last stored report is older than this is not steady (3 report intervals). */
+const REPORT_STALE_S = (3 * REPORT_INTERVAL_MS) / 1000;
+
 export interface SoakOptions {
   minutes: number;
   seed: number;
@@ -104,7 +107,17 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       let good = 0;
       while (Date.now() < until) {
         holders = lab.holders();
-        const ok = DIRECTORS.every((d) => lab.roots[d]!.agentPid()) && Object.entries(want).every(([vip, d]) => holders[vip]?.length === 1 && holders[vip]![0] === d);
+        let ok = DIRECTORS.every((d) => lab.roots[d]!.agentPid()) && Object.entries(want).every(([vip, d]) => holders[vip]?.length === 1 && holders[vip]![0] === d);
+        if (ok) {
+          // And the control plane stores every agent's reports again (the 60-minute run of
+          // 2026-12-05 had VIPs in place while no report was acked for five minutes).
+          const ages = await lab.reportAges();
+          const stale = DIRECTORS.filter((d) => !((ages?.[d] ?? Infinity) < REPORT_STALE_S));
+          if (stale.length) {
+            ok = false;
+            holders = { ...holders, 'reports not stored': stale.map((d) => `${d}: ${ages?.[d] === undefined ? 'no answer' : `${Math.round(ages[d]!)} s`}`) };
+          }
+        }
         // Twice in a row a second apart: not a moment between two transitions.
         good = ok ? good + 1 : 0;
         if (good >= 2) return undefined;

@@ -1,12 +1,15 @@
 /**
- * Group commit (services/agents/commit.ts) through a database path that stalls and is reset, on
- * real Postgres behind the soak's TCP proxy (infra/soak/children/cp-side.ts): once the path
- * forwards again, reports must be stored within seconds, with no control-plane restart. The soak's
- * 60-minute run of 2026-12-05 saw every report after a "stall then reset" wait minutes for an ack.
+ * Group commit (services/agents/commit.ts) through a database path that stalls, is reset, or
+ * loses a transaction's COMMIT and goes half-open, on real Postgres behind the soak's TCP proxy
+ * (infra/soak/children/cp-side.ts): reports must be stored again within seconds, with no
+ * control-plane restart. The soak's 60-minute run of 2026-12-05 saw every report after a "stall
+ * then reset" wait minutes for an ack, until the control plane was restarted: one commit whose
+ * promise never settled held the committer, and its transaction held the chain lock.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDb, type DbHandle } from '../../control-plane/src/db.ts';
-import { ReportCommitter, type ReportJob } from '../../control-plane/src/services/agents/commit.ts';
+import { sql } from 'drizzle-orm';
+import { LANE_IDLE_IN_TRANSACTION_MS, openDb, rowsOf, type DbHandle } from '../../control-plane/src/db.ts';
+import { CommitTimeout, ReportCommitter, type ReportJob } from '../../control-plane/src/services/agents/commit.ts';
 import { hashSecret } from '../../control-plane/src/services/tokens/secrets.ts';
 import { serve } from '../../infra/soak/children/cp-side.ts';
 import { testApp, type TestApp } from '../support/app.ts';
@@ -78,5 +81,41 @@ describe('group commit through a database path that stalls and resets', () => {
     const after = await Promise.race([committer.submit(job(1)).then(() => 'stored', (e: unknown) => `failed: ${String(e)}`), sleep(20_000).then(() => 'no answer in 20 s')]);
     expect(after, `${Date.now() - t0} ms`).toBe('stored');
     expect(Date.now() - t0).toBeLessThan(10_000);
+  }, 60_000);
+
+  it('a COMMIT lost on a half-open connection fails its group at the deadline, and the next report is stored', async () => {
+    // The worst case for the chain: the transaction holds the chain lock, its COMMIT never reaches
+    // Postgres, nothing comes back and nothing errors, and Postgres is not told when we close.
+    const lane = proxied.lane(2);
+    let stalls = 0;
+    const committer = new ReportCommitter(lane, { deadlineMs: 3000, onStall: () => stalls++ });
+    try {
+      // On a fresh pool the COMMIT goes out as text (later ones are a prepared statement's name).
+      const trapped = proxy.trap('commit');
+      const t0 = Date.now();
+      const resent = job(1);
+      const lost = await committer.submit(resent).then(() => 'stored', (e: unknown) => e);
+      await trapped;
+      expect(lost).toBeInstanceOf(CommitTimeout);
+      expect(Date.now() - t0).toBeLessThan(3000 + 1000);
+      expect(stalls).toBe(1);
+      // The lost transaction still holds the chain lock on the server, idle in transaction...
+      const idle = rowsOf<{ n: number }>(await t.db.db.execute(sql`select count(*)::int as n from pg_stat_activity where state = 'idle in transaction'`));
+      expect(idle[0]!.n).toBeGreaterThanOrEqual(1);
+      // ...until Postgres ends it (the lane's idle_in_transaction_session_timeout); the report
+      // sent again after that is stored, once, by the fresh pool. Before the fix nothing was, ever.
+      const t1 = Date.now();
+      let stored: unknown;
+      for (let i = 0; i < 15 && !stored; i++) {
+        stored = await committer.submit(resent).then((r) => r, () => undefined);
+      }
+      expect(stored).toMatchObject({ stored: 1, duplicates: 0 });
+      expect(Date.now() - t1).toBeLessThan(LANE_IDLE_IN_TRANSACTION_MS + 6000);
+      // Nothing of the lost group was stored (rolled back), and nothing twice.
+      const [row] = rowsOf<{ n: number; d: number }>(await t.db.db.execute(sql`select count(*)::int as n, count(distinct (source, source_seq))::int as d from events where source like 'director:%'`));
+      expect(row!.n).toBe(row!.d);
+    } finally {
+      await lane.close();
+    }
   }, 60_000);
 });

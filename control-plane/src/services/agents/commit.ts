@@ -9,9 +9,14 @@
  *
  * A group that fails is retried one report at a time, so one bad report cannot fail the
  * others; its own error goes to its agent, whose outbox keeps the events.
+ *
+ * A group that has not settled after `deadlineMs` fails (its agents keep the events and send
+ * them again; a commit that did land after all stores them once, by (source, seq)), and the
+ * committer's pool is replaced (db.ts, DbLane): the driver can lose a transaction's promise after
+ * a reset, and one such promise would otherwise hold every later report of the process.
  */
 import { sql } from 'drizzle-orm';
-import { rowsOf, type Db } from '../../db.ts';
+import { rowsOf, type Db, type DbLane } from '../../db.ts';
 import { AppError } from '../../errors.ts';
 import type { ServiceContext } from '../context.ts';
 import { withTransaction } from '../context.ts';
@@ -83,16 +88,71 @@ export async function commitReports(db: Db, jobs: ReportJob[]): Promise<(JobResu
   });
 }
 
+/** A group that did not settle in time: retryable, the agent's outbox keeps the events. */
+export class CommitTimeout extends Error {
+  constructor(ms: number) {
+    super(`the database did not finish storing this report within ${ms / 1000} s; it stays in your outbox and is sent again`);
+    this.name = 'CommitTimeout';
+  }
+}
+
+/** A group commit is a few statements; one that takes this long is stuck, not slow. */
+export const COMMIT_DEADLINE_MS = 20_000;
+
+export interface CommitterOptions {
+  maxEvents?: number;
+  maxReports?: number;
+  deadlineMs?: number;
+  /** Called when a group missed its deadline (after the pool was replaced). */
+  onStall?: (reports: number) => void;
+}
+
 /** Queues reports and commits whatever is waiting as one group. */
 export class ReportCommitter {
   private queue: { job: ReportJob; resolve: (r: JobResult) => void; reject: (e: unknown) => void }[] = [];
   private running = false;
+  private readonly lane: DbLane;
+  private readonly maxEvents: number;
+  private readonly maxReports: number;
+  private readonly deadlineMs: number;
   /** Groups committed, reports in them and events they stored, for metrics. */
   groups = 0;
   reports = 0;
   events = 0;
+  /** Groups that missed the deadline (each replaced the pool). */
+  stalls = 0;
 
-  constructor(private readonly db: Db, private readonly maxEvents = 20_000, private readonly maxReports = 1000) {}
+  /** `db`: a lane of its own (replaced when a group is stuck), or a plain Db (never replaced). */
+  constructor(db: Db | DbLane, private readonly options: CommitterOptions = {}) {
+    this.lane = 'replace' in db ? db : { db, replace: () => {}, close: async () => {} };
+    this.maxEvents = options.maxEvents ?? 20_000;
+    this.maxReports = options.maxReports ?? 1000;
+    this.deadlineMs = options.deadlineMs ?? COMMIT_DEADLINE_MS;
+  }
+
+  /** commitReports, or CommitTimeout after the deadline (and a fresh pool for what follows). */
+  private async commit(jobs: ReportJob[]): Promise<(JobResult | AppError)[]> {
+    let timer: NodeJS.Timeout | undefined;
+    const work = commitReports(this.lane.db, jobs);
+    try {
+      return await Promise.race([
+        work,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new CommitTimeout(this.deadlineMs)), this.deadlineMs);
+        }),
+      ]);
+    } catch (e) {
+      if (e instanceof CommitTimeout) {
+        work.catch(() => undefined); // settles late or never; its outcome is the retry's to find
+        this.stalls++;
+        this.lane.replace();
+        this.options.onStall?.(jobs.length);
+      }
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 
   submit(job: ReportJob): Promise<JobResult> {
     return new Promise((resolve, reject) => {
@@ -120,7 +180,7 @@ export class ReportCommitter {
         this.groups++;
         this.reports += group.length;
         try {
-          const results = await commitReports(this.db, group.map((g) => g.job));
+          const results = await this.commit(group.map((g) => g.job));
           group.forEach((g, i) => {
             const r = results[i]!;
             if (r instanceof AppError) g.reject(r);
@@ -130,20 +190,27 @@ export class ReportCommitter {
             }
           });
         } catch (e) {
-          if (group.length === 1) {
-            group[0]!.reject(e);
+          // A stuck database fails the group as a whole: one at a time would wait out the deadline each.
+          if (group.length === 1 || e instanceof CommitTimeout) {
+            for (const g of group) g.reject(e);
             continue;
           }
           // One of them broke the group: each on its own, so only that one fails.
+          let stuck: unknown;
           for (const g of group) {
+            if (stuck) {
+              g.reject(stuck);
+              continue;
+            }
             try {
-              const [r] = await commitReports(this.db, [g.job]);
+              const [r] = await this.commit([g.job]);
               if (r instanceof AppError) g.reject(r);
               else {
                 this.events += r!.stored;
                 g.resolve(r!);
               }
             } catch (err) {
+              if (err instanceof CommitTimeout) stuck = err;
               g.reject(err);
             }
           }
