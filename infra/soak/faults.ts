@@ -42,6 +42,8 @@ export interface FaultDef {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Long enough for any backup to declare the master down (lowest priority in the lab is 50). */
 export const DOWN_MS = Math.ceil(masterDownMs(50));
+/** An operator's move-master lands within this (rollout, then the priority change's election). */
+export const MOVE_WITHIN_MS = 30_000;
 /** How long a segment partition is held: past 2 report intervals after both sides are master (the detection bound). */
 export const PARTITION_HOLD_MS = DOWN_MS + 14_000;
 
@@ -348,15 +350,25 @@ export const FAULTS: FaultDef[] = [
       const holder = lab.holders()[i.vip.split('/')[0]!]?.[0];
       const to = c.directors.find((d) => d !== holder) ?? c.directors[0]!;
       const path = `/v1/clusters/${lab.clusterIds[c.cluster]}/instances/${instance}/master`;
+      const vip = i.vip.split('/')[0]!;
       await lab.apiOk('PUT', path, { director: to });
+      let moved = false;
       try {
-        await sleep(8000);
+        // Held until the move has happened (a rollout right after a control-plane restart can
+        // take seconds), then a few seconds more: a move reverted before it lands moves nothing.
+        const until = Date.now() + MOVE_WITHIN_MS;
+        while (!moved && Date.now() < until) {
+          moved = lab.holders()[vip]?.length === 1 && lab.holders()[vip]![0] === to;
+          if (!moved) await sleep(250);
+        }
+        if (moved) await sleep(4000);
       } finally {
         await lab.apiOk('PUT', path, { director: null });
       }
+      if (!moved) throw new Error(`${instance} did not move to ${to} within ${MOVE_WITHIN_MS / 1000} s of the operator's move`);
       // A sync group moves together (keepalived's vrrp_sync_group): its members move too.
-      const moved = c.syncGroup?.members.includes(instance) ? c.syncGroup.members : [instance];
-      const victims = holder && c.directors.includes(holder) ? moved : [];
+      const members = c.syncGroup?.members.includes(instance) ? c.syncGroup.members : [instance];
+      const victims = holder && c.directors.includes(holder) ? members : [];
       return { target: `${instance}->${to}`, cluster: c.cluster, disruptive: true, victims, splitBrain: false, departure: 'graceful', restarted: [] };
     },
   },
