@@ -9,7 +9,8 @@
  *     header, the kernel owns the echo identifier and hands back only our replies; allowed to
  *     the groups in net.ipv4.ping_group_range (EACCES otherwise);
  *   - if_nametoindex and the hardware address of an interface;
- *   - the advert pacer: a thread that sends a master's periodic adverts at exact instants.
+ *   - the advert pacer: a thread that sends a master's periodic adverts at exact instants;
+ *   - malloc_trim(3), so a long-running agent hands freed malloc memory back to the kernel.
  *
  * Receiving is event-driven: each socket owns a uv_poll handle on the agent's own event loop,
  * and the JS callback runs through napi_make_callback (so promise jobs drain after it). It never
@@ -41,6 +42,9 @@
 #include <sys/prctl.h>
 #include <sched.h>
 #include <time.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #define RX_BUF_SIZE 65536
 #define RX_BURST 64
@@ -876,6 +880,25 @@ static napi_value monotonic_ms(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/*
+ * mallocTrim(): glibc keeps memory that threads freed in its arenas (V8's compiler and GC
+ * helpers, libuv's pool, a worker all malloc on their own threads), so an agent's RSS creeps up
+ * for hours after its heap has stopped growing. malloc_trim(0) gives the free pages of every
+ * arena back (madvise(MADV_DONTNEED) since glibc 2.8). In the soak lab one call on agents that
+ * had run 9 minutes took RSS 96.7 -> 88.9 MB and 100.9 -> 86.6 MB. Returns whether anything
+ * was released (false where the C library is not glibc: nothing to do there).
+ */
+static napi_value malloc_trim_fn(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value result;
+#ifdef __GLIBC__
+  CHECK(napi_get_boolean(env, malloc_trim(0) == 1, &result));
+#else
+  CHECK(napi_get_boolean(env, false, &result));
+#endif
+  return result;
+}
+
 /* socket.close(): idempotent; stops polling and closes the fd. */
 static napi_value sock_close(napi_env env, napi_callback_info info) {
   napi_value self;
@@ -999,6 +1022,8 @@ static napi_value init(napi_env env, napi_value exports) {
   CHECK(napi_set_named_property(env, exports, "hardwareAddress", f));
   CHECK(napi_create_function(env, "monotonicMs", NAPI_AUTO_LENGTH, monotonic_ms, NULL, &f));
   CHECK(napi_set_named_property(env, exports, "monotonicMs", f));
+  CHECK(napi_create_function(env, "mallocTrim", NAPI_AUTO_LENGTH, malloc_trim_fn, NULL, &f));
+  CHECK(napi_set_named_property(env, exports, "mallocTrim", f));
   CHECK(napi_create_function(env, "streamSocket", NAPI_AUTO_LENGTH, stream_socket, NULL, &f));
   CHECK(napi_set_named_property(env, exports, "streamSocket", f));
   CHECK(napi_create_function(env, "socketOptions", NAPI_AUTO_LENGTH, socket_options, NULL, &f));

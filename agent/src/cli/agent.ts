@@ -12,6 +12,7 @@ import { parseKeepalivedConf } from '../keepalived/parser.ts';
 import { DirectorHost } from '../host/director-host.ts';
 import { linuxHostPorts } from '../host/linux.ts';
 import { jsonLog } from '../host/log.ts';
+import { nativeIfBuilt, startMallocTrim } from '../os/malloc-trim.ts';
 
 const USAGE = `usage: vigil agent --keepalived FILE [--config-id ID] [--state-dir DIR] [--director NAME] [--lb-backend auto|ipvs|nftables]
        vigil agent --config FILE [--state-dir DIR]     (managed by a control plane)
@@ -91,6 +92,8 @@ export async function runAgent(argv: string[]): Promise<number> {
   // Unset: agent.json decides (managed), else on.
   const keepalivedMetrics = values['keepalived-metrics'] === undefined ? undefined : compat === 'on';
   const stateDir = values['state-dir'] ?? '/var/lib/vigil';
+  // Both modes run for months: freed malloc memory goes back to the kernel (os/malloc-trim.ts).
+  startMallocTrim(await nativeIfBuilt());
   if (values.config) {
     // Loaded only when managed: a standalone agent's start does not pay for the control-plane client.
     const { runManaged } = await import('../managed/run.ts');

@@ -50,6 +50,8 @@ export interface NativeAddon {
   hardwareAddress(name: string): string;
   /** CLOCK_MONOTONIC in ms: the pacer's time base. */
   monotonicMs(): number;
+  /** malloc_trim(0): freed malloc memory of every arena back to the kernel; whether any was. */
+  mallocTrim(): boolean;
   /** A non-blocking TCP socket with SO_MARK (`mark`, 0 = none) and SO_BINDTODEVICE (`device`) set, not connected: its fd. */
   streamSocket(family: 4 | 6, mark: number, device: string | null): number;
   /** SO_MARK / SO_BINDTODEVICE on an existing socket `fd` (a checker's UDP socket). */
