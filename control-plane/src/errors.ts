@@ -10,6 +10,7 @@
  * - PAYLOAD_TOO_LARGE: the body exceeds the configured limit.
  * - UNSUPPORTED_MEDIA_TYPE: a body that is not `application/json`.
  * - RATE_LIMITED: too much work queued for this caller; retry after `details.retryAfterSeconds`.
+ * - UNAVAILABLE: the database did not answer in time (HTTP 503); retry after `details.retryAfterSeconds`.
  * - INTERNAL: a bug; the client sees only the request id.
  */
 export type ErrorCode =
@@ -22,6 +23,7 @@ export type ErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'RATE_LIMITED'
+  | 'UNAVAILABLE'
   | 'INTERNAL';
 
 export class AppError extends Error {

@@ -21,6 +21,7 @@ const status: Record<ErrorCode, ContentfulStatusCode> = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
+  UNAVAILABLE: 503,
   INTERNAL: 500,
 };
 
@@ -32,7 +33,7 @@ export function errorResponse(c: Context<AppEnv>, code: ErrorCode, message: stri
   const body: ErrorBody = { error: { code, message, ...(details === undefined ? {} : { details }), requestId: c.get('requestId') ?? '' } };
   if (code === 'UNAUTHORIZED') c.header('WWW-Authenticate', 'Bearer realm="vigil"');
   const retryAfter = (details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
-  if (code === 'RATE_LIMITED' && typeof retryAfter === 'number') c.header('Retry-After', String(retryAfter));
+  if ((code === 'RATE_LIMITED' || code === 'UNAVAILABLE') && typeof retryAfter === 'number') c.header('Retry-After', String(retryAfter));
   return c.json(body, status[code]);
 }
 

@@ -49,7 +49,7 @@ export const ctxOf = (c: Context<AppEnv>, deps: RouteDeps): ServiceContext => ({
 export const ErrorSchema = z
   .object({
     error: z.object({
-      code: z.enum(['VALIDATION', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'PRECONDITION_FAILED', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'RATE_LIMITED', 'INTERNAL']),
+      code: z.enum(['VALIDATION', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'PRECONDITION_FAILED', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'RATE_LIMITED', 'UNAVAILABLE', 'INTERNAL']),
       message: z.string(),
       details: z.unknown().optional(),
       requestId: z.string(),

@@ -75,12 +75,34 @@ export function scopedSite(ctx: ServiceContext): string | null {
   return ctx.actor.type === 'token' || ctx.actor.type === 'agent' || ctx.actor.type === 'enrollment' ? ctx.actor.siteId : null;
 }
 
+/** No transaction of ours takes this long; one that does lost its connection (below). */
+export const TX_DEADLINE_MS = 60_000;
+
 /**
  * Runs `fn` in a transaction, joining the caller's if `ctx.db` already is one (drizzle nests
  * as a savepoint), so a verb that writes an audit event commits both or neither.
+ *
+ * Bounded: postgres.js 3.4.9 can leave a transaction's next statement pending forever when its
+ * connection closes between two statements (porsager/postgres#1186); a caller waiting on it
+ * (a request, a lock held around it) would wait forever. After TX_DEADLINE_MS it gets
+ * UNAVAILABLE; the transaction itself is ended by Postgres (db.ts IDLE_IN_TRANSACTION_MS).
  */
-export async function withTransaction<T>(ctx: ServiceContext, fn: (tx: ServiceContext) => Promise<T>): Promise<T> {
-  return ctx.db.transaction(async (tx) => fn({ ...ctx, db: tx as unknown as Db }));
+export async function withTransaction<T>(ctx: ServiceContext, fn: (tx: ServiceContext) => Promise<T>, deadlineMs = TX_DEADLINE_MS): Promise<T> {
+  const work = ctx.db.transaction(async (tx) => fn({ ...ctx, db: tx as unknown as Db }));
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          work.catch(() => undefined); // settles late or never
+          reject(new AppError('UNAVAILABLE', `the database did not finish this change within ${deadlineMs / 1000} s (its connection was lost); it may or may not have been applied: read it back, then retry`, { retryAfterSeconds: 5 }));
+        }, deadlineMs);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Maps Postgres unique violations (23505) to CONFLICT with a readable message. */
