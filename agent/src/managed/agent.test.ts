@@ -51,6 +51,8 @@ class FakeControlPlane implements ControlPlaneApi {
         signal?.addEventListener('abort', () => resolve(), { once: true });
         setTimeout(resolve, 200);
       });
+      // As fetch does: an aborted request is an error, whoever aborted it.
+      if (signal?.aborted) return { kind: 'error', message: 'GET /v1/agent/config: This operation was aborted' };
       if (etag === `"rev-${this.revision}"`) return { kind: 'unchanged' };
     }
     return { kind: 'config', revision: this.revision, etag: `"rev-${this.revision}"`, config: this.current, maintenance: false };
@@ -305,6 +307,34 @@ describe('ManagedAgent on the in-memory OS and control plane', () => {
     expect(m.appliedRevision).toBe(8);
     // At most the one fetch in flight when the first push came; none while it pushed.
     expect(fetches - before).toBeLessThanOrEqual(1);
+    await m.close();
+    outbox.close();
+  });
+
+  it('a long-poll cut short by its own WebSocket closing is not logged as the control plane unreachable', async () => {
+    const w = await managedWorld();
+    w.cp.publish(config(['192.0.2.100/24']));
+    const logs: string[] = [];
+    let closes = 0;
+    // A WebSocket that opens and closes again every 30 ms (a control plane restarting, a proxy).
+    const channel: ChannelApi = {
+      pushing: false,
+      connect: (signal) => new Promise<boolean>((resolve) => {
+        const t = setTimeout(() => { closes++; resolve(true); }, 30);
+        signal.addEventListener('abort', () => { clearTimeout(t); resolve(true); }, { once: true });
+      }),
+      report: async () => undefined,
+    };
+    const stateDir = mkdtempSync(join(tmpdir(), 'vigil-managed-close-'));
+    dirs.push(stateDir);
+    const outbox = new Outbox(join(stateDir, 'outbox'));
+    const m = new ManagedAgent({ host: w.dh, client: w.cp, channel, outbox, cachePath: join(stateDir, 'config.json'), pollWaitSeconds: 1, log: (level, msg) => void logs.push(`${level}: ${msg}`), stateEveryMs: 100 });
+    await m.start();
+    // (The agent waits a jittered 0-1, 0-2, 0-4 s before reconnecting.)
+    for (let i = 0; i < 1500 && closes < 3; i++) { w.clock.advance(10); await new Promise((r) => setTimeout(r, 5)); }
+    expect(closes).toBeGreaterThanOrEqual(2);
+    expect(m.appliedRevision).toBe(1);
+    expect(logs.filter((l) => l.includes('unreachable for config'))).toEqual([]);
     await m.close();
     outbox.close();
   });

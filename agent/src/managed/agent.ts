@@ -246,6 +246,8 @@ export class ManagedAgent {
       }
       if (signal.aborted) return;
       if (this.nudged && !this.pushedConfig && r !== pushed) continue;
+      // Cut short by us (the WebSocket closed, so the loop polls again): not the control plane's failure.
+      if (r.kind === 'error' && this.pollAbort.signal.aborted) continue;
       if (r.kind === 'config') {
         backoff = 500;
         if (r.held) log('info', 'newer revision held back: the backups apply it first', { revision: r.held.revision, waitingFor: r.held.waitingFor });
