@@ -18,6 +18,7 @@ import type { Logger } from 'pino';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { AgentFrame, jsonDepth, MAX_JSON_DEPTH, WS_CLOSE, type ServerFrame } from '../../schema/src/wire/index.ts';
 import type { Db } from './db.ts';
+import { isDatabaseUnavailable } from './db-errors.ts';
 import { AppError } from './errors.ts';
 import { safeError } from './http/safe-error.ts';
 import { firstProblem } from './http/middleware/input-guard.ts';
@@ -156,8 +157,10 @@ export function attachAgentWebSocket(server: Server, deps: AgentWsDeps): { close
         send({ type: 'ack', id, ...r });
       } catch (err) {
         const known = err instanceof AppError;
-        if (!known) logger.error({ err: safeError(err), director: actor.name }, 'agent report failed');
-        send({ type: 'error', ...(id !== undefined ? { id } : {}), code: known ? err.code : 'INTERNAL', message: known ? err.message : 'internal error storing the report; it stays in your outbox' });
+        const away = !known && isDatabaseUnavailable(err);
+        if (!known) logger[away ? 'warn' : 'error']({ err: safeError(err), director: actor.name }, away ? 'agent report not stored: database unavailable' : 'agent report failed');
+        const message = away ? 'the database is unavailable; the report stays in your outbox and is sent again' : 'internal error storing the report; it stays in your outbox';
+        send({ type: 'error', ...(id !== undefined ? { id } : {}), code: known ? err.code : away ? 'UNAVAILABLE' : 'INTERNAL', message: known ? err.message : message });
         if (known && err.code === 'UNAUTHORIZED') ws.close(WS_CLOSE.credential, 'credential no longer valid');
       } finally {
         release?.();

@@ -6,11 +6,13 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../control-plane/src/app.ts';
+import { openDb } from '../../control-plane/src/db.ts';
 import { createMetrics } from '../../control-plane/src/metrics.ts';
 import { ensureBootstrapToken } from '../../control-plane/src/services/tokens/bootstrap.ts';
 import { exampleClusterSpecInput } from '../../schema/src/spec/example.ts';
 import { BOOTSTRAP, tableCounts, testApp, type TestApp } from '../support/app.ts';
 import { drivers, freshDb } from '../support/db.ts';
+import { freePort } from '../support/postgres-server.ts';
 
 interface BadCase {
   name: string;
@@ -144,5 +146,26 @@ describe.each(drivers)('internal failure on %s', (driver) => {
     expect(body.error.message).not.toMatch(/closed|ended|pglite|postgres|at \w+ \(/i);
     // The cause goes to the log, tagged with the same request id.
     expect(logged.join('\n')).toContain(body.error.requestId);
+  });
+});
+
+describe('the database unreachable (postgres)', () => {
+  it('is a 503 UNAVAILABLE with Retry-After, logged as a warning, not an internal error', async () => {
+    // A port nothing listens on: every connection is refused, as while Postgres restarts.
+    const db = await openDb({ driver: 'postgres', url: `postgres://postgres@127.0.0.1:${await freePort()}/postgres`, maxConnections: 1 });
+    const logged: string[] = [];
+    const app = createApp({ db, logger: pino({ level: 'warn' }, { write: (s: string) => void logged.push(s) }), metrics: createMetrics() });
+    try {
+      const res = await app.request('/v1/sites', { headers: { authorization: `Bearer ${BOOTSTRAP}` } });
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('2');
+      expect(body.error.code).toBe('UNAVAILABLE');
+      expect(body.error.message).toMatch(/database is unavailable.*retry/);
+      expect(logged.join('\n')).toMatch(/"level":40.*database unavailable/);
+      expect(logged.join('\n')).not.toMatch(/unhandled error/);
+    } finally {
+      await db.close().catch(() => undefined);
+    }
   });
 });

@@ -7,6 +7,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ZodError, type z } from 'zod';
+import { isDatabaseUnavailable } from '../db-errors.ts';
 import { AppError, type ErrorCode } from '../errors.ts';
 import type { AppEnv } from './env.ts';
 import { safeError } from './safe-error.ts';
@@ -62,6 +63,11 @@ export function onError(err: Error, c: Context<AppEnv>) {
     if (err.status === 413) return errorResponse(c, 'PAYLOAD_TOO_LARGE', err.message || 'request body too large');
     if (err.status === 400) return errorResponse(c, 'VALIDATION', err.message || 'bad request');
     if (err.status === 401) return errorResponse(c, 'UNAUTHORIZED', err.message || 'unauthorized');
+  }
+  if (isDatabaseUnavailable(err)) {
+    // The database restarting or failing over is not a bug: a warning, and a status that says retry.
+    c.get('logger')?.warn({ err: safeError(err), requestId: c.get('requestId') }, 'database unavailable');
+    return errorResponse(c, 'UNAVAILABLE', 'the database is unavailable (connection lost, or it is restarting or failing over); retry shortly, and read back a write before repeating it', { retryAfterSeconds: 2 });
   }
   c.get('logger')?.error({ err: safeError(err), requestId: c.get('requestId') }, 'unhandled error');
   return errorResponse(c, 'INTERNAL', 'internal error; quote the request id when reporting it');

@@ -89,9 +89,9 @@ export async function commitReports(db: Db, jobs: ReportJob[]): Promise<(JobResu
 }
 
 /** A group that did not settle in time: retryable, the agent's outbox keeps the events. */
-export class CommitTimeout extends Error {
+export class CommitTimeout extends AppError {
   constructor(ms: number) {
-    super(`the database did not finish storing this report within ${ms / 1000} s; it stays in your outbox and is sent again`);
+    super('UNAVAILABLE', `the database did not finish storing this report within ${ms / 1000} s; it stays in your outbox and is sent again`, { retryAfterSeconds: 2 });
     this.name = 'CommitTimeout';
   }
 }
