@@ -224,4 +224,3 @@ export function privateDataDir(dir: string): void {
 
 /** The rows of `db.execute(...)`: postgres-js returns them as the result, PGlite under `.rows`. */
 export const rowsOf = <T>(r: unknown): T[] => ((r as { rows?: T[] }).rows ?? (r as T[]));
-
