@@ -338,4 +338,26 @@ describe('ManagedAgent on the in-memory OS and control plane', () => {
     await m.close();
     outbox.close();
   });
+
+  it('a wall clock stepped back by minutes does not silence the state reports', async () => {
+    const w = await managedWorld();
+    w.cp.publish(config(['192.0.2.100/24']));
+    await w.managed.start();
+    await w.until('master, its takeover delivered', () => w.cp.events('vrrp.transition').some((e) => (e.details as { to: string }).to === 'master'));
+    const quiet = w.cp.stored.size;
+    await w.until('state reports flowing with no events', () => w.cp.states.length >= 3);
+    expect(w.cp.stored.size).toBe(quiet);
+    // The wall clock jumps back 10 minutes (NTP, an operator); timers and the monotonic clock do not.
+    const realNow = Date.now;
+    const skew = 10 * 60_000;
+    Date.now = () => realNow() - skew;
+    try {
+      const before = w.cp.states.length;
+      await w.until('state reports after the step', () => w.cp.states.length >= before + 3, 3000);
+      expect(w.cp.stored.size).toBe(quiet); // carried by no event: the periodic state itself
+    } finally {
+      Date.now = realNow;
+      await w.managed.close();
+    }
+  });
 });

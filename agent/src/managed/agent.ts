@@ -75,6 +75,8 @@ export function toOutbox(e: AgentEvent | LbEvent): Omit<OutboxEvent, 'seq'> {
 
 /** While configs are pushed, the pull loop still re-checks this often (a lost frame). */
 const PUSH_RECHECK_MS = 300_000;
+/** The longest wait for a revision's `applyAt` (the control plane sets it 5 s ahead: rollout.ts). */
+const MAX_APPLY_AT_WAIT_MS = 10_000;
 
 /** Resolves after `ms` or on abort; the listener goes with the timer (the stop signal lives as long as the agent). */
 const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) => {
@@ -256,7 +258,9 @@ export class ManagedAgent {
           // the whole cluster, so the directors switch together.
           if (r.applyAt !== undefined && r.applyAt > Date.now()) {
             log('info', 'applying at the cluster\'s scheduled instant', { revision: r.revision, applyAt: new Date(r.applyAt).toISOString() });
-            await sleep(r.applyAt - Date.now(), signal);
+            // Bounded: the control plane schedules at most seconds ahead; this clock stepped
+            // back by minutes must not hold a new revision for minutes.
+            await sleep(Math.min(r.applyAt - Date.now(), MAX_APPLY_AT_WAIT_MS), signal);
             if (signal.aborted) return;
           }
           await this.apply(r.revision, r.etag, r.config, false);
@@ -278,7 +282,7 @@ export class ManagedAgent {
     const signal = this.stop.signal;
     const every = this.o.stateEveryMs ?? 5000;
     let backoff = 200;
-    let stateAt = 0;
+    let stateAt = -Infinity; // performance.now() of the last state acked: none yet
     while (!signal.aborted && !this.refused) {
       // While the disk refuses writes, try again each turn (at least every `every` ms).
       if (outbox.diskProblem) outbox.flush();
@@ -289,13 +293,13 @@ export class ManagedAgent {
       // old master's last claim would count as a second one (a split brain that never was). The
       // state waits for the release (tens of milliseconds; the release wakes this loop).
       const holding = outbox.holding;
-      const dueState = !holding && (Date.now() - stateAt >= every || events.length > 0);
+      const dueState = !holding && (performance.now() - stateAt >= every || events.length > 0);
       if (events.length === 0 && !dueState) {
         await new Promise<void>((resolve) => {
           // Every way out removes the others: this runs every few seconds for the agent's life.
           const done = () => { clearTimeout(t); signal.removeEventListener('abort', done); resolve(); };
           this.wake = done;
-          const t = setTimeout(done, holding ? 50 : Math.max(50, every - (Date.now() - stateAt)));
+          const t = setTimeout(done, holding ? 50 : Math.max(50, every - (performance.now() - stateAt)));
           signal.addEventListener('abort', done, { once: true });
         });
         this.wake = () => {};
@@ -312,7 +316,9 @@ export class ManagedAgent {
       const r = (await channel?.report(body)) ?? (await client.report(body));
       if (r.ok) {
         backoff = 200;
-        if (state) stateAt = Date.now();
+        // Monotonic: with the wall clock, a step back of minutes (NTP, an operator) silenced the
+        // state reports for as long, and the control plane saw the director go quiet (the soak).
+        if (state) stateAt = performance.now();
         for (const x of r.refused ?? []) log('error', `the control plane refused event ${x.seq}: ${x.reason}`, { seq: x.seq });
         this.settle(r);
       } else if (r.refused) {
