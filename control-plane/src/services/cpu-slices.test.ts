@@ -20,8 +20,12 @@ describe('CpuSlices', () => {
     const s = new CpuSlices(1);
     const seen: string[] = [];
     const busy = (ms: number) => { const end = performance.now() + ms; while (performance.now() < end); };
-    setTimeout(() => seen.push('timer'), 0);
-    await Promise.all(Array.from({ length: 20 }, (_, i) => s.run(() => { busy(2); seen.push(`job${i}`); })));
+    // Armed by the first job, so a loaded machine cannot fire it before any job has run.
+    await Promise.all(Array.from({ length: 20 }, (_, i) => s.run(() => {
+      if (i === 0) setTimeout(() => seen.push('timer'), 0);
+      busy(2);
+      seen.push(`job${i}`);
+    })));
     expect(seen.indexOf('timer')).toBeGreaterThan(0);
     expect(seen.indexOf('timer')).toBeLessThan(20);
   });
@@ -40,12 +44,16 @@ describe('CpuSlices', () => {
 
 describe('sliceBudget', () => {
   it('yields a turn only once the budget is spent', async () => {
-    const pause = sliceBudget(3);
+    // The clock is the test's while under budget: on a loaded machine a preempted busy loop
+    // would spend the budget in wall time (CI saw one turn where none is due).
+    let fake: number | undefined = 0;
+    const pause = sliceBudget(3, 0, () => fake ?? performance.now());
     let turns = 0;
     const t = setInterval(() => turns++, 0);
     const busy = (ms: number) => { const end = performance.now() + ms; while (performance.now() < end); };
-    for (let i = 0; i < 10; i++) { busy(0.1); await pause(); } // 1 ms of work: no turn needed
+    for (let i = 0; i < 10; i++) { fake! += 0.1; await pause(); } // 1 ms of work: no turn needed
     const quick = turns;
+    fake = undefined;
     for (let i = 0; i < 10; i++) { busy(2); await pause(); } // 20 ms of work: several turns
     clearInterval(t);
     expect(quick).toBe(0);

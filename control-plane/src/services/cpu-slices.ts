@@ -73,14 +73,14 @@ export const cpuSlices = new CpuSlices();
  * five clusters) made a reconnect flood of ten thousand agents slow: each of a read's hundred
  * yields waited a whole busy turn, where the work itself needed a few milliseconds.
  */
-export function sliceBudget(budgetMs = SLICE_BUDGET_MS, restMs = 0): () => Promise<void> {
-  let since = performance.now();
+export function sliceBudget(budgetMs = SLICE_BUDGET_MS, restMs = 0, now: () => number = () => performance.now()): () => Promise<void> {
+  let since = now();
   const resume = (r: () => void) => () => {
-    since = performance.now();
+    since = now();
     r();
   };
   return () => {
-    if (performance.now() - since < budgetMs) return Promise.resolve();
+    if (now() - since < budgetMs) return Promise.resolve();
     // restMs: background work (the audit checkpoint's walk) also leaves the CPU to everything
     // else for that long after each slice, so it takes at most budget / (budget + rest) of it.
     return new Promise<void>((r) => (restMs > 0 ? setTimeout(resume(r), restMs) : setImmediate(resume(r))));
