@@ -347,10 +347,10 @@ export const FAULTS: FaultDef[] = [
     async run(lab, rng) {
       const c = rng.pick(CLUSTERS);
       const [instance, i] = rng.pick(Object.entries(c.instances));
-      const holder = lab.holders()[i.vip.split('/')[0]!]?.[0];
+      const vip = i.vip.split('/')[0]!;
+      const holder = lab.holders()[vip]?.[0];
       const to = c.directors.find((d) => d !== holder) ?? c.directors[0]!;
       const path = `/v1/clusters/${lab.clusterIds[c.cluster]}/instances/${instance}/master`;
-      const vip = i.vip.split('/')[0]!;
       await lab.apiOk('PUT', path, { director: to });
       let moved = false;
       try {
@@ -358,7 +358,8 @@ export const FAULTS: FaultDef[] = [
         // take seconds), then a few seconds more: a move reverted before it lands moves nothing.
         const until = Date.now() + MOVE_WITHIN_MS;
         while (!moved && Date.now() < until) {
-          moved = lab.holders()[vip]?.length === 1 && lab.holders()[vip]![0] === to;
+          const now = lab.holders()[vip];
+          moved = now?.length === 1 && now[0] === to;
           if (!moved) await sleep(250);
         }
         if (moved) await sleep(4000);

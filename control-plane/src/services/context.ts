@@ -6,6 +6,7 @@
 import type { Db } from '../db.ts';
 import type { ApiRole } from '../../../schema/src/tables/index.ts';
 import { AppError, forbidden } from '../errors.ts';
+import { settleWithin } from './deadline.ts';
 
 export type Actor =
   | { type: 'token'; tokenId: string; name: string; role: ApiRole; siteId: string | null; expiresAt?: Date | null }
@@ -88,21 +89,11 @@ export const TX_DEADLINE_MS = 60_000;
  * UNAVAILABLE; the transaction itself is ended by Postgres (db.ts IDLE_IN_TRANSACTION_MS).
  */
 export async function withTransaction<T>(ctx: ServiceContext, fn: (tx: ServiceContext) => Promise<T>, deadlineMs = TX_DEADLINE_MS): Promise<T> {
-  const work = ctx.db.transaction(async (tx) => fn({ ...ctx, db: tx as unknown as Db }));
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      work,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          work.catch(() => undefined); // settles late or never
-          reject(new AppError('UNAVAILABLE', `the database did not finish this change within ${deadlineMs / 1000} s (its connection was lost); it may or may not have been applied: read it back, then retry`, { retryAfterSeconds: 5 }));
-        }, deadlineMs);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return settleWithin(
+    ctx.db.transaction(async (tx) => fn({ ...ctx, db: tx as unknown as Db })),
+    deadlineMs,
+    () => new AppError('UNAVAILABLE', `the database did not finish this change within ${deadlineMs / 1000} s (its connection was lost); it may or may not have been applied: read it back, then retry`, { retryAfterSeconds: 5 }),
+  );
 }
 
 /** Maps Postgres unique violations (23505) to CONFLICT with a readable message. */

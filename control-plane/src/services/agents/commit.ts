@@ -20,6 +20,7 @@ import { rowsOf, type Db, type DbLane } from '../../db.ts';
 import { AppError } from '../../errors.ts';
 import type { ServiceContext } from '../context.ts';
 import { withTransaction } from '../context.ts';
+import { settleWithin } from '../deadline.ts';
 import { appendEvents, type AppendEventInput } from '../events/append.ts';
 import { notifyApplied } from './notify.ts';
 
@@ -132,25 +133,15 @@ export class ReportCommitter {
 
   /** commitReports, or CommitTimeout after the deadline (and a fresh pool for what follows). */
   private async commit(jobs: ReportJob[]): Promise<(JobResult | AppError)[]> {
-    let timer: NodeJS.Timeout | undefined;
-    const work = commitReports(this.lane.db, jobs);
     try {
-      return await Promise.race([
-        work,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new CommitTimeout(this.deadlineMs)), this.deadlineMs);
-        }),
-      ]);
+      return await settleWithin(commitReports(this.lane.db, jobs), this.deadlineMs, () => new CommitTimeout(this.deadlineMs));
     } catch (e) {
       if (e instanceof CommitTimeout) {
-        work.catch(() => undefined); // settles late or never; its outcome is the retry's to find
         this.stalls++;
         this.lane.replace();
         this.options.onStall?.(jobs.length);
       }
       throw e;
-    } finally {
-      clearTimeout(timer);
     }
   }
 
