@@ -70,6 +70,11 @@ export const CLIENT_CHECK_MS = 5_000;
 /** The same on the ingest lane, whose transactions are a few statements issued back to back. */
 export const LANE_IDLE_IN_TRANSACTION_MS = 15_000;
 
+/** The main pool's size unless configured: connections are opened as queries need them, up to this. */
+export const DEFAULT_MAX_CONNECTIONS = 20;
+/** The report ingest's own pool (see {@link DbLane}; its group commits run one at a time). */
+export const INGEST_LANE_CONNECTIONS = 2;
+
 export type DbOptions =
   | { driver: 'postgres'; url: string; maxConnections?: number }
   | { driver: 'pglite'; dataDir?: string };
@@ -105,7 +110,7 @@ export async function openDb(options: DbOptions): Promise<DbHandle> {
     const url = options.url;
     const connect = (max: number, idleInTransactionMs: number) =>
       postgres(url, { max, onnotice: () => {}, connection: { idle_in_transaction_session_timeout: idleInTransactionMs, client_connection_check_interval: CLIENT_CHECK_MS } });
-    const client = connect(options.maxConnections ?? 20, IDLE_IN_TRANSACTION_MS);
+    const client = connect(options.maxConnections ?? DEFAULT_MAX_CONNECTIONS, IDLE_IN_TRANSACTION_MS);
     const counter = new QueryCounter();
     const db = drizzlePostgres(client, { schema: tables, logger: counter }) as unknown as Db;
     const lanes = new Set<postgres.Sql>();

@@ -11,7 +11,7 @@ import { createApp } from './app.ts';
 import { attachAgentWebSocket } from './agent-ws.ts';
 import { AuditKeyError, AuditSigner } from './audit/signer.ts';
 import { ConfigError, loadConfig, usage, type ControlPlaneConfig } from './config.ts';
-import { openDb, type DbHandle } from './db.ts';
+import { INGEST_LANE_CONNECTIONS, openDb, type DbHandle } from './db.ts';
 import { safeError } from './http/safe-error.ts';
 import { createMetrics } from './metrics.ts';
 import { registerIngestMetrics } from './fleet-metrics.ts';
@@ -51,7 +51,7 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
   const sessions = new SessionRegistry(db.db, (e) => logger.warn({ err: safeError(e) }, 'session re-check failed'));
   const ingest = new IngestGate();
   // Reports commit over a pool of their own, replaced if a commit gets stuck (db.ts, DbLane).
-  const committer = new ReportCommitter(db.lane(2), {
+  const committer = new ReportCommitter(db.lane(INGEST_LANE_CONNECTIONS), {
     onStall: (reports) => logger.error({ reports, deadlineMs: COMMIT_DEADLINE_MS }, 'a group commit of agent reports did not settle in time; its agents send them again, the ingest pool was replaced'),
   });
   registerIngestMetrics(metrics, committer);

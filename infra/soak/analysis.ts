@@ -15,7 +15,8 @@ export interface FaultRecord extends FaultOutcome, FaultWindow {
 }
 
 export interface SplitBrainEvent { kind: 'vrrp.split_brain' | 'vrrp.split_brain_resolved'; cluster: string; instance: string; receivedAt: string }
-export interface MemSample { proc: string; at: number; rssKb: number; fds: number }
+/** `dbConns`: how many of the `fds` are connections to the database (a pool opening one on demand is not a leak). */
+export interface MemSample { proc: string; at: number; rssKb: number; fds: number; dbConns: number }
 export interface SeqRecord { director: string; outboxLast: number; outboxAcked: number; stored: number[] }
 
 export interface SplitBrainVerdict {
@@ -113,7 +114,14 @@ export function judgeEvents(records: SeqRecord[]): EventVerdict {
   return v;
 }
 
-export interface MemoryTrend { proc: string; samples: number; spanMin: number; rssMb: number; slopeMbPerHour: number; growthMb: number; fdsFirst: number; fdsLast: number; fdsMax: number }
+export interface MemoryTrend {
+  proc: string; samples: number; spanMin: number; rssMb: number; slopeMbPerHour: number; growthMb: number;
+  fdsFirst: number; fdsLast: number; fdsMax: number;
+  /** File descriptors other than database connections, first and last: what a leak shows in. */
+  otherFdsFirst: number; otherFdsLast: number;
+  /** The most database connections held at once (bounded by the pools' sizes). */
+  dbConnsMax: number;
+}
 
 /**
  * Per process run (a restarted agent is a new run): least-squares slope of RSS after a warm-up
@@ -139,6 +147,8 @@ export function memoryTrends(samples: MemSample[], warmupMs: number): MemoryTren
       slopeMbPerHour: (slopeKbPerMs * 3_600_000) / 1024,
       growthMb: (xs[n - 1]!.rssKb - xs[0]!.rssKb) / 1024,
       fdsFirst: xs[0]!.fds, fdsLast: xs[n - 1]!.fds, fdsMax: Math.max(...xs.map((s) => s.fds)),
+      otherFdsFirst: xs[0]!.fds - xs[0]!.dbConns, otherFdsLast: xs[n - 1]!.fds - xs[n - 1]!.dbConns,
+      dbConnsMax: Math.max(...xs.map((s) => s.dbConns)),
     });
   }
   return out;

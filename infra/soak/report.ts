@@ -66,9 +66,9 @@ export function formatReport(r: Omit<SoakResult, 'table'>, t: Timers): string {
   lines.push(`${check(r.notSteady.length === 0)} lab steady after every fault: ${r.faults.length - r.notSteady.length}/${r.faults.length}`);
   lines.push(`     client outages outside any fault: ${r.outages.unexplained.length}${r.outages.unexplained.slice(0, 5).map((o) => ` ${o.vip}@${new Date(o.from).toISOString()} ${o.ms} ms`).join('')}`);
   lines.push('');
-  lines.push(`${pad('process run', 26)} ${lpad('samples', 7)} ${lpad('min', 6)} ${lpad('RSS MB', 7)} ${lpad('MB/h', 7)} ${lpad('fds first/last/max', 18)}`);
+  lines.push(`${pad('process run', 26)} ${lpad('samples', 7)} ${lpad('min', 6)} ${lpad('RSS MB', 7)} ${lpad('MB/h', 7)} ${lpad('fds first/last/max', 18)} ${lpad('db conns last/max', 17)}`);
   for (const m of [...r.memory].sort((a, b) => b.spanMin - a.spanMin)) {
-    lines.push(`${pad(m.proc, 26)} ${lpad(m.samples, 7)} ${lpad(m.spanMin.toFixed(1), 6)} ${lpad(m.rssMb.toFixed(1), 7)} ${lpad(m.slopeMbPerHour.toFixed(1), 7)} ${lpad(`${m.fdsFirst}/${m.fdsLast}/${m.fdsMax}`, 18)}`);
+    lines.push(`${pad(m.proc, 26)} ${lpad(m.samples, 7)} ${lpad(m.spanMin.toFixed(1), 6)} ${lpad(m.rssMb.toFixed(1), 7)} ${lpad(m.slopeMbPerHour.toFixed(1), 7)} ${lpad(`${m.fdsFirst}/${m.fdsLast}/${m.fdsMax}`, 18)} ${lpad(`${m.fdsLast - m.otherFdsLast}/${m.dbConnsMax}`, 17)}`);
   }
   return lines.join('\n');
 }

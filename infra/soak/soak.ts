@@ -8,7 +8,7 @@
  * the end it heals everything, waits for every outbox to drain, collects what the control plane
  * stored, and judges it (analysis.ts): one table, one verdict.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import {
   attributeOutages, judgeEvents, judgeFailovers, judgeSplitBrain, memoryTrends, outages, splitWindowOf,
   type FailoverRecord, type FaultRecord, type MemSample, type Probe, type SeqRecord, type SplitBrainEvent,
@@ -16,7 +16,7 @@ import {
 import { FAULTS, FAULT_KINDS, type FaultKind } from './faults.ts';
 import { SoakLab } from './lab.ts';
 import { rng as seeded } from '#agent/cli/lab/rng.ts';
-import { ADVERT_MS, CLUSTERS, DIRECTORS, REPORT_INTERVAL_MS, masterDownMs } from './topology.ts';
+import { ADVERT_MS, CLUSTERS, DIRECTORS, PG_PROXY_PORT, REPORT_INTERVAL_MS, masterDownMs } from './topology.ts';
 import { formatReport } from './report.ts';
 
 /** A director whose last stored report is older than this is not steady (3 report intervals). */
@@ -78,11 +78,41 @@ function preferred(): Record<string, string> {
   return out;
 }
 
+/** Inodes of the TCP sockets in the process's network namespace whose remote port is `port`. */
+function socketInodesTo(pid: number, port: number): Set<string> {
+  const out = new Set<string>();
+  for (const table of ['tcp', 'tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(`/proc/${pid}/net/${table}`, 'utf8');
+    } catch {
+      continue;
+    }
+    // "sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode …", ports in hex.
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length > 9 && Number.parseInt(f[2]!.split(':')[1]!, 16) === port) out.add(f[9]!);
+    }
+  }
+  return out;
+}
+
 function procSample(proc: string, pid: number, at: number): MemSample | undefined {
   try {
     const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
     if (!rss) return undefined;
-    return { proc, at, rssKb: Number(rss), fds: readdirSync(`/proc/${pid}/fd`).length };
+    const fds = readdirSync(`/proc/${pid}/fd`);
+    const db = socketInodesTo(pid, PG_PROXY_PORT);
+    let dbConns = 0;
+    for (const fd of fds) {
+      try {
+        const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+        if (inode && db.has(inode)) dbConns++;
+      } catch {
+        // closed between the listing and the readlink
+      }
+    }
+    return { proc, at, rssKb: Number(rss), fds: fds.length, dbConns };
   } catch {
     return undefined;
   }

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { requireCapabilities } from '../support/capabilities.ts';
 import { runSoak } from '../../infra/soak/soak.ts';
 import { REPORT_INTERVAL_MS } from '../../infra/soak/topology.ts';
+import { DB_CONNS_MAX, FD_GROWTH } from '../../infra/soak/main.ts';
 
 const run = requireCapabilities('soak lab', ['root', 'netns', 'keepalived', 'debootstrap', 'postgres', 'iptables', 'faketime']);
 const MINUTES = Number(process.env.VIGIL_SOAK_MINUTES ?? 5);
@@ -20,7 +21,6 @@ const MINUTES = Number(process.env.VIGIL_SOAK_MINUTES ?? 5);
  * 3 MB a minute). The hourly slope (< 5 MB/h) is judged on long runs, where it is not noise.
  */
 const GROWTH_MB = 20;
-const FD_GROWTH = 4;
 
 describe.skipIf(!run)('soak: the fleet lab under faults', () => {
   it(`${MINUTES} minutes of seeded faults: no event lost, no false failover, split brain seen and cleared, flat memory`, async () => {
@@ -46,7 +46,8 @@ describe.skipIf(!run)('soak: the fleet lab under faults', () => {
     expect(r.notSteady).toEqual([]);
     for (const m of r.memory.filter((x) => x.spanMin >= 2)) {
       expect(m.growthMb, `${m.proc} RSS growth`).toBeLessThan(GROWTH_MB);
-      expect(m.fdsLast - m.fdsFirst, `${m.proc} fds`).toBeLessThanOrEqual(FD_GROWTH);
+      expect(m.otherFdsLast - m.otherFdsFirst, `${m.proc} fds other than database connections`).toBeLessThanOrEqual(FD_GROWTH);
+      expect(m.dbConnsMax, `${m.proc} database connections`).toBeLessThanOrEqual(DB_CONNS_MAX);
     }
   }, (MINUTES + 12) * 60_000);
 });

@@ -91,10 +91,17 @@ describe('soak analysis', () => {
   });
 
   it('memory: the slope per hour after warm-up, per process run', () => {
-    const samples = Array.from({ length: 61 }, (_, i) => ({ proc: 'a#1', at: i * 60_000, rssKb: 100_000 + (i >= 5 ? i * 100 : 50_000), fds: 30 }));
+    const samples = Array.from({ length: 61 }, (_, i) => ({ proc: 'a#1', at: i * 60_000, rssKb: 100_000 + (i >= 5 ? i * 100 : 50_000), fds: 30, dbConns: 0 }));
     const [m] = memoryTrends(samples, 5 * 60_000);
     expect(m!.slopeMbPerHour).toBeCloseTo((100 * 60) / 1024, 5);
     expect(m!.samples).toBe(56);
+  });
+
+  it('fds: database connections a pool opened on demand are counted apart from the rest', () => {
+    // The pool grows from 2 to 6 connections after warm-up; one other socket is leaked.
+    const samples = Array.from({ length: 10 }, (_, i) => ({ proc: 'cp#1', at: i * 30_000, rssKb: 100_000, fds: 25 + (i >= 4 ? 4 : 0) + (i >= 8 ? 1 : 0), dbConns: i >= 4 ? 6 : 2 }));
+    const [m] = memoryTrends(samples, 60_000);
+    expect(m).toMatchObject({ fdsFirst: 25, fdsLast: 30, otherFdsFirst: 23, otherFdsLast: 24, dbConnsMax: 6 });
   });
 
   it('the schedule is reproducible from its seed', () => {
