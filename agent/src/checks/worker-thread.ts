@@ -6,6 +6,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { ClusterSpec } from '#schema';
 import { timerClock } from '../os/clock.ts';
+import { startHeapGc } from '../os/heap-gc.ts';
 import { HealthEngine, noStats } from './engine.ts';
 import { checkerPlans } from './plan.ts';
 import { createProber, fileSystemTrackFileReader } from './probes/index.ts';
@@ -13,6 +14,9 @@ import type { HealthRequest, HealthReply } from './health-worker.ts';
 
 const port = parentPort;
 if (!port) throw new Error('checks/worker-thread.ts runs only as a worker thread');
+// This isolate allocates little, so V8 alone would let its garbage pile up in old space for
+// tens of minutes (os/heap-gc.ts).
+startHeapGc();
 
 let engine: HealthEngine | undefined;
 let trackFiles: ClusterSpec['trackFiles'] = {};

@@ -12,6 +12,7 @@ import { parseKeepalivedConf } from '../keepalived/parser.ts';
 import { DirectorHost } from '../host/director-host.ts';
 import { linuxHostPorts } from '../host/linux.ts';
 import { jsonLog } from '../host/log.ts';
+import { startHeapGc } from '../os/heap-gc.ts';
 import { nativeIfBuilt, startMallocTrim } from '../os/malloc-trim.ts';
 
 const USAGE = `usage: vigil agent --keepalived FILE [--config-id ID] [--state-dir DIR] [--director NAME] [--lb-backend auto|ipvs|nftables]
@@ -92,7 +93,9 @@ export async function runAgent(argv: string[]): Promise<number> {
   // Unset: agent.json decides (managed), else on.
   const keepalivedMetrics = values['keepalived-metrics'] === undefined ? undefined : compat === 'on';
   const stateDir = values['state-dir'] ?? '/var/lib/vigil';
-  // Both modes run for months: freed malloc memory goes back to the kernel (os/malloc-trim.ts).
+  // Both modes run for months: garbage is collected even when V8 would not yet (os/heap-gc.ts),
+  // and freed malloc memory goes back to the kernel (os/malloc-trim.ts).
+  startHeapGc();
   startMallocTrim(await nativeIfBuilt());
   if (values.config) {
     // Loaded only when managed: a standalone agent's start does not pay for the control-plane client.
