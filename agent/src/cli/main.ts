@@ -65,7 +65,15 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   config: { summary: 'the CLI\'s settings: control plane URL, token, CA (~/.config/vigil/config)', load: () => withIo(async () => (await import('./fleet/config-command.ts')).runConfig) },
   'control-plane': {
     summary: 'run the API, dashboard and agent endpoints (embedded Postgres without --database-url)',
-    load: async () => (await import('../../../control-plane/src/main.ts')).runControlPlane,
+    load: async () => {
+      const [{ runControlPlane }, { startHeapGc }] = await Promise.all([import('../../../control-plane/src/main.ts'), import('../os/heap-gc.ts')]);
+      return (argv: string[]) => {
+        // It runs for months, mostly lightly loaded: garbage is collected even when V8 would
+        // not yet (os/heap-gc.ts), as in the agent.
+        startHeapGc();
+        return runControlPlane(argv);
+      };
+    },
   },
 };
 

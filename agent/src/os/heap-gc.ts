@@ -1,6 +1,6 @@
 /**
- * A periodic full, incremental V8 garbage collection, on each isolate of the agent (the main
- * thread and the health worker).
+ * A periodic full, incremental V8 garbage collection, on each long-lived isolate: the agent's main
+ * thread and its health worker, and the control plane (started by `vigil control-plane`).
  *
  * V8 starts a major GC when old space reaches a limit set by allocation, and its memory reducer
  * (which shrinks an idle heap) only runs after one. An isolate that allocates little promotes its
