@@ -31,6 +31,9 @@ describe.each(drivers)('control plane happy paths on %s', (driver) => {
     expect(metrics.status).toBe(200);
     expect(metrics.body).toMatch(/^# HELP /m);
     expect(metrics.body).toMatch(/vigil_http_requests_total|http_request/);
+    // The loop's lateness beside prom-client's raw tick interval (control-plane/src/loop-delay.ts).
+    expect(metrics.body).toMatch(/^# HELP vigil_cp_event_loop_delay_seconds /m);
+    expect(metrics.body).toMatch(/^# HELP vigil_cp_nodejs_eventloop_lag_p99_seconds /m);
     const doc = await t.call('GET', '/openapi.json', { token: null });
     expect(doc.body.openapi).toBe('3.1.0');
     // Generated from the route schemas: the site body's name rule is in it.

@@ -1,0 +1,35 @@
+import { Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { lateness, registerLoopDelay } from './loop-delay.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const gauge = async (registry: Registry, quantile: string) => {
+  const text = await registry.metrics();
+  return Number(new RegExp(`^t_event_loop_delay_seconds\\{quantile="${quantile}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+};
+
+describe('event-loop delay as lateness', () => {
+  it('is the recorded interval less the timer period, never below zero', () => {
+    expect(lateness(10e6, 10)).toBe(0); // an idle loop's tick
+    expect(lateness(9.6e6, 10)).toBe(0); // libuv's millisecond clock fires a tick early
+    expect(lateness(47.5e6, 10)).toBeCloseTo(0.0375, 9);
+    expect(lateness(Number.NaN, 10)).toBe(0); // percentile of an empty histogram
+  });
+
+  it('a loop blocked 80 ms reads at least 70 ms late (max), and the raw interval at least 80', async () => {
+    const registry = new Registry();
+    const h = registerLoopDelay(registry, 't_');
+    await sleep(50); // a few ticks
+    const until = Date.now() + 80;
+    while (Date.now() < until) { /* blocks the loop */ }
+    await sleep(30);
+    const rawMaxMs = h.max / 1e6;
+    const late = await gauge(registry, '1');
+    h.disable();
+    expect(rawMaxMs).toBeGreaterThanOrEqual(80);
+    // The timer fell due within 10 ms of the block's start and ran after its end.
+    expect(late).toBeGreaterThanOrEqual(0.07);
+    expect(late).toBeCloseTo(rawMaxMs / 1000 - 0.01, 6);
+    expect(h.count).toBe(0); // the scrape reset it
+  });
+});
