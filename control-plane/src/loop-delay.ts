@@ -29,7 +29,8 @@ export function registerLoopDelay(registry: Registry, prefix: string, resolution
     labelNames: ['quantile'],
     registers: [registry],
     collect() {
-      // No tick since the last scrape (a scrape within one resolution of the last): nothing to say.
+      // No tick since the last scrape (a scrape within one resolution of the last): the last
+      // scrape's figures stay exported, and the histogram keeps counting for the next.
       if (histogram.count === 0) return;
       this.set({ quantile: '0.5' }, lateness(histogram.percentile(50), resolutionMs));
       this.set({ quantile: '0.99' }, lateness(histogram.percentile(99), resolutionMs));
