@@ -20,20 +20,36 @@ const JSON_TYPE = /^application\/(?:[a-z0-9.+-]+\+)?json\s*(?:;|$)/i;
 
 const PROTO_MESSAGE = 'a key named "__proto__" is reserved';
 
-/** The first key or string that cannot be taken as sent: its path and why. */
+/**
+ * The first key or string that cannot be taken as sent: its path and why. Every frame and body
+ * is walked, so the walk allocates nothing per node: one path stack, copied only for a problem
+ * (a copy per node was a fifth of the allocations of an agent's report frame).
+ */
 export function firstProblem(v: unknown, path: (string | number)[]): { path: (string | number)[]; message: string } | undefined {
-  if (typeof v === 'string') return storable(v) ? undefined : { path, message: STORABLE_MESSAGE };
+  const stack = [...path];
+  const message = walk(v, stack);
+  return message === undefined ? undefined : { path: stack, message };
+}
+
+/** The problem's message with `stack` left at its path, or undefined with `stack` as it was. */
+function walk(v: unknown, stack: (string | number)[]): string | undefined {
+  if (typeof v === 'string') return storable(v) ? undefined : STORABLE_MESSAGE;
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) {
-      const p = firstProblem(v[i], [...path, i]);
-      if (p) return p;
+      stack.push(i);
+      const m = walk(v[i], stack);
+      if (m !== undefined) return m;
+      stack.pop();
     }
   } else if (v && typeof v === 'object') {
-    for (const [k, x] of Object.entries(v)) {
-      if (k === '__proto__') return { path: [...path, k], message: PROTO_MESSAGE };
-      if (!storable(k)) return { path: [...path, k], message: STORABLE_MESSAGE };
-      const p = firstProblem(x, [...path, k]);
-      if (p) return p;
+    for (const k in v) {
+      if (!Object.hasOwn(v, k)) continue;
+      stack.push(k);
+      if (k === '__proto__') return PROTO_MESSAGE;
+      if (!storable(k)) return STORABLE_MESSAGE;
+      const m = walk((v as Record<string, unknown>)[k], stack);
+      if (m !== undefined) return m;
+      stack.pop();
     }
   }
   return undefined;

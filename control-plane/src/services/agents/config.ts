@@ -17,9 +17,10 @@ import { resolveDirectorConfig, type ResolvedDirectorConfig } from '../../../../
 import { AppError, forbidden } from '../../errors.ts';
 import type { ServiceContext } from '../context.ts';
 import { getRevisionOrThrow } from '../specs/internal.ts';
+import { parsedSpec } from '../specs/parsed.ts';
 import { revisionChanges } from './notify.ts';
 import { applyOverlay, overlayFor, preferredByDirector, type Overlay } from './admin.ts';
-import { planRollout, HOLD_MAX_MS } from './rollout.ts';
+import { planRollout, HOLD_MAX_MS, type RolloutPeer } from './rollout.ts';
 import { sliceBudget } from '../cpu-slices.ts';
 
 function agentOf(ctx: ServiceContext) {
@@ -70,7 +71,8 @@ async function render(ctx: ServiceContext, clusterId: string, director: string, 
   // milliseconds after a change, and must share one read and one parse.
   let hit = parsed.get(key);
   if (!hit) {
-    hit = getRevisionOrThrow(ctx, clusterId, rev).then((row) => ({ row, spec: ClusterSpec.parse(row.spec) }));
+    // A spec that no longer parses fails here with zod's error, for this cluster alone.
+    hit = getRevisionOrThrow(ctx, clusterId, rev).then((row) => ({ row, spec: parsedSpec(row.clusterId, row.number, row.spec) ?? ClusterSpec.parse(row.spec) }));
     hit.catch(() => parsed.delete(key));
     cacheParsed(key, hit);
   }
@@ -102,14 +104,14 @@ export async function effectiveConfig(ctx: ServiceContext, fresh = false): Promi
       .limit(1);
   if (!me || me.rev === null) return null;
   const overlay: Overlay = me.adminVersion > 0 ? await overlayFor(ctx, agent.clusterId, agent.directorId) : { maintenance: me.maintenance, preferred: [], version: 0 };
-  return viewFor(ctx, { clusterId: agent.clusterId, name: agent.name }, { rev: me.rev, appliedRevision: me.appliedRevision }, overlay, () => peersOf(ctx, agent.clusterId));
+  return viewFor(ctx, { clusterId: agent.clusterId, name: agent.name }, { rev: me.rev, appliedRevision: me.appliedRevision }, overlay, async () => (await peersOf(ctx, agent.clusterId)).map(rolloutPeer));
 }
 
 /**
  * One director's view from what is known of it: the desired revision, the revision it runs,
  * its overlay, and (only when a rollout decision is due) its cluster's directors.
  */
-async function viewFor(ctx: ServiceContext, who: { clusterId: string; name: string }, me: { rev: number; appliedRevision: number | null }, overlay: Overlay, peers: () => Promise<Peer[]>): Promise<AgentConfigView> {
+async function viewFor(ctx: ServiceContext, who: { clusterId: string; name: string }, me: { rev: number; appliedRevision: number | null }, overlay: Overlay, peers: () => Promise<RolloutPeer[]>): Promise<AgentConfigView> {
   const rev = me.rev;
   const target = await render(ctx, who.clusterId, who.name, rev, overlay);
   const base = { director: who.name, maintenance: overlay.maintenance, preferred: overlay.preferred };
@@ -126,7 +128,7 @@ async function viewFor(ctx: ServiceContext, who: { clusterId: string; name: stri
     targetRevision: rev,
     revisionCreatedAt: target.row.createdAt.getTime(),
     now: Date.now(),
-    peers: (await peers()).map((p) => ({ name: p.name, appliedRevision: p.appliedRevision, state: p.reportedState, lastSeenAt: p.lastSeenAt?.getTime() ?? null })),
+    peers: await peers(),
   });
   revisionChanges.setHeld(who.clusterId, who.name, plan.kind === 'hold');
   if (plan.kind === 'hold') {
@@ -178,7 +180,9 @@ export async function clustersViews(ctx: ServiceContext, wanted: Map<string, str
     const list = byCluster.get(clusterId) ?? [];
     const masters = list.some((r) => r.adminVersion > 0) ? await preferredByDirector(ctx, clusterId) : new Map<string, string[]>();
     const views = new Map<string, AgentConfigView | null>();
-    const peers = Promise.resolve(list as Peer[]);
+    // The cluster's directors as the rollout reads them, built once for all of its views.
+    let rolloutPeers: Promise<RolloutPeer[]> | undefined;
+    const peers = () => (rolloutPeers ??= Promise.resolve(list.map(rolloutPeer)));
     for (const name of names) {
       const r = list.find((x) => x.name === name);
       if (!r || r.rev === null) {
@@ -186,7 +190,7 @@ export async function clustersViews(ctx: ServiceContext, wanted: Map<string, str
         continue;
       }
       const overlay: Overlay = { maintenance: r.maintenance, preferred: masters.get(r.id) ?? [], version: Number(r.adminVersion) };
-      views.set(name, await viewFor(ctx, { clusterId, name }, { rev: r.rev, appliedRevision: r.appliedRevision }, overlay, () => peers));
+      views.set(name, await viewFor(ctx, { clusterId, name }, { rev: r.rev, appliedRevision: r.appliedRevision }, overlay, peers));
     }
     out.set(clusterId, views);
     // Delivered as soon as rendered: the first agents apply and acknowledge (the database's
@@ -208,13 +212,15 @@ async function prefetchRevisions(ctx: ServiceContext, wanted: { clusterId: strin
     await pause();
     const key = `${row.clusterId}:${row.number}`;
     if (parsed.has(key)) continue;
-    const spec = ClusterSpec.safeParse(row.spec);
-    if (!spec.success) continue; // render() reads it again and fails for that cluster alone
-    cacheParsed(key, Promise.resolve({ row, spec: spec.data }));
+    // Parsed once per process (specs/parsed.ts): not at all in the replica that wrote it.
+    const spec = parsedSpec(row.clusterId, row.number, row.spec);
+    if (!spec) continue; // render() reads it again and fails for that cluster alone
+    cacheParsed(key, Promise.resolve({ row, spec }));
   }
 }
 
 type Peer = { id: string; name: string; appliedRevision: number | null; reportedState: unknown; lastSeenAt: Date | null };
+const rolloutPeer = (p: Omit<Peer, 'id'>): RolloutPeer => ({ name: p.name, appliedRevision: p.appliedRevision, state: p.reportedState, lastSeenAt: p.lastSeenAt?.getTime() ?? null });
 const peerCache = new Map<string, { at: number; rows: Promise<Peer[]> }>();
 const PEERS_TTL_MS = 250;
 

@@ -4,8 +4,10 @@ import { clusters, specRevisions } from '../../../../schema/src/tables/index.ts'
 import { actorLabel, requireRole, withTransaction, type ServiceContext } from '../context.ts';
 import { appendEvent } from '../events/append.ts';
 import { conflict } from '../../errors.ts';
+import type { ClusterSpec } from '../../../../schema/src/spec/cluster.ts';
 import { getClusterOrThrow } from '../internal.ts';
 import { getRevisionOrThrow, lockCluster, specHash, validateForCluster } from './internal.ts';
+import { rememberParsed } from './parsed.ts';
 import { PutSpecInput, RollbackInput } from './schemas.ts';
 
 /**
@@ -14,7 +16,8 @@ import { PutSpecInput, RollbackInput } from './schemas.ts';
  * automation can PUT the same document repeatedly.
  */
 async function storeRevision(ctx: ServiceContext, clusterId: string, spec: unknown, message: string, rollbackOf: number | null, ifRevision?: number | null) {
-  return withTransaction(ctx, async (tx) => {
+  let written: ClusterSpec | undefined;
+  const r = await withTransaction(ctx, async (tx) => {
     const cluster = await getClusterOrThrow(tx, clusterId);
     const locked = await lockCluster(tx, cluster.id);
     // Checked under the cluster's row lock: no other writer can move it between check and write.
@@ -45,8 +48,12 @@ async function storeRevision(ctx: ServiceContext, clusterId: string, spec: unkno
       clusterId: cluster.id,
       details: { revision: number, specHash: hash, message, ...(rollbackOf === null ? {} : { rollbackOf }), warnings: warnings.length },
     });
+    written = normalised;
     return { revision: revision!, unchanged: false, warnings };
   });
+  // Committed: this replica's agents and checks use the spec it validated (parsed.ts).
+  if (written && !r.unchanged) rememberParsed(r.revision.clusterId, r.revision.number, written);
+  return r;
 }
 
 export async function putSpec(ctx: ServiceContext, clusterId: string, raw: PutSpecInput) {

@@ -1,7 +1,9 @@
 /**
  * Parsed specs by (cluster, revision). Revisions are immutable, and parsing a stored spec (zod)
  * is most of the cost of both serving an agent its config and checking a new spec against the
- * rest of its site, so each revision is parsed once per process.
+ * rest of its site, so each revision is parsed once per process: by the first reader, or not at
+ * all in the replica that wrote it (`rememberParsed`: the writer validated it, and its agents'
+ * configs and the next site document's checks would otherwise parse it again at once).
  */
 import { ClusterSpec } from '../../../../schema/src/spec/cluster.ts';
 
@@ -18,4 +20,13 @@ export function parsedSpec(clusterId: string, revision: number, raw: unknown): C
   if (cache.size >= MAX) cache.delete(cache.keys().next().value!);
   cache.set(key, value);
   return value;
+}
+
+/**
+ * A revision this process just wrote, with the spec it validated (what was stored). Called only
+ * after the transaction committed: a rolled-back number can be taken again by another spec.
+ */
+export function rememberParsed(clusterId: string, revision: number, spec: ClusterSpec): void {
+  if (cache.size >= MAX) cache.delete(cache.keys().next().value!);
+  cache.set(`${clusterId}:${revision}`, spec);
 }

@@ -18,6 +18,7 @@ import { notifyReplicasMany, revisionChanges } from '../agents/notify.ts';
 import { specHash, unknownDirectors, unreadableSiblings } from './internal.ts';
 import { PutSiteSpecsInput } from './schemas.ts';
 import { loadSite, siteIndexFor } from './site.ts';
+import { rememberParsed } from './parsed.ts';
 
 export interface SiteApplyResult {
   site: string;
@@ -28,7 +29,9 @@ export async function putSiteSpecs(ctx: ServiceContext, siteRef: string, raw: un
   requireRole(ctx, 'operator');
   const input = PutSiteSpecsInput.parse(raw);
   const changed: string[] = [];
+  let written: { clusterId: string; number: number; spec: ClusterSpec }[] = [];
   const result = await withTransaction(ctx, async (tx) => {
+    written = [];
     const site = await getSiteOrThrow(tx, siteRef);
     const clusterList = await loadSite(tx, site.id, true);
     const byName = new Map(clusterList.map((c) => [c.name, c]));
@@ -86,6 +89,7 @@ export async function putSiteSpecs(ctx: ServiceContext, siteRef: string, raw: un
       rows.push({ clusterId: c.id, number, spec, specHash: hash, message: input.clusters[name]!.message ?? input.message ?? '', rollbackOf: null, createdBy: actorLabel(tx.actor) });
       out[name] = { revision: number, unchanged: false, warnings: warnings.get(name) ?? 0 };
       changed.push(c.id);
+      written.push({ clusterId: c.id, number, spec });
     }
     if (rows.length) {
       const nameOf = new Map(clusterList.map((c) => [c.id, c.name]));
@@ -100,6 +104,7 @@ export async function putSiteSpecs(ctx: ServiceContext, siteRef: string, raw: un
     }
     return { site: site.name, clusters: out };
   });
+  for (const w of written) rememberParsed(w.clusterId, w.number, w.spec);
   for (const id of changed) revisionChanges.notify(id);
   return result;
 }
