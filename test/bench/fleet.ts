@@ -297,6 +297,7 @@ export async function run(args: string[]): Promise<void> {
         const l = await loopP99();
         loop.delay = Math.max(loop.delay, l.delay);
         loop.raw = Math.max(loop.raw, l.raw);
+        process.stderr.write(`site-wide change ${k + 1}/${allRepeats}: acks p99 ${pct(r.latencies, 99).toFixed(0)} ms, event-loop delay p99 ${fmtLoop(l)}\n`);
         lat.push(...r.latencies);
         r.byAgent.forEach(([a, ms]) => byReplica[a.replica]!.push(ms));
         acked += r.latencies.length;
