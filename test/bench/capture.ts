@@ -5,6 +5,9 @@ import { createInterface } from 'node:readline';
 
 export const median = (xs: number[]) => pct(xs, 50);
 
+/** One sample's value in a Prometheus text exposition (`name` with its labels as exposed), NaN if absent. */
+export const metricValue = (text: string, name: string): number => Number(new RegExp(`^${name.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+
 export function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;

@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import WebSocket from 'ws';
 import { startPostgres } from '../support/postgres-server.ts';
-import { pct, rssMb } from './capture.ts';
+import { metricValue, pct, rssMb } from './capture.ts';
 
 const VIGIL = join(import.meta.dirname, '../../agent/bin/vigil.mjs');
 const TOKEN = 'vgl_fleet-bench-bootstrap-token-0123456789abcdef';
@@ -105,7 +105,6 @@ export async function run(args: string[]): Promise<void> {
     return r.body;
   };
   const metricsOf = async (replica: number) => (await fetch(`${base(replica)}/metrics`)).text();
-  const valueIn = (text: string, name: string) => Number(new RegExp(`^${name.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
   /**
    * Event-loop delay p99 (ms) since the last scrape, worst replica (the scrape resets it): the
    * lateness past a timer's due time (`vigil_cp_event_loop_delay_seconds`, the judged figure),
@@ -114,8 +113,8 @@ export async function run(args: string[]): Promise<void> {
   const loopP99 = async () => {
     const texts = await Promise.all(ports.map((_, r) => metricsOf(r)));
     return {
-      delay: Math.max(...texts.map((t) => valueIn(t, 'vigil_cp_event_loop_delay_seconds{quantile="0.99"}') * 1000)),
-      raw: Math.max(...texts.map((t) => valueIn(t, 'vigil_cp_nodejs_eventloop_lag_p99_seconds') * 1000)),
+      delay: Math.max(...texts.map((t) => metricValue(t, 'vigil_cp_event_loop_delay_seconds{quantile="0.99"}') * 1000)),
+      raw: Math.max(...texts.map((t) => metricValue(t, 'vigil_cp_nodejs_eventloop_lag_p99_seconds') * 1000)),
     };
   };
   const fmtLoop = (l: { delay: number; raw: number }) => `${l.delay.toFixed(1)} ms past due (tick interval p99 ${l.raw.toFixed(1)} ms)`;
