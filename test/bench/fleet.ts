@@ -310,6 +310,9 @@ export async function run(args: string[]): Promise<void> {
       const loop = { delay: 0, raw: 0 };
       for (let k = 0; k < allRepeats; k++) {
         const gen = vipGen++;
+        // Each change's window is the change alone (the scrape resets the histogram): the idle
+        // seconds between changes would otherwise dilute every change's p99 but the first's.
+        await loopP99();
         stageStart = performance.now();
         const r = await waitAcks(agents, async () => { await must('PUT', '/v1/sites/fleet/specs', siteDoc((c) => 20_000 + gen * 300 + c)); });
         stageStart = 0;
