@@ -20,8 +20,10 @@ describe('event-loop delay as lateness', () => {
     const registry = new Registry();
     const h = registerLoopDelay(registry, 't_');
     await sleep(50); // a few ticks
-    const until = Date.now() + 80;
-    while (Date.now() < until) { /* blocks the loop */ }
+    // performance.now(), not Date.now(): a millisecond clock can end the block after 79.1 ms
+    // (CI caught a raw interval of 79.76 ms that way).
+    const until = performance.now() + 80;
+    while (performance.now() < until) { /* blocks the loop */ }
     await sleep(30);
     const rawMaxMs = h.max / 1e6;
     const late = await gauge(registry, '1');
