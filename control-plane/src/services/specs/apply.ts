@@ -52,7 +52,7 @@ async function storeRevision(ctx: ServiceContext, clusterId: string, spec: unkno
     return { revision: revision!, unchanged: false, warnings };
   });
   // Committed: this replica's agents and checks use the spec it validated (parsed.ts).
-  if (written && !r.unchanged) rememberParsed(r.revision.clusterId, r.revision.number, written);
+  if (written) rememberParsed(r.revision.clusterId, r.revision.number, written);
   return r;
 }
 

@@ -17,8 +17,7 @@ export function parsedSpec(clusterId: string, revision: number, raw: unknown): C
   if (hit !== undefined) return hit;
   const r = ClusterSpec.safeParse(raw);
   const value = r.success ? r.data : null;
-  if (cache.size >= MAX) cache.delete(cache.keys().next().value!);
-  cache.set(key, value);
+  store(key, value);
   return value;
 }
 
@@ -27,6 +26,11 @@ export function parsedSpec(clusterId: string, revision: number, raw: unknown): C
  * after the transaction committed: a rolled-back number can be taken again by another spec.
  */
 export function rememberParsed(clusterId: string, revision: number, spec: ClusterSpec): void {
+  store(`${clusterId}:${revision}`, spec);
+}
+
+/** Caches a parse, the oldest out once MAX are held. */
+function store(key: string, value: ClusterSpec | null): void {
   if (cache.size >= MAX) cache.delete(cache.keys().next().value!);
-  cache.set(`${clusterId}:${revision}`, spec);
+  cache.set(key, value);
 }

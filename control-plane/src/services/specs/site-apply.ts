@@ -28,7 +28,6 @@ export interface SiteApplyResult {
 export async function putSiteSpecs(ctx: ServiceContext, siteRef: string, raw: unknown): Promise<SiteApplyResult> {
   requireRole(ctx, 'operator');
   const input = PutSiteSpecsInput.parse(raw);
-  const changed: string[] = [];
   let written: { clusterId: string; number: number; spec: ClusterSpec }[] = [];
   const result = await withTransaction(ctx, async (tx) => {
     written = [];
@@ -88,7 +87,6 @@ export async function putSiteSpecs(ctx: ServiceContext, siteRef: string, raw: un
       const number = Math.max(maxima.get(c.id) ?? 0, c.currentRevision ?? 0) + 1;
       rows.push({ clusterId: c.id, number, spec, specHash: hash, message: input.clusters[name]!.message ?? input.message ?? '', rollbackOf: null, createdBy: actorLabel(tx.actor) });
       out[name] = { revision: number, unchanged: false, warnings: warnings.get(name) ?? 0 };
-      changed.push(c.id);
       written.push({ clusterId: c.id, number, spec });
     }
     if (rows.length) {
@@ -104,8 +102,10 @@ export async function putSiteSpecs(ctx: ServiceContext, siteRef: string, raw: un
     }
     return { site: site.name, clusters: out };
   });
-  for (const w of written) rememberParsed(w.clusterId, w.number, w.spec);
-  for (const id of changed) revisionChanges.notify(id);
+  for (const w of written) {
+    rememberParsed(w.clusterId, w.number, w.spec);
+    revisionChanges.notify(w.clusterId);
+  }
   return result;
 }
 
