@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalIp, isIpv6LinkLocal, isMulticastIp, parseIp, parseIpPrefix } from './ip.ts';
+import { canonicalIp, ipFamily, isIpv6LinkLocal, isMulticastIp, parseIp, parseIpPrefix } from './ip.ts';
 
 describe('parseIp', () => {
   it.each([
@@ -43,6 +43,18 @@ describe('parseIpPrefix', () => {
   it('canonicalIp drops the prefix and normalises spelling', () => {
     expect(canonicalIp('2001:DB8:0::1/64')).toBe('2001:db8::1');
     expect(canonicalIp('192.0.2.1/24')).toBe('192.0.2.1');
+  });
+
+  it('canonicalIp and ipFamily answer as the parser does, asked again and past their memory (4,096 texts)', () => {
+    const texts = ['2001:DB8:0::1/64', '10.0.0.01', 'bogus', '10.0.0.1/33', '::ffff:192.0.2.1'];
+    for (let i = 0; i < 10_000; i++) texts.push(i % 3 ? `10.${(i >> 8) & 255}.${i & 255}.${i % 7}/24` : `2001:db8::${i.toString(16)}`);
+    for (let round = 0; round < 3; round++) {
+      for (const t of texts) {
+        const p = parseIpPrefix(t);
+        expect(canonicalIp(t)).toBe(p?.canonical ?? t);
+        expect(ipFamily(t)).toBe(p?.family);
+      }
+    }
   });
 
   it('classifies link-local and multicast', () => {

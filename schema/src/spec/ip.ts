@@ -127,14 +127,32 @@ export function parseIpPrefix(text: string): ParsedPrefix | undefined {
   return { ...ip, prefixLength };
 }
 
+/**
+ * canonicalIp and ipFamily by text. A site-wide change asks both about the same few hundred
+ * addresses tens of thousands of times (every director's render, every fleet rule), and each
+ * parse allocates its bytes and text. Bounded: cleared whole when full.
+ */
+const known = new Map<string, { canonical: string; family: IpFamily } | null>();
+const KNOWN_MAX = 4096;
+function knownIp(text: string): { canonical: string; family: IpFamily } | null {
+  let k = known.get(text);
+  if (k === undefined) {
+    const p = parseIpPrefix(text);
+    k = p ? { canonical: p.canonical, family: p.family } : null;
+    if (known.size >= KNOWN_MAX) known.clear();
+    known.set(text, k);
+  }
+  return k;
+}
+
 /** Canonical IP of an "IP[/len]" text (prefix dropped), or the text itself if it does not parse. */
 export function canonicalIp(text: string): string {
-  return parseIpPrefix(text)?.canonical ?? text;
+  return knownIp(text)?.canonical ?? text;
 }
 
 /** Family of an "IP[/len]" text, or undefined if it does not parse. */
 export function ipFamily(text: string): IpFamily | undefined {
-  return parseIpPrefix(text)?.family;
+  return knownIp(text)?.family;
 }
 
 /** True for IPv6 link-local fe80::/10. */

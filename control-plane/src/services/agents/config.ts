@@ -18,6 +18,7 @@ import { AppError, forbidden } from '../../errors.ts';
 import type { ServiceContext } from '../context.ts';
 import { getRevisionOrThrow } from '../specs/internal.ts';
 import { parsedSpec } from '../specs/parsed.ts';
+import { RevisionCache } from '../specs/revision-cache.ts';
 import { revisionChanges } from './notify.ts';
 import { applyOverlay, overlayFor, preferredByDirector, type Overlay } from './admin.ts';
 import { planRollout, HOLD_MAX_MS, type RolloutPeer } from './rollout.ts';
@@ -45,46 +46,50 @@ export interface AgentConfigView {
 const versionOf = (rev: number, o: Overlay) => (o.version ? `rev-${rev}.a-${o.version}` : `rev-${rev}`);
 
 /**
- * Parsed specs by (cluster, revision): revisions are immutable, and parsing (zod) is most of the
- * cost of serving a config, which 2,000 agents ask for at once after a change.
+ * Parsed specs by (cluster, revision), with the revision's creation time (the rollout's clock):
+ * revisions are immutable, and parsing (zod) is most of the cost of serving a config, which
+ * 2,000 agents ask for at once after a change. The newest three revisions of each cluster
+ * (revision-cache.ts): the rollout renders two.
  */
-const parsed = new Map<string, Promise<{ row: Awaited<ReturnType<typeof getRevisionOrThrow>>; spec: ClusterSpec }>>();
-const PARSED_MAX = 2000;
-
-/** Caches a parse, the oldest out once PARSED_MAX are held (render() and prefetchRevisions()). */
-function cacheParsed(key: string, hit: Promise<{ row: Awaited<ReturnType<typeof getRevisionOrThrow>>; spec: ClusterSpec }>): void {
-  if (parsed.size >= PARSED_MAX) parsed.delete(parsed.keys().next().value!);
-  parsed.set(key, hit);
-}
+type ParsedRevision = { createdAt: number; spec: ClusterSpec };
+const parsed = new RevisionCache<Promise<ParsedRevision>>(3, 2000);
 
 /**
- * Rendered configs by (cluster, revision, director, overlay): all four are immutable keys (a
- * revision never changes, an overlay change bumps its version), and after a change every agent
- * of a cluster asks at once.
+ * Rendered configs by (cluster, revision), then by (director, overlay): all are immutable keys
+ * (a revision never changes, an overlay change bumps its version), and after a change every
+ * agent of a cluster asks at once. A revision's configs leave with it.
  */
-const rendered = new Map<string, ResolvedDirectorConfig>();
-const RENDERED_MAX = 20_000;
+const rendered = new RevisionCache<Map<string, ResolvedDirectorConfig>>(3, 2000);
+/** Configs of one revision: its directors, times the overlays they had meanwhile. */
+const RENDERED_PER_REVISION_MAX = 4096;
 
 async function render(ctx: ServiceContext, clusterId: string, director: string, rev: number, overlay: Overlay) {
-  const key = `${clusterId}:${rev}`;
   // The promise is cached, not its value: the agents of a cluster all ask within the same
   // milliseconds after a change, and must share one read and one parse.
-  let hit = parsed.get(key);
+  let hit = parsed.get(clusterId, rev);
   if (!hit) {
     // A spec that no longer parses fails here with zod's error, for this cluster alone.
-    hit = getRevisionOrThrow(ctx, clusterId, rev).then((row) => ({ row, spec: parsedSpec(row.clusterId, row.number, row.spec) ?? ClusterSpec.parse(row.spec) }));
-    hit.catch(() => parsed.delete(key));
-    cacheParsed(key, hit);
+    hit = getRevisionOrThrow(ctx, clusterId, rev).then((row) => ({ createdAt: row.createdAt.getTime(), spec: parsedSpec(row.clusterId, row.number, row.spec) ?? ClusterSpec.parse(row.spec) }));
+    const mine = hit;
+    hit.catch(() => {
+      if (parsed.get(clusterId, rev) === mine) parsed.delete(clusterId, rev);
+    });
+    parsed.set(clusterId, rev, hit);
   }
-  const { row, spec } = await hit;
-  const rkey = `${key}:${director}:${overlay.version}:${overlay.maintenance ? 1 : 0}:${overlay.preferred.join(',')}`;
-  let config = rendered.get(rkey);
+  const { createdAt, spec } = await hit;
+  const rkey = `${director}:${overlay.version}:${overlay.maintenance ? 1 : 0}:${overlay.preferred.join(',')}`;
+  let configs = rendered.get(clusterId, rev);
+  if (!configs) {
+    configs = new Map();
+    rendered.set(clusterId, rev, configs);
+  }
+  let config = configs.get(rkey);
   if (!config) {
     config = applyOverlay(resolveDirectorConfig(spec, director), overlay);
-    if (rendered.size >= RENDERED_MAX) rendered.delete(rendered.keys().next().value!);
-    rendered.set(rkey, config);
+    if (configs.size >= RENDERED_PER_REVISION_MAX) configs.clear();
+    configs.set(rkey, config);
   }
-  return { row, config };
+  return { createdAt, config };
 }
 
 /** The config this agent should run now (null: the cluster has no spec yet). */
@@ -126,7 +131,7 @@ async function viewFor(ctx: ServiceContext, who: { clusterId: string; name: stri
     current: current.config,
     target: target.config,
     targetRevision: rev,
-    revisionCreatedAt: target.row.createdAt.getTime(),
+    revisionCreatedAt: target.createdAt,
     now: Date.now(),
     peers: await peers(),
   });
@@ -168,7 +173,7 @@ export async function clustersViews(ctx: ServiceContext, wanted: Map<string, str
   for (const r of rows) {
     if (r.rev === null) continue;
     for (const n of [r.rev, r.appliedRevision]) {
-      if (n === null || n > r.rev || parsed.has(`${r.clusterId}:${n}`)) continue;
+      if (n === null || n > r.rev || parsed.has(r.clusterId, n)) continue;
       need.set(`${r.clusterId}:${n}`, { clusterId: r.clusterId, number: n });
     }
   }
@@ -210,12 +215,11 @@ async function prefetchRevisions(ctx: ServiceContext, wanted: { clusterId: strin
   for (const row of rows) {
     // Parsing is CPU: let the event loop breathe between slices of a site-wide change.
     await pause();
-    const key = `${row.clusterId}:${row.number}`;
-    if (parsed.has(key)) continue;
+    if (parsed.has(row.clusterId, row.number)) continue;
     // Parsed once per process (specs/parsed.ts): not at all in the replica that wrote it.
     const spec = parsedSpec(row.clusterId, row.number, row.spec);
     if (!spec) continue; // render() reads it again and fails for that cluster alone
-    cacheParsed(key, Promise.resolve({ row, spec }));
+    parsed.set(row.clusterId, row.number, Promise.resolve({ createdAt: row.createdAt.getTime(), spec }));
   }
 }
 

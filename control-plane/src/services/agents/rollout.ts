@@ -13,6 +13,7 @@
 import { advertKey } from '../../../../schema/src/spec/advert-key.ts';
 import type { ResolvedDirectorConfig } from '../../../../schema/src/spec/resolve.ts';
 import { isFresh, reportedState } from './reported.ts';
+import { sameJson } from './same-json.ts';
 
 export const SYNC_DELAY_MS = 5000;
 export const HOLD_MAX_MS = 60_000;
@@ -39,26 +40,26 @@ export type RolloutPlan = { kind: 'now' } | { kind: 'at'; applyAt: number } | { 
 export { advertKey };
 
 /**
- * An instance's JSON and advert key, computed once per instance object: the control plane's
- * rendered configs are cached and shared (config.ts), and a site-wide change plans two
- * thousand rollouts from them within a second.
+ * An instance's advert key, computed once per instance object: the control plane's rendered
+ * configs are cached and shared (config.ts), and a site-wide change plans two thousand rollouts
+ * from them within a second.
  */
-const forms = new WeakMap<object, { json: string; advert: string }>();
+const adverts = new WeakMap<object, string>();
 type Instance = ResolvedDirectorConfig['instances'][string];
-function formOf(i: Instance | undefined): { json: string; advert: string } {
-  if (!i) return { json: 'null', advert: advertKey(undefined) };
-  let f = forms.get(i);
-  if (!f) {
-    f = { json: JSON.stringify(i), advert: advertKey(i) };
-    forms.set(i, f);
+function advertOf(i: Instance | undefined): string {
+  if (!i) return advertKey(undefined);
+  let a = adverts.get(i);
+  if (a === undefined) {
+    a = advertKey(i);
+    adverts.set(i, a);
   }
-  return f;
+  return a;
 }
 
 export function planRollout(o: RolloutInput): RolloutPlan {
   const names = new Set([...Object.keys(o.current.instances), ...Object.keys(o.target.instances)]);
-  const changed = [...names].filter((n) => formOf(o.current.instances[n]).json !== formOf(o.target.instances[n]).json);
-  if (changed.some((n) => formOf(o.current.instances[n]).advert !== formOf(o.target.instances[n]).advert)) {
+  const changed = [...names].filter((n) => !sameJson(o.current.instances[n], o.target.instances[n]));
+  if (changed.some((n) => advertOf(o.current.instances[n]) !== advertOf(o.target.instances[n]))) {
     const at = o.revisionCreatedAt + SYNC_DELAY_MS;
     return at > o.now ? { kind: 'at', applyAt: at } : { kind: 'now' };
   }

@@ -6,18 +6,18 @@
  * configs and the next site document's checks would otherwise parse it again at once).
  */
 import { ClusterSpec } from '../../../../schema/src/spec/cluster.ts';
+import { RevisionCache } from './revision-cache.ts';
 
-const MAX = 5000;
-const cache = new Map<string, ClusterSpec | null>();
+/** The newest three revisions of each cluster (revision-cache.ts), 5,000 in all. */
+const cache = new RevisionCache<ClusterSpec | null>(3, 5000);
 
 /** The parsed spec, or null when a stored spec no longer parses with today's schema. */
 export function parsedSpec(clusterId: string, revision: number, raw: unknown): ClusterSpec | null {
-  const key = `${clusterId}:${revision}`;
-  const hit = cache.get(key);
+  const hit = cache.get(clusterId, revision);
   if (hit !== undefined) return hit;
   const r = ClusterSpec.safeParse(raw);
   const value = r.success ? r.data : null;
-  store(key, value);
+  cache.set(clusterId, revision, value);
   return value;
 }
 
@@ -26,11 +26,5 @@ export function parsedSpec(clusterId: string, revision: number, raw: unknown): C
  * after the transaction committed: a rolled-back number can be taken again by another spec.
  */
 export function rememberParsed(clusterId: string, revision: number, spec: ClusterSpec): void {
-  store(`${clusterId}:${revision}`, spec);
-}
-
-/** Caches a parse, the oldest out once MAX are held. */
-function store(key: string, value: ClusterSpec | null): void {
-  if (cache.size >= MAX) cache.delete(cache.keys().next().value!);
-  cache.set(key, value);
+  cache.set(clusterId, revision, spec);
 }
