@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { lateness, registerLoopDelay } from './loop-delay.ts';
+import { bucketQuantile, lateness, latenessBuckets, registerLatenessHistogram, registerLoopDelay } from './loop-delay.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const gauge = async (registry: Registry, quantile: string) => {
@@ -34,4 +34,50 @@ describe('event-loop delay as lateness', () => {
     expect(late).toBeCloseTo(rawMaxMs / 1000 - 0.01, 6);
     expect(h.count).toBe(0); // the scrape reset it
   });
+
+  it('the cumulative histogram counts every tick, the blocked one in its bucket, and is never reset by a scrape', async () => {
+    const registry = new Registry();
+    const stop = registerLatenessHistogram(registry, 't_');
+    try {
+      await sleep(100);
+      const before = latenessBuckets(await registry.metrics(), 't_event_loop_lateness_seconds');
+      const until = performance.now() + 80;
+      while (performance.now() < until) { /* blocks the loop */ }
+      await sleep(100);
+      const after = latenessBuckets(await registry.metrics(), 't_event_loop_lateness_seconds');
+      expect(before.at(-1)![0]).toBe(Infinity);
+      expect(before.at(-1)![1]).toBeGreaterThanOrEqual(3); // 100 ms of 10 ms ticks, on a busy machine
+      // Cumulative: no bucket's count went down (the first scrape reset nothing).
+      after.forEach(([le, n], i) => {
+        expect(le).toBe(before[i]![0]);
+        expect(n).toBeGreaterThanOrEqual(before[i]![1]);
+      });
+      // The ticks in between: the blocked one was at least 70 ms late (due within 10 ms of the
+      // block's start, run after its end), so one of them is above the 65 ms bound.
+      const between = after.map(([le, n], i): [number, number] => [le, n - before[i]![1]]);
+      const total = between.at(-1)![1];
+      const atMost65 = between.find(([le]) => Math.abs(le - 0.065) < 1e-9)![1];
+      expect(total - atMost65).toBeGreaterThanOrEqual(1);
+    } finally {
+      stop();
+    }
+  });
 });
+
+describe('bucketQuantile', () => {
+  const b = (...xs: [number, number][]) => xs;
+  it('interpolates within the bucket that holds the rank, as histogram_quantile does', () => {
+    // 100 ticks: 90 at most 5 ms, 9 in (5, 10], 1 in (45, 50].
+    const buckets = b([0.005, 90], [0.01, 99], [0.045, 99], [0.05, 100], [Infinity, 100]);
+    expect(bucketQuantile(buckets, 0.5)).toBeCloseTo(0.005 * 50 / 90, 9);
+    expect(bucketQuantile(buckets, 0.99)).toBeCloseTo(0.01, 9);
+    expect(bucketQuantile(buckets, 0.995)).toBeCloseTo(0.0475, 9);
+    expect(bucketQuantile(buckets, 1)).toBeCloseTo(0.05, 9);
+  });
+  it('reads a quantile in +Inf as the last finite bound, and NaN without ticks', () => {
+    expect(bucketQuantile(b([0.05, 0], [Infinity, 3]), 0.99)).toBe(0.05);
+    expect(bucketQuantile(b([0.05, 0], [Infinity, 0]), 0.99)).toBeNaN();
+    expect(bucketQuantile([], 0.5)).toBeNaN();
+  });
+});
+

@@ -9,7 +9,7 @@
  * the lateness itself; the raw interval stays in prom-client's gauges beside it.
  */
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import { Gauge, type Registry } from 'prom-client';
+import { Gauge, Histogram, type Registry } from 'prom-client';
 
 export const LOOP_RESOLUTION_MS = 10;
 
@@ -39,4 +39,62 @@ export function registerLoopDelay(registry: Registry, prefix: string, resolution
     },
   });
   return histogram;
+}
+
+/** Lateness buckets (seconds): 5 ms steps to 100 ms, where a bound like "p99 < 50 ms" is judged. */
+export const LATENESS_BUCKETS = [...Array.from({ length: 20 }, (_, i) => (i + 1) * 0.005), 0.15, 0.25, 0.5, 1, 2.5];
+
+/**
+ * Registers `<prefix>event_loop_lateness_seconds`, a cumulative histogram of every tick's
+ * lateness (never reset). The quantile gauge above answers "since the last scrape", which is one
+ * window; a phase made of several windows (or Prometheus's `histogram_quantile` over a range)
+ * needs the distribution itself: the difference of two scrapes is exactly the ticks between them.
+ * Fed by a repeating timer of the same period as the gauge's (a JS one: node's histogram keeps
+ * no per-tick record); returns its stop.
+ */
+export function registerLatenessHistogram(registry: Registry, prefix: string, resolutionMs = LOOP_RESOLUTION_MS, now: () => number = () => performance.now()): () => void {
+  const histogram = new Histogram({
+    name: `${prefix}event_loop_lateness_seconds`,
+    help: `How late each tick of a ${resolutionMs} ms timer ran past its due time, cumulative (the difference of two scrapes is the ticks between them)`,
+    buckets: LATENESS_BUCKETS,
+    registers: [registry],
+  });
+  let last = now();
+  const timer = setInterval(() => {
+    const t = now();
+    histogram.observe(lateness((t - last) * 1e6, resolutionMs));
+    last = t;
+  }, resolutionMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/** Cumulative bucket counts of a lateness histogram in a scrape's text, by upper bound (seconds; +Inf last). */
+export function latenessBuckets(text: string, name: string): [number, number][] {
+  const out: [number, number][] = [];
+  const re = new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} (\\S+)$`, 'gm');
+  for (let m = re.exec(text); m; m = re.exec(text)) out.push([m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2])]);
+  return out;
+}
+
+/**
+ * The q-quantile (0..1) of the ticks counted in cumulative buckets, interpolated linearly within
+ * its bucket (Prometheus's histogram_quantile does the same); NaN with no ticks. A quantile in
+ * the +Inf bucket reads as the last finite bound.
+ */
+export function bucketQuantile(buckets: [number, number][], q: number): number {
+  const total = buckets.at(-1)?.[1] ?? 0;
+  if (total === 0) return NaN;
+  const rank = q * total;
+  let lowerBound = 0;
+  let lowerCount = 0;
+  for (const [le, count] of buckets) {
+    if (count >= rank) {
+      if (le === Infinity) return lowerBound;
+      return lowerBound + (le - lowerBound) * (count === lowerCount ? 0 : (rank - lowerCount) / (count - lowerCount));
+    }
+    lowerBound = le;
+    lowerCount = count;
+  }
+  return lowerBound;
 }

@@ -1,6 +1,6 @@
 /** Prometheus metrics of one control-plane process (each replica is scraped on its own). */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { LOOP_RESOLUTION_MS, registerLoopDelay } from './loop-delay.ts';
+import { LOOP_RESOLUTION_MS, registerLatenessHistogram, registerLoopDelay } from './loop-delay.ts';
 
 export interface Metrics {
   registry: Registry;
@@ -14,6 +14,7 @@ export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'vigil_cp_', eventLoopMonitoringPrecision: LOOP_RESOLUTION_MS });
   registerLoopDelay(registry, 'vigil_cp_');
+  registerLatenessHistogram(registry, 'vigil_cp_');
   return {
     registry,
     httpRequests: new Counter({ name: 'vigil_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['method', 'route', 'status'], registers: [registry] }),
