@@ -132,6 +132,7 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
       // retry against another replica or after the restart).
       clearInterval(checkpointTimer);
       clearInterval(upkeepTimer);
+      metrics.close();
       ws.close();
       sessions.closeAll('the control plane is stopping');
       sessions.stop();

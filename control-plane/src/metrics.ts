@@ -8,15 +8,21 @@ export interface Metrics {
   httpDuration: Histogram<'method' | 'route'>;
   eventsAppended: Counter<'kind'>;
   agentsConnected: Gauge;
+  /** Stops the loop-lateness sampling (a control plane stopping, a test's app closed). */
+  close(): void;
 }
 
 export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'vigil_cp_', eventLoopMonitoringPrecision: LOOP_RESOLUTION_MS });
-  registerLoopDelay(registry, 'vigil_cp_');
-  registerLatenessHistogram(registry, 'vigil_cp_');
+  const loopDelay = registerLoopDelay(registry, 'vigil_cp_');
+  const stopLateness = registerLatenessHistogram(registry, 'vigil_cp_');
   return {
     registry,
+    close() {
+      loopDelay.disable();
+      stopLateness();
+    },
     httpRequests: new Counter({ name: 'vigil_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['method', 'route', 'status'], registers: [registry] }),
     httpDuration: new Histogram({
       name: 'vigil_http_request_duration_seconds',

@@ -34,6 +34,8 @@ describe.each(drivers)('control plane happy paths on %s', (driver) => {
     // The loop's lateness beside prom-client's raw tick interval (control-plane/src/loop-delay.ts).
     expect(metrics.body).toMatch(/^# HELP vigil_cp_event_loop_delay_seconds /m);
     expect(metrics.body).toMatch(/^# HELP vigil_cp_nodejs_eventloop_lag_p99_seconds /m);
+    // And every tick's lateness, cumulative, with a bucket at the 50 ms bound.
+    expect(metrics.body).toMatch(/^vigil_cp_event_loop_lateness_seconds_bucket\{le="0.05"\} \d+$/m);
     const doc = await t.call('GET', '/openapi.json', { token: null });
     expect(doc.body.openapi).toBe('3.1.0');
     // Generated from the route schemas: the site body's name rule is in it.

@@ -44,7 +44,8 @@ export async function testApp(driver: Driver, opts: { maxBodyBytes?: number; log
   const sessions = new SessionRegistry(db.db);
   const ingest = new IngestGate();
   const committer = new ReportCommitter(db.db);
-  const app = createApp({ db, logger, metrics: createMetrics(), maxBodyBytes: opts.maxBodyBytes, audit, sessions, ingest, committer });
+  const metrics = createMetrics();
+  const app = createApp({ db, logger, metrics, maxBodyBytes: opts.maxBodyBytes, audit, sessions, ingest, committer });
   const t: TestApp = {
     db,
     audit,
@@ -79,6 +80,7 @@ export async function testApp(driver: Driver, opts: { maxBodyBytes?: number; log
     raw: (path, init = {}) => Promise.resolve(app.request(path, { ...init, headers: { authorization: `Bearer ${BOOTSTRAP}`, ...(init.headers as Record<string, string> | undefined) } })),
     async close() {
       sessions.stop();
+      metrics.close();
       await db.close();
       rmSync(keyDir, { recursive: true, force: true });
     },
