@@ -26,6 +26,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <linux/if_packet.h>
@@ -1004,6 +1005,83 @@ static napi_value socket_options(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* A JS string as a malloc'd C string (NULL when v is not a string). */
+static char *dup_str(napi_env env, napi_value v) {
+  napi_valuetype t;
+  size_t len;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_string) return NULL;
+  if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) return NULL;
+  char *out = malloc(len + 1);
+  if (out && napi_get_value_string_utf8(env, v, out, len + 1, &len) != napi_ok) {
+    free(out);
+    return NULL;
+  }
+  return out;
+}
+
+static void free_strv(char **v) {
+  if (!v) return;
+  for (char **p = v; *p; p++) free(*p);
+  free(v);
+}
+
+/* A JS array of strings as a NULL-terminated, malloc'd vector (NULL when it is anything else). */
+static char **dup_strv(napi_env env, napi_value v) {
+  bool is_array;
+  uint32_t n;
+  if (napi_is_array(env, v, &is_array) != napi_ok || !is_array) return NULL;
+  if (napi_get_array_length(env, v, &n) != napi_ok) return NULL;
+  char **out = calloc((size_t)n + 1, sizeof *out);
+  if (!out) return NULL;
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value e;
+    if (napi_get_element(env, v, i, &e) != napi_ok || !(out[i] = dup_str(env, e))) {
+      free_strv(out);
+      return NULL;
+    }
+  }
+  return out;
+}
+
+/*
+ * exec(path, argv, env): execve(2), replacing this process's image and keeping its pid. For
+ * `vigil control-plane`, which restarts itself under node's heap flags (V8 reads them only at
+ * start, and NODE_OPTIONS refuses them) while whoever started it (systemd, a test) still holds
+ * the right pid. libuv and node open every descriptor close-on-exec (stdio too, which is undone
+ * here), so only stdio carries over.
+ * Returns only on failure, by throwing with the errno.
+ */
+static napi_value exec_fn(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  char *path = argc > 0 ? dup_str(env, argv[0]) : NULL;
+  char **args = argc > 1 ? dup_strv(env, argv[1]) : NULL;
+  char **envp = argc > 2 ? dup_strv(env, argv[2]) : NULL;
+  if (!path || !args || !args[0] || !envp) {
+    free(path);
+    free_strv(args);
+    free_strv(envp);
+    napi_throw_type_error(env, "ERR_VIGIL_NATIVE", "exec: a path, a non-empty array of argument strings and an array of NAME=value strings");
+    return NULL;
+  }
+  /* node marks its stdio close-on-exec; the new image must keep them (its logs go there). */
+  int fdflags[3];
+  for (int fd = 0; fd < 3; fd++) {
+    fdflags[fd] = fcntl(fd, F_GETFD);
+    if (fdflags[fd] >= 0) fcntl(fd, F_SETFD, fdflags[fd] & ~FD_CLOEXEC);
+  }
+  execve(path, args, envp);
+  int e = errno;
+  for (int fd = 0; fd < 3; fd++) {
+    if (fdflags[fd] >= 0) fcntl(fd, F_SETFD, fdflags[fd]);
+  }
+  free(path);
+  free_strv(args);
+  free_strv(envp);
+  return throw_errno(env, "execve", e);
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor methods[] = {
       {"start", NULL, sock_start, NULL, NULL, NULL, napi_default, NULL},
@@ -1028,6 +1106,8 @@ static napi_value init(napi_env env, napi_value exports) {
   CHECK(napi_set_named_property(env, exports, "streamSocket", f));
   CHECK(napi_create_function(env, "socketOptions", NAPI_AUTO_LENGTH, socket_options, NULL, &f));
   CHECK(napi_set_named_property(env, exports, "socketOptions", f));
+  CHECK(napi_create_function(env, "exec", NAPI_AUTO_LENGTH, exec_fn, NULL, &f));
+  CHECK(napi_set_named_property(env, exports, "exec", f));
   return exports;
 }
 

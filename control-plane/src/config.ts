@@ -65,7 +65,9 @@ export const usage = `usage: vigil control-plane [--port 8080] [--host 0.0.0.0] 
 
   PORT, DATABASE_URL, VIGIL_BOOTSTRAP_TOKEN, VIGIL_DATA_DIR, VIGIL_PUBLIC_URL,
   VIGIL_TRUSTED_PROXIES (comma-separated), VIGIL_TLS_CERT, VIGIL_TLS_KEY, VIGIL_AUDIT_KEY,
-  VIGIL_EVENT_RETENTION_DAYS, VIGIL_AGENT_WS (off: no agent WebSocket) and LOG_LEVEL are read from the environment.
+  VIGIL_EVENT_RETENTION_DAYS, VIGIL_AGENT_WS (off: no agent WebSocket) and LOG_LEVEL are read from the environment;
+  VIGIL_CP_NODE_FLAGS=off keeps node's heap as started (by default the control plane restarts
+  itself once, same pid, with --min-semi-space-size=16).
 `;
 
 export class ConfigError extends Error {}

@@ -4,7 +4,7 @@
  * is printed once, on the first start only; SIGTERM shuts down cleanly with exit code 0.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,10 +33,10 @@ interface Running {
 
 const children = new Set<ChildProcess>();
 
-async function start(args: string[], env: Record<string, string> = {}): Promise<Running> {
+async function start(args: string[], env: Record<string, string> = {}, nodeFlags: string[] = []): Promise<Running> {
   const port = await freePort();
-  const { VIGIL_BOOTSTRAP_TOKEN: _drop, DATABASE_URL: _drop2, ...base } = process.env;
-  const child = spawn(process.execPath, [VIGIL, 'control-plane', '--host', '127.0.0.1', '--port', String(port), ...args], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const { VIGIL_BOOTSTRAP_TOKEN: _drop, DATABASE_URL: _drop2, VIGIL_CP_NODE_FLAGS: _drop3, ...base } = process.env;
+  const child = spawn(process.execPath, [...nodeFlags, VIGIL, 'control-plane', '--host', '127.0.0.1', '--port', String(port), ...args], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   child.once('exit', () => children.delete(child));
   let out = '';
@@ -79,6 +79,9 @@ describe('vigil control-plane process', { timeout: 180_000 }, () => {
     const first = await start(['--data-dir', dataDir]);
     const token = tokenIn(first.output());
     expect(token, first.output()).toMatch(/^vgl_/);
+    // It restarted itself under its heap flags (agent/bin/vigil.cjs), as the same process: the
+    // pid spawned now runs node with them.
+    expect(readFileSync(`/proc/${first.child.pid}/cmdline`, 'utf8').split('\0')).toContain('--min-semi-space-size=16');
     const sites = await fetch(`http://127.0.0.1:${first.port}/v1/sites`, { headers: { authorization: `Bearer ${token}` } });
     expect(sites.status).toBe(200);
     const created = await fetch(`http://127.0.0.1:${first.port}/v1/sites`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"name":"par1"}' });
@@ -92,6 +95,18 @@ describe('vigil control-plane process', { timeout: 180_000 }, () => {
     const again = await fetch(`http://127.0.0.1:${second.port}/v1/sites`, { headers: { authorization: `Bearer ${token}` } });
     expect(((await again.json()) as { items: { name: string }[] }).items.map((s) => s.name)).toEqual(['par1']);
     expect(await stop(second)).toBe(0);
+  });
+
+  it('VIGIL_CP_NODE_FLAGS=off runs node as started (no restart), and an operator\'s own size wins', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'vigil-cp-'));
+    dirs.push(dataDir);
+    const off = await start(['--data-dir', dataDir], { VIGIL_CP_NODE_FLAGS: 'off' });
+    expect(readFileSync(`/proc/${off.child.pid}/cmdline`, 'utf8')).not.toContain('--min-semi-space-size');
+    expect(await stop(off)).toBe(0);
+    const own = await start(['--data-dir', dataDir], {}, ['--min-semi-space-size=8']);
+    const args = readFileSync(`/proc/${own.child.pid}/cmdline`, 'utf8').split('\0');
+    expect(args.filter((a) => a.startsWith('--min-semi-space-size'))).toEqual(['--min-semi-space-size=8']);
+    expect(await stop(own)).toBe(0);
   });
 
   it('VIGIL_BOOTSTRAP_TOKEN sets the first admin token and nothing is printed', async () => {

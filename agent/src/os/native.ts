@@ -56,6 +56,8 @@ export interface NativeAddon {
   streamSocket(family: 4 | 6, mark: number, device: string | null): number;
   /** SO_MARK / SO_BINDTODEVICE on an existing socket `fd` (a checker's UDP socket). */
   socketOptions(fd: number, mark: number, device: string | null): void;
+  /** execve(2): this process becomes `argv` (same pid, stdio kept); returns only by throwing (agent/bin/vigil.cjs). */
+  exec(path: string, argv: string[], env: string[]): never;
 }
 
 // VIGIL_NATIVE_ADDON: where an installed (bundled) agent keeps the addon (install.sh sets it).
