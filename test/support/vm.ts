@@ -70,6 +70,27 @@ export async function runInVm(opts: VmRunOptions): Promise<VmRunResult> {
 }
 
 /**
+ * The backend for what is meant to run under User-Mode Linux: UML where it boots, qemu where
+ * this host's CPU refuses it. Debian's UML 6.1 saves a guest process's FPU state in a fixed
+ * 4 KiB xstate buffer; on x86 CPUs with AMX the host kernel's ptrace wants the whole ~11 KiB
+ * xstate (PTRACE_SETREGSET refuses a shorter one), so the first process the guest runs dies in
+ * put_fp_registers → fatal_sigsegv and the kernel panics ("Attempted to kill init"). Only that
+ * panic falls back (to qemu: a real Debian kernel too); any other failure to boot is UML's own
+ * and fails the suite as before. Probed once per test file (one ~2 s boot).
+ */
+let umlProbe: Promise<{ backend: VmBackend; why: string }> | undefined;
+export function umlOrFallback(): Promise<{ backend: VmBackend; why: string }> {
+  umlProbe ??= runInVm({ backend: 'uml', cmd: ['true'], timeoutSec: 60 }).then((r) => {
+    if (r.code === 0) return { backend: 'uml' as const, why: 'UML boots here' };
+    if (/fatal_sigsegv/.test(r.console) && /Attempted to kill init/.test(r.console)) {
+      return { backend: 'qemu' as const, why: "this host's CPU refuses Debian's UML 6.1 (its first process dies in put_fp_registers: AMX-sized xstate), so qemu runs it" };
+    }
+    return { backend: 'uml' as const, why: `UML did not boot (exit ${r.code}); not the known host incompatibility, so UML it stays` };
+  });
+  return umlProbe;
+}
+
+/**
  * Bundles guest-side TypeScript into plain ESM for `node --test` inside the VM. tsx would work
  * too, but loading it costs ~10 s under UML (every exec and page-in goes through ptrace and
  * hostfs); a bundle starts in ~2 s. npm packages stay external and resolve from the repo's

@@ -1,6 +1,7 @@
 /**
- * The VM harness itself (UML backend): exit status, separate stdout/stderr, --rw write-back,
- * the throwaway overlay over the host's files, env passing, and a failed module load.
+ * The VM harness itself (UML backend; qemu on a host whose CPU refuses UML 6.1, umlOrFallback):
+ * exit status, separate stdout/stderr, --rw write-back, the throwaway overlay over the host's
+ * files, env passing, a failed module load, the time limit.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -8,16 +9,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { requireCapabilities } from '../support/capabilities.ts';
-import { runInVm } from '../support/vm.ts';
+import { runInVm, umlOrFallback } from '../support/vm.ts';
 
-describe.skipIf(!requireCapabilities('VM harness (UML)', ['root', 'uml']))('runInVm (UML)', () => {
+const enabled = requireCapabilities('VM harness (UML)', ['root', 'uml']);
+const chosen = enabled ? await umlOrFallback() : undefined;
+const backend = chosen?.backend ?? 'uml';
+const ready = backend === 'qemu' ? requireCapabilities('VM harness in qemu, for UML', ['qemu']) : enabled;
+
+describe.skipIf(!ready)(`runInVm (UML${backend === 'qemu' ? '; here: qemu' : ''})`, () => {
   const rw = mkdtempSync(join(tmpdir(), 'vigil-vm-rw-'));
   const scratch = join(tmpdir(), `vigil-vm-scratch-${process.pid}`);
   afterAll(() => { rmSync(rw, { recursive: true, force: true }); rmSync(scratch, { force: true }); });
 
   it('runs the command in the guest kernel and brings back its status, output and --rw files', async () => {
     const script = `uname -r; echo "$VIGIL_X" >&2; echo kept > ${rw}/out; echo gone > ${scratch}; grep -c ip_vs /proc/modules; exit 7`;
-    const r = await runInVm({ modules: ['ip_vs'], rw: [rw], env: { VIGIL_X: 'from host' }, cmd: ['bash', '-c', script] });
+    const r = await runInVm({ backend, modules: ['ip_vs'], rw: [rw], env: { VIGIL_X: 'from host' }, cmd: ['bash', '-c', script] });
     expect(r.code, r.console).toBe(7);
     const [release, ipvsLines] = r.stdout.trim().split('\n');
     expect(release).toMatch(/^\d+\.\d+\.\d+/);
@@ -29,14 +35,14 @@ describe.skipIf(!requireCapabilities('VM harness (UML)', ['root', 'uml']))('runI
   });
 
   it('a module that does not exist fails the run with 254 before the command', async () => {
-    const r = await runInVm({ modules: ['no_such_module_vigil'], cmd: ['bash', '-c', 'echo ran'] });
+    const r = await runInVm({ backend, modules: ['no_such_module_vigil'], cmd: ['bash', '-c', 'echo ran'] });
     expect(r.code).toBe(254);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/no_such_module_vigil/);
   });
 
-  it('a guest that never reports (killed at the time limit) is 255, and leaves no UML process behind', async () => {
-    const r = await runInVm({ cmd: ['sleep', '60'], timeoutSec: 3 });
+  it('a guest that never reports (killed at the time limit) is 255, and leaves no VM process behind', async () => {
+    const r = await runInVm({ backend, cmd: ['sleep', '60'], timeoutSec: backend === 'qemu' ? 10 : 3 });
     expect(r.code).toBe(255);
     expect(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })).not.toContain(`vigil-vm-io-`);
   });

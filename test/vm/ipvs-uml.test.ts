@@ -1,20 +1,25 @@
 /**
  * The IPVS contract on a real kernel: Debian's User-Mode Linux kernel (6.1, with ip_vs) runs
- * the guest suites (test/vm/guest/*.guest.ts) with `node --test`; each inner check becomes
- * one test here. Fails when the VM does not boot or any inner check fails.
+ * every guest suite (test/vm/guest/*.guest.ts) with `node --test`; each inner check becomes
+ * one test here. Fails when the VM does not boot or any inner check fails. On a host whose CPU
+ * refuses UML 6.1 (umlOrFallback in test/support/vm.ts) the same suites, all of them, run under
+ * qemu, which needs its capability then.
  */
 import { describe, expect, it } from 'vitest';
 import { requireCapabilities } from '../support/capabilities.ts';
+import { umlOrFallback } from '../support/vm.ts';
 import { runIpvsGuestSuites, type GuestRun } from './ipvs-guest.ts';
 
 const enabled = requireCapabilities('IPVS contract in User-Mode Linux', ['root', 'uml']);
-const run: GuestRun | undefined = enabled ? await runIpvsGuestSuites('uml') : undefined;
+const chosen = enabled ? await umlOrFallback() : undefined;
+const ready = chosen?.backend === 'qemu' ? requireCapabilities('IPVS contract in qemu, for UML', ['qemu']) : enabled;
+const run: GuestRun | undefined = chosen && ready ? await runIpvsGuestSuites(chosen.backend) : undefined;
 
-describe.skipIf(!enabled)('IPVS inside User-Mode Linux', () => {
+describe.skipIf(!ready)(`IPVS inside User-Mode Linux${chosen?.backend === 'qemu' ? ' (here: qemu)' : ''}`, () => {
   it('the VM booted and the guest suites ran to the end', () => {
     expect(run!.vm.code, `exit ${run!.vm.code}\nstderr:\n${run!.vm.stderr}\nconsole:\n${run!.vm.console.slice(-3000)}`).not.toBe(255);
     expect(run!.tests.length).toBeGreaterThanOrEqual(43);
-    console.log(`UML: ${run!.tests.length} checks in ${run!.vm.wallMs} ms`);
+    console.log(`${chosen!.backend}: ${run!.tests.length} checks in ${run!.vm.wallMs} ms (${chosen!.why})`);
   });
   for (const t of run?.tests ?? []) {
     it(t.name, () => {
