@@ -15,11 +15,12 @@ const { compiledEntry, runCached } = require('./launch.cjs');
 
 /**
  * The control plane's node flags. A fixed young generation: V8 shrinks it to 1 MB whenever a
- * major GC finds the heap quiet (its memory reducer, the hourly idle, the periodic GC), and the
- * next burst of work (a site document changing 200 clusters, 2,000 agents acknowledging) then
- * scavenges every megabyte, promotes what is merely in flight into old space and marks through
- * it inside the burst: the event loop ran up to 99 ms late there, against 9–22 ms with the young
- * generation at its full 16 MB. Costs ~32 MB of RSS (two semispaces), once, not per agent.
+ * major GC finds the heap quiet (its memory reducer after a quiet spell; the periodic GC of an
+ * idle control plane), and the next burst of work (a site document changing 200 clusters, 2,000
+ * agents acknowledging) then scavenges every megabyte, promotes what is merely in flight into
+ * old space and marks through it inside the burst: the event loop ran up to 99 ms late there,
+ * against 9–22 ms once the young generation had grown again. Costs up to 32 MB of RSS (two 16 MB
+ * semispaces), once, not per agent.
  */
 const CONTROL_PLANE_NODE_FLAGS = ['--min-semi-space-size=16'];
 
