@@ -20,6 +20,23 @@ describe('eventHash', () => {
     fc.assert(fc.property(fc.string({ minLength: 64, maxLength: 64, unit: fc.constantFrom(...'0123456789abcdef') }), fields, (prev, f) => eventHash(prev, f) === eventHashGeneric(prev, f)), { seed: 16, numRuns: 3000 });
   });
 
+  it('is the generic form too for members of any other type (the member-by-member path: a row read with an unexpected type still hashes as stored)', () => {
+    const json = fc.oneof(fc.constant(null), fc.constant(undefined), fc.boolean(), fc.integer(), fc.double(), fc.string({ maxLength: 6 }), fc.array(fc.integer(), { maxLength: 2 }), fc.dictionary(fc.string({ maxLength: 3 }), fc.integer(), { maxKeys: 3 }));
+    const date = fc.date({ min: new Date(0), max: new Date(4e12), noInvalidDate: true });
+    const fields = fc.record({
+      siteId: json, clusterId: json, directorId: json, instance: json, kind: json, actor: json, details: json,
+      agentTime: fc.option(date, { nil: null }), receivedAt: date, source: json, sourceSeq: json, clockSkewMs: json,
+    }) as unknown as fc.Arbitrary<ChainedFields>;
+    fc.assert(fc.property(fields, (f) => eventHash('0'.repeat(64), f) === eventHashGeneric('0'.repeat(64), f)), { seed: 17, numRuns: 3000 });
+  });
+
+  it('keeps each body\'s own times (the ISO forms remembered between events are per value)', () => {
+    const f: ChainedFields = { siteId: 's', clusterId: 'c', directorId: 'd', instance: null, kind: 'k', actor: 'a', details: {}, agentTime: new Date(5), receivedAt: new Date(6), source: null, sourceSeq: null };
+    const g: ChainedFields = { ...f, agentTime: new Date(7), receivedAt: new Date(8) };
+    for (const x of [f, g, f, g]) expect(eventHash('0'.repeat(64), x)).toBe(eventHashGeneric('0'.repeat(64), x));
+    expect(eventHash('0'.repeat(64), f)).not.toBe(eventHash('0'.repeat(64), g));
+  });
+
   it('changes with any field (a different kind, a later time, another seq)', () => {
     const f: ChainedFields = { siteId: 's', clusterId: 'c', directorId: 'd', instance: null, kind: 'vrrp.transition', actor: 'agent:lb1', details: { to: 'MASTER' }, agentTime: new Date(0), receivedAt: new Date(1), source: 'director:d', sourceSeq: 1, clockSkewMs: -1 };
     const h = eventHash('0'.repeat(64), f);
