@@ -1,6 +1,7 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { bucketQuantile, lateness, latenessBuckets, registerLatenessHistogram, registerLoopDelay } from './loop-delay.ts';
+import { latenessBuckets } from '../../test/bench/capture.ts';
+import { lateness, registerLatenessHistogram, registerLoopDelay } from './loop-delay.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const gauge = async (registry: Registry, quantile: string) => {
@@ -63,21 +64,3 @@ describe('event-loop delay as lateness', () => {
     }
   });
 });
-
-describe('bucketQuantile', () => {
-  const b = (...xs: [number, number][]) => xs;
-  it('interpolates within the bucket that holds the rank, as histogram_quantile does', () => {
-    // 100 ticks: 90 at most 5 ms, 9 in (5, 10], 1 in (45, 50].
-    const buckets = b([0.005, 90], [0.01, 99], [0.045, 99], [0.05, 100], [Infinity, 100]);
-    expect(bucketQuantile(buckets, 0.5)).toBeCloseTo(0.005 * 50 / 90, 9);
-    expect(bucketQuantile(buckets, 0.99)).toBeCloseTo(0.01, 9);
-    expect(bucketQuantile(buckets, 0.995)).toBeCloseTo(0.0475, 9);
-    expect(bucketQuantile(buckets, 1)).toBeCloseTo(0.05, 9);
-  });
-  it('reads a quantile in +Inf as the last finite bound, and NaN without ticks', () => {
-    expect(bucketQuantile(b([0.05, 0], [Infinity, 3]), 0.99)).toBe(0.05);
-    expect(bucketQuantile(b([0.05, 0], [Infinity, 0]), 0.99)).toBeNaN();
-    expect(bucketQuantile([], 0.5)).toBeNaN();
-  });
-});
-

@@ -14,7 +14,7 @@
  * plane's event-loop delay p99 (its own /metrics) during each phase.
  *
  *   --agents=2000 --per-cluster=10 --replicas=1 --changes=one,all --durable (Postgres fsync on)
- *   --ingest-seconds=15 --ingest-rate=10000 (offered, the paced phase) --batch=10 (events per
+ *   --ingest-seconds=15 --ingest-rate=11000 (offered, the paced phase) --batch=10 (events per
  *   report) --all-repeats=3 --skip=ingest,restart
  *   --cold: every site-wide change starts from a shrunk heap (a memory-reducing GC in each control
  *   plane first: the state V8's memory reducer leaves a control plane in after a quiet spell,
@@ -27,8 +27,7 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import WebSocket from 'ws';
 import { startPostgres } from '../support/postgres-server.ts';
-import { bucketQuantile, latenessBuckets } from '../../control-plane/src/loop-delay.ts';
-import { metricValue, pct, rssMb } from './capture.ts';
+import { bucketQuantile, latenessBuckets, metricValue, pct, rssMb } from './capture.ts';
 
 const VIGIL = join(import.meta.dirname, '../../agent/bin/vigil.mjs');
 const TOKEN = 'vgl_fleet-bench-bootstrap-token-0123456789abcdef';
@@ -401,23 +400,28 @@ export async function run(args: string[]): Promise<void> {
     const eventsOf = (a: SimAgent) => Array.from({ length: batchSize }, () => ({ seq: ++a.seq, kind: 'lb.realServer', agentTime: new Date().toISOString(), details: { virtualServer: 'TCP 10.0.0.1:80', realServer: '10.0.1.1:80', up: a.seq % 2 === 0, reason: 'check' } }));
     // Ingest at the target rate: `--ingest-rate` events/s offered by every agent in turn (each
     // its `--batch` events every N × batch / rate seconds, the agents spread evenly over that
-    // interval), for `--ingest-seconds`. Stored per second: the events of every report sent in
-    // the window, over the time from the window's start to the last of their acks (a report
-    // still in flight at the window's end is waited for and counted, and its wait lengthens the
-    // time: a control plane that falls behind shows as a lower rate, not as lost reports).
-    // An agent whose report is not answered in time sends its next one late, and the rate drops.
+    // interval), for `--ingest-seconds`. Stored per second, at steady state: the events whose
+    // acks arrived from the window's third second to its end, over those seconds (a control
+    // plane that falls behind acknowledges fewer than are offered, and an agent whose report is
+    // not answered in time sends its next one late: both lower it). Every report sent in the
+    // window is waited for: how many were acknowledged, and how long after the window the last.
     if (!skip.includes('ingest')) {
       await loopP99();
       await background();
-      const rate = Number(opt('ingest-rate') ?? 10_000);
+      // 10 % over the issue's floor of 10,000 events/s: the stored rate is measured at steady
+      // state, so a control plane that keeps up stores what is offered, and the figure shows the
+      // floor met with room, not met at best exactly.
+      const rate = Number(opt('ingest-rate') ?? 11_000);
       const every = ((N * batchSize) / rate) * 1000;
       let sent = 0;
       let stored = 0;
+      let steady = 0;
       let lastAck = 0;
       const acks: number[] = [];
       const late: number[] = [];
       const start = performance.now();
       const until = start + ingestSeconds * 1000;
+      const steadyFrom = start + Math.min(2000, (ingestSeconds * 1000) / 2);
       await Promise.all(agents.map(async (a, i) => {
         for (let next = start + (i / N) * every; next < until; next += every) {
           const wait = next - performance.now();
@@ -428,15 +432,16 @@ export async function run(args: string[]): Promise<void> {
           const batch = eventsOf(a);
           sent += batch.length;
           if (await report(a, { events: batch })) {
+            const now = performance.now();
             stored += batch.length;
-            lastAck = Math.max(lastAck, performance.now());
-            acks.push(performance.now() - t);
+            if (now >= steadyFrom && now < until) steady += batch.length;
+            lastAck = Math.max(lastAck, now);
+            acks.push(now - t);
           }
         }
       }));
-      const seconds = (lastAck - start) / 1000;
       const loop = await loopP99();
-      rows.push([`event ingest at ${rate} events/s offered (${N} agents, ${batchSize} events per report every ${(every / 1000).toFixed(1)} s; Postgres ${durable ? 'durable: fsync on' : 'fsync off'})`, `${(stored / seconds).toFixed(0)} events/s stored (${stored} of ${sent} sent in ${ingestSeconds} s acknowledged, the last ${((lastAck - until) / 1000).toFixed(2)} s after the window); report → ack p50 / p99 ${pct(acks, 50).toFixed(0)} / ${pct(acks, 99).toFixed(0)} ms; sends behind schedule p99 ${pct(late, 99).toFixed(0)} ms`]);
+      rows.push([`event ingest at ${rate} events/s offered (${N} agents, ${batchSize} events per report every ${(every / 1000).toFixed(1)} s; Postgres ${durable ? 'durable: fsync on' : 'fsync off'})`, `${(steady / ((until - steadyFrom) / 1000)).toFixed(0)} events/s stored at steady state (acks from ${((steadyFrom - start) / 1000).toFixed(0)} s to ${ingestSeconds} s); ${stored} of ${sent} sent acknowledged, the last ${((lastAck - until) / 1000).toFixed(2)} s after the window; report → ack p50 / p99 ${pct(acks, 50).toFixed(0)} / ${pct(acks, 99).toFixed(0)} ms; sends behind schedule p99 ${pct(late, 99).toFixed(0)} ms`]);
       rows.push(['  event-loop delay p99 meanwhile', `${fmtLoop(loop)}; ${await background()}`]);
     }
     // Sustained ingest at saturation: every agent reports `--batch` events at a time (an outbox

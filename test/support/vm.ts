@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
+import { requireCapabilities } from './capabilities.ts';
 
 export type VmBackend = 'uml' | 'qemu';
 
@@ -88,6 +89,17 @@ export function umlOrFallback(): Promise<{ backend: VmBackend; why: string }> {
     return { backend: 'uml' as const, why: `UML did not boot (exit ${r.code}); not the known host incompatibility, so UML it stays` };
   });
   return umlProbe;
+}
+
+/**
+ * Where a UML suite runs and whether it can: it needs root and UML; on a host whose CPU refuses
+ * UML (umlOrFallback) it runs under qemu and needs that too. `suite` names it in the report of
+ * what is missing (a failure under CI=true, a skip otherwise: capabilities.ts).
+ */
+export async function umlSuiteBackend(suite: string): Promise<{ backend: VmBackend; why: string; ready: boolean }> {
+  if (!requireCapabilities(suite, ['root', 'uml'])) return { backend: 'uml', why: 'not run', ready: false };
+  const { backend, why } = await umlOrFallback();
+  return { backend, why, ready: backend === 'qemu' ? requireCapabilities(`${suite}, in qemu (this host refuses UML)`, ['qemu']) : true };
 }
 
 /**

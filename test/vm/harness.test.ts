@@ -8,13 +8,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { requireCapabilities } from '../support/capabilities.ts';
-import { runInVm, umlOrFallback } from '../support/vm.ts';
+import { runInVm, umlSuiteBackend } from '../support/vm.ts';
 
-const enabled = requireCapabilities('VM harness (UML)', ['root', 'uml']);
-const chosen = enabled ? await umlOrFallback() : undefined;
-const backend = chosen?.backend ?? 'uml';
-const ready = backend === 'qemu' ? requireCapabilities('VM harness in qemu, for UML', ['qemu']) : enabled;
+const { backend, ready } = await umlSuiteBackend('VM harness (UML)');
 
 describe.skipIf(!ready)(`runInVm (UML${backend === 'qemu' ? '; here: qemu' : ''})`, () => {
   const rw = mkdtempSync(join(tmpdir(), 'vigil-vm-rw-'));

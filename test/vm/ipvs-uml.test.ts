@@ -6,20 +6,17 @@
  * qemu, which needs its capability then.
  */
 import { describe, expect, it } from 'vitest';
-import { requireCapabilities } from '../support/capabilities.ts';
-import { umlOrFallback } from '../support/vm.ts';
+import { umlSuiteBackend } from '../support/vm.ts';
 import { runIpvsGuestSuites, type GuestRun } from './ipvs-guest.ts';
 
-const enabled = requireCapabilities('IPVS contract in User-Mode Linux', ['root', 'uml']);
-const chosen = enabled ? await umlOrFallback() : undefined;
-const ready = chosen?.backend === 'qemu' ? requireCapabilities('IPVS contract in qemu, for UML', ['qemu']) : enabled;
-const run: GuestRun | undefined = chosen && ready ? await runIpvsGuestSuites(chosen.backend) : undefined;
+const { backend, why, ready } = await umlSuiteBackend('IPVS contract in User-Mode Linux');
+const run: GuestRun | undefined = ready ? await runIpvsGuestSuites(backend) : undefined;
 
-describe.skipIf(!ready)(`IPVS inside User-Mode Linux${chosen?.backend === 'qemu' ? ' (here: qemu)' : ''}`, () => {
+describe.skipIf(!ready)(`IPVS inside User-Mode Linux${backend === 'qemu' ? ' (here: qemu)' : ''}`, () => {
   it('the VM booted and the guest suites ran to the end', () => {
     expect(run!.vm.code, `exit ${run!.vm.code}\nstderr:\n${run!.vm.stderr}\nconsole:\n${run!.vm.console.slice(-3000)}`).not.toBe(255);
     expect(run!.tests.length).toBeGreaterThanOrEqual(43);
-    console.log(`${chosen!.backend}: ${run!.tests.length} checks in ${run!.vm.wallMs} ms (${chosen!.why})`);
+    console.log(`${backend}: ${run!.tests.length} checks in ${run!.vm.wallMs} ms (${why})`);
   });
   for (const t of run?.tests ?? []) {
     it(t.name, () => {
