@@ -22,6 +22,7 @@ import { isDatabaseUnavailable } from './db-errors.ts';
 import { AppError } from './errors.ts';
 import { safeError } from './http/safe-error.ts';
 import { firstProblem } from './http/middleware/input-guard.ts';
+import { HandshakeGate } from './handshake-gate.ts';
 import type { ServiceContext } from './services/context.ts';
 import type { IngestGate } from './services/agents/ingest-gate.ts';
 import type { ReportCommitter } from './services/agents/commit.ts';
@@ -47,34 +48,59 @@ export interface AgentWsDeps {
   fanout?: ConfigFanout;
   sessions: SessionRegistry;
   onConnections?: (n: number) => void;
+  /** Handshakes at a time, and waiting (handshake-gate.ts); the defaults unless a test sizes it. */
+  handshakes?: HandshakeGate;
 }
 
-const STATUS_TEXT: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 400: 'Bad Request' };
-const STATUS_CODE: Record<number, string> = { 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 400: 'VALIDATION' };
+const STATUS_TEXT: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 400: 'Bad Request', 503: 'Service Unavailable' };
+const STATUS_CODE: Record<number, string> = { 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 400: 'VALIDATION', 503: 'UNAVAILABLE' };
+/** Seconds an agent refused for a full handshake queue is asked to wait (Retry-After). */
+const HANDSHAKE_RETRY_AFTER_S = 5;
 
 export function attachAgentWebSocket(server: Server, deps: AgentWsDeps): { close: () => void; clients: () => number } {
   const { db, logger } = deps;
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
-  const refuse = (socket: Duplex, status: number, message: string) => {
+  const handshakes = deps.handshakes ?? new HandshakeGate();
+  const refuse = (socket: Duplex, status: number, message: string, headers = '') => {
     const body = JSON.stringify({ error: { code: STATUS_CODE[status] ?? 'FORBIDDEN', message } });
-    socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Forbidden'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Forbidden'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${headers}connection: close\r\n\r\n${body}`);
   };
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy()); // a reset during the handshake is not our crash
     if ((req.url ?? '').split('?')[0] !== AGENT_WS_PATH) return refuse(socket, 404, `no WebSocket here; agents connect to ${AGENT_WS_PATH}`);
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-    authenticateToken(db, m?.[1]).then((actor) => {
-      if (actor.type !== 'agent') return refuse(socket, 403, 'the agent WebSocket takes an agent credential (vga_…)');
-      const push = /[?&]push=config(&|$)/.test(req.url ?? '') && deps.fanout !== undefined;
-      wss.handleUpgrade(req, socket, head, (ws) => {
+    // A reconnect flood takes its turn (handshake-gate.ts); past the queue's bound, the agent is
+    // told to come back later (it keeps working over HTTP meanwhile).
+    const turn = handshakes.enter();
+    if (!turn) return refuse(socket, 503, `too many agent handshakes waiting (${handshakes.maxWaiting}); retry in ${HANDSHAKE_RETRY_AFTER_S} s`, `retry-after: ${HANDSHAKE_RETRY_AFTER_S}\r\n`);
+    void turn.then(async (release) => {
+      try {
+        if (socket.destroyed) return; // gave up while waiting
+        const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+        let actor: Awaited<ReturnType<typeof authenticateToken>>;
         try {
-          serve(ws, { db, actor }, push);
-        } catch (e) {
-          logger.error({ err: safeError(e) }, 'agent WebSocket setup failed');
-          ws.terminate();
+          actor = await authenticateToken(db, m?.[1]);
+        } catch (err) {
+          return refuse(socket, err instanceof AppError && err.code === 'UNAUTHORIZED' ? 401 : 403, err instanceof AppError ? err.message : 'authentication failed');
         }
-      });
-    }, (err: unknown) => refuse(socket, err instanceof AppError && err.code === 'UNAUTHORIZED' ? 401 : 403, err instanceof AppError ? err.message : 'authentication failed'));
+        if (actor.type !== 'agent') return refuse(socket, 403, 'the agent WebSocket takes an agent credential (vga_…)');
+        const push = /[?&]push=config(&|$)/.test(req.url ?? '') && deps.fanout !== undefined;
+        // The session's setup in the process's CPU slices: the lookups of a flood come back
+        // together, and set up together they held the event loop for tens of milliseconds.
+        await cpuSlices.run(() => wss.handleUpgrade(req, socket, head, (ws) => {
+          try {
+            serve(ws, { db, actor }, push);
+          } catch (e) {
+            logger.error({ err: safeError(e) }, 'agent WebSocket setup failed');
+            ws.terminate();
+          }
+        }));
+      } catch (e) {
+        logger.error({ err: safeError(e) }, 'agent WebSocket handshake failed');
+        socket.destroy();
+      } finally {
+        release();
+      }
+    });
   };
 
   const serve = (ws: WebSocket, ctx: ServiceContext, push: boolean) => {

@@ -23,6 +23,7 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import type { Metrics } from './metrics.ts';
 import type { ReportCommitter } from './services/agents/commit.ts';
 import type { FleetGauges } from './services/fleet/gauges.ts';
+import type { HandshakeGate } from './handshake-gate.ts';
 
 export function registerIngestMetrics(metrics: Metrics, committer: ReportCommitter): void {
   const counter = (name: string, help: string, read: () => number) => {
@@ -40,6 +41,22 @@ export function registerIngestMetrics(metrics: Metrics, committer: ReportCommitt
   counter('vigil_ingest_groups_total', 'group commits (transactions) of agent reports by this replica', () => committer.groups);
   counter('vigil_ingest_events_total', 'agent events stored by this replica', () => committer.events);
   counter('vigil_ingest_stalls_total', 'group commits that did not settle within the deadline (the ingest pool was replaced)', () => committer.stalls);
+}
+
+/** The agent WebSocket's handshake queue (handshake-gate.ts): a reconnect flood waiting, and what it refused. */
+export function registerHandshakeMetrics(metrics: Metrics, gate: HandshakeGate): void {
+  new Gauge({
+    name: 'vigil_agent_handshakes_waiting', help: 'agent WebSocket handshakes waiting for their turn in this replica (a reconnect flood)', registers: [metrics.registry],
+    collect() { this.set(gate.waiting); },
+  });
+  let last = 0;
+  new Counter({
+    name: 'vigil_agent_handshakes_refused_total', help: 'agent WebSocket handshakes refused with 503 because the queue was full (the agent retries later)', registers: [metrics.registry],
+    collect() {
+      if (gate.refused > last) this.inc(gate.refused - last);
+      last = gate.refused;
+    },
+  });
 }
 
 /** The Prometheus text of the fleet gauges. */

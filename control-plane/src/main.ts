@@ -14,7 +14,8 @@ import { ConfigError, loadConfig, usage, type ControlPlaneConfig } from './confi
 import { INGEST_LANE_CONNECTIONS, openDb, type DbHandle } from './db.ts';
 import { safeError } from './http/safe-error.ts';
 import { createMetrics } from './metrics.ts';
-import { registerIngestMetrics } from './fleet-metrics.ts';
+import { registerHandshakeMetrics, registerIngestMetrics } from './fleet-metrics.ts';
+import { HandshakeGate } from './handshake-gate.ts';
 import { IngestGate } from './services/agents/ingest-gate.ts';
 import { COMMIT_DEADLINE_MS, ReportCommitter } from './services/agents/commit.ts';
 import { ConfigFanout } from './services/agents/fanout.ts';
@@ -55,6 +56,8 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
     onStall: (reports) => logger.error({ reports, deadlineMs: COMMIT_DEADLINE_MS }, 'a group commit of agent reports did not settle in time; its agents send them again, the ingest pool was replaced'),
   });
   registerIngestMetrics(metrics, committer);
+  const handshakes = new HandshakeGate();
+  registerHandshakeMetrics(metrics, handshakes);
   const app = createApp({
     db, logger, metrics, audit, sessions, ingest, committer,
     install: { policy: { publicUrl: config.publicUrl, trustedProxies: config.trustedProxies, scheme: tls ? 'https' : 'http' }, ...(tls ? { tlsPin: tls.pin, selfSigned: tls.selfSigned, ...(tls.selfSigned ? { caPem: tls.certPem } : {}) } : {}) },
@@ -77,7 +80,7 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
   // whose proxies do not pass upgrades, and to test that fallback.
   const ws = !config.agentWebSocket
     ? { close: () => {} }
-    : attachAgentWebSocket(server as unknown as HttpServer, { db: db.db, logger, ingest, committer, fanout: new ConfigFanout(db.db, (e) => logger.warn({ err: safeError(e) }, 'config push failed')), sessions, onConnections: (n) => metrics.agentsConnected.set(n) });
+    : attachAgentWebSocket(server as unknown as HttpServer, { db: db.db, logger, ingest, committer, fanout: new ConfigFanout(db.db, (e) => logger.warn({ err: safeError(e) }, 'config push failed')), sessions, onConnections: (n) => metrics.agentsConnected.set(n), handshakes });
 
   // Signed checkpoints of the audit chain, each also written to the log: the anchor outside
   // the database that verification checks against.

@@ -481,6 +481,7 @@ export async function run(args: string[]): Promise<void> {
       const t1 = performance.now();
       for (let r = 0; r < R; r++) await stopCp(r);
       for (let r = 0; r < R; r++) await startCp(r);
+      lastBuckets = []; // the restarted processes' histograms count from zero
       const up = performance.now();
       let inSync = 0;
       let shown = 0;
@@ -494,6 +495,10 @@ export async function run(args: string[]): Promise<void> {
         await sleep(200);
       }
       rows.push(['control plane restart → every agent reconnected and in sync', `${((performance.now() - up) / 1000).toFixed(1)} s after it answered again (${((performance.now() - t1) / 1000).toFixed(1)} s from the stop), ${inSync}/${N} agents`]);
+      // Every tick from the restarted process's start to the last agent in sync: the reconnect
+      // storm (each agent authenticated, its config rendered and pushed, its report stored).
+      const loop = await loopP99();
+      rows.push(['  event-loop delay p99 meanwhile (from its start to every agent in sync)', `${fmtTicks(loop.ticks)}; ${fmtLoop(loop)}`]);
     }
 
     console.log(`\nfleet: ${N} simulated agents (${C} clusters × ${K}) on the real protocol, ${R} control-plane replica(s) on one Postgres (${durable ? 'fsync on' : 'fsync off'}), 2 cores shared with the clients`);

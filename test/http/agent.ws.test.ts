@@ -13,6 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // app.ts first: it loads @hono/zod-openapi, which the schemas' .openapi() calls need.
 import { createApp } from '../../control-plane/src/app.ts';
 import { attachAgentWebSocket } from '../../control-plane/src/agent-ws.ts';
+import { HandshakeGate } from '../../control-plane/src/handshake-gate.ts';
+import { registerHandshakeMetrics } from '../../control-plane/src/fleet-metrics.ts';
 import { createMetrics } from '../../control-plane/src/metrics.ts';
 import { exampleClusterSpecInput } from '../../schema/src/spec/example.ts';
 import { drivers } from '../support/db.ts';
@@ -27,6 +29,8 @@ describe.each(drivers)('agent WebSocket on %s', (driver) => {
   let port = 0;
   let cred = '';
   let clusterId = '';
+  // Small, so one test can fill it (the others open a socket or two at a time).
+  const handshakes = new HandshakeGate(4, 2);
 
   const open = (token?: string) => {
     const s = new WebSocket(`ws://127.0.0.1:${port}/v1/agent/ws`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
@@ -52,7 +56,7 @@ describe.each(drivers)('agent WebSocket on %s', (driver) => {
     const app = createApp({ db: t.db, logger: pino({ level: 'silent' }), metrics: createMetrics() });
     server = await new Promise((resolve) => { const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as unknown as Server)); });
     port = (server.address() as { port: number }).port;
-    ws = attachAgentWebSocket(server, { db: t.db.db, logger: pino({ level: 'silent' }), ingest: new IngestGate(), fanout: new ConfigFanout(t.db.db), sessions: new SessionRegistry(t.db.db) });
+    ws = attachAgentWebSocket(server, { db: t.db.db, logger: pino({ level: 'silent' }), ingest: new IngestGate(), fanout: new ConfigFanout(t.db.db), sessions: new SessionRegistry(t.db.db), handshakes });
     await t.must('POST', '/v1/sites', { name: 'alpha' });
     clusterId = (await t.must('POST', '/v1/sites/alpha/clusters', { name: 'web' })).id;
     for (const name of ['lb1', 'lb2']) await t.must('POST', `/v1/clusters/${clusterId}/directors`, { name });
@@ -99,6 +103,34 @@ describe.each(drivers)('agent WebSocket on %s', (driver) => {
     const other = new WebSocket(`ws://127.0.0.1:${port}/v1/nope`, { headers: { authorization: `Bearer ${cred}` } });
     other.on('error', () => {});
     expect(await refusal(other)).toBe(404);
+  });
+
+  it('takes a flood of handshakes a few at a time: the next ones wait their turn, and past the queue one is refused with 503 and Retry-After', async () => {
+    const held = await Promise.all([1, 2, 3, 4].map(() => handshakes.enter()!));
+    const waiting = [open(cred), open(cred)];
+    const hellos = waiting.map((s) => nextMessage(s, 'hello'));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(handshakes.waiting).toBe(2);
+    expect(waiting.map((s) => s.readyState)).toEqual([WebSocket.CONNECTING, WebSocket.CONNECTING]);
+    const metrics = createMetrics();
+    registerHandshakeMetrics(metrics, handshakes);
+    const over = open(cred);
+    const refused = await new Promise<{ status: number; retryAfter: unknown; body: string }>((resolve) => over.once('unexpected-response', (_q, res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => { body += String(c); });
+      res.on('end', () => { resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'], body }); over.terminate(); });
+    }));
+    expect(refused.status).toBe(503);
+    expect(refused.retryAfter).toBe('5');
+    expect(JSON.parse(refused.body)).toMatchObject({ error: { code: 'UNAVAILABLE', message: expect.stringMatching(/too many agent handshakes waiting/) } });
+    const text = await metrics.registry.metrics();
+    metrics.close();
+    expect(text).toMatch(/^vigil_agent_handshakes_waiting 2$/m);
+    expect(text).toMatch(/^vigil_agent_handshakes_refused_total 1$/m);
+    for (const release of held) release();
+    expect((await Promise.all(hellos)).map((m) => m.director)).toEqual(['lb1', 'lb1']);
+    for (const s of waiting) s.close();
+    expect([handshakes.running, handshakes.waiting]).toEqual([0, 0]);
   });
 
   it('with ?push=config pushes the config view itself: on connect, and once per change, never a nudge', async () => {
