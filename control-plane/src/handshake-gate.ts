@@ -11,13 +11,14 @@
  * refused at once, so an agent backs off instead of queueing without bound. Pure: no sockets,
  * no timers (agent-ws.ts does both).
  */
+import { Fifo } from './services/fifo.ts';
+
 export const HANDSHAKES_ACTIVE_MAX = 32;
 export const HANDSHAKES_WAITING_MAX = 20_000;
 
 export class HandshakeGate {
   private active = 0;
-  private readonly queue: (() => void)[] = [];
-  private head = 0;
+  private readonly queue = new Fifo<() => void>();
   /** Handshakes refused for a full queue, since start (metrics). */
   refused = 0;
 
@@ -29,7 +30,7 @@ export class HandshakeGate {
   }
 
   get waiting(): number {
-    return this.queue.length - this.head;
+    return this.queue.size;
   }
 
   /**
@@ -55,21 +56,10 @@ export class HandshakeGate {
     return () => {
       if (done) return;
       done = true;
-      const next = this.queue[this.head];
-      if (next === undefined) {
-        this.active--;
-        return;
-      }
+      const next = this.queue.shift();
       // The turn passes straight to the next in line (active stays the same).
-      this.queue[this.head++] = undefined as unknown as () => void;
-      if (this.head > 1024 && this.head * 2 > this.queue.length) {
-        this.queue.splice(0, this.head);
-        this.head = 0;
-      } else if (this.head === this.queue.length) {
-        this.queue.length = 0;
-        this.head = 0;
-      }
-      next();
+      if (next) next();
+      else this.active--;
     };
   }
 }

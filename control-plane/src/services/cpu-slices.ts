@@ -10,13 +10,14 @@
  * A job's result is delivered as a promise; what the caller does after it (the gate, the
  * commit queue) is light. A job that throws rejects its own promise only.
  */
+import { Fifo } from './fifo.ts';
+
 export const SLICE_BUDGET_MS = 5;
 
 interface Job { run: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }
 
 export class CpuSlices {
-  private readonly queue: Job[] = [];
-  private head = 0;
+  private readonly queue = new Fifo<Job>();
   private scheduled = false;
   /** Slices run and jobs done (metrics, tests). */
   slices = 0;
@@ -35,7 +36,7 @@ export class CpuSlices {
   }
 
   get waiting(): number {
-    return this.queue.length - this.head;
+    return this.queue.size;
   }
 
   private readonly slice = () => {
@@ -43,24 +44,16 @@ export class CpuSlices {
     this.slices++;
     // At least one job a slice, so a job longer than the budget still makes progress.
     do {
-      const job = this.queue[this.head++]!;
+      const job = this.queue.shift()!;
       this.jobs++;
       try {
         job.resolve(job.run());
       } catch (e) {
         job.reject(e);
       }
-    } while (this.head < this.queue.length && this.now() - start < this.budgetMs);
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue.splice(0, this.head);
-      this.head = 0;
-    }
-    if (this.head < this.queue.length) setImmediate(this.slice);
-    else {
-      this.queue.length = 0;
-      this.head = 0;
-      this.scheduled = false;
-    }
+    } while (this.queue.size > 0 && this.now() - start < this.budgetMs);
+    if (this.queue.size > 0) setImmediate(this.slice);
+    else this.scheduled = false;
   };
 }
 
