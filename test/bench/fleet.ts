@@ -270,7 +270,7 @@ export async function run(args: string[]): Promise<void> {
     // RSS settles slowly after enrolment's garbage, so the cost of a connection is the slope
     // between half the agents connected and all of them (the least of five samples a second
     // apart each time), not the step from none.
-    const settledRss = async () => {
+    const settledMemory = async () => {
       // A full GC first: the control plane also collects every minute on its own (heap-gc.ts),
       // so without it the figure read when V8 last collected, not what the connections retain
       // (one run read -40 KiB per agent: the enrolment's garbage went between the two samples).
@@ -292,10 +292,10 @@ export async function run(args: string[]): Promise<void> {
     const half = Math.floor(N / 2);
     await limit(agents.slice(0, half), 64, (a) => connect(a));
     await sleep(2000);
-    const m0 = await settledRss();
+    const m0 = await settledMemory();
     await limit(agents.slice(half), 64, (a) => connect(a));
     await sleep(2000);
-    const m1 = await settledRss();
+    const m1 = await settledMemory();
     const perAgentKiB = ((sum(m1.rss) - sum(m0.rss)) * 1024) / (N - half);
     const heldKiB = ((sum(m1.held) - sum(m0.held)) * 1024) / (N - half);
     rows.push(['agents connected', `${agents.filter((a) => a.ws).length}/${N} over ${R} replica(s)`]);
@@ -496,7 +496,7 @@ export async function run(args: string[]): Promise<void> {
       }
       rows.push(['control plane restart → every agent reconnected and in sync', `${((performance.now() - up) / 1000).toFixed(1)} s after it answered again (${((performance.now() - t1) / 1000).toFixed(1)} s from the stop), ${inSync}/${N} agents`]);
       // Every tick from the restarted process's start to the last agent in sync: the reconnect
-      // storm (each agent authenticated, its config rendered and pushed, its report stored).
+      // storm (each agent authenticated, its session set up, its config rendered and pushed).
       const loop = await loopP99();
       rows.push(['  event-loop delay p99 meanwhile (from its start to every agent in sync)', `${fmtTicks(loop.ticks)}; ${fmtLoop(loop)}`]);
     }

@@ -78,7 +78,7 @@ const agentIso = new IsoMemo();
 const receivedIso = new IsoMemo();
 
 /** eventBody for fields of any type: each member exactly as canonicalJson writes it, an undefined one left out. */
-export function eventBodyByMember(f: ChainedFields): string {
+function eventBodyByMember(f: ChainedFields): string {
   // Fields are listed one by one: a stored row also carries id/prevHash/hash, which must not
   // feed into its own hash.
   let body = '{';
