@@ -24,6 +24,8 @@ import { APPLIED_CHANNEL, REVISION_CHANNEL, revisionChanges } from './services/a
 import { IngestGate } from './services/agents/ingest-gate.ts';
 import { ReportCommitter } from './services/agents/commit.ts';
 import { CREDENTIALS_CHANNEL } from './services/tokens/sessions.ts';
+import { TokenCache } from './services/tokens/token-cache.ts';
+import type { ApiTokenRow } from './services/tokens/authenticate.ts';
 import { agentBundle } from './agent-bundle.ts';
 import { bodyLimit } from './http/middleware/body-limit.ts';
 import { inputGuard } from './http/middleware/input-guard.ts';
@@ -60,8 +62,10 @@ export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>();
   const install = deps.install ?? defaultInstallSettings;
   const sessions = deps.sessions ?? new SessionRegistry(deps.db.db, (e) => deps.logger.warn({ err: safeError(e) }, 'session re-check failed'));
+  const tokenCache = new TokenCache<ApiTokenRow>();
   const routeDeps: RouteDeps = {
     db: deps.db.db,
+    tokenCache,
     ingest: deps.ingest ?? new IngestGate(),
     committer: deps.committer ?? new ReportCommitter(deps.db.db),
     sessions,
@@ -115,13 +119,17 @@ export function createApp(deps: AppDeps) {
     .catch((err: Error) => deps.logger.warn({ err: err.message }, `LISTEN ${REVISION_CHANNEL} failed: agents are nudged by this replica's own writes only, and poll`));
   void deps.db.listen(APPLIED_CHANNEL, (clusterId) => revisionChanges.applied(clusterId)).catch((err: Error) => deps.logger.warn({ err: err.message }, `LISTEN ${APPLIED_CHANNEL} failed: held masters re-check on their timer`));
   void deps.db.listen(EVENTS_CHANNEL, () => eventsAppended.notify()).catch((err: Error) => deps.logger.warn({ err: err.message }, `LISTEN ${EVENTS_CHANNEL} failed: live event streams poll`));
-  // A credential revoked, reset or replaced in any replica closes its sessions here too.
-  void deps.db.listen(CREDENTIALS_CHANNEL, (subject) => sessions.changed(subject)).catch((err: Error) => deps.logger.warn({ err: err.message }, `LISTEN ${CREDENTIALS_CHANNEL} failed: sessions are re-checked every second`));
+  // A credential revoked, reset or replaced in any replica closes its sessions here too, and
+  // its next request reads the database (not the last second's cache).
+  void deps.db.listen(CREDENTIALS_CHANNEL, (subject) => {
+    tokenCache.changed(subject);
+    sessions.changed(subject);
+  }).catch((err: Error) => deps.logger.warn({ err: err.message }, `LISTEN ${CREDENTIALS_CHANNEL} failed: sessions are re-checked every second, and a token revoked in another replica is refused here at most a second after this replica last read it`));
 
   const v1 = new OpenAPIHono<AppEnv>();
   v1.use('*', bodyLimit(deps.maxBodyBytes ?? 1024 * 1024));
   v1.use('*', inputGuard());
-  v1.use('*', auth(deps.db.db));
+  v1.use('*', auth(deps.db.db, tokenCache));
   for (const sub of [sitesRoutes, clustersRoutes, specsRoutes, tokensRoutes, eventsRoutes, failoversRoutes, fleetRoutes, agentRoutes, adminRoutes, sessionRoutes, fleetMapRoutes, timelineRoutes, clusterStatusRoutes]) v1.route('/', sub(routeDeps));
   app.route('/v1', v1);
 

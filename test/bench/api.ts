@@ -3,9 +3,9 @@
  * (started here, or DATABASE_URL) and on the embedded PGlite for comparison.
  *
  *   spec read     GET /v1/clusters/{id}/spec through HTTP (auth, validation, JSON, logging)
- *   event insert  the audit-log append (hash-chained, serialised by an advisory lock). Agents'
- *                 event reports will be its HTTP caller; until that route exists this measures
- *                 the service call on the same database, and says so.
+ *   event insert  one audit-log append as a service call (hash-chained, one event per
+ *                 transaction: what operator actions cost). Agents' reports take the group
+ *                 commit instead, measured over HTTP and WebSocket by `npm run bench -- fleet`.
  *
  * Each case runs for a fixed time (default 3 s, `--seconds=N`) at concurrency 1 and 16 and
  * prints requests/s with p50/p99 latency.
@@ -103,7 +103,7 @@ export async function run(args: string[]): Promise<void> {
     rmSync(dataDir, { recursive: true, force: true });
   }
   console.log(`control plane API, ${seconds} s per case, loopback, ${given ? 'DATABASE_URL' : 'Postgres started by the bench'} (fsync off)`);
-  console.log('event insert = appendEvent over the same database: no HTTP ingest route exists yet (agents\' reports will be it)');
+  console.log('event insert = one appendEvent service call per event (an operator action\'s audit entry); agents\' reports are group-committed: npm run bench -- fleet');
   console.log('| database  | operation                | conc |    req/s |  p50 ms |  p99 ms |');
   console.log('|-----------|--------------------------|------|----------|---------|---------|');
   for (const r of rows) console.log(r);

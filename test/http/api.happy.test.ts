@@ -169,6 +169,10 @@ describe.each(drivers)('control plane happy paths on %s', (driver) => {
     expect((await t.call('DELETE', `/v1/clusters/${clusterId}/directors/lb3`)).status).toBe(200);
     expect((await t.call('GET', `/v1/clusters/${clusterId}/directors/lb3`)).status).toBe(404);
     expect((await t.call('POST', '/v1/sites', { body: { name: 'empty' } })).status).toBe(201);
+    // A token of the site, just used (so this replica keeps it for a second): it goes with the site.
+    const scoped = (await t.call('POST', '/v1/tokens', { body: { name: 'empty-viewer', role: 'viewer', site: 'empty' } })).body.secret;
+    expect((await t.call('GET', '/v1/sites/empty/clusters', { token: scoped })).status).toBe(200);
     expect((await t.call('DELETE', '/v1/sites/empty')).status).toBe(200);
+    expect((await t.call('GET', '/v1/sites', { token: scoped })).status).toBe(401);
   });
 });

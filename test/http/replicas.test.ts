@@ -79,6 +79,26 @@ describe('control-plane replicas on one Postgres', () => {
     expect(ms).toBeLessThan(1000);
   });
 
+  it('a token revoked through replica A is refused by replica B at its NOTIFY, not when B\'s one-second token cache runs out', async () => {
+    const [a, b] = ports as [number, number];
+    for (let k = 0; k < 3; k++) {
+      const minted = (await call(a, 'POST', '/v1/tokens', { name: `cached-${k}`, role: 'viewer' })).body;
+      // B reads the token and keeps it for up to a second (token-cache.ts); revoked right after.
+      expect((await call(b, 'GET', '/v1/sites', undefined, minted.secret)).status).toBe(200);
+      const t0 = performance.now();
+      expect((await call(a, 'DELETE', `/v1/tokens/${minted.token.id}`)).status).toBe(200);
+      let status = 200;
+      while (status === 200) {
+        status = (await call(b, 'GET', '/v1/sites', undefined, minted.secret)).status;
+        if (status === 200) await new Promise((r) => setTimeout(r, 10));
+      }
+      expect(status).toBe(401);
+      // The cache alone would keep it for the rest of its second (about 1,000 ms after the
+      // read above); the NOTIFY arrives in milliseconds.
+      expect(performance.now() - t0).toBeLessThan(400);
+    }
+  });
+
   it('revoking a token through replica A ends its SSE stream on replica B; re-enrolling a director through A closes its WebSocket on B', async () => {
     const [a, b] = ports as [number, number];
     const minted = (await call(a, 'POST', '/v1/tokens', { name: 'sse-replica', role: 'viewer' })).body;

@@ -7,6 +7,8 @@ import type { Context } from 'hono';
 import type { Db } from '../db.ts';
 import type { IngestGate } from '../services/agents/ingest-gate.ts';
 import type { ReportCommitter } from '../services/agents/commit.ts';
+import type { ApiTokenRow } from '../services/tokens/authenticate.ts';
+import type { TokenCache } from '../services/tokens/token-cache.ts';
 import type { SessionRegistry } from '../sessions.ts';
 import type { InstallSettings } from '../install/serve.ts';
 import type { AuditSigner } from '../audit/signer.ts';
@@ -22,6 +24,8 @@ export interface RouteDeps {
   committer: ReportCommitter;
   /** Long-lived sessions (SSE), closed when their credential ends. */
   sessions: SessionRegistry;
+  /** API tokens authenticated in the last second (token-cache.ts): a revoke here drops its entry. */
+  tokenCache?: TokenCache<ApiTokenRow>;
   /** The audit log's signing key (checkpoints, verification against them). */
   audit?: AuditSigner;
   /** What the installer embeds (enrollment responses carry the install command). */

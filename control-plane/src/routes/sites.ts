@@ -23,7 +23,12 @@ export function sitesRoutes(deps: RouteDeps) {
   );
   app.openapi(
     createRoute({ method: 'delete', path: '/sites/{site}', tags: ['sites'], security, request: { params: SiteParam }, responses: { 200: json(Site, 'deleted (only empty sites)'), ...errorResponses } }),
-    async (c) => c.json((await deleteSite(ctxOf(c, deps), c.req.valid('param').site)) as never, 200),
+    async (c) => {
+      const deleted = await deleteSite(ctxOf(c, deps), c.req.valid('param').site);
+      // The site's tokens went with it (cascade): none of them may pass on a cached read.
+      deps.tokenCache?.clear();
+      return c.json(deleted as never, 200);
+    },
   );
   app.openapi(
     createRoute({ method: 'get', path: '/sites/{site}/clusters', tags: ['clusters'], security, request: { params: SiteParam }, responses: { 200: json(z.object({ items: z.array(AnyObject) }), 'clusters of the site'), ...errorResponses } }),

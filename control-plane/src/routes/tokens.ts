@@ -19,7 +19,12 @@ export function tokensRoutes(deps: RouteDeps) {
   );
   app.openapi(
     createRoute({ method: 'delete', path: '/tokens/{tokenId}', tags: ['tokens'], security, request: { params: IdParam }, responses: { 200: json(AnyObject, 'revoked'), ...errorResponses } }),
-    async (c) => c.json((await revokeToken(ctxOf(c, deps), c.req.valid('param').tokenId)) as never, 200),
+    async (c) => {
+      const revoked = await revokeToken(ctxOf(c, deps), c.req.valid('param').tokenId);
+      // Committed: refused from this replica's next request on (others: at its NOTIFY).
+      deps.tokenCache?.forget(c.req.valid('param').tokenId);
+      return c.json(revoked as never, 200);
+    },
   );
   app.openapi(
     createRoute({ method: 'get', path: '/sites/{site}/enrollment-tokens', tags: ['enrollment'], security, request: { params: SiteParam }, responses: { 200: json(z.object({ items: z.array(AnyObject) }), 'enrollment tokens of the site'), ...errorResponses } }),

@@ -4,6 +4,9 @@ import type { Db } from '../../db.ts';
 import { AppError } from '../../errors.ts';
 import type { Actor } from '../context.ts';
 import { hashSecret } from './secrets.ts';
+import type { TokenCache } from './token-cache.ts';
+
+export type ApiTokenRow = typeof apiTokens.$inferSelect;
 
 const unauthorized = (message: string) => new AppError('UNAUTHORIZED', message);
 
@@ -36,20 +39,27 @@ const statements = new WeakMap<Db, { token: { execute(v: { hash: string }): Prom
 
 /**
  * Resolves a bearer secret to an actor. Unknown, expired and revoked tokens are all 401 with a
- * message saying which, so an operator can tell a typo from an expiry.
+ * message saying which, so an operator can tell a typo from an expiry. With `cache`, an API
+ * token read in the last second is not read again (token-cache.ts says what that allows).
  */
-export async function authenticateToken(db: Db, secret: string | undefined): Promise<Actor> {
+export async function authenticateToken(db: Db, secret: string | undefined, cache?: TokenCache<ApiTokenRow>): Promise<Actor> {
   if (!secret) throw unauthorized('missing bearer token: send "Authorization: Bearer <token>"');
   if (secret.startsWith('vga_')) return authenticateAgent(db, secret);
   if (secret.startsWith('vge_')) return authenticateEnrollment(db, secret);
   if (!secret.startsWith('vgl_')) throw unauthorized('not a Vigil credential (API tokens start with "vgl_", agent credentials with "vga_", enrollment tokens with "vge_")');
-  const [row] = await prepared(db).token.execute({ hash: hashSecret(secret) });
-  if (!row) throw unauthorized('unknown token');
-  if (row.revokedAt) throw unauthorized('token has been revoked');
+  const hash = hashSecret(secret);
+  let row = cache?.get(hash, Date.now());
+  if (!row) {
+    [row] = await prepared(db).token.execute({ hash });
+    if (!row) throw unauthorized('unknown token');
+    if (row.revokedAt) throw unauthorized('token has been revoked');
+    cache?.set(hash, row, Date.now());
+  }
   if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) throw unauthorized('token has expired');
   // last_used_at is advisory; update it at most once a minute to keep reads cheap.
   if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
     await db.update(apiTokens).set({ lastUsedAt: sql`now()` }).where(eq(apiTokens.id, row.id));
+    row.lastUsedAt = new Date(); // the cached row too: one update a minute, not one a request
   }
   return { type: 'token', tokenId: row.id, name: row.name, role: row.role, siteId: row.siteId, expiresAt: row.expiresAt };
 }
