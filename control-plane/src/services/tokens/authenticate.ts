@@ -50,10 +50,11 @@ export async function authenticateToken(db: Db, secret: string | undefined, cach
   const hash = hashSecret(secret);
   let row = cache?.get(hash, Date.now());
   if (!row) {
+    const epoch = cache?.readEpoch;
     [row] = await prepared(db).token.execute({ hash });
     if (!row) throw unauthorized('unknown token');
     if (row.revokedAt) throw unauthorized('token has been revoked');
-    cache?.set(hash, row, Date.now());
+    cache?.set(hash, row, Date.now(), epoch);
   }
   if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) throw unauthorized('token has expired');
   // last_used_at is advisory; update it at most once a minute to keep reads cheap.

@@ -30,6 +30,21 @@ describe('TokenCache', () => {
     expect(c.get('h2', 1)?.id).toBe('t2');
   });
 
+  it('does not keep a row read before a forget: the read may predate the revoke', () => {
+    const c = new TokenCache(1000);
+    const before = c.readEpoch;
+    c.forget('t1'); // the revoke committed while the read was in flight
+    c.set('h1', row('t1'), 0, before);
+    expect(c.get('h1', 1)).toBeUndefined();
+    const after = c.readEpoch;
+    c.set('h1', row('t1'), 0, after);
+    expect(c.get('h1', 1)?.id).toBe('t1');
+    const beforeClear = c.readEpoch;
+    c.clear();
+    c.set('h2', row('t2'), 0, beforeClear);
+    expect(c.size).toBe(0);
+  });
+
   it('takes the credentials NOTIFY payload: token subjects forget, director subjects are not its business', () => {
     const c = new TokenCache(1000);
     c.set('h1', row('t1'), 0);

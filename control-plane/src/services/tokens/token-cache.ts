@@ -28,6 +28,11 @@ export interface CachedToken {
 
 export class TokenCache<T extends CachedToken = CachedToken> {
   private readonly entries = new Map<string, { at: number; row: T }>();
+  /**
+   * Bumped by every forget: a read that started before a revoke committed can answer after the
+   * revoke's forget (or its NOTIFY) ran, with the row as it was; `set` drops it then.
+   */
+  private epoch = 0;
 
   constructor(private readonly maxAgeMs = MAX_AGE_MS, private readonly maxEntries = MAX_ENTRIES) {}
 
@@ -42,8 +47,17 @@ export class TokenCache<T extends CachedToken = CachedToken> {
     return e.row;
   }
 
-  /** Keeps a valid token's row as read at `now` (a re-read replaces it and moves it to the back). */
-  set(hash: string, row: T, now: number): void {
+  /** Pass to `set`: taken before the database read. */
+  get readEpoch(): number {
+    return this.epoch;
+  }
+
+  /**
+   * Keeps a valid token's row as read at `now` (a re-read replaces it and moves it to the back),
+   * unless something was forgotten since `readEpoch` (the read may predate a revoke).
+   */
+  set(hash: string, row: T, now: number, readEpoch = this.epoch): void {
+    if (readEpoch !== this.epoch) return;
     this.entries.delete(hash);
     if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
     this.entries.set(hash, { at: now, row });
@@ -51,6 +65,7 @@ export class TokenCache<T extends CachedToken = CachedToken> {
 
   /** A token was revoked (or its row changed): its next use reads the database. */
   forget(tokenId: string): void {
+    this.epoch++;
     for (const [hash, e] of this.entries) if (e.row.id === tokenId) this.entries.delete(hash);
   }
 
@@ -61,6 +76,7 @@ export class TokenCache<T extends CachedToken = CachedToken> {
 
   /** Everything (a site was deleted, and its tokens with it). */
   clear(): void {
+    this.epoch++;
     this.entries.clear();
   }
 
