@@ -7,8 +7,8 @@
  */
 import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { sql } from 'drizzle-orm';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { sql, type SQL } from 'drizzle-orm';
+import { PgDialect, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
@@ -225,6 +225,21 @@ export function privateDataDir(dir: string): void {
     }
   };
   walk(dir);
+}
+
+const dialect = new PgDialect();
+
+/**
+ * `db.execute(query)` as a prepared statement: for the hot statements whose text never changes
+ * (the group commit's, the chain append's). drizzle runs every unnamed statement with postgres.js
+ * `prepare: false`, and postgres.js sends a statement with parameters in two round trips then
+ * (Parse/Describe to learn the parameter types, and only then Bind/Execute); a prepared one is
+ * described once per connection and then takes one. Under the chain lock a group commit made
+ * nine round trips where five do, and each loopback write costs a system call that wakes
+ * Postgres. Only for constant text: each distinct text stays prepared on its connection.
+ */
+export function executePrepared(db: Db, query: SQL): Promise<unknown> {
+  return db._.session.prepareQuery(dialect.sqlToQuery(query), undefined, 'vigil_hot', false).execute();
 }
 
 /** The rows of `db.execute(...)`: postgres-js returns them as the result, PGlite under `.rows`. */

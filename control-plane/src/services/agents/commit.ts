@@ -16,7 +16,7 @@
  * a reset, and one such promise would otherwise hold every later report of the process.
  */
 import { sql } from 'drizzle-orm';
-import { rowsOf, type Db, type DbLane } from '../../db.ts';
+import { executePrepared, rowsOf, type Db, type DbLane } from '../../db.ts';
 import { AppError } from '../../errors.ts';
 import type { ServiceContext } from '../context.ts';
 import { withTransaction } from '../context.ts';
@@ -53,7 +53,7 @@ export async function commitReports(db: Db, jobs: ReportJob[]): Promise<(JobResu
   const ctx: ServiceContext = { db, actor: { type: 'system', name: 'ingest' } };
   return withTransaction(ctx, async (tx) => {
     const doc = JSON.stringify(jobs.map((j) => ({ id: j.directorId, hash: j.credentialHash, state: j.state ?? null, rev: j.appliedRevision ?? null })));
-    const updated = (await tx.db.execute<{ id: string; prev: number | null }>(sql`
+    const updated = (await executePrepared(tx.db, sql`
       with v as (select * from jsonb_to_recordset(${doc}::jsonb) as v(id uuid, hash text, state jsonb, rev integer)),
       old as (select d.id, d.applied_revision as prev from directors d join v on v.id = d.id and d.credential_hash = v.hash for update of d)
       update directors d set last_seen_at = now(), reported_state = coalesce(v.state, d.reported_state), applied_revision = coalesce(v.rev, d.applied_revision)

@@ -14,7 +14,7 @@
  * Long-poll waiters also re-check on a timer (config.ts), for a lost notification.
  */
 import { sql } from 'drizzle-orm';
-import type { Db } from '../../db.ts';
+import { executePrepared, type Db } from '../../db.ts';
 
 /** The Postgres channel for config changes; the payload is a cluster id. */
 export const REVISION_CHANNEL = 'vigil_revision';
@@ -35,7 +35,7 @@ export async function notifyReplicasMany(db: Db, clusterIds: string[]): Promise<
 /** Tells every replica that directors of these clusters applied a new revision (held masters may go). */
 export async function notifyApplied(db: Db, clusterIds: string[]): Promise<void> {
   if (clusterIds.length === 0) return;
-  await db.execute(sql`select pg_notify(${APPLIED_CHANNEL}, id) from jsonb_array_elements_text(${JSON.stringify(clusterIds)}::jsonb) as id`);
+  await executePrepared(db, sql`select pg_notify(${APPLIED_CHANNEL}, id) from jsonb_array_elements_text(${JSON.stringify(clusterIds)}::jsonb) as id`);
 }
 
 interface Waiter { director?: string; wake: () => void }
