@@ -235,8 +235,10 @@ const dialect = new PgDialect();
  * `prepare: false`, and postgres.js sends a statement with parameters in two round trips then
  * (Parse/Describe to learn the parameter types, and only then Bind/Execute); a prepared one is
  * described once per connection and then takes one. Under the chain lock a group commit made
- * nine round trips where five do, and each loopback write costs a system call that wakes
- * Postgres. Only for constant text: each distinct text stays prepared on its connection.
+ * nine round trips where six do (the duplicate lookup stays unprepared: append.ts), and each
+ * loopback write costs a system call that wakes Postgres. Only for constant text (each distinct
+ * text stays prepared on its connection), and only where a generic plan is as good as a custom
+ * one: Postgres plans a prepared statement for its parameters five times, then may keep one plan.
  */
 export function executePrepared(db: Db, query: SQL): Promise<unknown> {
   return db._.session.prepareQuery(dialect.sqlToQuery(query), undefined, 'vigil_hot', false).execute();
