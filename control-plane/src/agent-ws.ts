@@ -22,6 +22,7 @@ import { isDatabaseUnavailable } from './db-errors.ts';
 import { AppError } from './errors.ts';
 import { safeError } from './http/safe-error.ts';
 import { firstProblem } from './http/middleware/input-guard.ts';
+import { bearerSecret } from './http/middleware/auth.ts';
 import { HandshakeGate } from './handshake-gate.ts';
 import type { ServiceContext } from './services/context.ts';
 import type { IngestGate } from './services/agents/ingest-gate.ts';
@@ -75,10 +76,9 @@ export function attachAgentWebSocket(server: Server, deps: AgentWsDeps): { close
     void turn.then(async (release) => {
       try {
         if (socket.destroyed) return; // gave up while waiting
-        const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
         let actor: Awaited<ReturnType<typeof authenticateToken>>;
         try {
-          actor = await authenticateToken(db, m?.[1]);
+          actor = await authenticateToken(db, bearerSecret(req.headers.authorization));
         } catch (err) {
           return refuse(socket, err instanceof AppError && err.code === 'UNAUTHORIZED' ? 401 : 403, err instanceof AppError ? err.message : 'authentication failed');
         }

@@ -25,18 +25,21 @@ import type { ReportCommitter } from './services/agents/commit.ts';
 import type { FleetGauges } from './services/fleet/gauges.ts';
 import type { HandshakeGate } from './handshake-gate.ts';
 
+/** A counter read from a running total the component keeps (it grows by the difference at each scrape). */
+function counterOf(metrics: Metrics, name: string, help: string, read: () => number): Counter {
+  let last = 0;
+  return new Counter({
+    name, help, registers: [metrics.registry],
+    collect() {
+      const now = read();
+      if (now > last) this.inc(now - last);
+      last = now;
+    },
+  });
+}
+
 export function registerIngestMetrics(metrics: Metrics, committer: ReportCommitter): void {
-  const counter = (name: string, help: string, read: () => number) => {
-    let last = 0;
-    return new Counter({
-      name, help, registers: [metrics.registry],
-      collect() {
-        const now = read();
-        if (now > last) this.inc(now - last);
-        last = now;
-      },
-    });
-  };
+  const counter = (name: string, help: string, read: () => number) => counterOf(metrics, name, help, read);
   counter('vigil_ingest_reports_total', 'agent reports committed by this replica', () => committer.reports);
   counter('vigil_ingest_groups_total', 'group commits (transactions) of agent reports by this replica', () => committer.groups);
   counter('vigil_ingest_events_total', 'agent events stored by this replica', () => committer.events);
@@ -49,14 +52,7 @@ export function registerHandshakeMetrics(metrics: Metrics, gate: HandshakeGate):
     name: 'vigil_agent_handshakes_waiting', help: 'agent WebSocket handshakes waiting for their turn in this replica (a reconnect flood)', registers: [metrics.registry],
     collect() { this.set(gate.waiting); },
   });
-  let last = 0;
-  new Counter({
-    name: 'vigil_agent_handshakes_refused_total', help: 'agent WebSocket handshakes refused with 503 because the queue was full (the agent retries later)', registers: [metrics.registry],
-    collect() {
-      if (gate.refused > last) this.inc(gate.refused - last);
-      last = gate.refused;
-    },
-  });
+  counterOf(metrics, 'vigil_agent_handshakes_refused_total', 'agent WebSocket handshakes refused with 503 because the queue was full (the agent retries later)', () => gate.refused);
 }
 
 /** The Prometheus text of the fleet gauges. */

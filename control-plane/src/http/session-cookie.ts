@@ -13,8 +13,8 @@
  * Forwarded headers (X-Forwarded-Prefix, X-Forwarded-Proto) are believed only from a
  * `--trusted-proxy`, as for the install script's URL (install/public-url.ts).
  *
- * It holds the API token itself, so revoking or expiring the token ends every session at once
- * (the token is checked on every request, as for a bearer).
+ * It holds the API token itself, so revoking or expiring the token ends every session (the token
+ * is checked on every request, as for a bearer; services/tokens/token-cache.ts says how fresh).
  *
  * A cookie-authenticated request that changes something must also carry `X-Vigil-CSRF`, a value
  * derived from the token that only a same-origin page can learn (from GET/POST /v1/session),
@@ -89,10 +89,4 @@ export function csrfProblem(c: Context, secret: string): string | null {
     return `a write with the session cookie needs the ${CSRF_HEADER} header (GET /v1/session gives its value)`;
   }
   return null;
-}
-
-/** The secret of `Authorization: Bearer …`, if that header is present and well formed. */
-export function bearerSecret(c: Context): string | undefined {
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '');
-  return m?.[1];
 }

@@ -4,7 +4,8 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { validation } from '../errors.ts';
-import { bearerSecret, clearSessionCookie, csrfFor, SESSION_MAX_AGE_S, setSessionCookie } from '../http/session-cookie.ts';
+import { bearerSecret } from '../http/middleware/auth.ts';
+import { clearSessionCookie, csrfFor, SESSION_MAX_AGE_S, setSessionCookie } from '../http/session-cookie.ts';
 import { recordSession, whoAmI } from '../services/session/whoami.ts';
 import { ctxOf, errorResponses, json, router, security, type RouteDeps } from './shared.ts';
 
@@ -41,7 +42,7 @@ export function sessionRoutes(deps: RouteDeps) {
       responses: { 200: json(Session, 'signed in; the cookie is set'), ...errorResponses },
     }),
     async (c) => {
-      const secret = bearerSecret(c);
+      const secret = bearerSecret(c.req.header('authorization'));
       if (!secret || c.get('session')) throw validation('sign in by sending the API token as "Authorization: Bearer <token>"', [{ path: ['header', 'authorization'], message: 'required' }]);
       const ctx = ctxOf(c, deps);
       const who = await whoAmI(ctx);

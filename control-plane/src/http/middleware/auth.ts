@@ -6,6 +6,9 @@ import type { TokenCache } from '../../services/tokens/token-cache.ts';
 import type { AppEnv } from '../env.ts';
 import { csrfFor, csrfProblem, sessionSecret } from '../session-cookie.ts';
 
+/** The secret of an `Authorization: Bearer <secret>` header; undefined for any other value or none. */
+export const bearerSecret = (header: string | undefined): string | undefined => (header ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined);
+
 /**
  * Resolves `Authorization: Bearer vgl_…` (or, without that header, the dashboard's session
  * cookie: see session-cookie.ts) to an actor; 401 (never 403) when it can't. API tokens
@@ -21,8 +24,8 @@ export const auth = (db: Db, cache?: TokenCache<ApiTokenRow>): MiddlewareHandler
       if (problem) throw forbidden(problem);
       c.set('session', { csrf: csrfFor(cookie) });
     } else {
-      const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-      c.set('actor', await authenticateToken(db, m?.[1] ?? (header ? '' : undefined), cache));
+      // A malformed header is refused as a missing token (authenticateToken: no secret).
+      c.set('actor', await authenticateToken(db, bearerSecret(header), cache));
     }
     await next();
   };
