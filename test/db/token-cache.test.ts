@@ -4,7 +4,10 @@
  * advisory last_used_at is still written at most once a minute.
  */
 import { eq, sql } from 'drizzle-orm';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppError } from '../../control-plane/src/errors.ts';
+import { bearerSecret } from '../../control-plane/src/http/middleware/auth.ts';
 import { authenticateToken, type ApiTokenRow } from '../../control-plane/src/services/tokens/authenticate.ts';
 import { hashSecret } from '../../control-plane/src/services/tokens/secrets.ts';
 import { TokenCache } from '../../control-plane/src/services/tokens/token-cache.ts';
@@ -51,6 +54,27 @@ describe.each(drivers)('API token cache on %s', (driver) => {
     await expect(authenticateToken(db.db, 'vga_no-such-agent-0123456789abcdef0123456789', cache)).rejects.toThrow('unknown agent credential');
     await expect(authenticateToken(db.db, 'vge_no-such-enrollment-0123456789abcdef01234', cache)).rejects.toThrow('unknown enrollment token');
     expect(cache.size).toBe(0);
+  });
+
+  it('any Authorization header that is not a minted token is a 401 and leaves the cache empty (seeded)', async () => {
+    const cache = new TokenCache<ApiTokenRow>();
+    const valid = await mint('fuzz-valid');
+    const header = fc.oneof(
+      fc.string({ maxLength: 200 }),
+      fc.string({ maxLength: 120 }).map((x) => `Bearer ${x}`),
+      fc.constantFrom('vgl_', 'vga_', 'vge_', '').chain((p) => fc.string({ maxLength: 100 }).map((x) => `bearer   ${p}${x}  `)),
+      fc.string({ maxLength: 40 }).map((x) => `Bearer ${valid.secret}${x}`),
+    );
+    await fc.assert(fc.asyncProperty(header, async (h) => {
+      const secret = bearerSecret(h);
+      if (secret === valid.secret) return; // the one real token (the generator can land on it)
+      const err = await authenticateToken(db.db, secret, cache).then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(AppError);
+      expect((err as AppError).code).toBe('UNAUTHORIZED');
+      expect(cache.size).toBe(0);
+    }), { seed: 1305, numRuns: 300 });
+    expect(await authenticateToken(db.db, bearerSecret(`Bearer ${valid.secret}`), cache)).toMatchObject({ tokenId: valid.id });
+    expect(cache.size).toBe(1);
   });
 
   it('writes last_used_at once a minute, also through the cache', async () => {
